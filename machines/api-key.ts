@@ -1,0 +1,147 @@
+/**
+ * API-key sign-in (legacy service accounts): verify the key at `/login/status`, then use it.
+ *
+ * The key itself never enters the machine: the driver holds it and closes over it in the
+ * `verifyApiKey` actor, so no snapshot or inspection event can carry it.
+ */
+import { assign, setup } from 'xstate';
+import { type Failure, toFailure } from './failure.js';
+import { notProvided } from './not-provided.js';
+
+/** The answer of `/login/status` for an API key, as the driver fetched it. */
+export interface ApiKeyStatus {
+  readonly loggedIn: boolean;
+  readonly user: string;
+  readonly project: string;
+  readonly projectId: number;
+  readonly apiKeyId: number | null;
+}
+
+/** What the machine is created with. */
+export interface ApiKeyInput {
+  /** The project the key must belong to (compared without regard to case); `null` accepts any. */
+  readonly project: string | null;
+  /** How long verification may take, in ms. @default 15000 */
+  readonly verifyTimeoutMs?: number;
+}
+
+/** Context of {@link apiKeyMachine}. */
+export interface ApiKeyContext {
+  readonly project: string | null;
+  readonly verifyTimeoutMs: number;
+  readonly identity: ApiKeyStatus | null;
+  readonly failure: Failure | null;
+}
+
+/** Events of {@link apiKeyMachine}. `UNAUTHORIZED` reports a 401 from CDF on a later call. */
+export type ApiKeyEvent =
+  | { readonly type: 'VERIFY' }
+  | { readonly type: 'UNAUTHORIZED' }
+  | { readonly type: 'RETRY' }
+  | { readonly type: 'CANCEL' };
+
+/**
+ * The API-key flow as a state machine: `idle -> verifying -> ready | rejected | failed`, a later 401
+ * moves `ready -> rejected`, RETRY verifies again, CANCEL ends it.
+ *
+ * Drivers provide the actor `verifyApiKey` (resolves to an {@link ApiKeyStatus}; a 401 is
+ * `loggedIn: false`, not an error).
+ */
+export const apiKeyMachine = setup({
+  types: {
+    context: {} as ApiKeyContext,
+    events: {} as ApiKeyEvent,
+    input: {} as ApiKeyInput,
+  },
+  actors: {
+    verifyApiKey: notProvided<ApiKeyStatus, void>('verifyApiKey'),
+  },
+  delays: {
+    verifyTimeout: ({ context }) => context.verifyTimeoutMs,
+  },
+  actions: {
+    fail: assign((_, failure: Failure) => ({ failure, identity: null })),
+  },
+}).createMachine({
+  id: 'apiKey',
+  context: ({ input }) => ({
+    project: input.project,
+    verifyTimeoutMs: input.verifyTimeoutMs ?? 15_000,
+    identity: null,
+    failure: null,
+  }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: { VERIFY: 'verifying', CANCEL: 'cancelled' },
+    },
+    verifying: {
+      tags: ['busy'],
+      entry: assign({ failure: null }),
+      invoke: {
+        id: 'verifyApiKey',
+        src: 'verifyApiKey',
+        onDone: [
+          {
+            guard: ({ event }) => !event.output.loggedIn,
+            target: 'rejected',
+            actions: {
+              type: 'fail',
+              params: {
+                code: 'apiKeyRejected',
+                message:
+                  'CDF does not accept this API key (unknown, revoked or retired); use client credentials instead.',
+              },
+            },
+          },
+          {
+            guard: ({ context, event }) =>
+              context.project !== null && event.output.project.toLowerCase() !== context.project.toLowerCase(),
+            target: 'rejected',
+            actions: {
+              type: 'fail',
+              params: ({ context }) => ({
+                code: 'projectMismatch',
+                message: `The API key belongs to another project than "${context.project}".`,
+              }),
+            },
+          },
+          { target: 'ready', actions: assign({ identity: ({ event }) => event.output }) },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        verifyTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'CDF did not verify the API key in time; try again.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    ready: {
+      on: {
+        UNAUTHORIZED: {
+          target: 'rejected',
+          actions: {
+            type: 'fail',
+            params: { code: 'apiKeyRejected', message: 'CDF stopped accepting this API key (revoked or expired).' },
+          },
+        },
+        CANCEL: 'cancelled',
+      },
+    },
+    rejected: {
+      on: { RETRY: 'verifying', CANCEL: 'cancelled' },
+    },
+    failed: {
+      on: { RETRY: 'verifying', CANCEL: 'cancelled' },
+    },
+    cancelled: { type: 'final', entry: assign({ identity: null }) },
+  },
+});

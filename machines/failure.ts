@@ -1,0 +1,77 @@
+/**
+ * Why a flow stopped, as plain data that survives `JSON.stringify` (snapshots persist it).
+ *
+ * Every code is stable: UIs branch on it, logs and tests match on it. The message says what to do and
+ * never holds a token, code, verifier or key.
+ */
+export type FailureCode =
+  | 'noIdpConfigured'
+  | 'idpError'
+  | 'callbackInvalid'
+  | 'stateMismatch'
+  | 'tokenRejected'
+  | 'projectMismatch'
+  | 'apiKeyRejected'
+  | 'navigationFailed'
+  | 'invalidResponse'
+  | 'timeout'
+  | 'network'
+  | 'http'
+  | 'cancelled'
+  | 'internal';
+
+/** A typed failure reason, held in machine context and output. */
+export interface Failure {
+  /** Stable machine-readable code. */
+  readonly code: FailureCode;
+  /** What happened and what to do, for a person. Holds no secret. */
+  readonly message: string;
+  /** The HTTP status, when the failure came from an HTTP answer. */
+  readonly status?: number;
+  /** The server's `x-request-id`, when it sent one; quote it to the operator. */
+  readonly requestId?: string;
+}
+
+const CODES: ReadonlySet<string> = new Set<FailureCode>([
+  'noIdpConfigured',
+  'idpError',
+  'callbackInvalid',
+  'stateMismatch',
+  'tokenRejected',
+  'projectMismatch',
+  'apiKeyRejected',
+  'navigationFailed',
+  'invalidResponse',
+  'timeout',
+  'network',
+  'http',
+  'cancelled',
+  'internal',
+]);
+
+/** True when `code` is one of the known {@link FailureCode}s. */
+export function isFailureCode(code: unknown): code is FailureCode {
+  return typeof code === 'string' && CODES.has(code);
+}
+
+/**
+ * Turns whatever an actor rejected with into a {@link Failure}.
+ *
+ * Drivers reject with errors that carry a `code` and a `message` (our `AuthFlowError`); anything else
+ * is a bug in a driver and becomes `fallback`. Only the known fields are copied, so a stray property
+ * holding a secret never reaches context.
+ */
+export function toFailure(error: unknown, fallback: FailureCode = 'internal'): Failure {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message, status, requestId } = error as Record<string, unknown>;
+    if (isFailureCode(code) && typeof message === 'string') {
+      return {
+        code,
+        message,
+        ...(typeof status === 'number' ? { status } : {}),
+        ...(typeof requestId === 'string' ? { requestId } : {}),
+      };
+    }
+  }
+  return { code: fallback, message: 'The flow failed for an unexpected reason; see the driver log.' };
+}

@@ -1,0 +1,429 @@
+/**
+ * The legacy CDF login-URL flow (CDF-API.md "The seed"): fetch a login URL for a project, send the
+ * browser to the project's IdP, take the callback that CDF sends back with `access_token` and
+ * `id_token`, and validate them at `/login/token` and `/login/status`.
+ *
+ * The machine decides; the driver does every effect through the named actors below.
+ */
+import { assign, setup } from 'xstate';
+import { type Failure, toFailure } from './failure.js';
+import { notProvided } from './not-provided.js';
+
+/** What the driver parsed out of the landing URL of the redirect back to the app. */
+export type LoginCallback =
+  | {
+      readonly kind: 'tokens';
+      /** The flow id the driver put on the redirect URL, as it came back; `null` when absent. */
+      readonly flowId: string | null;
+      readonly accessToken: string;
+      readonly idToken: string;
+    }
+  | {
+      readonly kind: 'error';
+      readonly flowId: string | null;
+      /** The `error` parameter, reduced to a short token of `[A-Za-z0-9_.-]`. */
+      readonly error: string;
+    }
+  | {
+      readonly kind: 'invalid';
+      /** Why the URL could not be read; holds no parameter value. */
+      readonly reason: string;
+    };
+
+/** The legacy token pair as the callback delivered it. Secrets: never log or persist unredacted. */
+export interface LegacyTokens {
+  readonly accessToken: string;
+  readonly idToken: string;
+}
+
+/** The answers of `/login/token` and `/login/status` for a token pair, as the driver fetched them. */
+export interface LegacyValidation {
+  readonly token: { readonly valid: boolean; readonly expired: boolean };
+  readonly status: {
+    readonly loggedIn: boolean;
+    readonly user: string;
+    readonly project: string;
+    readonly projectId: number;
+  };
+  /** Expiry of the ID token (`expire_time`/`exp`, in ms since epoch) when it could be read; for scheduling only. */
+  readonly expiresAt: number | null;
+}
+
+/** A signed-in legacy session: the machine's output. */
+export interface LoginUrlSession extends LegacyTokens {
+  readonly user: string;
+  readonly project: string;
+  readonly projectId: number;
+  readonly expiresAt: number | null;
+}
+
+/** How long each waiting state may last, in milliseconds. */
+export interface LoginUrlTimeouts {
+  /** Fetching the login URL from CDF. */
+  readonly fetchMs: number;
+  /** Handing the URL to the browser (opening it, or starting the page navigation). */
+  readonly navigateMs: number;
+  /** From START until the callback must have arrived: the time a person has to sign in. */
+  readonly callbackMs: number;
+  /** Validating the tokens at CDF. */
+  readonly validateMs: number;
+}
+
+/** Defaults for {@link LoginUrlTimeouts}: 15 s per request, 5 minutes to sign in. */
+export const defaultLoginUrlTimeouts: LoginUrlTimeouts = {
+  fetchMs: 15_000,
+  navigateMs: 15_000,
+  callbackMs: 300_000,
+  validateMs: 15_000,
+};
+
+/** What the machine is created with. */
+export interface LoginUrlInput {
+  /** The project's URL name, e.g. `publicdata`. */
+  readonly project: string;
+  /** Where CDF sends the browser back to, without the flow id (the driver adds it). */
+  readonly redirectUrl: string;
+  /** Where CDF sends the browser on failure; defaults to `redirectUrl` at CDF. */
+  readonly errorRedirectUrl?: string;
+  readonly timeouts?: Partial<LoginUrlTimeouts>;
+}
+
+/** Context of {@link loginUrlMachine}. Holds tokens once the callback arrived: treat snapshots as secrets. */
+export interface LoginUrlContext {
+  readonly project: string;
+  readonly redirectUrl: string;
+  readonly errorRedirectUrl: string | null;
+  readonly timeouts: LoginUrlTimeouts;
+  /** The single-use id of the current attempt; a callback must carry it. */
+  readonly flowId: string | null;
+  /** The last time (ms since epoch) an event told the machine. */
+  readonly now: number;
+  /** Absolute time (ms since epoch) by which the callback must arrive. */
+  readonly callbackDeadline: number | null;
+  readonly loginUrl: string | null;
+  readonly tokens: LegacyTokens | null;
+  readonly session: LoginUrlSession | null;
+  readonly failure: Failure | null;
+}
+
+/** Events of {@link loginUrlMachine}. */
+export type LoginUrlEvent =
+  | { readonly type: 'START'; readonly flowId: string; readonly now: number }
+  | { readonly type: 'CALLBACK'; readonly callback: LoginCallback }
+  | { readonly type: 'RESUME'; readonly now: number }
+  | { readonly type: 'CANCEL' }
+  | { readonly type: 'RETRY'; readonly flowId: string; readonly now: number };
+
+/** What the machine ends with. */
+export type LoginUrlOutput =
+  | { readonly status: 'authenticated'; readonly session: LoginUrlSession }
+  | { readonly status: 'cancelled' };
+
+/** Input of the `fetchLoginUrl` actor. */
+export interface FetchLoginUrlInput {
+  readonly project: string;
+  readonly redirectUrl: string;
+  readonly errorRedirectUrl: string | null;
+  readonly flowId: string;
+}
+
+/**
+ * The login-URL flow as a state machine.
+ *
+ * `idle -> fetchingLoginUrl -> redirectingToIdp -> awaitingCallback -> validatingToken -> authenticated`,
+ * with `failed` (RETRY starts again with a new flow id) and `cancelled`. Drivers provide the actors
+ * `fetchLoginUrl` (resolves to the URL, or `null` when the project has no IdP), `navigateToIdp`
+ * (resolves once the browser was sent) and `validateToken` (resolves to a {@link LegacyValidation}).
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(nodeDriver.provide(loginUrlMachine), { input }).start();
+ * actor.send({ type: 'START', flowId: randomFlowId(), now: Date.now() });
+ * ```
+ */
+export const loginUrlMachine = setup({
+  types: {
+    context: {} as LoginUrlContext,
+    events: {} as LoginUrlEvent,
+    input: {} as LoginUrlInput,
+    output: {} as LoginUrlOutput,
+  },
+  actors: {
+    fetchLoginUrl: notProvided<string | null, FetchLoginUrlInput>('fetchLoginUrl'),
+    navigateToIdp: notProvided<void, { readonly url: string }>('navigateToIdp'),
+    validateToken: notProvided<LegacyValidation, LegacyTokens>('validateToken'),
+  },
+  delays: {
+    fetchTimeout: ({ context }) => context.timeouts.fetchMs,
+    navigateTimeout: ({ context }) => context.timeouts.navigateMs,
+    // Absolute, so that a flow restored from a snapshot keeps its original deadline.
+    callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? context.now) - context.now),
+    validateTimeout: ({ context }) => context.timeouts.validateMs,
+  },
+  guards: {
+    isNewFlowId: ({ context, event }) =>
+      (event.type === 'START' || event.type === 'RETRY') && event.flowId.length > 0 && event.flowId !== context.flowId,
+    isInvalidCallback: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'invalid',
+    isForeignCallback: ({ context, event }) =>
+      event.type === 'CALLBACK' &&
+      event.callback.kind !== 'invalid' &&
+      (context.flowId === null || event.callback.flowId !== context.flowId),
+    isIdpError: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'error',
+  },
+  actions: {
+    startAttempt: assign(({ context, event }) => {
+      if (event.type !== 'START' && event.type !== 'RETRY') return {};
+      return {
+        flowId: event.flowId,
+        now: event.now,
+        callbackDeadline: event.now + context.timeouts.callbackMs,
+        loginUrl: null,
+        tokens: null,
+        session: null,
+        failure: null,
+      };
+    }),
+    fail: assign((_, failure: Failure) => ({ failure, tokens: null, session: null })),
+    takeTokens: assign(({ event }) =>
+      event.type === 'CALLBACK' && event.callback.kind === 'tokens'
+        ? { tokens: { accessToken: event.callback.accessToken, idToken: event.callback.idToken } }
+        : {},
+    ),
+  },
+}).createMachine({
+  id: 'loginUrl',
+  context: ({ input }) => ({
+    project: input.project,
+    redirectUrl: input.redirectUrl,
+    errorRedirectUrl: input.errorRedirectUrl ?? null,
+    timeouts: { ...defaultLoginUrlTimeouts, ...input.timeouts },
+    flowId: null,
+    now: 0,
+    callbackDeadline: null,
+    loginUrl: null,
+    tokens: null,
+    session: null,
+    failure: null,
+  }),
+  initial: 'idle',
+  output: ({ context }) =>
+    context.session ? { status: 'authenticated', session: context.session } : { status: 'cancelled' },
+  states: {
+    idle: {
+      on: {
+        START: { guard: 'isNewFlowId', target: 'fetchingLoginUrl', actions: 'startAttempt' },
+        CANCEL: 'cancelled',
+      },
+    },
+    fetchingLoginUrl: {
+      tags: ['busy'],
+      invoke: {
+        id: 'fetchLoginUrl',
+        src: 'fetchLoginUrl',
+        input: ({ context }) => ({
+          project: context.project,
+          redirectUrl: context.redirectUrl,
+          errorRedirectUrl: context.errorRedirectUrl,
+          flowId: context.flowId ?? '',
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => typeof event.output !== 'string' || event.output.length === 0,
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: ({ context }) => ({
+                code: 'noIdpConfigured',
+                message: `CDF returned no login URL: project "${context.project}" has no identity provider configured. Sign in with OpenID Connect or ask the project's admin.`,
+              }),
+            },
+          },
+          {
+            target: 'redirectingToIdp',
+            actions: assign({ loginUrl: ({ event }) => event.output }),
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        fetchTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: {
+              code: 'timeout',
+              message: 'CDF did not answer with a login URL in time; check the base URL and try again.',
+            },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    redirectingToIdp: {
+      tags: ['busy'],
+      invoke: {
+        id: 'navigateToIdp',
+        src: 'navigateToIdp',
+        input: ({ context }) => ({ url: context.loginUrl ?? '' }),
+        onDone: 'awaitingCallback',
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'navigationFailed') },
+        },
+      },
+      after: {
+        navigateTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: {
+              code: 'navigationFailed',
+              message: 'The browser could not be opened in time; open the login URL by hand (--no-browser).',
+            },
+          },
+        },
+      },
+      on: {
+        // A fast browser may come back before the opener reports that it is done.
+        CALLBACK: [
+          { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
+          { guard: 'isForeignCallback', target: 'failed', actions: { type: 'fail', params: foreignCallback } },
+          { guard: 'isIdpError', target: 'failed', actions: { type: 'fail', params: idpError } },
+          { target: 'validatingToken', actions: 'takeTokens' },
+        ],
+        CANCEL: 'cancelled',
+      },
+    },
+    awaitingCallback: {
+      tags: ['persistable', 'waitingForUser'],
+      after: {
+        callbackTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'Sign-in was not completed in time; start again.' },
+          },
+        },
+      },
+      on: {
+        CALLBACK: [
+          { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
+          { guard: 'isForeignCallback', target: 'failed', actions: { type: 'fail', params: foreignCallback } },
+          { guard: 'isIdpError', target: 'failed', actions: { type: 'fail', params: idpError } },
+          { target: 'validatingToken', actions: 'takeTokens' },
+        ],
+        RESUME: {
+          target: 'awaitingCallback',
+          reenter: true,
+          actions: assign({ now: ({ event }) => event.now }),
+        },
+        CANCEL: 'cancelled',
+      },
+    },
+    validatingToken: {
+      tags: ['busy'],
+      invoke: {
+        id: 'validateToken',
+        src: 'validateToken',
+        input: ({ context }) => ({
+          accessToken: context.tokens?.accessToken ?? '',
+          idToken: context.tokens?.idToken ?? '',
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => !event.output.token.valid || !event.output.status.loggedIn,
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: {
+                code: 'tokenRejected',
+                message: 'CDF did not accept the tokens from the sign-in; sign in again.',
+              },
+            },
+          },
+          {
+            guard: ({ event }) => event.output.token.expired,
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: {
+                code: 'tokenRejected',
+                message: 'The tokens from the sign-in have already expired; check the clock and sign in again.',
+              },
+            },
+          },
+          {
+            guard: ({ context, event }) => event.output.status.project.toLowerCase() !== context.project.toLowerCase(),
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: ({ context }) => ({
+                code: 'projectMismatch',
+                message: `The tokens are for another project than "${context.project}"; sign in to the right project.`,
+              }),
+            },
+          },
+          {
+            target: 'authenticated',
+            actions: assign({
+              session: ({ context, event }) => ({
+                accessToken: context.tokens?.accessToken ?? '',
+                idToken: context.tokens?.idToken ?? '',
+                user: event.output.status.user,
+                project: event.output.status.project,
+                projectId: event.output.status.projectId,
+                expiresAt: event.output.expiresAt,
+              }),
+            }),
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        validateTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'CDF did not validate the tokens in time; try again.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    authenticated: { type: 'final' },
+    failed: {
+      on: {
+        RETRY: { guard: 'isNewFlowId', target: 'fetchingLoginUrl', actions: 'startAttempt' },
+        CANCEL: 'cancelled',
+      },
+    },
+    cancelled: {
+      type: 'final',
+      entry: assign({ tokens: null, session: null }),
+    },
+  },
+});
+
+function invalidCallback({ event }: { event: LoginUrlEvent }): Failure {
+  const reason = event.type === 'CALLBACK' && event.callback.kind === 'invalid' ? event.callback.reason : 'unreadable';
+  return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
+}
+
+function foreignCallback(): Failure {
+  return {
+    code: 'stateMismatch',
+    message:
+      'A callback arrived that this flow did not start (missing or wrong flow id); it was refused. Sign in again.',
+  };
+}
+
+function idpError({ event }: { event: LoginUrlEvent }): Failure {
+  const error = event.type === 'CALLBACK' && event.callback.kind === 'error' ? event.callback.error : 'unknown';
+  return { code: 'idpError', message: `The sign-in was refused (${error}); try again or ask the project's admin.` };
+}

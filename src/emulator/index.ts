@@ -1,0 +1,186 @@
+/**
+ * `cdf-authflow/emulator`: a local CDF auth API with a real OpenID Connect provider (panva's
+ * `oidc-provider`) as its IdP, on 127.0.0.1, for the demo and for your own tests.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator } from 'cdf-authflow/emulator';
+ * const emulator = await startEmulator();
+ * // ... point a client at emulator.baseUrl ...
+ * await emulator.close();
+ * ```
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import http, { type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JWK } from 'jose';
+import { createCdfHandler } from './cdf-server.js';
+import {
+  defaultProjects,
+  defaultUsers,
+  type EmulatorApiKey,
+  type EmulatorProject,
+  type EmulatorUser,
+} from './config.js';
+import { type Fault, FaultQueue } from './faults.js';
+import { type NextLogin, startIdp } from './idp.js';
+import { createLegacyTokenAuthority } from './legacy-tokens.js';
+
+export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, NextLogin };
+export { defaultProjects, defaultUsers };
+
+/** Options of {@link startEmulator}. Everything has a default. */
+export interface EmulatorOptions {
+  /** Port of the CDF API; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Port of the IdP; 0 picks a free one. @default 0 */
+  readonly idpPort?: number;
+  /** Complete IdP sign-ins without a person (see {@link Emulator.setNextLogin}). @default true */
+  readonly headless?: boolean;
+  /** @default {@link defaultProjects} */
+  readonly projects?: readonly EmulatorProject[];
+  /** @default {@link defaultUsers} */
+  readonly users?: readonly EmulatorUser[];
+  /** @default one random key for a service account of `demo` */
+  readonly apiKeys?: readonly EmulatorApiKey[];
+  /** Lifetime of legacy CDF tokens. @default 3600 */
+  readonly legacyTokenTtlSeconds?: number;
+  /** Lifetime of IdP access tokens. @default 600 */
+  readonly accessTokenTtlSeconds?: number;
+  /** Lifetime of device codes. @default 600 */
+  readonly deviceCodeTtlSeconds?: number;
+  /** Answer `/login/status` with 401 instead of `loggedIn: false` for unknown credentials. @default false */
+  readonly statusUnauthorizedAs401?: boolean;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** The emulated cluster, e.g. `http://127.0.0.1:40123`. */
+  readonly baseUrl: string;
+  /** The IdP's issuer, e.g. `http://127.0.0.1:40124`. */
+  readonly issuer: string;
+  readonly projects: readonly EmulatorProject[];
+  readonly users: readonly EmulatorUser[];
+  readonly apiKeys: readonly EmulatorApiKey[];
+  /** The IdP's private signing key, for tests that forge tokens the IdP never issued. */
+  readonly idpPrivateJwk: JWK;
+  /** Every request the CDF API received (method and path, no query): tests assert what was called. */
+  readonly requests: ReadonlyArray<{ readonly method: string; readonly path: string }>;
+  /** What the next headless sign-in at the IdP does: approve as a user, or deny. */
+  setNextLogin(next: NextLogin): void;
+  /** Mints legacy CDF tokens directly (negative `ttlSeconds` gives expired ones). */
+  mintLegacyTokens(input: {
+    user: string;
+    project: string;
+    ttlSeconds?: number;
+  }): Promise<{ accessToken: string; idToken: string }>;
+  /** Revokes an API key: `/login/status` then answers `loggedIn: false` for it. */
+  revokeApiKey(key: string): void;
+  /** Queues a fault (5xx, 429, odd body, delay, stall) for matching requests. */
+  fault(fault: Fault): void;
+  /** Removes queued faults. */
+  clearFaults(): void;
+  /** Stops both servers and drops stalled connections. */
+  close(): Promise<void>;
+}
+
+/** Starts the emulator on 127.0.0.1. Resolves once both servers listen. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = '127.0.0.1';
+  const projects = options.projects ?? defaultProjects;
+  const users = options.users ?? defaultUsers;
+  const apiKeys: EmulatorApiKey[] = [
+    ...(options.apiKeys ?? [
+      {
+        key: `ak-${randomBytes(18).toString('base64url')}`,
+        id: 5001,
+        project: 'demo',
+        serviceAccount: 'demo-service@demo',
+      },
+    ]),
+  ];
+  let handler: ((req: http.IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = http.createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
+  const cdfClient = { id: 'cdf-cluster', secret: randomBytes(24).toString('base64url') };
+  let idp: Awaited<ReturnType<typeof startIdp>>;
+  try {
+    idp = await startIdp({
+      host,
+      port: options.idpPort ?? 0,
+      headless: options.headless ?? true,
+      users,
+      resourceServers: [baseUrl],
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
+      deviceCodeTtlSeconds: options.deviceCodeTtlSeconds ?? 600,
+      clients: [
+        {
+          client_id: cdfClient.id,
+          client_secret: cdfClient.secret,
+          token_endpoint_auth_method: 'client_secret_basic',
+          redirect_uris: [`${baseUrl}/login/callback`],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
+    });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const legacy = await createLegacyTokenAuthority(baseUrl);
+  const faults = new FaultQueue();
+  const requests: Array<{ method: string; path: string }> = [];
+  const stalled = new Set<ServerResponse>();
+  const revokedApiKeys = new Set<string>();
+  handler = createCdfHandler({
+    baseUrl,
+    issuer: idp.issuer,
+    cdfClient,
+    projects,
+    users,
+    apiKeys,
+    revokedApiKeys,
+    legacy,
+    legacyTokenTtlSeconds: options.legacyTokenTtlSeconds ?? 3600,
+    faults,
+    requests,
+    statusUnauthorizedAs401: options.statusUnauthorizedAs401 ?? false,
+    stalled,
+  });
+
+  return {
+    baseUrl,
+    issuer: idp.issuer,
+    projects,
+    users,
+    apiKeys,
+    idpPrivateJwk: idp.privateJwk,
+    requests,
+    setNextLogin: (next) => idp.setNextLogin(next),
+    async mintLegacyTokens({ user, project, ttlSeconds }) {
+      const p = projects.find((candidate) => candidate.urlName === project);
+      if (!p) throw new Error(`unknown project ${project}`);
+      return legacy.mint({
+        sub: user,
+        project: p.urlName,
+        projectId: p.projectId,
+        groups: p.groups,
+        ttlSeconds: ttlSeconds ?? 3600,
+      });
+    },
+    revokeApiKey: (key) => revokedApiKeys.add(key),
+    fault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    async close() {
+      for (const res of stalled) res.destroy();
+      server.closeAllConnections();
+      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), idp.close()]);
+    },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * CDF's authentication endpoints (CDF-API.md sections 3 and 4) on ky: the legacy `/login/*` and
+ * `/logout*` at the host root, and `/api/v1/token/inspect`. Every call takes an AbortSignal, has a
+ * deadline, retries 429/503 honouring `Retry-After`, and fails with a typed {@link AuthFlowError}.
+ */
+import type { KyInstance } from 'ky';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { type CallOptions, callJson, createKy, type HttpOptions, invalidShape, type JsonAnswer } from './http.js';
+import { VERSION } from './version.js';
+
+/** How a call proves who is asking: an API key (`api-key` header) or a Bearer access token. */
+export type CdfCredentials =
+  | { readonly apiKey: string; readonly accessToken?: never }
+  | { readonly accessToken: string; readonly apiKey?: never };
+
+/** Options of {@link createCdfClient}. */
+export interface CdfClientOptions extends HttpOptions {
+  /** The cluster's base URL, e.g. `https://api.cognitedata.com`. Credentials go to this origin only. */
+  readonly baseUrl: string;
+  /** Sent as `x-cdp-app`, so that CDF can tell applications apart. @default 'cdf-authflow' */
+  readonly appId?: string;
+}
+
+/** The answer of `/login/status` (and `/logout`). A 401 reads as `loggedIn: false`. */
+export interface LoginStatus {
+  readonly loggedIn: boolean;
+  readonly user: string;
+  readonly project: string;
+  readonly projectId: number;
+  readonly apiKeyId: number | null;
+}
+
+/** The answer of `/login/token` for an ID token. */
+export interface TokenStatus {
+  readonly valid: boolean;
+  readonly expired: boolean;
+}
+
+/** The answer of `/api/v1/token/inspect`. */
+export interface TokenInspection {
+  readonly subject: string;
+  readonly projects: ReadonlyArray<{ readonly projectUrlName: string; readonly groups: readonly number[] }>;
+  readonly capabilities: readonly unknown[];
+}
+
+/** Parameters of the login URL. */
+export interface LoginUrlParams {
+  readonly project: string;
+  readonly redirectUrl: string;
+  readonly errorRedirectUrl?: string | null;
+}
+
+/** A client for CDF's authentication endpoints. Create it with {@link createCdfClient}. */
+export interface CdfClient {
+  readonly baseUrl: string;
+  /** GET `/login/url`: the URL to send the browser to, or `null` when the project has no IdP. */
+  getLoginUrl(params: LoginUrlParams, options?: CallOptions): Promise<string | null>;
+  /** The `/login/redirect` URL for the same parameters (the browser follows its 303 to the IdP). */
+  loginRedirectUrl(params: LoginUrlParams): string;
+  /** GET `/login/status` with the given credentials. */
+  getLoginStatus(credentials: CdfCredentials, options?: CallOptions): Promise<LoginStatus>;
+  /** GET `/login/token?token=`: signature and expiry of a CDF ID token. */
+  getTokenStatus(idToken: string, options?: CallOptions): Promise<TokenStatus>;
+  /** GET `/logout/url`: the IdP's logout URL, or `null` without valid credentials (401). */
+  getLogoutUrl(credentials: CdfCredentials, redirectUrl?: string, options?: CallOptions): Promise<string | null>;
+  /** GET `/logout`: ends the CDF session; answers the (logged-out) status. */
+  logout(credentials: CdfCredentials, options?: CallOptions): Promise<LoginStatus>;
+  /** GET `/api/v1/token/inspect` with a Bearer token. */
+  inspectToken(accessToken: string, options?: CallOptions): Promise<TokenInspection>;
+}
+
+/**
+ * Creates a {@link CdfClient} for one cluster.
+ *
+ * @example
+ * ```ts
+ * const cdf = createCdfClient({ baseUrl: 'https://api.cognitedata.com', appId: 'my-app' });
+ * const status = await cdf.getLoginStatus({ apiKey }, { signal });
+ * ```
+ * @see CDF-API.md section 3 (legacy) and 4.1 (token/inspect)
+ */
+export function createCdfClient(options: CdfClientOptions): CdfClient {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new AuthFlowError({ code: 'internal', message: `The base URL must be http(s), not ${base.protocol}` });
+  }
+  const baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
+  const api = createKy(baseUrl, options, {
+    'x-cdp-sdk': `cdf-authflow:${VERSION}`,
+    'x-cdp-app': options.appId ?? 'cdf-authflow',
+  }).extend({
+    hooks: {
+      beforeRequest: [
+        (request) => {
+          // Credentials go to the configured origin only (CDF-API.md 2.3, "leak protection").
+          if (new URL(request.url).origin !== base.origin) {
+            request.headers.delete('authorization');
+            request.headers.delete('api-key');
+            throw new AuthFlowError({ code: 'internal', message: 'Refused to send credentials to another origin.' });
+          }
+        },
+      ],
+    },
+  });
+
+  const get = (
+    path: string,
+    what: string,
+    init: { credentials?: CdfCredentials; searchParams?: Record<string, string>; acceptStatuses?: number[] },
+    call?: CallOptions,
+  ): Promise<JsonAnswer> =>
+    callJson(
+      (signal) =>
+        (api as KyInstance).get(path, {
+          signal,
+          headers: authHeaders(init.credentials),
+          ...(init.searchParams ? { searchParams: init.searchParams } : {}),
+        }),
+      what,
+      { ...options, ...call, ...(init.acceptStatuses ? { acceptStatuses: init.acceptStatuses } : {}) },
+    );
+
+  const loginQuery = (params: LoginUrlParams): Record<string, string> => ({
+    ...(params.errorRedirectUrl ? { errorRedirectUrl: params.errorRedirectUrl } : {}),
+    project: params.project,
+    redirectUrl: params.redirectUrl,
+  });
+
+  return {
+    baseUrl,
+    async getLoginUrl(params, call) {
+      const what = 'CDF /login/url';
+      const answer = await get('login/url', what, { searchParams: loginQuery(params) }, call);
+      const data = dataOf(answer);
+      if (data === undefined) return invalidShape(what, answer, 'a "data" object');
+      const url = (data as { url?: unknown }).url;
+      if (url === undefined || url === null || url === '') return null;
+      if (typeof url !== 'string' || !isHttpUrl(url)) return invalidShape(what, answer, 'an http(s) "url"');
+      return url;
+    },
+    loginRedirectUrl(params) {
+      return `${baseUrl}/login/redirect?${new URLSearchParams(loginQuery(params))}`;
+    },
+    async getLoginStatus(credentials, call) {
+      const what = 'CDF /login/status';
+      const answer = await get('login/status', what, { credentials, acceptStatuses: [401] }, call);
+      if (answer.status === 401) return notLoggedIn;
+      return parseStatus(what, answer);
+    },
+    async getTokenStatus(idToken, call) {
+      const what = 'CDF /login/token';
+      const answer = await get('login/token', what, { searchParams: { token: idToken } }, call);
+      const data = dataOf(answer) as { valid?: unknown; expired?: unknown } | undefined;
+      if (typeof data?.valid !== 'boolean' || typeof data.expired !== 'boolean') {
+        return invalidShape(what, answer, '"valid" and "expired"');
+      }
+      return { valid: data.valid, expired: data.expired };
+    },
+    async getLogoutUrl(credentials, redirectUrl, call) {
+      const what = 'CDF /logout/url';
+      const answer = await get(
+        'logout/url',
+        what,
+        { credentials, acceptStatuses: [401], ...(redirectUrl ? { searchParams: { redirectUrl } } : {}) },
+        call,
+      );
+      if (answer.status === 401) return null;
+      const url = (dataOf(answer) as { url?: unknown } | undefined)?.url;
+      if (typeof url !== 'string' || !isHttpUrl(url)) return invalidShape(what, answer, 'an http(s) "url"');
+      return url;
+    },
+    async logout(credentials, call) {
+      const what = 'CDF /logout';
+      const answer = await get('logout', what, { credentials, acceptStatuses: [401] }, call);
+      if (answer.status === 401) return notLoggedIn;
+      return parseStatus(what, answer);
+    },
+    async inspectToken(accessToken, call) {
+      const what = 'CDF /api/v1/token/inspect';
+      const answer = await get('api/v1/token/inspect', what, { credentials: { accessToken } }, call);
+      const body = answer.body as Partial<TokenInspection> | undefined;
+      if (
+        typeof body?.subject !== 'string' ||
+        !Array.isArray(body.projects) ||
+        !body.projects.every(
+          (p) => typeof p?.projectUrlName === 'string' && Array.isArray(p.groups) && p.groups.every(Number.isFinite),
+        ) ||
+        !Array.isArray(body.capabilities)
+      ) {
+        return invalidShape(what, answer, '"subject", "projects" and "capabilities"');
+      }
+      return {
+        subject: body.subject,
+        projects: body.projects.map((p) => ({ projectUrlName: p.projectUrlName, groups: [...p.groups] })),
+        capabilities: body.capabilities,
+      };
+    },
+  };
+}
+
+const notLoggedIn: LoginStatus = { loggedIn: false, user: '', project: '', projectId: -1, apiKeyId: null };
+
+function authHeaders(credentials: CdfCredentials | undefined): Record<string, string> {
+  if (!credentials) return {};
+  if (typeof credentials.apiKey === 'string') return { 'api-key': credentials.apiKey };
+  return { authorization: `Bearer ${credentials.accessToken}` };
+}
+
+function dataOf(answer: JsonAnswer): unknown {
+  const data = (answer.body as { data?: unknown } | undefined)?.data;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? data : undefined;
+}
+
+function parseStatus(what: string, answer: JsonAnswer): LoginStatus {
+  const data = dataOf(answer) as Record<string, unknown> | undefined;
+  if (typeof data?.loggedIn !== 'boolean') return invalidShape(what, answer, 'a boolean "loggedIn"');
+  if (!data.loggedIn) return notLoggedIn;
+  if (typeof data.user !== 'string' || typeof data.project !== 'string') {
+    return invalidShape(what, answer, '"user" and "project"');
+  }
+  return {
+    loggedIn: true,
+    user: data.user,
+    project: data.project,
+    projectId: typeof data.projectId === 'number' ? data.projectId : -1,
+    apiKeyId: typeof data.apiKeyId === 'number' ? data.apiKeyId : null,
+  };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * One JSON-over-HTTP call, bounded: an overall deadline that covers retries and the body, a body size
+ * cap, cancellation, and every failure mapped to an {@link AuthFlowError} with a stable code.
+ */
+import ky, { HTTPError, type KyInstance } from 'ky';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { redactText } from './redact.js';
+
+/** Options shared by every HTTP client of the library. */
+export interface HttpOptions {
+  /** Deadline for one call, retries and body included, in ms. @default 15000 */
+  readonly timeoutMs?: number;
+  /** Retries on 429 and 503 (honouring `Retry-After`). @default 2 */
+  readonly retryLimit?: number;
+  /** The largest response body accepted, in bytes. @default 1048576 */
+  readonly maxBodyBytes?: number;
+  /** A `fetch` to use instead of the global one (a proxy-aware one, say). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborting it cancels the call; the call then rejects with code `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+/** A decoded JSON answer with what the error handling needs of the response. */
+export interface JsonAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly requestId?: string;
+}
+
+/** Creates the ky instance the protocol modules share: retries on 429/503 only, our own deadline. */
+export function createKy(prefixUrl: string, options: HttpOptions, headers: Record<string, string>): KyInstance {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  return ky.create({
+    prefixUrl,
+    timeout: false,
+    headers,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    retry: {
+      limit: options.retryLimit ?? 2,
+      methods: ['get', 'post'],
+      statusCodes: [429, 503],
+      afterStatusCodes: [429, 503],
+      maxRetryAfter: timeoutMs,
+      backoffLimit: 5_000,
+    },
+  });
+}
+
+/**
+ * Runs `send` under a deadline and the caller's signal, reads the body with a cap and parses JSON.
+ * Statuses listed in `acceptStatuses` come back as answers; any other non-2xx throws code `http`.
+ */
+export async function callJson(
+  send: (signal: AbortSignal) => Promise<Response>,
+  what: string,
+  options: HttpOptions & CallOptions & { readonly acceptStatuses?: readonly number[] },
+): Promise<JsonAnswer> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const fail = (error: unknown): never => {
+    if (options.signal?.aborted) throw new AuthFlowError({ code: 'cancelled', message: `${what} was cancelled.` });
+    if (deadline.aborted) {
+      throw new AuthFlowError({ code: 'timeout', message: `${what} got no complete answer within ${timeoutMs} ms.` });
+    }
+    if (error instanceof AuthFlowError) throw error;
+    throw new AuthFlowError(
+      { code: 'network', message: `${what} failed: ${redactText(errorText(error))}. Check the URL and the network.` },
+      { cause: error },
+    );
+  };
+  let response: Response;
+  try {
+    response = await send(signal);
+  } catch (error) {
+    if (error instanceof HTTPError) response = error.response;
+    else return fail(error);
+  }
+  const requestId = response.headers.get('x-request-id') ?? undefined;
+  let text: string;
+  try {
+    text = await readCapped(response, options.maxBodyBytes ?? 1_048_576, what);
+  } catch (error) {
+    return fail(error);
+  }
+  const accepted = response.ok || (options.acceptStatuses ?? []).includes(response.status);
+  let body: unknown;
+  try {
+    body = text.length === 0 ? undefined : JSON.parse(text);
+  } catch {
+    if (accepted) {
+      throw new AuthFlowError({
+        code: 'invalidResponse',
+        message: `${what} answered ${response.status} with a body that is not JSON (${contentType(response)}); is the base URL a CDF cluster?`,
+        status: response.status,
+        ...(requestId ? { requestId } : {}),
+      });
+    }
+  }
+  if (!accepted) {
+    throw new AuthFlowError({
+      code: 'http',
+      message: `${what} answered HTTP ${response.status}${envelopeMessage(body)}.`,
+      status: response.status,
+      ...(requestId ? { requestId } : {}),
+    });
+  }
+  return { status: response.status, body, ...(requestId ? { requestId } : {}) };
+}
+
+/** Throws `invalidResponse` for an answer whose shape is not what the endpoint documents. */
+export function invalidShape(what: string, answer: JsonAnswer, expected: string): never {
+  throw new AuthFlowError({
+    code: 'invalidResponse',
+    message: `${what} answered ${answer.status} without ${expected}; is the base URL a CDF cluster?`,
+    status: answer.status,
+    ...(answer.requestId ? { requestId: answer.requestId } : {}),
+  });
+}
+
+async function readCapped(response: Response, maxBytes: number, what: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes || response.body === null) {
+    await response.body?.cancel().catch(() => {});
+    if (response.body === null) return '';
+    throw tooLarge(what, maxBytes);
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(what, maxBytes);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function tooLarge(what: string, maxBytes: number): AuthFlowError {
+  return new AuthFlowError({
+    code: 'invalidResponse',
+    message: `${what} answered with a body over ${maxBytes} bytes; refused.`,
+  });
+}
+
+function contentType(response: Response): string {
+  return (response.headers.get('content-type') ?? 'no content type').split(';')[0]?.trim() ?? 'unknown';
+}
+
+/** `: <message>` from a CDF error envelope (`{ error: { code, message } }` or `{ error: "..." }`). */
+function envelopeMessage(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const error = (body as { error?: unknown }).error;
+  const message =
+    typeof error === 'string'
+      ? error
+      : typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+        ? (error as { message: string }).message
+        : typeof (body as { error_description?: unknown }).error_description === 'string'
+          ? (body as { error_description: string }).error_description
+          : '';
+  return message ? `: ${redactText(message).slice(0, 200)}` : '';
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,2 @@
+/** This package's version, sent in `x-cdp-sdk`. Kept in step with package.json by a test. */
+export const VERSION = '0.1.0';
