@@ -18,6 +18,8 @@ export type FailureCode =
   | 'network'
   | 'http'
   | 'cancelled'
+  | 'cacheCorrupt'
+  | 'notLoggedIn'
   | 'internal';
 
 /** A typed failure reason, held in machine context and output. */
@@ -46,6 +48,8 @@ const CODES: ReadonlySet<string> = new Set<FailureCode>([
   'network',
   'http',
   'cancelled',
+  'cacheCorrupt',
+  'notLoggedIn',
   'internal',
 ]);
 

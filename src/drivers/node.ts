@@ -1,0 +1,215 @@
+/**
+ * The Node driver: runs the pure machines with real effects. CDF calls through the protocol client,
+ * the browser through an {@link Opener}, the callback through a loopback listener on 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { fromPromise } from 'xstate';
+import { type ApiKeyStatus, apiKeyMachine } from '../../machines/api-key.js';
+import {
+  type FetchLoginUrlInput,
+  type LegacyTokens,
+  type LegacyValidation,
+  type LoginUrlSession,
+  type LoginUrlTimeouts,
+  loginUrlMachine,
+} from '../../machines/login-url.js';
+import { parseLoginCallback, withFlowId } from '../protocol/callback.js';
+import { createCdfClient } from '../protocol/cdf.js';
+import type { HttpOptions } from '../protocol/http.js';
+import { escapeHtml } from '../protocol/html.js';
+import { openLoopbackListener } from './loopback.js';
+import { type Opener, systemBrowserOpener } from './opener.js';
+import { type FlowOptions, flowError, runFlow } from './run-flow.js';
+
+/** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
+export function randomFlowId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Options of {@link loginWithLoginUrl}. */
+export interface LoginUrlFlowOptions extends FlowOptions {
+  /** The cluster, e.g. `https://api.cognitedata.com`. */
+  readonly baseUrl: string;
+  /** The project's URL name. */
+  readonly project: string;
+  /** How the person is sent to the IdP. @default systemBrowserOpener() */
+  readonly opener?: Opener;
+  /** Sent as `x-cdp-app`. */
+  readonly appId?: string;
+  readonly http?: HttpOptions;
+  readonly timeouts?: Partial<LoginUrlTimeouts>;
+}
+
+/**
+ * Signs a person in through the legacy login-URL flow: a loopback listener on 127.0.0.1 takes the
+ * redirect, the tokens are validated at `/login/token` and `/login/status`, and the listener is closed
+ * whatever happens. Rejects with an {@link AuthFlowError} whose code says why.
+ *
+ * @example
+ * ```ts
+ * const session = await loginWithLoginUrl({ baseUrl, project: 'publicdata', onTransition: console.log });
+ * ```
+ * @see CDF-API.md "The seed" and section 3
+ */
+export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<LoginUrlSession> {
+  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
+  const opener = options.opener ?? systemBrowserOpener();
+  const listener = await openLoopbackListener('/callback');
+  // The navigation outlives its actor: the headless browser must still receive the callback's answer.
+  const navigation = new AbortController();
+  try {
+    const machine = loginUrlMachine.provide({
+      actors: {
+        fetchLoginUrl: fromPromise<string | null, FetchLoginUrlInput>(({ input, signal }) =>
+          cdf.getLoginUrl(
+            {
+              project: input.project,
+              redirectUrl: withFlowId(input.redirectUrl, input.flowId),
+              errorRedirectUrl: input.errorRedirectUrl ? withFlowId(input.errorRedirectUrl, input.flowId) : null,
+            },
+            { signal },
+          ),
+        ),
+        navigateToIdp: fromPromise<void, { readonly url: string }>(({ input }) =>
+          opener(input.url, { signal: navigation.signal }),
+        ),
+        validateToken: fromPromise<LegacyValidation, LegacyTokens>(({ input, signal }) =>
+          validateLegacyTokens(cdf, input, signal),
+        ),
+      },
+      delays: {
+        callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
+      },
+    });
+    const snapshot = await runFlow(
+      machine,
+      { project: options.project, redirectUrl: listener.redirectUrl, ...(options.timeouts ? { timeouts: options.timeouts } : {}) },
+      { type: 'START', flowId: randomFlowId(), now: Date.now() },
+      {
+        ...options,
+        restingFailures: ['failed'],
+        onActor: (actor) => {
+          listener.request.then(
+            async (request) => {
+              actor.send({ type: 'CALLBACK', callback: parseLoginCallback(request.url) });
+              const settled = await settledOutcome(actor);
+              request.respond(settled.ok ? 200 : 400, callbackPage(settled));
+            },
+            () => {},
+          );
+        },
+      },
+    );
+    if (snapshot.matches('authenticated')) return snapshot.context.session as LoginUrlSession;
+    throw flowError(snapshot);
+  } finally {
+    navigation.abort();
+    await listener.close();
+  }
+}
+
+/** Options of {@link loginWithApiKey}. */
+export interface ApiKeyFlowOptions extends FlowOptions {
+  readonly baseUrl: string;
+  /** The key. Read it from the environment or a secret store; never from a command line. */
+  readonly apiKey: string;
+  /** The project the key must belong to; omit to accept the key's own project. */
+  readonly project?: string;
+  readonly appId?: string;
+  readonly http?: HttpOptions;
+  readonly verifyTimeoutMs?: number;
+}
+
+/**
+ * Verifies an API key at `/login/status` and resolves with who it belongs to. Rejects with code
+ * `apiKeyRejected` for an unknown or revoked key, `projectMismatch` for a key of another project.
+ *
+ * @see CDF-API.md section 3.1
+ */
+export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
+  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
+  const machine = apiKeyMachine.provide({
+    actors: {
+      // The key stays in this closure: it never enters the machine's context, events or snapshots.
+      verifyApiKey: fromPromise<ApiKeyStatus, void>(({ signal }) =>
+        cdf.getLoginStatus({ apiKey: options.apiKey }, { signal }),
+      ),
+    },
+  });
+  const snapshot = await runFlow(
+    machine,
+    { project: options.project ?? null, ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}) },
+    { type: 'VERIFY' },
+    { ...options, restingFailures: ['ready', 'rejected', 'failed'] },
+  );
+  if (snapshot.matches('ready')) return snapshot.context.identity as ApiKeyStatus;
+  throw flowError(snapshot);
+}
+
+/**
+ * `/login/token` and `/login/status` in parallel, as the JS SDK v1 did (CDF-API.md 5.1); the machine
+ * decides what the answers mean.
+ */
+export async function validateLegacyTokens(
+  cdf: ReturnType<typeof createCdfClient>,
+  tokens: LegacyTokens,
+  signal?: AbortSignal,
+): Promise<LegacyValidation> {
+  const [token, status] = await Promise.all([
+    cdf.getTokenStatus(tokens.idToken, signal ? { signal } : {}),
+    cdf.getLoginStatus({ accessToken: tokens.accessToken }, signal ? { signal } : {}),
+  ]);
+  return { token, status, expiresAt: legacyExpiry(tokens.idToken) };
+}
+
+/** `expire_time` (or `exp`) of a legacy ID token in ms, for scheduling only; `null` when unreadable. */
+export function legacyExpiry(idToken: string): number | null {
+  try {
+    const claims = decodeJwt(idToken);
+    const seconds = typeof claims.expire_time === 'number' ? claims.expire_time : claims.exp;
+    return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function settledOutcome(actor: {
+  getSnapshot(): { status: string; matches(state: string): boolean; context: unknown };
+  subscribe(observer: { next(): void; complete(): void; error(): void }): { unsubscribe(): void };
+}): Promise<{ ok: boolean; message: string }> {
+  const read = () => {
+    const snapshot = actor.getSnapshot();
+    if (snapshot.matches('authenticated')) return { ok: true, message: 'Signed in. You can close this tab.' };
+    if (snapshot.matches('failed')) {
+      const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
+      return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
+    }
+    if (snapshot.status !== 'active') return { ok: false, message: 'Sign-in was cancelled.' };
+    return undefined;
+  };
+  return (
+    read() ??
+    new Promise((resolve) => {
+      const done = () => {
+        const outcome = read();
+        if (outcome) {
+          subscription.unsubscribe();
+          resolve(outcome);
+        }
+      };
+      const subscription = actor.subscribe({
+        next: done,
+        complete: () => {
+          subscription.unsubscribe();
+          resolve(read() ?? { ok: false, message: 'Sign-in was cancelled.' });
+        },
+        error: () => resolve({ ok: false, message: 'Sign-in failed.' }),
+      });
+    })
+  );
+}
+
+function callbackPage(outcome: { ok: boolean; message: string }): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>cdf-auth</title></head><body><h1>${outcome.ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(outcome.message)}</p></body></html>`;
+}

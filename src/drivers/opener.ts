@@ -1,0 +1,83 @@
+/**
+ * How the Node driver sends a person to a URL: the system browser (honouring `$BROWSER` as
+ * `xdg-open` and `git` do), a printed line for SSH sessions, or the headless browser for tests.
+ */
+import { spawn } from 'node:child_process';
+import { CookieJar } from 'tough-cookie';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { followRedirects } from './headless-browser.js';
+
+/**
+ * Sends the user agent to `url`. Resolves once it was handed over (not when the person is done);
+ * rejects with an `AuthFlowError` of code `navigationFailed` when it cannot be.
+ */
+export type Opener = (url: string, options: { readonly signal: AbortSignal }) => Promise<void>;
+
+/**
+ * The system browser: each command of `$BROWSER` (colon-separated, `%s` standing for the URL) in
+ * turn, then the platform's own (`xdg-open`, `open`, `start`).
+ */
+export function systemBrowserOpener(env: NodeJS.ProcessEnv = process.env, platform = process.platform): Opener {
+  return async (url) => {
+    const candidates: string[][] = (env.BROWSER ?? '')
+      .split(':')
+      .filter((command) => command.trim() !== '')
+      .map((command) => {
+        const words = command.trim().split(/\s+/);
+        return words.some((word) => word.includes('%s'))
+          ? words.map((word) => word.replaceAll('%s', url))
+          : [...words, url];
+      });
+    if (platform === 'darwin') candidates.push(['open', url]);
+    else if (platform === 'win32') candidates.push(['cmd', '/c', 'start', '""', url.replaceAll('&', '^&')]);
+    else candidates.push(['xdg-open', url]);
+    for (const [command, ...args] of candidates) {
+      if (command && (await launch(command, args))) return;
+    }
+    throw new AuthFlowError({
+      code: 'navigationFailed',
+      message: 'No browser could be started; set $BROWSER or use --no-browser and open the URL by hand.',
+    });
+  };
+}
+
+function launch(command: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => {
+      child.unref();
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * Prints the URL on a line of its own, for a person to open elsewhere (SSH sessions). The line holds a
+ * login URL, not a token.
+ */
+export function printUrlOpener(write: (line: string) => void): Opener {
+  return async (url) => {
+    write(`Open this URL in a browser to sign in:\n${url}\n`);
+  };
+}
+
+/**
+ * The headless browser ({@link followRedirects}) with one cookie jar for the flow: for the demo,
+ * tests and CI against an IdP that signs in without a page (the emulator's headless mode).
+ * It resolves only when the last page answered, which is after the callback reached the driver; a
+ * last page with an error status (a refused login URL, say) rejects with `navigationFailed`.
+ */
+export function headlessOpener(options: { readonly timeoutMs?: number } = {}): Opener {
+  const jar = new CookieJar();
+  return async (url, { signal }) => {
+    const last = await followRedirects(url, { jar, signal, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    if (last.status >= 400) {
+      throw new AuthFlowError({
+        code: 'navigationFailed',
+        message: `The sign-in page answered HTTP ${last.status}; fetch a new login URL and try again.`,
+        status: last.status,
+      });
+    }
+  };
+}
