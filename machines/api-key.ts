@@ -59,6 +59,11 @@ export const apiKeyMachine = setup({
   delays: {
     verifyTimeout: ({ context }) => context.verifyTimeoutMs,
   },
+  guards: {
+    isNotLoggedIn: (_, status: ApiKeyStatus) => !status.loggedIn,
+    isOtherProject: ({ context }, status: ApiKeyStatus) =>
+      context.project !== null && status.project.toLowerCase() !== context.project.toLowerCase(),
+  },
   actions: {
     fail: assign((_, failure: Failure) => ({ failure, identity: null })),
   },
@@ -83,7 +88,7 @@ export const apiKeyMachine = setup({
         src: 'verifyApiKey',
         onDone: [
           {
-            guard: ({ event }) => !event.output.loggedIn,
+            guard: { type: 'isNotLoggedIn', params: ({ event }) => event.output },
             target: 'rejected',
             actions: {
               type: 'fail',
@@ -95,8 +100,7 @@ export const apiKeyMachine = setup({
             },
           },
           {
-            guard: ({ context, event }) =>
-              context.project !== null && event.output.project.toLowerCase() !== context.project.toLowerCase(),
+            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
             target: 'rejected',
             actions: {
               type: 'fail',

@@ -127,6 +127,14 @@ export interface FetchLoginUrlInput {
   readonly flowId: string;
 }
 
+/** The callback is judged the same way whether or not the opener has reported back yet. */
+const onCallback = [
+  { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
+  { guard: 'isForeignCallback', target: 'failed', actions: { type: 'fail', params: foreignCallback } },
+  { guard: 'isIdpError', target: 'failed', actions: { type: 'fail', params: idpError } },
+  { target: 'validatingToken', actions: 'takeTokens' },
+] as const;
+
 /**
  * The login-URL flow as a state machine.
  *
@@ -169,6 +177,11 @@ export const loginUrlMachine = setup({
       event.callback.kind !== 'invalid' &&
       (context.flowId === null || event.callback.flowId !== context.flowId),
     isIdpError: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'error',
+    hasNoLoginUrl: (_, output: string | null) => typeof output !== 'string' || output.length === 0,
+    isTokenRefused: (_, validation: LegacyValidation) => !validation.token.valid || !validation.status.loggedIn,
+    isTokenExpired: (_, validation: LegacyValidation) => validation.token.expired,
+    isOtherProject: ({ context }, validation: LegacyValidation) =>
+      validation.status.project.toLowerCase() !== context.project.toLowerCase(),
   },
   actions: {
     startAttempt: assign(({ context, event }) => {
@@ -228,7 +241,7 @@ export const loginUrlMachine = setup({
         }),
         onDone: [
           {
-            guard: ({ event }) => typeof event.output !== 'string' || event.output.length === 0,
+            guard: { type: 'hasNoLoginUrl', params: ({ event }) => event.output },
             target: 'failed',
             actions: {
               type: 'fail',
@@ -288,12 +301,7 @@ export const loginUrlMachine = setup({
       },
       on: {
         // A fast browser may come back before the opener reports that it is done.
-        CALLBACK: [
-          { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
-          { guard: 'isForeignCallback', target: 'failed', actions: { type: 'fail', params: foreignCallback } },
-          { guard: 'isIdpError', target: 'failed', actions: { type: 'fail', params: idpError } },
-          { target: 'validatingToken', actions: 'takeTokens' },
-        ],
+        CALLBACK: onCallback,
         CANCEL: 'cancelled',
       },
     },
@@ -309,12 +317,7 @@ export const loginUrlMachine = setup({
         },
       },
       on: {
-        CALLBACK: [
-          { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
-          { guard: 'isForeignCallback', target: 'failed', actions: { type: 'fail', params: foreignCallback } },
-          { guard: 'isIdpError', target: 'failed', actions: { type: 'fail', params: idpError } },
-          { target: 'validatingToken', actions: 'takeTokens' },
-        ],
+        CALLBACK: onCallback,
         RESUME: {
           target: 'awaitingCallback',
           reenter: true,
@@ -334,7 +337,7 @@ export const loginUrlMachine = setup({
         }),
         onDone: [
           {
-            guard: ({ event }) => !event.output.token.valid || !event.output.status.loggedIn,
+            guard: { type: 'isTokenRefused', params: ({ event }) => event.output },
             target: 'failed',
             actions: {
               type: 'fail',
@@ -345,7 +348,7 @@ export const loginUrlMachine = setup({
             },
           },
           {
-            guard: ({ event }) => event.output.token.expired,
+            guard: { type: 'isTokenExpired', params: ({ event }) => event.output },
             target: 'failed',
             actions: {
               type: 'fail',
@@ -356,7 +359,7 @@ export const loginUrlMachine = setup({
             },
           },
           {
-            guard: ({ context, event }) => event.output.status.project.toLowerCase() !== context.project.toLowerCase(),
+            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
             target: 'failed',
             actions: {
               type: 'fail',

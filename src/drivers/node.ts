@@ -16,8 +16,8 @@ import {
 } from '../../machines/login-url.js';
 import { parseLoginCallback, withFlowId } from '../protocol/callback.js';
 import { createCdfClient } from '../protocol/cdf.js';
-import type { HttpOptions } from '../protocol/http.js';
 import { escapeHtml } from '../protocol/html.js';
+import type { HttpOptions } from '../protocol/http.js';
 import { openLoopbackListener } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
@@ -53,7 +53,11 @@ export interface LoginUrlFlowOptions extends FlowOptions {
  * @see CDF-API.md "The seed" and section 3
  */
 export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<LoginUrlSession> {
-  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
+  const cdf = createCdfClient({
+    baseUrl: options.baseUrl,
+    ...options.http,
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
   const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener('/callback');
   // The navigation outlives its actor: the headless browser must still receive the callback's answer.
@@ -84,7 +88,11 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
     });
     const snapshot = await runFlow(
       machine,
-      { project: options.project, redirectUrl: listener.redirectUrl, ...(options.timeouts ? { timeouts: options.timeouts } : {}) },
+      {
+        project: options.project,
+        redirectUrl: listener.redirectUrl,
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      },
       { type: 'START', flowId: randomFlowId(), now: Date.now() },
       {
         ...options,
@@ -128,7 +136,11 @@ export interface ApiKeyFlowOptions extends FlowOptions {
  * @see CDF-API.md section 3.1
  */
 export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
-  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
+  const cdf = createCdfClient({
+    baseUrl: options.baseUrl,
+    ...options.http,
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
   const machine = apiKeyMachine.provide({
     actors: {
       // The key stays in this closure: it never enters the machine's context, events or snapshots.
@@ -139,7 +151,10 @@ export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKe
   });
   const snapshot = await runFlow(
     machine,
-    { project: options.project ?? null, ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}) },
+    {
+      project: options.project ?? null,
+      ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+    },
     { type: 'VERIFY' },
     { ...options, restingFailures: ['ready', 'rejected', 'failed'] },
   );

@@ -71,7 +71,11 @@ export function printUrlOpener(write: (line: string) => void): Opener {
 export function headlessOpener(options: { readonly timeoutMs?: number } = {}): Opener {
   const jar = new CookieJar();
   return async (url, { signal }) => {
-    const last = await followRedirects(url, { jar, signal, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    const last = await followRedirects(url, {
+      jar,
+      signal,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
     if (last.status >= 400) {
       throw new AuthFlowError({
         code: 'navigationFailed',

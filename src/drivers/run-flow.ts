@@ -2,7 +2,14 @@
  * The part every Node flow shares: run an actor to a resting outcome, report each transition
  * (redacted), turn `CANCEL` into the one cancellation path, and clean up whatever happens.
  */
-import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor, type EventObject, waitFor } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  createActor,
+  type EventObject,
+  waitFor,
+} from 'xstate';
 import type { Failure } from '../../machines/failure.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { redact } from '../protocol/redact.js';
@@ -53,7 +60,8 @@ export async function runFlow(
     readonly onActor?: (actor: AnyActorRef) => void;
   },
 ): Promise<AnyMachineSnapshot> {
-  if (options.signal?.aborted) throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
+  if (options.signal?.aborted)
+    throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
   let lastEvent = 'xstate.init';
   const actor: AnyActorRef = createActor(machine, {
     input,

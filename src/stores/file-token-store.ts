@@ -66,7 +66,10 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
   const fileOf = (login: CurrentLogin) =>
     path.join(
       dir,
-      `tokens-${createHash('sha256').update(`${normalise(login.baseUrl)}\n${login.project.toLowerCase()}`).digest('hex').slice(0, 24)}.json`,
+      `tokens-${createHash('sha256')
+        .update(`${normalise(login.baseUrl)}\n${login.project.toLowerCase()}`)
+        .digest('hex')
+        .slice(0, 24)}.json`,
     );
   const currentFile = path.join(dir, 'current.json');
   const save = async (file: string, value: unknown) => {
@@ -131,7 +134,10 @@ async function readIfExists(file: string): Promise<string | null> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new AuthFlowError(
-      { code: 'cacheCorrupt', message: `The token cache ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).` },
+      {
+        code: 'cacheCorrupt',
+        message: `The token cache ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      },
       { cause: error },
     );
   }

@@ -1,0 +1,102 @@
+/**
+ * `cdf-auth demo` and `cdf-auth emulator`: the emulator with a real IdP on 127.0.0.1, and every flow
+ * run against it headless, each transition printed (names only: no token appears).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node.js';
+import { headlessOpener } from '../drivers/opener.js';
+import type { FlowTransition } from '../drivers/run-flow.js';
+import { isAuthFlowError } from '../errors/auth-flow-error.js';
+import { createCdfClient } from '../protocol/cdf.js';
+import { createFileTokenStore } from '../stores/file-token-store.js';
+import type { CommandContext } from './commands.js';
+import { ExitCode } from './exit-codes.js';
+import { formatTransition } from './progress.js';
+
+interface Outcome {
+  readonly flow: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly ms: number;
+}
+
+/** Runs the demo; resolves with the exit code (0 when every flow ended signed in). */
+export async function demo(ctx: CommandContext): Promise<number> {
+  const { startEmulator } = await import('../emulator/index.js');
+  const emulator = await startEmulator();
+  const home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-demo-'));
+  const store = createFileTokenStore(home);
+  const outcomes: Outcome[] = [];
+  const print = (t: FlowTransition) => ctx.out(`${formatTransition(t)}\n`);
+  const run = async (flow: string, body: () => Promise<string>) => {
+    ctx.out(`\n${flow}\n`);
+    const started = performance.now();
+    try {
+      outcomes.push({ flow, ok: true, detail: await body(), ms: performance.now() - started });
+    } catch (error) {
+      const detail = isAuthFlowError(error) ? `${error.code}: ${error.message}` : String(error);
+      outcomes.push({ flow, ok: false, detail, ms: performance.now() - started });
+    }
+  };
+  try {
+    ctx.out(`CDF emulator at ${emulator.baseUrl}, IdP (oidc-provider) at ${emulator.issuer}\n`);
+    await run('1. Login-URL flow (legacy user sign-in), project "demo"', async () => {
+      const session = await loginWithLoginUrl({
+        baseUrl: emulator.baseUrl,
+        project: 'demo',
+        opener: headlessOpener(),
+        onTransition: print,
+        signal: ctx.signal,
+      });
+      await store.write({ v: 1, kind: 'login-url', baseUrl: emulator.baseUrl, ...session });
+      const status = await createCdfClient({ baseUrl: emulator.baseUrl }).getLoginStatus({
+        accessToken: session.accessToken,
+      });
+      return `authenticated as ${status.user} in ${status.project} (token cached, mode 0600, in a temp dir)`;
+    });
+    await run('2. API key (legacy service account), project "demo"', async () => {
+      const identity = await loginWithApiKey({
+        baseUrl: emulator.baseUrl,
+        apiKey: emulator.apiKeys[0]?.key ?? '',
+        project: 'demo',
+        onTransition: print,
+        signal: ctx.signal,
+      });
+      return `ready as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
+    });
+  } finally {
+    await emulator.close();
+    await rm(home, { recursive: true, force: true });
+  }
+  ctx.out('\nSummary\n');
+  for (const o of outcomes) ctx.out(`  ${o.ok ? 'ok  ' : 'FAIL'} ${o.flow}: ${o.detail} (${Math.round(o.ms)} ms)\n`);
+  return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.auth;
+}
+
+/** Keeps the emulator up until SIGINT/SIGTERM; prints its base URL (or, with --json, the demo credentials). */
+export async function emulatorCommand(ctx: CommandContext): Promise<number> {
+  const { startEmulator } = await import('../emulator/index.js');
+  const port = typeof ctx.flags.port === 'string' ? Number(ctx.flags.port) : 0;
+  const emulator = await startEmulator({ port, headless: ctx.flags.interactive !== true });
+  if (ctx.flags.json) {
+    ctx.out(
+      `${JSON.stringify({
+        baseUrl: emulator.baseUrl,
+        issuer: emulator.issuer,
+        projects: emulator.projects.map((p) => ({ urlName: p.urlName, hasIdp: p.hasIdp })),
+        users: emulator.users.map((u) => u.id),
+        apiKeys: emulator.apiKeys.map((k) => ({ key: k.key, project: k.project, serviceAccount: k.serviceAccount })),
+      })}\n`,
+    );
+  } else {
+    ctx.out(`${emulator.baseUrl}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await emulator.close();
+  return ExitCode.ok;
+}

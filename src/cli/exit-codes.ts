@@ -1,0 +1,34 @@
+import type { FailureCode } from '../../machines/failure.js';
+import { isAuthFlowError } from '../errors/auth-flow-error.js';
+
+/** Exit codes of `cdf-auth`: scripts branch on them. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  auth: 3,
+  network: 4,
+  cancelled: 130,
+} as const;
+
+const NETWORK: ReadonlySet<FailureCode> = new Set([
+  'network',
+  'timeout',
+  'http',
+  'invalidResponse',
+  'navigationFailed',
+]);
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError) return ExitCode.usage;
+  if (!isAuthFlowError(error)) return ExitCode.internal;
+  if (error.code === 'cancelled') return ExitCode.cancelled;
+  if (error.code === 'internal') return ExitCode.internal;
+  return NETWORK.has(error.code) ? ExitCode.network : ExitCode.auth;
+}
+
+/** A mistake in how the command was called. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,163 @@
+/**
+ * `cdf-auth`: sign in to CDF from a terminal, print tokens for scripts, draw the flows.
+ * Exit codes: 0 ok, 1 internal error, 2 usage, 3 authentication failed, 4 network or server trouble,
+ * 130 cancelled.
+ */
+import { parseArgs } from 'node:util';
+import { isAuthFlowError } from '../errors/auth-flow-error.js';
+import { redactText } from '../protocol/redact.js';
+import { VERSION } from '../protocol/version.js';
+import { type CommandContext, diagram, login, logout, status, token } from './commands.js';
+import { demo, emulatorCommand } from './demo.js';
+import { ExitCode, exitCodeOf, UsageError } from './exit-codes.js';
+
+const HELP: Record<string, string> = {
+  '': `cdf-auth ${VERSION}: sign in to Cognite Data Fusion
+
+Usage: cdf-auth <command> [options]
+
+Commands:
+  demo                 run every flow against a local emulator and a real OIDC provider
+  emulator             start the local CDF emulator and keep it running
+  login                sign in (--flow login-url | api-key) and cache the result
+  token                print the cached access token (for curl -H "Authorization: Bearer ...")
+  status               ask CDF who the cached login is
+  logout               end the session at CDF and delete the cached tokens
+  diagram <machine>    print a machine as mermaid, dot or json
+
+Run "cdf-auth <command> --help" for a command's options.
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 authentication failed, 4 network/server, 130 cancelled.
+`,
+  demo: `Usage: cdf-auth demo
+
+Starts the emulator and its IdP on 127.0.0.1, signs in through the login-URL flow and with an API key,
+prints every state each machine passes through (no token is printed) and a summary.
+`,
+  emulator: `Usage: cdf-auth emulator [--port N] [--json] [--interactive]
+
+  --port N        port of the CDF API (default: a free one)
+  --json          print base URL, issuer and the demo credentials as JSON
+  --interactive   show a sign-in page at the IdP instead of approving headlessly
+`,
+  login: `Usage: cdf-auth login --flow login-url|api-key --base-url URL [--project P] [options]
+
+  --flow login-url    sign a person in through CDF's login URL (opens the system browser)
+  --flow api-key      verify an API key read from the variable named by --api-key-env
+  --base-url URL      the cluster, e.g. https://api.cognitedata.com
+  --project P         the project's URL name (required for login-url)
+  --api-key-env VAR   the environment variable that holds the API key (never pass a key as an argument)
+  --no-browser        print the login URL instead of opening a browser (SSH sessions)
+  --headless          follow the redirects without a browser (the emulator's headless IdP)
+  --timeout S         seconds the person has to sign in (default 300)
+  --verbose           print every state transition
+  --json              print the result as JSON
+`,
+  token: `Usage: cdf-auth token [--base-url URL --project P]
+
+Prints the cached access token of the current (or named) login, and nothing else.
+`,
+  status: `Usage: cdf-auth status [--base-url URL --project P] [--json]
+
+Asks CDF (/login/status) who the cached login is. Exits 3 when CDF no longer accepts it.
+`,
+  logout: `Usage: cdf-auth logout [--base-url URL --project P]
+
+Ends the session at CDF (/logout) and deletes the cached tokens, even when CDF cannot be reached.
+`,
+  diagram: `Usage: cdf-auth diagram <login-url|api-key> [--format mermaid|dot|json]
+`,
+};
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
+export async function main(argv: readonly string[], io: Partial<CommandContext> = {}): Promise<number> {
+  const out = io.out ?? ((text: string) => void process.stdout.write(text));
+  const err = io.err ?? ((text: string) => void process.stderr.write(text));
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    err(`cdf-auth: ${error instanceof Error ? error.message : String(error)}\n${HELP['']}`);
+    return ExitCode.usage;
+  }
+  const [command = '', ...positionals] = parsed.positionals;
+  if (parsed.values.version) {
+    out(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  if (parsed.values.help || command === '' || command === 'help') {
+    const topic = command === 'help' ? (positionals[0] ?? '') : command;
+    out(HELP[topic] ?? HELP[''] ?? '');
+    return command === '' && !parsed.values.help ? ExitCode.usage : ExitCode.ok;
+  }
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const ctx: CommandContext = {
+    flags: parsed.values,
+    positionals,
+    out,
+    err,
+    env: io.env ?? process.env,
+    signal: io.signal ?? abort.signal,
+    ...(io.store ? { store: io.store } : {}),
+  };
+  try {
+    switch (command) {
+      case 'demo':
+        return await demo(ctx);
+      case 'emulator':
+        return await emulatorCommand(ctx);
+      case 'login':
+        await login(ctx);
+        return ExitCode.ok;
+      case 'token':
+        await token(ctx);
+        return ExitCode.ok;
+      case 'status':
+        await status(ctx);
+        return ExitCode.ok;
+      case 'logout':
+        await logout(ctx);
+        return ExitCode.ok;
+      case 'diagram':
+        await diagram(ctx);
+        return ExitCode.ok;
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    const code = exitCodeOf(error);
+    if (error instanceof UsageError) err(`cdf-auth: ${error.message}\n${HELP[command] ?? ''}`);
+    else if (isAuthFlowError(error)) err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
+    else err(`cdf-auth: internal error: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      flow: { type: 'string' },
+      'base-url': { type: 'string' },
+      project: { type: 'string' },
+      'api-key-env': { type: 'string' },
+      'no-browser': { type: 'boolean' },
+      headless: { type: 'boolean' },
+      timeout: { type: 'string' },
+      format: { type: 'string' },
+      port: { type: 'string' },
+      interactive: { type: 'boolean' },
+    },
+  });
+}
