@@ -15,6 +15,11 @@ export interface HeadlessBrowserOptions {
   /** Deadline for the whole navigation, in ms. @default 15000 */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Stop before requesting a URL for which this returns true, and resolve with it (status 0): a test or
+   * a harness can then inspect or alter the callback before delivering it.
+   */
+  readonly until?: (url: string) => boolean;
 }
 
 /**
@@ -31,6 +36,7 @@ export async function followRedirects(
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   let current = url;
   for (let hop = 0; hop <= (options.maxRedirects ?? 20); hop += 1) {
+    if (hop > 0 && options.until?.(current)) return { url: current, status: 0 };
     let response: Response;
     try {
       const cookie = await jar.getCookieString(current);

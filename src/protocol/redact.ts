@@ -6,7 +6,7 @@
  */
 
 const SECRET_KEY =
-  /(^|[_-])(access_?token|id_?token|refresh_?token|token|authorization_?code|code_?verifier|verifier|client_?secret|secret|api_?key|apikey|password|authorization|cookie|device_?code|nonce)$/i;
+  /(^|[_-])(access_?token|id_?token|refresh_?token|token|authorization_?code|code_?verifier|verifier|client_?secret|secret|api[_-]?key|password|authorization|cookie|device_?code|nonce)$/i;
 const SECRET_CAMEL = /(token|secret|verifier|apikey|password|authorization|authorizationcode|cookie|nonce)$/i;
 const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const SECRET_QUERY =

@@ -1,0 +1,61 @@
+import { type AnyStateMachine, type EventObject, initialTransition, transition } from 'xstate';
+import { getAdjacencyMap, getShortestPaths, toDirectedGraph } from 'xstate/graph';
+
+export interface Coverage {
+  readonly states: { readonly all: string[]; readonly reached: string[] };
+  readonly transitions: { readonly all: string[]; readonly taken: string[] };
+  /** Every shortest path, replayed through `transition()`, ended where the graph said. */
+  readonly replayed: number;
+}
+
+/**
+ * Explores `machine` with the given events (only those feasible in a state change anything) and
+ * reports which states are reached and which transition definitions are taken, including
+ * `xstate.done.actor.*`, `xstate.error.actor.*` and `xstate.after.*` edges.
+ */
+export function graphCoverage(machine: AnyStateMachine, input: unknown, events: readonly EventObject[]): Coverage {
+  const graph = toDirectedGraph(machine);
+  const labelOf = new Map<unknown, string>();
+  const walk = (node: typeof graph) => {
+    for (const edge of node.edges) {
+      const guard = edge.transition.guard;
+      const guardName = typeof guard === 'string' ? guard : ((guard as { type?: string } | undefined)?.type ?? '');
+      labelOf.set(
+        edge.transition,
+        `${edge.source.key} --${edge.label.text}${guardName ? ` [${guardName}]` : ''}--> ${edge.target.key}`,
+      );
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(graph);
+  const allStates = graph.children.map((child) => child.stateNode.key);
+
+  const paths = getShortestPaths(machine, { input, events });
+  let replayed = 0;
+  const reached = new Set<string>();
+  for (const path of paths) {
+    let snapshot = initialTransition(machine, input)[0];
+    for (const step of path.steps.slice(1)) snapshot = transition(machine, snapshot, step.event)[0];
+    if (JSON.stringify(snapshot.value) !== JSON.stringify(path.state.value)) {
+      throw new Error(`path to ${JSON.stringify(path.state.value)} replayed to ${JSON.stringify(snapshot.value)}`);
+    }
+    replayed += 1;
+    reached.add(String(path.state.value));
+  }
+
+  const taken = new Set<string>();
+  const adjacency = getAdjacencyMap(machine, { input, events });
+  for (const { state } of Object.values(adjacency)) {
+    for (const event of events) {
+      for (const definition of machine.getTransitionData(state as never, event as never)) {
+        const label = labelOf.get(definition);
+        if (label) taken.add(label);
+      }
+    }
+  }
+  return {
+    states: { all: allStates.sort(), reached: [...reached].sort() },
+    transitions: { all: [...labelOf.values()].sort(), taken: [...taken].sort() },
+    replayed,
+  };
+}

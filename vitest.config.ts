@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    // A failed property prints its seed and path; rerun with FC_SEED to replay it.
+    setupFiles: ['test/helpers/fast-check-setup.ts'],
+  },
+});
