@@ -117,7 +117,15 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
           ...(init.searchParams ? { searchParams: init.searchParams } : {}),
         }),
       what,
-      { ...options, ...call, ...(init.acceptStatuses ? { acceptStatuses: init.acceptStatuses } : {}) },
+      {
+        ...options,
+        ...call,
+        ...(init.acceptStatuses ? { acceptStatuses: init.acceptStatuses } : {}),
+        secrets: [
+          ...Object.values(init.searchParams ?? {}).filter((value) => value === init.searchParams?.token),
+          ...(init.credentials ? [init.credentials.apiKey ?? init.credentials.accessToken ?? ''] : []),
+        ],
+      },
     );
 
   const loginQuery = (params: LoginUrlParams): Record<string, string> => ({

@@ -4,7 +4,7 @@
  */
 import ky, { HTTPError, type KyInstance } from 'ky';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { redactText } from './redact.js';
+import { REDACTED, redactText } from './redact.js';
 
 /** Options shared by every HTTP client of the library. */
 export interface HttpOptions {
@@ -57,7 +57,12 @@ export function createKy(prefixUrl: string, options: HttpOptions, headers: Recor
 export async function callJson(
   send: (signal: AbortSignal) => Promise<Response>,
   what: string,
-  options: HttpOptions & CallOptions & { readonly acceptStatuses?: readonly number[] },
+  options: HttpOptions &
+    CallOptions & {
+      readonly acceptStatuses?: readonly number[];
+      /** Values that must never appear in an error message, even when the server echoes them. */
+      readonly secrets?: readonly string[];
+    },
 ): Promise<JsonAnswer> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const deadline = AbortSignal.timeout(timeoutMs);
@@ -104,7 +109,7 @@ export async function callJson(
   if (!accepted) {
     throw new AuthFlowError({
       code: 'http',
-      message: `${what} answered HTTP ${response.status}${envelopeMessage(body)}.`,
+      message: `${what} answered HTTP ${response.status}${scrub(envelopeMessage(body), options.secrets ?? [])}.`,
       status: response.status,
       ...(requestId ? { requestId } : {}),
     });
@@ -169,6 +174,10 @@ function envelopeMessage(body: unknown): string {
           ? (body as { error_description: string }).error_description
           : '';
   return message ? `: ${redactText(message).slice(0, 200)}` : '';
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret.length >= 4 ? out.replaceAll(secret, REDACTED) : out), text);
 }
 
 function errorText(error: unknown): string {

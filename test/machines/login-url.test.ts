@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, SimulatedClock, transition } from 'xstate';
-import type { LegacyValidation, LoginCallback, LoginUrlEvent } from '../../machines/login-url.js';
+import type { FetchLoginUrlInput, LegacyValidation, LoginCallback, LoginUrlEvent } from '../../machines/login-url.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 
 const input = { project: 'Demo', redirectUrl: 'http://127.0.0.1:5000/callback' };
@@ -16,7 +16,7 @@ const run = (...events: AnyEvent[]): Snapshot =>
 const start: LoginUrlEvent = { type: 'START', flowId: 'flow-1', now: 1_000 };
 const gotUrl = { type: 'xstate.done.actor.fetchLoginUrl', output: 'http://cdf/login/redirect?flow=x' };
 const navigated = { type: 'xstate.done.actor.navigateToIdp', output: undefined };
-const tokens = (flowId: string | null = 'flow-1'): LoginCallback => ({
+const tokens = (flowId: string | null = 'flow-1'): Extract<LoginCallback, { kind: 'tokens' }> => ({
   kind: 'tokens',
   flowId,
   accessToken: 'at',
@@ -130,8 +130,8 @@ describe('login-url machine', () => {
     const clock = new SimulatedClock();
     const machine = loginUrlMachine.provide({
       actors: {
-        fetchLoginUrl: fromPromise(async () => 'http://cdf/login'),
-        navigateToIdp: fromPromise(async () => {}),
+        fetchLoginUrl: fromPromise<string | null, FetchLoginUrlInput>(async () => 'http://cdf/login'),
+        navigateToIdp: fromPromise<void, { readonly url: string }>(async () => {}),
       },
     });
     const actor = createActor(machine, {

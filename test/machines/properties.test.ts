@@ -40,7 +40,7 @@ describe('login-url machine properties', () => {
         const before = snapshot;
         snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
         if (before.matches('validatingToken') && event.type === 'xstate.done.actor.validateToken') {
-          validated = { tokens: before.context.tokens, output: (event as { output: unknown }).output };
+          validated = { tokens: before.context.tokens, output: (event as unknown as { output: unknown }).output };
         }
         if (snapshot.matches('validatingToken') && !before.matches('validatingToken')) {
           const callback = (event as { callback?: { flowId?: unknown } }).callback;
@@ -116,7 +116,7 @@ describe('api-key machine properties', () => {
         snapshot = transition(apiKeyMachine, snapshot, event as never)[0];
         if (snapshot.matches('ready') && !before.matches('ready')) {
           expect(event.type).toBe('xstate.done.actor.verifyApiKey');
-          const output = (event as { output: { loggedIn: boolean; project: string } }).output;
+          const output = (event as unknown as { output: { loggedIn: boolean; project: string } }).output;
           expect(output.loggedIn).toBe(true);
           expect(output.project.toLowerCase()).toBe('demo');
         }
