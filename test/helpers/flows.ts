@@ -24,15 +24,21 @@ const isLoopbackCallback = (url: string) => new URL(url).pathname === '/callback
 export function scriptedOpener(
   alter: (callbackUrl: string) => string | null | Promise<string | null>,
   seen: string[] = [],
+  options: { readonly detach?: boolean } = {},
 ): Opener {
   return async (url, { signal }) => {
     const jar = new CookieJar();
     const stop = await followRedirects(url, { jar, signal, until: isLoopbackCallback });
     if (stop.status !== 0) throw new Error(`the login URL ended at ${stop.status}, not at the callback`);
     seen.push(stop.url);
-    const altered = await alter(stop.url);
-    if (altered === null) return new Promise<void>(() => {}); // the person never comes back
-    await followRedirects(altered, { jar, signal });
+    const deliver = async () => {
+      const altered = await alter(stop.url);
+      if (altered === null) return new Promise<void>(() => {}); // the person never comes back
+      await followRedirects(altered, { jar, signal });
+    };
+    // Detached: the browser was opened, the person comes back a moment later (a real browser's order).
+    if (options.detach) setTimeout(() => deliver().catch(() => {}), 20);
+    else await deliver();
   };
 }
 

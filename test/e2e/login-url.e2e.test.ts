@@ -1,0 +1,209 @@
+import { SignJWT, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loginWithLoginUrl } from '../../src/drivers/node.js';
+import { headlessOpener, type Opener } from '../../src/drivers/opener.js';
+import type { FlowTransition } from '../../src/drivers/run-flow.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { portIsClosed, portOf, scriptedOpener, withParam } from '../helpers/flows.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  emulator.setNextLogin({ approve: 'alice' });
+  emulator.clearFaults();
+});
+
+async function flow(opener: Opener, over: Partial<Parameters<typeof loginWithLoginUrl>[0]> = {}) {
+  const transitions: FlowTransition[] = [];
+  try {
+    const session = await loginWithLoginUrl({
+      baseUrl: emulator.baseUrl,
+      project: 'demo',
+      opener,
+      onTransition: (t) => transitions.push(t),
+      http: { timeoutMs: 2_000, retryLimit: 0 },
+      ...over,
+    });
+    return { session, transitions, code: undefined };
+  } catch (error) {
+    if (!isAuthFlowError(error)) throw error;
+    return { session: undefined, transitions, code: error.code, message: error.message };
+  }
+}
+
+describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
+  it('signs alice in to demo, and closes the loopback port afterwards', async () => {
+    const seen: string[] = [];
+    const result = await flow(scriptedOpener((url) => url, seen, { detach: true }));
+    expect(result.code).toBeUndefined();
+    expect(result.session).toMatchObject({ user: 'alice', project: 'demo', projectId: 1001 });
+    expect(result.session?.expiresAt).toBeGreaterThan(Date.now());
+    expect(result.transitions.map((t) => t.to)).toEqual([
+      'idle',
+      'fetchingLoginUrl',
+      'redirectingToIdp',
+      'awaitingCallback',
+      'validatingToken',
+      'authenticated',
+    ]);
+    expect(await portIsClosed(portOf(seen[0] ?? ''))).toBe(true);
+    // No token in any transition the driver reported.
+    expect(JSON.stringify(result.transitions)).not.toContain(result.session?.accessToken ?? '\0');
+  });
+
+  it('works with the plain headless opener too (the callback may beat the opener)', async () => {
+    expect((await flow(headlessOpener())).session?.user).toBe('alice');
+  });
+
+  it('fails with noIdpConfigured for a project without an IdP', async () => {
+    const result = await flow(headlessOpener(), { project: 'no-idp' });
+    expect(result.code).toBe('noIdpConfigured');
+  });
+
+  it('fails with idpError when the user denies at the IdP', async () => {
+    emulator.setNextLogin({ deny: true });
+    const result = await flow(headlessOpener());
+    expect(result.code).toBe('idpError');
+    expect(result.message).toContain('access_denied');
+  });
+
+  it('refuses a callback without the flow id, or with another flow id, before any validation call', async () => {
+    for (const flowId of [null, 'forged-flow-id']) {
+      const before = emulator.requests.length;
+      const result = await flow(scriptedOpener((url) => withParam(url, 'cdf_flow', flowId)));
+      expect(result.code).toBe('stateMismatch');
+      const later = emulator.requests.slice(before).map((r) => r.path);
+      expect(later).not.toContain('/login/token');
+      expect(later).not.toContain('/login/status');
+    }
+  });
+
+  it.each([
+    ['a repeated token parameter', (url: string) => `${url}&access_token=again`],
+    ['a token with spaces', (url: string) => withParam(url, 'access_token', 'a b c')],
+    ['no tokens at all', (url: string) => withParam(withParam(url, 'access_token', null), 'id_token', null)],
+  ])('fails with callbackInvalid on a malformed callback: %s', async (_name, alter) => {
+    const before = emulator.requests.length;
+    const result = await flow(scriptedOpener(alter));
+    expect(result.code).toBe('callbackInvalid');
+    expect(emulator.requests.slice(before).map((r) => r.path)).not.toContain('/login/status');
+  });
+
+  it('rejects a forged token (signed by another key)', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ sub: 'alice', project_name: 'demo', expire_time: Math.floor(Date.now() / 1000) + 600 })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(emulator.baseUrl)
+      .setExpirationTime('10m')
+      .sign(privateKey);
+    const result = await flow(
+      scriptedOpener((url) => withParam(withParam(url, 'access_token', forged), 'id_token', forged)),
+    );
+    expect(result.code).toBe('tokenRejected');
+  });
+
+  it('rejects an expired token', async () => {
+    const expired = await emulator.mintLegacyTokens({ user: 'alice', project: 'demo', ttlSeconds: -60 });
+    const result = await flow(
+      scriptedOpener((url) => withParam(withParam(url, 'access_token', expired.accessToken), 'id_token', expired.idToken)),
+    );
+    expect(result.code).toBe('tokenRejected');
+    expect(result.message).toMatch(/expired|did not accept/);
+  });
+
+  it('rejects valid tokens of another project (session swapping)', async () => {
+    const other = await emulator.mintLegacyTokens({ user: 'alice', project: 'other' });
+    const result = await flow(
+      scriptedOpener((url) => withParam(withParam(url, 'access_token', other.accessToken), 'id_token', other.idToken)),
+    );
+    expect(result.code).toBe('projectMismatch');
+  });
+
+  it('refuses a replayed callback: the listener is gone after the first one', async () => {
+    const seen: string[] = [];
+    let callbackUrl = '';
+    const result = await flow(
+      scriptedOpener((url) => {
+        callbackUrl = url;
+        return url;
+      }, seen),
+    );
+    expect(result.session?.user).toBe('alice');
+    await expect(fetch(callbackUrl)).rejects.toThrow();
+  });
+
+  it('refuses a replayed login URL in a second browser', async () => {
+    let loginUrl = '';
+    const capture: Opener = async (url, options) => {
+      loginUrl = url;
+      await headlessOpener()(url, options);
+    };
+    expect((await flow(capture)).session?.user).toBe('alice');
+    const replay = await flow(async (_url, options) => headlessOpener()(loginUrl, options));
+    expect(replay.code).toBe('navigationFailed');
+  });
+
+  it('is cancelled by its signal while the person is away, and closes the port', async () => {
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const pending = flow(
+      scriptedOpener(() => {
+        setTimeout(() => abort.abort(), 20);
+        return null;
+      }, seen),
+      { signal: abort.signal },
+    );
+    const result = await pending;
+    expect(result.code).toBe('cancelled');
+    expect(await portIsClosed(portOf(seen[0] ?? ''))).toBe(true);
+  });
+
+  it('times out when the person does not come back, and closes the port', async () => {
+    const seen: string[] = [];
+    const result = await flow(scriptedOpener(() => null, seen, { detach: true }), { timeouts: { callbackMs: 400 } });
+    expect(result.code).toBe('timeout');
+    expect(result.transitions.at(-1)).toMatchObject({ from: 'awaitingCallback', to: 'failed' });
+    expect(await portIsClosed(portOf(seen[0] ?? ''))).toBe(true);
+  });
+
+  it('fails with navigationFailed when the browser cannot be opened in time', async () => {
+    const result = await flow(() => new Promise<void>(() => {}), { timeouts: { navigateMs: 300 } });
+    expect(result.code).toBe('navigationFailed');
+    expect(result.transitions.at(-1)).toMatchObject({ from: 'redirectingToIdp', to: 'failed' });
+  });
+
+  it.each([
+    ['an HTML page', { status: 200, body: '<html>proxy login</html>', contentType: 'text/html' }, 'invalidResponse'],
+    ['non-JSON', { status: 200, body: '{"data":', contentType: 'application/json' }, 'invalidResponse'],
+    ['an empty body', { status: 200, body: '' }, 'invalidResponse'],
+    ['a 10 MB body', { status: 200, body: Buffer.alloc(10 * 1024 * 1024, 32) }, 'invalidResponse'],
+    ['a 500', { status: 500 }, 'http'],
+    ['a stall', { stall: true }, 'timeout'],
+  ])('ends in a typed failure when /login/url answers with %s', async (_name, fault, code) => {
+    emulator.fault({ path: '/login/url', ...fault });
+    const result = await flow(headlessOpener(), { http: { timeoutMs: 500, retryLimit: 0 } });
+    expect(result.code).toBe(code);
+    expect(result.transitions.at(-1)?.failure?.code).toBe(code);
+  });
+
+  it('ends in a typed failure when validation meets a stalled /login/status', async () => {
+    emulator.fault({ path: '/login/status', stall: true });
+    const result = await flow(headlessOpener(), { http: { timeoutMs: 400, retryLimit: 0 } });
+    expect(result.code).toBe('timeout');
+  });
+
+  it('retries a 503 from /login/url and still signs in', async () => {
+    emulator.fault({ path: '/login/url', status: 503, retryAfterSeconds: 0 });
+    const result = await flow(headlessOpener(), { http: { timeoutMs: 3_000, retryLimit: 2 } });
+    expect(result.session?.user).toBe('alice');
+  });
+
+  it('fails with network when the cluster is not there', async () => {
+    const result = await flow(headlessOpener(), { baseUrl: 'http://127.0.0.1:9' });
+    expect(result.code).toBe('network');
+  });
+});
