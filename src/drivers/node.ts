@@ -44,7 +44,7 @@ export interface LoginUrlFlowOptions extends FlowOptions {
 /**
  * Signs a person in through the legacy login-URL flow: a loopback listener on 127.0.0.1 takes the
  * redirect, the tokens are validated at `/login/token` and `/login/status`, and the listener is closed
- * whatever happens. Rejects with an {@link AuthFlowError} whose code says why.
+ * whatever happens. Rejects with an `AuthFlowError` whose code says why.
  *
  * @example
  * ```ts

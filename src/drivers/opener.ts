@@ -32,7 +32,7 @@ export function systemBrowserOpener(env: NodeJS.ProcessEnv = process.env, platfo
     else if (platform === 'win32') candidates.push(['cmd', '/c', 'start', '""', url.replaceAll('&', '^&')]);
     else candidates.push(['xdg-open', url]);
     for (const [command, ...args] of candidates) {
-      if (command && (await launch(command, args))) return;
+      if (command && (await launch(command, args, env))) return;
     }
     throw new AuthFlowError({
       code: 'navigationFailed',
@@ -41,9 +41,9 @@ export function systemBrowserOpener(env: NodeJS.ProcessEnv = process.env, platfo
   };
 }
 
-function launch(command: string, args: string[]): Promise<boolean> {
+function launch(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    const child = spawn(command, args, { detached: true, stdio: 'ignore', env });
     child.once('error', () => resolve(false));
     child.once('spawn', () => {
       child.unref();

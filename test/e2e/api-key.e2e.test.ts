@@ -36,7 +36,13 @@ async function verify(apiKey: string, over: Partial<Parameters<typeof loginWithA
 describe('API-key flow against the emulator', () => {
   it('verifies a key and is ready as its service account', async () => {
     const result = await verify('ak-demo-1234567890', { project: 'DEMO' });
-    expect(result.identity).toEqual({ loggedIn: true, user: 'svc@demo', project: 'demo', projectId: 1001, apiKeyId: 1 });
+    expect(result.identity).toEqual({
+      loggedIn: true,
+      user: 'svc@demo',
+      project: 'demo',
+      projectId: 1001,
+      apiKeyId: 1,
+    });
     expect(result.transitions.map((t) => t.to)).toEqual(['idle', 'verifying', 'ready']);
     expect(JSON.stringify(result.transitions)).not.toContain('ak-demo');
   });

@@ -1,4 +1,4 @@
-import { SignJWT, generateKeyPair } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loginWithLoginUrl } from '../../src/drivers/node.js';
 import { headlessOpener, type Opener } from '../../src/drivers/opener.js';
@@ -95,7 +95,11 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
 
   it('rejects a forged token (signed by another key)', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    const forged = await new SignJWT({ sub: 'alice', project_name: 'demo', expire_time: Math.floor(Date.now() / 1000) + 600 })
+    const forged = await new SignJWT({
+      sub: 'alice',
+      project_name: 'demo',
+      expire_time: Math.floor(Date.now() / 1000) + 600,
+    })
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuer(emulator.baseUrl)
       .setExpirationTime('10m')
@@ -109,7 +113,9 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
   it('rejects an expired token', async () => {
     const expired = await emulator.mintLegacyTokens({ user: 'alice', project: 'demo', ttlSeconds: -60 });
     const result = await flow(
-      scriptedOpener((url) => withParam(withParam(url, 'access_token', expired.accessToken), 'id_token', expired.idToken)),
+      scriptedOpener((url) =>
+        withParam(withParam(url, 'access_token', expired.accessToken), 'id_token', expired.idToken),
+      ),
     );
     expect(result.code).toBe('tokenRejected');
     expect(result.message).toMatch(/expired|did not accept/);
@@ -164,7 +170,10 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
 
   it('times out when the person does not come back, and closes the port', async () => {
     const seen: string[] = [];
-    const result = await flow(scriptedOpener(() => null, seen, { detach: true }), { timeouts: { callbackMs: 400 } });
+    const result = await flow(
+      scriptedOpener(() => null, seen, { detach: true }),
+      { timeouts: { callbackMs: 400 } },
+    );
     expect(result.code).toBe('timeout');
     expect(result.transitions.at(-1)).toMatchObject({ from: 'awaitingCallback', to: 'failed' });
     expect(await portIsClosed(portOf(seen[0] ?? ''))).toBe(true);

@@ -37,6 +37,7 @@ describe('login-url machine properties', () => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'Demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       let validated: { tokens: unknown; output: unknown } | undefined;
       for (const event of events) {
+        if (snapshot.status !== 'active') break; // a live actor drops events once final
         const before = snapshot;
         snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
         if (before.matches('validatingToken') && event.type === 'xstate.done.actor.validateToken') {
@@ -49,13 +50,14 @@ describe('login-url machine properties', () => {
         }
       }
       if (snapshot.matches('authenticated')) {
-        const output = validated?.output as {
+        if (!validated) throw new Error('authenticated without a validation');
+        const output = validated.output as {
           token: { valid: boolean; expired: boolean };
           status: { loggedIn: boolean; project: string };
         };
         expect(output.token.valid && !output.token.expired && output.status.loggedIn).toBe(true);
         expect(output.status.project.toLowerCase()).toBe('demo');
-        expect(snapshot.context.session?.accessToken).toBe((validated?.tokens as { accessToken: string }).accessToken);
+        expect(snapshot.context.session?.accessToken).toBe((validated.tokens as { accessToken: string }).accessToken);
       }
     },
   );
@@ -65,6 +67,7 @@ describe('login-url machine properties', () => {
     (events) => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       for (const event of events) {
+        if (snapshot.status !== 'active') break;
         snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
         if (snapshot.matches('failed')) {
           expect(isFailureCode(snapshot.context.failure?.code)).toBe(true);
@@ -82,7 +85,10 @@ describe('login-url machine properties', () => {
     'CANCEL from any state that is not final ends the flow cancelled, final, with no tokens',
     (events) => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
-      for (const event of events) snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
+      for (const event of events) {
+        if (snapshot.status !== 'active') break;
+        snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
+      }
       if (snapshot.status === 'done') return;
       const cancelled = transition(loginUrlMachine, snapshot, { type: 'CANCEL' })[0];
       expect(cancelled.value).toBe('cancelled');
@@ -112,6 +118,7 @@ describe('api-key machine properties', () => {
     (events) => {
       let snapshot = initialTransition(apiKeyMachine, { project: 'Demo' })[0];
       for (const event of events) {
+        if (snapshot.status !== 'active') break; // a live actor drops events once final
         const before = snapshot;
         snapshot = transition(apiKeyMachine, snapshot, event as never)[0];
         if (snapshot.matches('ready') && !before.matches('ready')) {

@@ -13,7 +13,9 @@ describe('legacy callback parsing', () => {
   });
 
   it('turns error into a short code and never repeats error_description', () => {
-    const parsed = parseLoginCallback('http://x/cb?cdf_flow=f&error=access_denied<script>&error_description=Evil%20text');
+    const parsed = parseLoginCallback(
+      'http://x/cb?cdf_flow=f&error=access_denied<script>&error_description=Evil%20text',
+    );
     expect(parsed).toEqual({ kind: 'error', flowId: 'f', error: 'access_deniedscript' });
   });
 
@@ -32,16 +34,27 @@ describe('legacy callback parsing', () => {
   });
 
   it('strips the callback parameters but keeps other parameters and the hash', () => {
-    expect(stripLoginCallback('https://app/p?a=1&access_token=x&b=2&id_token=y&cdf_flow=f#frag')).toBe('https://app/p?a=1&b=2#frag');
+    expect(stripLoginCallback('https://app/p?a=1&access_token=x&b=2&id_token=y&cdf_flow=f#frag')).toBe(
+      'https://app/p?a=1&b=2#frag',
+    );
   });
 
   it('adds the flow id before the fragment, keeping other parameters', () => {
     expect(withFlowId('https://app/p?a=1#h', 'abc')).toBe('https://app/p?a=1&cdf_flow=abc#h');
   });
 
-  test.prop([fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.string(), fc.string({ unit: 'binary' }))], {
-    numRuns: 10_000,
-  })('any input gives a value, never a throw, and an invalid reason never echoes the input', (url) => {
+  test.prop(
+    [
+      fc.oneof(
+        fc.webUrl({ withQueryParameters: true, withFragments: true }),
+        fc.string(),
+        fc.string({ unit: 'binary' }),
+      ),
+    ],
+    {
+      numRuns: 10_000,
+    },
+  )('any input gives a value, never a throw, and an invalid reason never echoes the input', (url) => {
     const parsed = parseLoginCallback(url);
     expect(['tokens', 'error', 'invalid']).toContain(parsed.kind);
     if (parsed.kind === 'invalid' && url.length > 3) expect(parsed.reason.includes(url)).toBe(false);

@@ -17,7 +17,8 @@ const failureOf = async (promise: Promise<unknown>) => {
   try {
     await promise;
   } catch (error) {
-    if (isAuthFlowError(error)) return { code: error.code, message: error.message, status: error.status, requestId: error.requestId };
+    if (isAuthFlowError(error))
+      return { code: error.code, message: error.message, status: error.status, requestId: error.requestId };
     throw error;
   }
   throw new Error('expected a failure');
@@ -143,7 +144,11 @@ describe('CDF protocol client', () => {
 
   it('parses /api/v1/token/inspect and checks its shape', async () => {
     json(200, { subject: 's', projects: [{ projectUrlName: 'demo', groups: [1] }], capabilities: [] });
-    expect(await client().inspectToken('t')).toEqual({ subject: 's', projects: [{ projectUrlName: 'demo', groups: [1] }], capabilities: [] });
+    expect(await client().inspectToken('t')).toEqual({
+      subject: 's',
+      projects: [{ projectUrlName: 'demo', groups: [1] }],
+      capabilities: [],
+    });
     json(200, { subject: 's', projects: [{ projectUrlName: 5 }], capabilities: [] });
     expect((await failureOf(client().inspectToken('t'))).code).toBe('invalidResponse');
   });

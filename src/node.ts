@@ -1,0 +1,36 @@
+/**
+ * `cdf-authflow/node`: the Node driver. Runs the flows with real effects: CDF over HTTP, the system
+ * browser (or a printed URL, or a headless browser for tests), a loopback listener on 127.0.0.1, and a
+ * token cache file with mode 0600.
+ *
+ * @example
+ * ```ts
+ * import { loginWithLoginUrl } from 'cdf-authflow/node';
+ * const session = await loginWithLoginUrl({ baseUrl: 'https://api.cognitedata.com', project: 'my-project' });
+ * ```
+ * @module
+ */
+
+export { followRedirects, type HeadlessBrowserOptions } from './drivers/headless-browser.js';
+export { type LoopbackListener, type LoopbackRequest, openLoopbackListener } from './drivers/loopback.js';
+export {
+  type ApiKeyFlowOptions,
+  type LoginUrlFlowOptions,
+  legacyExpiry,
+  loginWithApiKey,
+  loginWithLoginUrl,
+  randomFlowId,
+  validateLegacyTokens,
+} from './drivers/node.js';
+export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/opener.js';
+export { type FlowOptions, type FlowTransition, stateName } from './drivers/run-flow.js';
+export {
+  type CachedApiKeyLogin,
+  type CachedLoginUrlSession,
+  type CacheEntry,
+  type CurrentLogin,
+  createFileTokenStore,
+  defaultCacheDir,
+  parseEntry,
+  type TokenStore,
+} from './stores/file-token-store.js';

@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { createFileTokenStore } from '../../src/stores/file-token-store.js';
+
+const run = promisify(execFile);
+const bin = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
+
+let emulator: Emulator;
+let home: string;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-test-'));
+  return () => rm(home, { recursive: true, force: true });
+});
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    env: { ...env },
+    store: createFileTokenStore(home),
+  });
+  return { code, out, err };
+}
+
+describe('cdf-auth CLI', () => {
+  it('logs in through the login URL, caches with mode 0600, and token/status/logout work from the cache', async () => {
+    const login = await cli([
+      'login',
+      '--flow',
+      'login-url',
+      '--base-url',
+      emulator.baseUrl,
+      '--project',
+      'demo',
+      '--headless',
+    ]);
+    expect(login).toMatchObject({ code: 0 });
+    expect(login.out).toMatch(/^Signed in as alice to project demo until \d{4}-/);
+    const files = await readdir(home);
+    expect(files.sort()).toEqual(expect.arrayContaining(['current.json']));
+    const tokenFile = files.find((f) => f.startsWith('tokens-')) ?? '';
+    expect((await stat(path.join(home, tokenFile))).mode & 0o777).toBe(0o600);
+    const cached = JSON.parse(await readFile(path.join(home, tokenFile), 'utf8'));
+    expect(login.out + login.err).not.toContain(cached.accessToken);
+
+    const token = await cli(['token']);
+    expect(token).toEqual({ code: 0, out: `${cached.accessToken}\n`, err: '' });
+
+    const status = await cli(['status', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out)).toMatchObject({ loggedIn: true, user: 'alice', project: 'demo', flow: 'login-url' });
+    expect(status.out).not.toContain(cached.accessToken);
+
+    const logout = await cli(['logout']);
+    expect(logout.code).toBe(0);
+    expect((await readdir(home)).some((f) => f.startsWith('tokens-'))).toBe(false);
+    // The session was ended at CDF too: the token no longer works.
+    const check = await fetch(`${emulator.baseUrl}/login/status`, {
+      headers: { authorization: `Bearer ${cached.accessToken}` },
+    });
+    expect(((await check.json()) as { data: { loggedIn: boolean } }).data.loggedIn).toBe(false);
+    expect((await cli(['token'])).code).toBe(3);
+  });
+
+  it('logs in with an API key read from the variable named by --api-key-env, and never stores the key', async () => {
+    const key = emulator.apiKeys[0]?.key ?? '';
+    const login = await cli(['login', '--flow', 'api-key', '--base-url', emulator.baseUrl, '--api-key-env', 'MY_KEY'], {
+      MY_KEY: key,
+    });
+    expect(login.code).toBe(0);
+    for (const file of await readdir(home)) expect(await readFile(path.join(home, file), 'utf8')).not.toContain(key);
+    expect((await cli(['status'], { MY_KEY: key })).out).toMatch(/Signed in as demo-service@demo/);
+    expect((await cli(['token'], { MY_KEY: key })).code).toBe(3);
+  });
+
+  it('distinguishes usage errors (2), auth failures (3) and network failures (4)', async () => {
+    expect(
+      (await cli(['login', '--flow', 'api-key', '--base-url', emulator.baseUrl, '--api-key-env', 'NOPE'])).code,
+    ).toBe(2);
+    expect((await cli(['login', '--bogus'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const denied = await cli(['login', '--flow', 'api-key', '--base-url', emulator.baseUrl, '--api-key-env', 'K'], {
+      K: 'ak-wrong-key-000000',
+    });
+    expect(denied.code).toBe(3);
+    expect(denied.err).toContain('apiKeyRejected');
+    expect(denied.err).not.toContain('ak-wrong-key');
+    const noIdp = await cli(['login', '--base-url', emulator.baseUrl, '--project', 'no-idp', '--headless']);
+    expect(noIdp).toMatchObject({ code: 3, err: expect.stringContaining('noIdpConfigured') });
+    const down = await cli(['login', '--base-url', 'http://127.0.0.1:9', '--project', 'demo', '--headless']);
+    expect(down.code).toBe(4);
+    expect((await cli(['token'])).code).toBe(3);
+  });
+
+  it('reports a corrupt token cache as a typed error and leaves the file alone', async () => {
+    await cli(['login', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless']);
+    const tokenFile = (await readdir(home)).find((f) => f.startsWith('tokens-')) ?? '';
+    await writeFile(path.join(home, tokenFile), '{"v":1,"kind":"login-url", truncated');
+    const token = await cli(['token']);
+    expect(token.code).toBe(3);
+    expect(token.err).toContain('cacheCorrupt');
+    expect(await readFile(path.join(home, tokenFile), 'utf8')).toContain('truncated');
+  });
+
+  it('prints diagrams of the machines', async () => {
+    const mermaid = await cli(['diagram', 'login-url']);
+    expect(mermaid.out).toContain('stateDiagram-v2');
+    expect(mermaid.out).toContain('awaitingCallback --> validatingToken');
+    expect(JSON.parse((await cli(['diagram', 'api-key', '--format', 'json'])).out).id).toBe('apiKey');
+    expect((await cli(['diagram', 'api-key', '--format', 'dot'])).out).toMatch(/^digraph apiKey/);
+    expect((await cli(['diagram', 'nope'])).code).toBe(2);
+  });
+
+  it('has --help for every command, and the built binary runs', async () => {
+    for (const command of ['', 'demo', 'emulator', 'login', 'token', 'status', 'logout', 'diagram']) {
+      const help = await cli([...(command ? [command] : []), '--help']);
+      expect(help.code).toBe(0);
+      expect(help.out).toContain('Usage: cdf-auth');
+    }
+    const { stdout } = await run(process.execPath, [bin, '--version']);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const { stdout: token } = await run(
+      process.execPath,
+      [bin, 'login', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless', '--json'],
+      { env: { ...process.env, CDF_AUTHFLOW_HOME: home } },
+    );
+    expect(JSON.parse(token)).toMatchObject({ loggedIn: true, user: 'alice' });
+  });
+});
