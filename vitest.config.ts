@@ -9,5 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     // A failed property prints its seed and path; rerun with FC_SEED to replay it.
     setupFiles: ['test/helpers/fast-check-setup.ts'],
+    // In CI, also a machine-readable report: .ci/run prints its totals as a plain closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'reports/vitest.json' }]] : ['default'],
   },
 });

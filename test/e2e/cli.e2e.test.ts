@@ -118,6 +118,14 @@ describe('cdf-auth CLI', () => {
     expect(await readFile(path.join(home, tokenFile), 'utf8')).toContain('truncated');
   });
 
+  it('runs the demo (npm start) to exit 0 without printing any token', async () => {
+    const demo = await cli(['demo']);
+    expect(demo.code).toBe(0);
+    expect(demo.out).toMatch(/loginUrl +validatingToken +-> authenticated/);
+    expect(demo.out).toMatch(/apiKey +verifying +-> ready/);
+    expect(demo.out + demo.err).not.toMatch(/eyJ[A-Za-z0-9_-]+\.|ak-[A-Za-z0-9_-]{10,}/);
+  });
+
   it('prints diagrams of the machines', async () => {
     const mermaid = await cli(['diagram', 'login-url']);
     expect(mermaid.out).toContain('stateDiagram-v2');

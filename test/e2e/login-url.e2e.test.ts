@@ -55,6 +55,13 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
     expect(JSON.stringify(result.transitions)).not.toContain(result.session?.accessToken ?? '\0');
   });
 
+  it('can take the URL from /login/redirect (303) instead of /login/url', async () => {
+    const before = emulator.requests.length;
+    const result = await flow(headlessOpener(), { loginUrlSource: 'login-redirect' });
+    expect(result.session?.user).toBe('alice');
+    expect(emulator.requests.slice(before).map((r) => r.path)).not.toContain('/login/url');
+  });
+
   it('works with the plain headless opener too (the callback may beat the opener)', async () => {
     expect((await flow(headlessOpener())).session?.user).toBe('alice');
   });
@@ -74,8 +81,10 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
   it('refuses a callback without the flow id, or with another flow id, before any validation call', async () => {
     for (const flowId of [null, 'forged-flow-id']) {
       const before = emulator.requests.length;
-      const result = await flow(scriptedOpener((url) => withParam(url, 'cdf_flow', flowId)));
+      const seen: string[] = [];
+      const result = await flow(scriptedOpener((url) => withParam(url, 'cdf_flow', flowId), seen));
       expect(result.code).toBe('stateMismatch');
+      expect(await portIsClosed(portOf(seen[0] ?? ''))).toBe(true);
       const later = emulator.requests.slice(before).map((r) => r.path);
       expect(later).not.toContain('/login/token');
       expect(later).not.toContain('/login/status');
