@@ -10,6 +10,13 @@ export type FailureCode =
   | 'callbackInvalid'
   | 'stateMismatch'
   | 'tokenRejected'
+  | 'issuerMismatch'
+  | 'idTokenInvalid'
+  | 'accessDenied'
+  | 'expiredToken'
+  | 'invalidGrant'
+  | 'insecureEndpoint'
+  | 'reauthRequired'
   | 'projectMismatch'
   | 'apiKeyRejected'
   | 'navigationFailed'
@@ -40,6 +47,13 @@ const CODES: ReadonlySet<string> = new Set<FailureCode>([
   'callbackInvalid',
   'stateMismatch',
   'tokenRejected',
+  'issuerMismatch',
+  'idTokenInvalid',
+  'accessDenied',
+  'expiredToken',
+  'invalidGrant',
+  'insecureEndpoint',
+  'reauthRequired',
   'projectMismatch',
   'apiKeyRejected',
   'navigationFailed',

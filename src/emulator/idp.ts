@@ -67,7 +67,11 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     clients: options.clients.map((client) => ({ ...client })),
     jwks: { keys: [privateJwk] },
     cookies: { keys: [randomBytes(24).toString('base64url')] },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read'],
+    // Refresh tokens for every client allowed the grant, as Entra does with offline_access: no
+    // prompt=consent dance for the emulator's own first-party clients.
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     findAccount: async (_ctx: unknown, id: string) => {
       const user = usersById.get(id);
@@ -80,7 +84,24 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      deviceFlow: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeConfirmSource: async (
+          ctx: { body: string },
+          form: string,
+          _client: unknown,
+          _info: unknown,
+          userCode: string,
+        ) => {
+          ctx.body = page(
+            'Confirm the code',
+            `<p>Sign in on the device showing <b>${escapeHtml(userCode)}</b>?</p>${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button> <button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Cancel</button>`,
+          );
+        },
+        successSource: async (ctx: { body: string }) => {
+          ctx.body = page('Signed in', '<p>Signed in. You can return to your device.</p>');
+        },
+      },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
@@ -93,7 +114,7 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
         getResourceServerInfo: (_ctx: unknown, resourceIndicator: string) => {
           if (!resourceServers.has(resourceIndicator)) throw new Error('unknown resource server');
           return {
-            scope: 'openid profile email offline_access',
+            scope: 'api:read',
             audience: resourceIndicator,
             accessTokenTTL: options.accessTokenTtlSeconds,
             accessTokenFormat: 'jwt',

@@ -23,6 +23,7 @@ import {
   type EmulatorProject,
   type EmulatorUser,
 } from './config.js';
+import { answerDeviceCode } from './device.js';
 import { type Fault, FaultQueue } from './faults.js';
 import { type NextLogin, startIdp } from './idp.js';
 import { createLegacyTokenAuthority } from './legacy-tokens.js';
@@ -50,6 +51,10 @@ export interface EmulatorOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Lifetime of device codes. @default 600 */
   readonly deviceCodeTtlSeconds?: number;
+  /** The secret of the confidential `service` client. @default random */
+  readonly serviceClientSecret?: string;
+  /** Redirect URIs of the public `spa` client. @default ['http://127.0.0.1:5173/callback'] */
+  readonly spaRedirectUris?: readonly string[];
   /** Answer `/login/status` with 401 instead of `loggedIn: false` for unknown credentials. @default false */
   readonly statusUnauthorizedAs401?: boolean;
 }
@@ -63,6 +68,12 @@ export interface Emulator {
   readonly projects: readonly EmulatorProject[];
   readonly users: readonly EmulatorUser[];
   readonly apiKeys: readonly EmulatorApiKey[];
+  /** The OIDC clients: `cli-native` (public, loopback, device code), `spa` (public) and `service` (confidential). */
+  readonly clients: {
+    readonly cli: string;
+    readonly spa: string;
+    readonly service: { readonly id: string; readonly secret: string };
+  };
   /** The IdP's private signing key, for tests that forge tokens the IdP never issued. */
   readonly idpPrivateJwk: JWK;
   /** Every request the CDF API received (method and path, no query): tests assert what was called. */
@@ -75,6 +86,8 @@ export interface Emulator {
     project: string;
     ttlSeconds?: number;
   }): Promise<{ accessToken: string; idToken: string }>;
+  /** Plays the person at the IdP's device page: approve or deny the code (RFC 8628 3.3). */
+  answerDeviceCode(verificationUriComplete: string, approve: boolean): Promise<void>;
   /** Revokes an API key: `/login/status` then answers `loggedIn: false` for it. */
   revokeApiKey(key: string): void;
   /** Queues a fault (5xx, 429, odd body, delay, stall) for matching requests. */
@@ -108,6 +121,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
   const cdfClient = { id: 'cdf-cluster', secret: randomBytes(24).toString('base64url') };
+  const serviceClient = {
+    id: 'service',
+    secret: options.serviceClientSecret ?? `cs-${randomBytes(18).toString('base64url')}`,
+  };
   let idp: Awaited<ReturnType<typeof startIdp>>;
   try {
     idp = await startIdp({
@@ -119,6 +136,33 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
       deviceCodeTtlSeconds: options.deviceCodeTtlSeconds ?? 600,
       clients: [
+        // A public native client for CLIs: loopback redirect on any port (RFC 8252 7.3), device code.
+        {
+          client_id: 'cli-native',
+          application_type: 'native',
+          token_endpoint_auth_method: 'none',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+          response_types: ['code'],
+        },
+        // A public browser client (the SPA examples).
+        {
+          client_id: 'spa',
+          application_type: 'web',
+          token_endpoint_auth_method: 'none',
+          redirect_uris: [...(options.spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
+        // A confidential service client: client credentials, the replacement for API keys.
+        {
+          client_id: serviceClient.id,
+          client_secret: serviceClient.secret,
+          token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
         {
           client_id: cdfClient.id,
           client_secret: cdfClient.secret,
@@ -160,6 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     projects,
     users,
     apiKeys,
+    clients: { cli: 'cli-native', spa: 'spa', service: serviceClient },
     idpPrivateJwk: idp.privateJwk,
     requests,
     setNextLogin: (next) => idp.setNextLogin(next),
@@ -174,6 +219,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ttlSeconds: ttlSeconds ?? 3600,
       });
     },
+    answerDeviceCode,
     revokeApiKey: (key) => revokedApiKeys.add(key),
     fault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),

@@ -1,0 +1,474 @@
+/**
+ * OpenID Connect authorization code with PKCE (RFC 6749 4.1, RFC 7636, RFC 9207, RFC 8252 for the
+ * loopback redirect): discover the IdP, send the browser to it, check the callback's `state` and `iss`
+ * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
+ */
+import { assign, setup } from 'xstate';
+import { type Failure, toFailure } from './failure.js';
+import { notProvided } from './not-provided.js';
+import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
+
+/** The authorization response as the driver parsed it from the callback URL. */
+export type AuthorizationCallback =
+  | {
+      readonly kind: 'response';
+      /** Every parameter, as received (`code`, `state`, `iss`, `error`, ...). Unknown ones are ignored. */
+      readonly params: Readonly<Record<string, string>>;
+      /** The full callback URL, for the driver's own re-check when it redeems the code. Secret. */
+      readonly url: string;
+    }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/** The per-attempt secrets, made by the driver from a CSPRNG: new for every START and RETRY. */
+export interface AuthorizationAttempt {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+/** Timeouts of the waiting states, in ms. */
+export interface AuthorizationCodeTimeouts {
+  readonly discoverMs: number;
+  readonly navigateMs: number;
+  /** From START until the callback must have arrived. */
+  readonly callbackMs: number;
+  readonly exchangeMs: number;
+  readonly validateMs: number;
+  readonly inspectMs: number;
+}
+
+/** Defaults for {@link AuthorizationCodeTimeouts}. */
+export const defaultAuthorizationCodeTimeouts: AuthorizationCodeTimeouts = {
+  discoverMs: 15_000,
+  navigateMs: 15_000,
+  callbackMs: 300_000,
+  exchangeMs: 15_000,
+  validateMs: 15_000,
+  inspectMs: 15_000,
+};
+
+/** What the machine is created with. */
+export interface AuthorizationCodeInput {
+  /** The configured issuer; the metadata's `issuer` must equal it exactly. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** The redirect URI, e.g. the loopback listener's `http://127.0.0.1:{port}/callback`. */
+  readonly redirectUri: string;
+  readonly scope: string;
+  /** When set, `/api/v1/token/inspect` must list this project. */
+  readonly project?: string | null;
+  readonly timeouts?: Partial<AuthorizationCodeTimeouts>;
+}
+
+/** Context of {@link authorizationCodeMachine}. Holds secrets: treat snapshots as secrets. */
+export interface AuthorizationCodeContext {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly scope: string;
+  readonly project: string | null;
+  readonly timeouts: AuthorizationCodeTimeouts;
+  readonly attempt: AuthorizationAttempt | null;
+  readonly now: number;
+  readonly callbackDeadline: number | null;
+  readonly metadata: IdpMetadata | null;
+  /** The callback URL that carried the code; set once per attempt, so the code is redeemed once. */
+  readonly callbackUrl: string | null;
+  readonly tokens: TokenSet | null;
+  readonly claims: IdClaims | null;
+  readonly inspection: Inspection | null;
+  readonly failure: Failure | null;
+}
+
+/** Events of {@link authorizationCodeMachine}. */
+export type AuthorizationCodeEvent =
+  | { readonly type: 'START'; readonly attempt: AuthorizationAttempt; readonly now: number }
+  | { readonly type: 'CALLBACK'; readonly callback: AuthorizationCallback }
+  | { readonly type: 'RESUME'; readonly now: number }
+  | { readonly type: 'CANCEL' }
+  | { readonly type: 'RETRY'; readonly attempt: AuthorizationAttempt; readonly now: number };
+
+/** The signed-in result. */
+export interface OidcSignIn {
+  readonly tokens: TokenSet;
+  readonly claims: IdClaims | null;
+  readonly inspection: Inspection;
+}
+
+/** What the machine ends with. */
+export type AuthorizationCodeOutput =
+  | { readonly status: 'authenticated'; readonly signIn: OidcSignIn }
+  | { readonly status: 'cancelled' };
+
+/** Input of the `navigateToIdp` actor: everything the authorization URL needs. */
+export interface NavigateToIdpInput {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly scope: string;
+  readonly attempt: AuthorizationAttempt;
+}
+
+/** Input of the `exchangeCode` actor. */
+export interface ExchangeCodeInput {
+  readonly callbackUrl: string;
+  readonly redirectUri: string;
+  readonly attempt: AuthorizationAttempt;
+}
+
+const AUTHORIZATION_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+]);
+
+const param = (event: AuthorizationCodeEvent, name: string): string | undefined =>
+  event.type === 'CALLBACK' && event.callback.kind === 'response' ? event.callback.params[name] : undefined;
+
+/** The callback is judged the same way whether or not the opener has reported back yet. */
+const onCallback = [
+  { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
+  { guard: 'isStateMismatch', target: 'failed', actions: { type: 'fail', params: stateMismatch } },
+  { guard: 'isIssuerMismatch', target: 'failed', actions: { type: 'fail', params: issuerMismatch } },
+  { guard: 'isAuthorizationError', target: 'failed', actions: { type: 'fail', params: authorizationError } },
+  { guard: 'hasNoCode', target: 'failed', actions: { type: 'fail', params: noCode } },
+  { target: 'exchangingCode', actions: 'takeCallback' },
+] as const;
+
+/**
+ * The authorization-code + PKCE flow as a state machine:
+ * `idle -> discovering -> redirectingToIdp -> awaitingCallback -> exchangingCode -> validatingIdToken ->
+ * inspectingToken -> authenticated`, with `failed` (RETRY with a new attempt) and `cancelled`.
+ *
+ * Drivers provide `discover`, `navigateToIdp` (builds the URL with an S256 challenge and sends the
+ * browser), `exchangeCode`, `validateIdToken` and `inspectToken`.
+ * @see RFC 9700 section 2.1, RFC 9207 section 2.4, RFC 6749 section 4.1.2
+ */
+export const authorizationCodeMachine = setup({
+  types: {
+    context: {} as AuthorizationCodeContext,
+    events: {} as AuthorizationCodeEvent,
+    input: {} as AuthorizationCodeInput,
+    output: {} as AuthorizationCodeOutput,
+  },
+  actors: {
+    discover: notProvided<IdpMetadata, { readonly issuer: string }>('discover'),
+    navigateToIdp: notProvided<void, NavigateToIdpInput>('navigateToIdp'),
+    exchangeCode: notProvided<TokenSet, ExchangeCodeInput>('exchangeCode'),
+    validateIdToken: notProvided<IdClaims, { readonly idToken: string; readonly nonce: string }>('validateIdToken'),
+    inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
+  },
+  delays: {
+    discoverTimeout: ({ context }) => context.timeouts.discoverMs,
+    navigateTimeout: ({ context }) => context.timeouts.navigateMs,
+    callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? context.now) - context.now),
+    exchangeTimeout: ({ context }) => context.timeouts.exchangeMs,
+    validateTimeout: ({ context }) => context.timeouts.validateMs,
+    inspectTimeout: ({ context }) => context.timeouts.inspectMs,
+  },
+  guards: {
+    isFreshAttempt: ({ context, event }) =>
+      (event.type === 'START' || event.type === 'RETRY') &&
+      event.attempt.state.length > 0 &&
+      event.attempt.state !== context.attempt?.state &&
+      event.attempt.codeVerifier !== context.attempt?.codeVerifier,
+    isOtherIssuer: ({ context }, metadata: IdpMetadata) => metadata.issuer !== context.issuer,
+    lacksS256: (_, metadata: IdpMetadata) => !metadata.s256Supported,
+    isInvalidCallback: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'invalid',
+    // A response whose state was never issued, was used, or belongs to another attempt (RFC 9700 2.1).
+    isStateMismatch: ({ context, event }) => param(event, 'state') !== context.attempt?.state,
+    // RFC 9207: compare iss when present; require it when the IdP advertises it. Errors included.
+    isIssuerMismatch: ({ context, event }) => {
+      const iss = param(event, 'iss');
+      if (iss === undefined) return context.metadata?.issParameterSupported === true;
+      return iss !== context.issuer;
+    },
+    isAuthorizationError: ({ event }) => param(event, 'error') !== undefined,
+    hasNoCode: ({ event }) => !param(event, 'code'),
+    hasNoIdToken: (_, tokens: TokenSet) => !tokens.idToken,
+    isOtherProject: ({ context }, inspection: Inspection) =>
+      context.project !== null &&
+      !inspection.projects.some((p) => p.toLowerCase() === (context.project ?? '').toLowerCase()),
+  },
+  actions: {
+    startAttempt: assign(({ context, event }) => {
+      if (event.type !== 'START' && event.type !== 'RETRY') return {};
+      return {
+        attempt: event.attempt,
+        now: event.now,
+        callbackDeadline: event.now + context.timeouts.callbackMs,
+        metadata: null,
+        callbackUrl: null,
+        tokens: null,
+        claims: null,
+        inspection: null,
+        failure: null,
+      };
+    }),
+    takeCallback: assign(({ event }) =>
+      event.type === 'CALLBACK' && event.callback.kind === 'response' ? { callbackUrl: event.callback.url } : {},
+    ),
+    fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, callbackUrl: null })),
+  },
+}).createMachine({
+  id: 'authorizationCode',
+  context: ({ input }) => ({
+    issuer: input.issuer,
+    clientId: input.clientId,
+    redirectUri: input.redirectUri,
+    scope: input.scope,
+    project: input.project ?? null,
+    timeouts: { ...defaultAuthorizationCodeTimeouts, ...input.timeouts },
+    attempt: null,
+    now: 0,
+    callbackDeadline: null,
+    metadata: null,
+    callbackUrl: null,
+    tokens: null,
+    claims: null,
+    inspection: null,
+    failure: null,
+  }),
+  initial: 'idle',
+  output: ({ context }) =>
+    context.tokens && context.inspection
+      ? {
+          status: 'authenticated',
+          signIn: { tokens: context.tokens, claims: context.claims, inspection: context.inspection },
+        }
+      : { status: 'cancelled' },
+  states: {
+    idle: {
+      on: {
+        START: { guard: 'isFreshAttempt', target: 'discovering', actions: 'startAttempt' },
+        CANCEL: 'cancelled',
+      },
+    },
+    discovering: {
+      tags: ['busy'],
+      invoke: {
+        id: 'discover',
+        src: 'discover',
+        input: ({ context }) => ({ issuer: context.issuer }),
+        onDone: [
+          {
+            guard: { type: 'isOtherIssuer', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: {
+                code: 'issuerMismatch',
+                message: "The IdP's metadata names another issuer than the one configured; check --issuer.",
+              },
+            },
+          },
+          {
+            guard: { type: 'lacksS256', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: {
+                code: 'insecureEndpoint',
+                message: 'The IdP does not support PKCE with S256; refusing to sign in.',
+              },
+            },
+          },
+          { target: 'redirectingToIdp', actions: assign({ metadata: ({ event }) => event.output }) },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        discoverTimeout: {
+          target: 'failed',
+          actions: { type: 'fail', params: { code: 'timeout', message: 'The IdP did not answer discovery in time.' } },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    redirectingToIdp: {
+      tags: ['busy'],
+      invoke: {
+        id: 'navigateToIdp',
+        src: 'navigateToIdp',
+        input: ({ context }) => ({
+          clientId: context.clientId,
+          redirectUri: context.redirectUri,
+          scope: context.scope,
+          attempt: context.attempt as AuthorizationAttempt,
+        }),
+        onDone: 'awaitingCallback',
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'navigationFailed') },
+        },
+      },
+      after: {
+        navigateTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'navigationFailed', message: 'The browser could not be opened in time; use --no-browser.' },
+          },
+        },
+      },
+      on: { CALLBACK: onCallback, CANCEL: 'cancelled' },
+    },
+    awaitingCallback: {
+      tags: ['persistable', 'waitingForUser'],
+      after: {
+        callbackTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'Sign-in was not completed in time; start again.' },
+          },
+        },
+      },
+      on: {
+        CALLBACK: onCallback,
+        RESUME: { target: 'awaitingCallback', reenter: true, actions: assign({ now: ({ event }) => event.now }) },
+        CANCEL: 'cancelled',
+      },
+    },
+    exchangingCode: {
+      tags: ['busy'],
+      invoke: {
+        id: 'exchangeCode',
+        src: 'exchangeCode',
+        input: ({ context }) => ({
+          callbackUrl: context.callbackUrl ?? '',
+          redirectUri: context.redirectUri,
+          attempt: context.attempt as AuthorizationAttempt,
+        }),
+        onDone: [
+          {
+            guard: { type: 'hasNoIdToken', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: { code: 'idTokenInvalid', message: 'The IdP issued no ID token; ask for the openid scope.' },
+            },
+          },
+          { target: 'validatingIdToken', actions: assign({ tokens: ({ event }) => event.output, callbackUrl: null }) },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        exchangeTimeout: {
+          target: 'failed',
+          actions: { type: 'fail', params: { code: 'timeout', message: 'The IdP did not issue tokens in time.' } },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    validatingIdToken: {
+      tags: ['busy'],
+      invoke: {
+        id: 'validateIdToken',
+        src: 'validateIdToken',
+        input: ({ context }) => ({ idToken: context.tokens?.idToken ?? '', nonce: context.attempt?.nonce ?? '' }),
+        onDone: { target: 'inspectingToken', actions: assign({ claims: ({ event }) => event.output }) },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'idTokenInvalid') },
+        },
+      },
+      after: {
+        validateTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'The ID token could not be validated in time.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    inspectingToken: {
+      tags: ['busy'],
+      invoke: {
+        id: 'inspectToken',
+        src: 'inspectToken',
+        input: ({ context }) => ({ accessToken: context.tokens?.accessToken ?? '' }),
+        onDone: [
+          {
+            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: ({ context }) => ({
+                code: 'projectMismatch',
+                message: `CDF says this token has no access to project "${context.project}".`,
+              }),
+            },
+          },
+          { target: 'authenticated', actions: assign({ inspection: ({ event }) => event.output }) },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        inspectTimeout: {
+          target: 'failed',
+          actions: { type: 'fail', params: { code: 'timeout', message: 'CDF did not inspect the token in time.' } },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    authenticated: { type: 'final' },
+    failed: {
+      on: {
+        RETRY: { guard: 'isFreshAttempt', target: 'discovering', actions: 'startAttempt' },
+        CANCEL: 'cancelled',
+      },
+    },
+    cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, callbackUrl: null }) },
+  },
+});
+
+function invalidCallback({ event }: { event: AuthorizationCodeEvent }): Failure {
+  const reason = event.type === 'CALLBACK' && event.callback.kind === 'invalid' ? event.callback.reason : 'unreadable';
+  return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
+}
+
+function stateMismatch(): Failure {
+  return {
+    code: 'stateMismatch',
+    message:
+      'The callback carries a state this flow did not issue (or already used); it was refused before any token request.',
+  };
+}
+
+function issuerMismatch(): Failure {
+  return {
+    code: 'issuerMismatch',
+    message:
+      'The callback names another issuer, or none where the IdP promised one (RFC 9207); refused before any token request.',
+  };
+}
+
+function authorizationError({ event }: { event: AuthorizationCodeEvent }): Failure {
+  const raw = param(event, 'error') ?? '';
+  const error = AUTHORIZATION_ERRORS.has(raw) ? raw : 'unknown_error';
+  if (error === 'access_denied')
+    return { code: 'accessDenied', message: 'The sign-in was refused at the IdP (access_denied).' };
+  return { code: 'idpError', message: `The IdP answered ${error}; try again or ask its admin.` };
+}
+
+function noCode(): Failure {
+  return { code: 'callbackInvalid', message: 'The callback carries neither a code nor an error; sign in again.' };
+}

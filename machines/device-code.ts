@@ -1,0 +1,348 @@
+/**
+ * The device authorization grant (RFC 8628) for CLIs without a browser: ask for a code, show the
+ * person `user_code` and `verification_uri`, poll the token endpoint at the interval the IdP asks for.
+ */
+import { assign, setup } from 'xstate';
+import { type Failure, toFailure } from './failure.js';
+import { notProvided } from './not-provided.js';
+import type { IdClaims, Inspection, TokenSet } from './tokens.js';
+
+/** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
+export interface DeviceAuthorization {
+  readonly deviceCode: string;
+  readonly userCode: string;
+  readonly verificationUri: string;
+  readonly verificationUriComplete?: string;
+  /** Seconds until the device code expires. */
+  readonly expiresIn: number;
+  /** Seconds between polls; absent means 5 (section 3.2). */
+  readonly interval?: number;
+}
+
+/** What one poll of the token endpoint answered (section 3.5). */
+export type PollResult =
+  | { readonly kind: 'tokens'; readonly tokens: TokenSet }
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'slowDown' }
+  | { readonly kind: 'denied' }
+  | { readonly kind: 'expired' };
+
+/** What the machine is created with. */
+export interface DeviceCodeInput {
+  readonly clientId: string;
+  readonly scope: string;
+  readonly project?: string | null;
+  /** Per-request deadline, ms. @default 15000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Context of {@link deviceCodeMachine}. */
+export interface DeviceCodeContext {
+  readonly clientId: string;
+  readonly scope: string;
+  readonly project: string | null;
+  readonly requestTimeoutMs: number;
+  readonly now: number;
+  readonly authorization: DeviceAuthorization | null;
+  /** Absolute time (ms) after which the device code is dead: polling stops there. */
+  readonly deadline: number | null;
+  /** Current wait between polls, ms: 5 s by default, +5 s for good on each slow_down. */
+  readonly intervalMs: number;
+  readonly polls: number;
+  readonly tokens: TokenSet | null;
+  readonly claims: IdClaims | null;
+  readonly inspection: Inspection | null;
+  readonly failure: Failure | null;
+}
+
+/** Events of {@link deviceCodeMachine}. */
+export type DeviceCodeEvent =
+  | { readonly type: 'START'; readonly now: number }
+  | { readonly type: 'CANCEL' }
+  | { readonly type: 'RETRY'; readonly now: number };
+
+/** Output of {@link deviceCodeMachine}. */
+export type DeviceCodeOutput =
+  | {
+      readonly status: 'authenticated';
+      readonly tokens: TokenSet;
+      readonly claims: IdClaims | null;
+      readonly inspection: Inspection;
+    }
+  | { readonly status: 'cancelled' };
+
+const FIVE_SECONDS = 5_000;
+
+/**
+ * The device-code flow as a state machine:
+ * `idle -> requestingCode -> awaitingUser <-> polling -> validatingIdToken -> inspectingToken -> authenticated`.
+ * `awaitingUser` runs the `showUserCode` action on entry from `requestingCode` (the driver prints the
+ * code); each stay lasts `pollInterval`. `codeExpiry` ends the flow at the device code's deadline.
+ *
+ * Drivers provide `requestDeviceCode`, `pollToken`, `validateIdToken`, `inspectToken` and the action
+ * `showUserCode`.
+ * @see RFC 8628 sections 3.2 to 3.5
+ */
+export const deviceCodeMachine = setup({
+  types: {
+    context: {} as DeviceCodeContext,
+    events: {} as DeviceCodeEvent,
+    input: {} as DeviceCodeInput,
+    output: {} as DeviceCodeOutput,
+  },
+  actors: {
+    requestDeviceCode: notProvided<DeviceAuthorization, { readonly clientId: string; readonly scope: string }>(
+      'requestDeviceCode',
+    ),
+    pollToken: notProvided<PollResult, { readonly deviceCode: string }>('pollToken'),
+    validateIdToken: notProvided<IdClaims, { readonly idToken: string; readonly nonce: null }>('validateIdToken'),
+    inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
+  },
+  actions: {
+    // The driver shows user_code and verification_uri; never the device code.
+    showUserCode: (
+      _,
+      _params: {
+        readonly userCode: string;
+        readonly verificationUri: string;
+        readonly verificationUriComplete?: string;
+      },
+    ) => {},
+    fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, authorization: null })),
+  },
+  delays: {
+    pollInterval: ({ context }) => context.intervalMs,
+    codeExpiry: ({ context }) => Math.max(0, (context.deadline ?? context.now) - context.now),
+    requestTimeout: ({ context }) => context.requestTimeoutMs,
+  },
+  guards: {
+    isTokens: (_, result: PollResult) => result.kind === 'tokens',
+    isPending: (_, result: PollResult) => result.kind === 'pending',
+    isSlowDown: (_, result: PollResult) => result.kind === 'slowDown',
+    isDenied: (_, result: PollResult) => result.kind === 'denied',
+    isExpired: (_, result: PollResult) => result.kind === 'expired',
+    // RFC 8628 3.5: on a connection timeout, poll less often rather than give up.
+    isTransient: (_, failure: Failure) => failure.code === 'timeout' || failure.code === 'network',
+    hasIdToken: (_, tokens: TokenSet) => Boolean(tokens.idToken),
+    isOtherProject: ({ context }, inspection: Inspection) =>
+      context.project !== null &&
+      !inspection.projects.some((p) => p.toLowerCase() === (context.project ?? '').toLowerCase()),
+  },
+}).createMachine({
+  id: 'deviceCode',
+  context: ({ input }) => ({
+    clientId: input.clientId,
+    scope: input.scope,
+    project: input.project ?? null,
+    requestTimeoutMs: input.requestTimeoutMs ?? 15_000,
+    now: 0,
+    authorization: null,
+    deadline: null,
+    intervalMs: FIVE_SECONDS,
+    polls: 0,
+    tokens: null,
+    claims: null,
+    inspection: null,
+    failure: null,
+  }),
+  initial: 'idle',
+  output: ({ context }) =>
+    context.tokens && context.inspection
+      ? { status: 'authenticated', tokens: context.tokens, claims: context.claims, inspection: context.inspection }
+      : { status: 'cancelled' },
+  states: {
+    idle: {
+      on: {
+        START: { target: 'requestingCode', actions: assign({ now: ({ event }) => event.now }) },
+        CANCEL: 'cancelled',
+      },
+    },
+    requestingCode: {
+      tags: ['busy'],
+      entry: assign({ failure: null, polls: 0, intervalMs: FIVE_SECONDS, authorization: null, deadline: null }),
+      invoke: {
+        id: 'requestDeviceCode',
+        src: 'requestDeviceCode',
+        input: ({ context }) => ({ clientId: context.clientId, scope: context.scope }),
+        onDone: {
+          target: 'awaitingUser',
+          actions: [
+            assign({
+              authorization: ({ event }) => event.output,
+              deadline: ({ context, event }) => context.now + event.output.expiresIn * 1000,
+              intervalMs: ({ event }) =>
+                event.output.interval !== undefined && event.output.interval > 0
+                  ? event.output.interval * 1000
+                  : FIVE_SECONDS,
+            }),
+            {
+              type: 'showUserCode',
+              params: ({ event }) => ({
+                userCode: event.output.userCode,
+                verificationUri: event.output.verificationUri,
+                ...(event.output.verificationUriComplete
+                  ? { verificationUriComplete: event.output.verificationUriComplete }
+                  : {}),
+              }),
+            },
+          ],
+        },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        requestTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'The IdP did not issue a device code in time.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    awaitingUser: {
+      tags: ['waitingForUser'],
+      after: {
+        pollInterval: 'polling',
+        codeExpiry: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'expiredToken', message: 'The code expired before the sign-in was approved; start again.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    polling: {
+      tags: ['busy'],
+      // The machine waited exactly one interval in awaitingUser: its own clock moves on by that much.
+      entry: assign({
+        polls: ({ context }) => context.polls + 1,
+        now: ({ context }) => context.now + context.intervalMs,
+      }),
+      invoke: {
+        id: 'pollToken',
+        src: 'pollToken',
+        input: ({ context }) => ({ deviceCode: context.authorization?.deviceCode ?? '' }),
+        onDone: [
+          {
+            guard: { type: 'isTokens', params: ({ event }) => event.output },
+            target: 'validatingIdToken',
+            actions: assign({
+              tokens: ({ event }) => (event.output.kind === 'tokens' ? event.output.tokens : null),
+              authorization: null,
+            }),
+          },
+          { guard: { type: 'isPending', params: ({ event }) => event.output }, target: 'awaitingUser' },
+          {
+            guard: { type: 'isSlowDown', params: ({ event }) => event.output },
+            target: 'awaitingUser',
+            actions: assign({ intervalMs: ({ context }) => context.intervalMs + FIVE_SECONDS }),
+          },
+          {
+            guard: { type: 'isDenied', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: { code: 'accessDenied', message: 'The sign-in was refused (access_denied).' },
+            },
+          },
+          {
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: { code: 'expiredToken', message: 'The device code expired (expired_token); start again.' },
+            },
+          },
+        ],
+        onError: [
+          {
+            guard: { type: 'isTransient', params: ({ event }) => toFailure(event.error, 'network') },
+            target: 'awaitingUser',
+            actions: assign({ intervalMs: ({ context }) => context.intervalMs * 2 }),
+          },
+          { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') } },
+        ],
+      },
+      after: {
+        codeExpiry: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'expiredToken', message: 'The code expired while polling; start again.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    validatingIdToken: {
+      tags: ['busy'],
+      always: { guard: ({ context }) => !context.tokens?.idToken, target: 'inspectingToken' },
+      invoke: {
+        id: 'validateIdToken',
+        src: 'validateIdToken',
+        input: ({ context }) => ({ idToken: context.tokens?.idToken ?? '', nonce: null }),
+        onDone: { target: 'inspectingToken', actions: assign({ claims: ({ event }) => event.output }) },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'idTokenInvalid') },
+        },
+      },
+      after: {
+        requestTimeout: {
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: { code: 'timeout', message: 'The ID token could not be validated in time.' },
+          },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    inspectingToken: {
+      tags: ['busy'],
+      invoke: {
+        id: 'inspectToken',
+        src: 'inspectToken',
+        input: ({ context }) => ({ accessToken: context.tokens?.accessToken ?? '' }),
+        onDone: [
+          {
+            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: ({ context }) => ({
+                code: 'projectMismatch',
+                message: `CDF says this token has no access to project "${context.project}".`,
+              }),
+            },
+          },
+          { target: 'authenticated', actions: assign({ inspection: ({ event }) => event.output }) },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        requestTimeout: {
+          target: 'failed',
+          actions: { type: 'fail', params: { code: 'timeout', message: 'CDF did not inspect the token in time.' } },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    authenticated: { type: 'final' },
+    failed: {
+      on: {
+        RETRY: { target: 'requestingCode', actions: assign({ now: ({ event }) => event.now }) },
+        CANCEL: 'cancelled',
+      },
+    },
+    cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, authorization: null }) },
+  },
+});

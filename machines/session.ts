@@ -1,0 +1,146 @@
+/**
+ * The session: owns the tokens of whichever flow produced them. Answers `GET_TOKEN` while the token is
+ * fresh, refreshes once however many callers wait, and ends in `reauthRequired` (no loop) when the
+ * refresh is refused.
+ */
+import { and, assign, setup } from 'xstate';
+import { type Failure, toFailure } from './failure.js';
+import { notProvided } from './not-provided.js';
+import type { TokenSet } from './tokens.js';
+
+/** What the session starts with. */
+export interface SessionInput {
+  readonly tokens: TokenSet;
+  readonly now: number;
+  /** Refresh when fewer than this many ms remain. @default 30000 */
+  readonly leewayMs?: number;
+  /** Deadline of one refresh, ms. @default 15000 */
+  readonly refreshTimeoutMs?: number;
+}
+
+/** Context of {@link sessionMachine}. Holds tokens: treat snapshots as secrets. */
+export interface SessionContext {
+  readonly tokens: TokenSet | null;
+  readonly now: number;
+  readonly leewayMs: number;
+  readonly refreshTimeoutMs: number;
+  /** Set when the last refresh failed for a passing reason; waiting callers get it. */
+  readonly failure: Failure | null;
+  /** True when the current token came from a refresh that a 401 asked for. */
+  readonly refreshedFor401: boolean;
+  readonly refreshes: number;
+}
+
+/** Events of {@link sessionMachine}. */
+export type SessionEvent =
+  | { readonly type: 'GET_TOKEN'; readonly now: number }
+  | { readonly type: 'UNAUTHORIZED'; readonly accessToken: string; readonly now: number }
+  | { readonly type: 'REFRESH'; readonly now: number }
+  | { readonly type: 'LOGOUT' };
+
+const REAUTH_CODES = new Set(['invalidGrant', 'reauthRequired', 'idTokenInvalid', 'accessDenied']);
+
+/**
+ * `authenticated -> refreshing -> authenticated | reauthRequired`, `loggedOut` on LOGOUT.
+ * Drivers provide `refresh` (input: the current {@link TokenSet}; output: the new one).
+ * @see RFC 6749 section 6 (a refresh without a new refresh token keeps the old one)
+ */
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    input: {} as SessionInput,
+  },
+  actors: {
+    refresh: notProvided<TokenSet, TokenSet>('refresh'),
+  },
+  delays: {
+    refreshTimeout: ({ context }) => context.refreshTimeoutMs,
+  },
+  guards: {
+    isStale: ({ context, event }) =>
+      event.type === 'GET_TOKEN' && (context.tokens?.expiresAt ?? 0) - context.leewayMs <= event.now,
+    isCurrentToken: ({ context, event }) =>
+      event.type === 'UNAUTHORIZED' && event.accessToken === context.tokens?.accessToken,
+    refreshedFor401: ({ context }) => context.refreshedFor401,
+    needsReauth: (_, failure: Failure) => REAUTH_CODES.has(failure.code),
+  },
+  actions: {
+    setNow: assign(({ event }) => ('now' in event ? { now: event.now } : {})),
+    clear: assign({ tokens: null }),
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    tokens: input.tokens,
+    now: input.now,
+    leewayMs: input.leewayMs ?? 30_000,
+    refreshTimeoutMs: input.refreshTimeoutMs ?? 15_000,
+    failure: null,
+    refreshedFor401: false,
+    refreshes: 0,
+  }),
+  initial: 'authenticated',
+  states: {
+    authenticated: {
+      on: {
+        GET_TOKEN: { guard: 'isStale', target: 'refreshing', actions: ['setNow', assign({ refreshedFor401: false })] },
+        REFRESH: { target: 'refreshing', actions: ['setNow', assign({ refreshedFor401: false })] },
+        UNAUTHORIZED: [
+          // CDF refuses the token that a 401 already made us refresh: one refresh and one retry were spent.
+          {
+            guard: and(['isCurrentToken', 'refreshedFor401']),
+            target: 'reauthRequired',
+            actions: assign({
+              failure: { code: 'reauthRequired', message: 'CDF refused a freshly refreshed token; sign in again.' },
+            }),
+          },
+          { guard: 'isCurrentToken', target: 'refreshing', actions: ['setNow', assign({ refreshedFor401: true })] },
+        ],
+        LOGOUT: 'loggedOut',
+      },
+    },
+    refreshing: {
+      tags: ['busy'],
+      entry: assign({ failure: null }),
+      invoke: {
+        id: 'refresh',
+        src: 'refresh',
+        input: ({ context }) => context.tokens as TokenSet,
+        onDone: {
+          target: 'authenticated',
+          actions: assign({
+            // RFC 6749 6: no new refresh token in the answer means the old one stays valid.
+            tokens: ({ context, event }) => ({
+              ...event.output,
+              ...(event.output.refreshToken || !context.tokens?.refreshToken
+                ? {}
+                : { refreshToken: context.tokens.refreshToken }),
+            }),
+            refreshes: ({ context }) => context.refreshes + 1,
+          }),
+        },
+        onError: [
+          {
+            guard: { type: 'needsReauth', params: ({ event }) => toFailure(event.error, 'network') },
+            target: 'reauthRequired',
+            actions: assign({ failure: ({ event }) => toFailure(event.error, 'network') }),
+          },
+          { target: 'authenticated', actions: assign({ failure: ({ event }) => toFailure(event.error, 'network') }) },
+        ],
+      },
+      after: {
+        refreshTimeout: {
+          target: 'authenticated',
+          actions: assign({ failure: { code: 'timeout', message: 'The refresh got no answer in time; try again.' } }),
+        },
+      },
+      on: { LOGOUT: 'loggedOut' },
+    },
+    reauthRequired: {
+      entry: 'clear',
+      on: { LOGOUT: 'loggedOut' },
+    },
+    loggedOut: { type: 'final', entry: 'clear' },
+  },
+});

@@ -1,0 +1,345 @@
+/**
+ * The Node driver for the OpenID Connect flows: code + PKCE through a loopback redirect (RFC 8252),
+ * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
+ */
+import * as oauth from 'oauth4webapi';
+import { fromPromise } from 'xstate';
+import {
+  type AuthorizationCallback,
+  type AuthorizationCodeTimeouts,
+  authorizationCodeMachine,
+  type ExchangeCodeInput,
+  type NavigateToIdpInput,
+  type OidcSignIn,
+} from '../../machines/authorization-code.js';
+import { clientCredentialsMachine } from '../../machines/client-credentials.js';
+import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
+import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import { createCdfClient } from '../protocol/cdf.js';
+import { escapeHtml } from '../protocol/html.js';
+import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
+import { createSession, type Session } from '../session/session.js';
+import { openLoopbackListener } from './loopback.js';
+import { type Opener, systemBrowserOpener } from './opener.js';
+import { type FlowOptions, flowError, runFlow } from './run-flow.js';
+
+/** What every OIDC flow needs to know. */
+export interface OidcFlowOptions extends FlowOptions {
+  /** The IdP's issuer identifier. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** The CDF cluster the token is for; `/api/v1/token/inspect` is asked there. */
+  readonly baseUrl: string;
+  /** @default 'openid profile offline_access' (user flows), the cluster's `.default` scope for services */
+  readonly scope?: string;
+  /** When set, CDF must list this project for the token. */
+  readonly project?: string;
+  /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, timeouts). */
+  readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret'>;
+  /** Sent as `x-cdp-app` to CDF. */
+  readonly appId?: string;
+}
+
+/** Parses the loopback callback into the machine's {@link AuthorizationCallback}. Never throws. */
+export function parseAuthorizationCallback(url: string): AuthorizationCallback {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { kind: 'invalid', reason: 'not a URL' };
+  }
+  const params: Record<string, string> = {};
+  for (const [name, value] of parsed.searchParams) {
+    if (name in params) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
+    params[name] = value;
+  }
+  return { kind: 'response', params, url };
+}
+
+const cdfInspector = (options: OidcFlowOptions) => {
+  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
+  return async (accessToken: string, signal?: AbortSignal): Promise<Inspection> => {
+    const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
+    return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
+  };
+};
+
+/** Options of {@link loginWithAuthorizationCode}. */
+export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
+  /** How the person is sent to the IdP. @default systemBrowserOpener() */
+  readonly opener?: Opener;
+  /** `prompt` for the authorization request (e.g. `consent`, `login`). */
+  readonly prompt?: string;
+  readonly timeouts?: Partial<AuthorizationCodeTimeouts>;
+}
+
+/**
+ * Signs a person in with authorization code + PKCE through a loopback redirect on 127.0.0.1, checks
+ * `state` and `iss` before redeeming the code (once), validates the ID token against the IdP's JWKS,
+ * and asks CDF's `/api/v1/token/inspect`. Rejects with an `AuthFlowError`.
+ *
+ * @example
+ * ```ts
+ * const { tokens } = await loginWithAuthorizationCode({ issuer, clientId: 'my-cli', baseUrl });
+ * ```
+ * @see RFC 8252, RFC 7636, RFC 9207
+ */
+export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<OidcSignIn> {
+  const idp = createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
+  const inspect = cdfInspector(options);
+  const opener = options.opener ?? systemBrowserOpener();
+  const listener = await openLoopbackListener('/callback');
+  const navigation = new AbortController();
+  try {
+    const machine = authorizationCodeMachine.provide({
+      actors: {
+        discover: fromPromise<IdpMetadata, { readonly issuer: string }>(({ signal }) => idp.discover(signal)),
+        navigateToIdp: fromPromise<void, NavigateToIdpInput>(async ({ input }) => {
+          const url = await idp.authorizationUrl({
+            redirectUri: input.redirectUri,
+            scope: input.scope,
+            state: input.attempt.state,
+            nonce: input.attempt.nonce,
+            codeVerifier: input.attempt.codeVerifier,
+            ...(options.prompt ? { prompt: options.prompt } : {}),
+          });
+          await opener(url, { signal: navigation.signal });
+        }),
+        exchangeCode: fromPromise<TokenSet, ExchangeCodeInput>(({ input, signal }) =>
+          idp.exchangeCode(
+            {
+              callbackUrl: input.callbackUrl,
+              redirectUri: input.redirectUri,
+              state: input.attempt.state,
+              codeVerifier: input.attempt.codeVerifier,
+              nonce: input.attempt.nonce,
+            },
+            signal,
+          ),
+        ),
+        validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string }>(({ input }) =>
+          idp.validateIdToken(input.idToken, { nonce: input.nonce }),
+        ),
+        inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
+          inspect(input.accessToken, signal),
+        ),
+      },
+      delays: {
+        callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
+      },
+    });
+    const snapshot = await runFlow(
+      machine,
+      {
+        issuer: options.issuer,
+        clientId: options.clientId,
+        redirectUri: listener.redirectUrl,
+        scope: options.scope ?? 'openid profile offline_access',
+        project: options.project ?? null,
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      },
+      {
+        type: 'START',
+        attempt: {
+          state: oauth.generateRandomState(),
+          nonce: oauth.generateRandomNonce(),
+          codeVerifier: oauth.generateRandomCodeVerifier(),
+        },
+        now: Date.now(),
+      },
+      {
+        ...options,
+        restingFailures: ['failed'],
+        onActor: (actor) => {
+          listener.request.then(
+            async (request) => {
+              actor.send({ type: 'CALLBACK', callback: parseAuthorizationCallback(request.url) });
+              await new Promise<void>((resolve) => {
+                const check = () => {
+                  const s = actor.getSnapshot();
+                  if (s.status !== 'active' || s.matches('failed')) {
+                    sub.unsubscribe();
+                    resolve();
+                  }
+                };
+                const sub = actor.subscribe({ next: check, complete: check, error: check });
+                check();
+              });
+              const s = actor.getSnapshot();
+              const ok = s.matches('authenticated');
+              const message = ok
+                ? 'Signed in. You can close this tab.'
+                : ((s.context as { failure?: { message: string } | null }).failure?.message ?? 'Sign-in ended.');
+              request.respond(
+                ok ? 200 : 400,
+                `<!doctype html><meta charset="utf-8"><title>cdf-auth</title><h1>${ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(message)}</p>`,
+              );
+            },
+            () => {},
+          );
+        },
+      },
+    );
+    if (snapshot.matches('authenticated')) return (snapshot.output as { signIn: OidcSignIn }).signIn;
+    throw flowError(snapshot);
+  } finally {
+    navigation.abort();
+    await listener.close();
+  }
+}
+
+/** Options of {@link loginWithDeviceCode}. */
+export interface DeviceCodeFlowOptions extends OidcFlowOptions {
+  /** Shows the person where to go and what to type. Never receives the device code. */
+  readonly onUserCode: (info: { userCode: string; verificationUri: string; verificationUriComplete?: string }) => void;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Signs a person in with the device authorization grant: shows `user_code` and `verification_uri`,
+ * polls at the IdP's interval (5 s when it names none, +5 s for good on `slow_down`), stops on
+ * `access_denied`, `expired_token` or the code's deadline.
+ * @see RFC 8628
+ */
+export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<OidcSignIn> {
+  const idp = createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
+  const inspect = cdfInspector(options);
+  const machine = deviceCodeMachine.provide({
+    actors: {
+      requestDeviceCode: fromPromise<DeviceAuthorization, { readonly clientId: string; readonly scope: string }>(
+        ({ input, signal }) => idp.requestDeviceCode({ scope: input.scope }, signal),
+      ),
+      pollToken: fromPromise<PollResult, { readonly deviceCode: string }>(({ input, signal }) =>
+        idp.pollDeviceCode(input.deviceCode, signal),
+      ),
+      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: null }>(({ input }) =>
+        idp.validateIdToken(input.idToken, { nonce: null }),
+      ),
+      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
+        inspect(input.accessToken, signal),
+      ),
+    },
+    actions: {
+      showUserCode: (_, params) => options.onUserCode(params),
+    },
+    delays: {
+      codeExpiry: ({ context }) => Math.max(0, (context.deadline ?? 0) - Date.now()),
+    },
+  });
+  const snapshot = await runFlow(
+    machine,
+    {
+      clientId: options.clientId,
+      scope: options.scope ?? 'openid profile offline_access',
+      project: options.project ?? null,
+      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    },
+    { type: 'START', now: Date.now() },
+    { ...options, restingFailures: ['failed'] },
+  );
+  if (snapshot.matches('authenticated')) {
+    const output = snapshot.output as { tokens: TokenSet; claims: IdClaims | null; inspection: Inspection };
+    return { tokens: output.tokens, claims: output.claims, inspection: output.inspection };
+  }
+  throw flowError(snapshot);
+}
+
+/** Options of {@link loginWithClientCredentials}. */
+export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
+  /** The client secret. Read it from the environment or a secret store. */
+  readonly clientSecret: string;
+  /** A `resource` indicator (RFC 8707) for IdPs that need one, e.g. the cluster URL. */
+  readonly resource?: string;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Gets a service token with client credentials (the replacement for API keys) and checks it at CDF's
+ * `/api/v1/token/inspect`.
+ */
+export async function loginWithClientCredentials(
+  options: ClientCredentialsFlowOptions,
+): Promise<{ tokens: TokenSet; inspection: Inspection }> {
+  const idp = serviceClient(options);
+  const machine = clientCredentialsMachine.provide({
+    actors: {
+      requestToken: fromPromise<TokenSet, { readonly clientId: string; readonly scope: string }>(({ input, signal }) =>
+        idp.clientCredentials(
+          { scope: input.scope, ...(options.resource ? { resource: options.resource } : {}) },
+          signal,
+        ),
+      ),
+    },
+  });
+  const snapshot = await runFlow(
+    machine,
+    {
+      clientId: options.clientId,
+      scope: options.scope ?? '',
+      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    },
+    { type: 'START', now: Date.now() },
+    { ...options, restingFailures: ['authenticated', 'failed'] },
+  );
+  if (!snapshot.matches('authenticated')) throw flowError(snapshot);
+  const tokens = snapshot.context.tokens as TokenSet;
+  const inspection = await cdfInspector(options)(tokens.accessToken, options.signal);
+  if (options.project && !inspection.projects.some((p) => p.toLowerCase() === options.project?.toLowerCase())) {
+    throw flowError({
+      ...snapshot,
+      context: {
+        failure: {
+          code: 'projectMismatch',
+          message: `CDF says this token has no access to project "${options.project}".`,
+        },
+      },
+    } as never);
+  }
+  return { tokens, inspection };
+}
+
+function serviceClient(options: ClientCredentialsFlowOptions): OidcClient {
+  return createOidcClient({
+    issuer: options.issuer,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    ...options.oidc,
+  });
+}
+
+/**
+ * A {@link Session} that refreshes with the refresh token (user flows) and checks that a refreshed ID
+ * token keeps `iss`, `sub` and `aud`, or with a new client-credentials request (services).
+ */
+export function sessionFor(
+  signIn: { tokens: TokenSet; claims?: IdClaims | null },
+  options:
+    | (OidcFlowOptions & { readonly clientSecret?: undefined })
+    | (ClientCredentialsFlowOptions & { readonly clientSecret: string }),
+  extra: { leewaySeconds?: number; onTokens?: (tokens: TokenSet) => void } = {},
+): Session {
+  const idp = options.clientSecret
+    ? serviceClient(options as ClientCredentialsFlowOptions)
+    : createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
+  const original = signIn.claims ?? null;
+  return createSession({
+    tokens: signIn.tokens,
+    ...(extra.leewaySeconds !== undefined ? { leewaySeconds: extra.leewaySeconds } : {}),
+    ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
+    refresh: async (current, signal) => {
+      if (options.clientSecret) {
+        const resource = (options as ClientCredentialsFlowOptions).resource;
+        return idp.clientCredentials({ scope: options.scope ?? '', ...(resource ? { resource } : {}) }, signal);
+      }
+      if (!current.refreshToken) {
+        throw Object.assign(new Error('no refresh token'), {
+          code: 'reauthRequired',
+          message: 'There is no refresh token; sign in again.',
+        });
+      }
+      const next = await idp.refresh(current.refreshToken, signal);
+      if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
+      return next;
+    },
+  });
+}

@@ -1,0 +1,376 @@
+/**
+ * OpenID Connect on the wire, through `oauth4webapi` (request building and response processing) and
+ * `jose` (ID-token signatures against the IdP's JWKS). The machines decide; this module only talks.
+ */
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import * as oauth from 'oauth4webapi';
+import type { DeviceAuthorization, PollResult } from '../../machines/device-code.js';
+import type { FailureCode } from '../../machines/failure.js';
+import type { IdClaims, IdpMetadata, TokenSet } from '../../machines/tokens.js';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { redactText } from './redact.js';
+
+/** Options of {@link createOidcClient}. */
+export interface OidcClientOptions {
+  /** The issuer identifier; discovery must answer with exactly this `issuer`. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** For confidential clients (client_secret_basic). Public clients (CLI, SPA) have none. */
+  readonly clientSecret?: string;
+  /** ID-token signature algorithms accepted. `none` and HS* are never accepted. @default ['RS256', 'ES256'] */
+  readonly idTokenAlgorithms?: readonly string[];
+  /** The one clock skew allowed for `exp`, `iat`, `nbf`, seconds. @default 60 */
+  readonly clockSkewSeconds?: number;
+  /** How long after a JWKS fetch an unknown `kid` may trigger another, ms. @default 30000 */
+  readonly jwksCooldownMs?: number;
+  /** Deadline for each request, ms. @default 15000 */
+  readonly timeoutMs?: number;
+  /** Lifetime assumed when the token response has no `expires_in`, seconds. @default 300 */
+  readonly defaultExpiresInSeconds?: number;
+}
+
+/** A client of one IdP. Create it with {@link createOidcClient}. */
+export interface OidcClient {
+  /** Discovery (`/.well-known/openid-configuration`); fails with `issuerMismatch` unless `issuer` matches exactly. */
+  discover(signal?: AbortSignal): Promise<IdpMetadata>;
+  /** The authorization URL: `response_type=code`, PKCE S256 always, `state` and `nonce`. */
+  authorizationUrl(input: {
+    redirectUri: string;
+    scope: string;
+    state: string;
+    nonce: string;
+    codeVerifier: string;
+    prompt?: string;
+  }): Promise<string>;
+  /** Checks the callback again (state, iss) and redeems its code once. */
+  exchangeCode(
+    input: { callbackUrl: string; redirectUri: string; state: string; codeVerifier: string; nonce: string },
+    signal?: AbortSignal,
+  ): Promise<TokenSet>;
+  /** Validates an ID token: signature from `jwks_uri`, algorithm allow-list, iss, aud/azp, exp/iat, nonce. */
+  validateIdToken(idToken: string, expected: { nonce?: string | null; original?: IdClaims | null }): Promise<IdClaims>;
+  refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
+  clientCredentials(input: { scope: string; resource?: string }, signal?: AbortSignal): Promise<TokenSet>;
+  requestDeviceCode(input: { scope: string }, signal?: AbortSignal): Promise<DeviceAuthorization>;
+  pollDeviceCode(deviceCode: string, signal?: AbortSignal): Promise<PollResult>;
+}
+
+const isLoopback = (url: URL) => ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
+
+/**
+ * Creates an {@link OidcClient}. Plain `http` is refused except on loopback addresses (the emulator).
+ *
+ * @example
+ * ```ts
+ * const idp = createOidcClient({ issuer: 'https://login.example.com', clientId: 'cli' });
+ * const metadata = await idp.discover();
+ * ```
+ * @see RFC 8414, RFC 7636, RFC 9207, OpenID Connect Core 1.0 section 3.1.3.7
+ */
+export function createOidcClient(options: OidcClientOptions): OidcClient {
+  const issuer = new URL(options.issuer);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
+  const algorithms = (options.idTokenAlgorithms ?? ['RS256', 'ES256']).filter((alg) => !FORBIDDEN_ALGS.test(alg));
+  const client: oauth.Client = {
+    client_id: options.clientId,
+    [oauth.clockSkew]: 0,
+    [oauth.clockTolerance]: options.clockSkewSeconds ?? 60,
+  };
+  const auth = options.clientSecret ? oauth.ClientSecretBasic(options.clientSecret) : oauth.None();
+  const secrets = [options.clientSecret ?? ''];
+  const http = (signal?: AbortSignal) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return {
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+      deadline,
+      user: signal,
+      ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+    };
+  };
+  let server: oauth.AuthorizationServer | undefined;
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+  const as = async (signal?: AbortSignal): Promise<oauth.AuthorizationServer> => {
+    if (server) return server;
+    const request = http(signal);
+    try {
+      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...request });
+      server = await oauth.processDiscoveryResponse(issuer, response);
+    } catch (error) {
+      throw toAuthFlowError(error, 'IdP discovery', request, secrets, 'issuerMismatch');
+    }
+    return server;
+  };
+
+  const tokenSet = (response: oauth.TokenEndpointResponse, requestedScope?: string): TokenSet => {
+    if (response.token_type.toLowerCase() !== 'bearer') {
+      throw new AuthFlowError({
+        code: 'invalidResponse',
+        message: `The IdP issued a token of type ${response.token_type}, not Bearer.`,
+      });
+    }
+    const expiresIn =
+      typeof response.expires_in === 'number' ? response.expires_in : (options.defaultExpiresInSeconds ?? 300);
+    const scope = response.scope ?? requestedScope;
+    return {
+      accessToken: response.access_token,
+      tokenType: 'Bearer',
+      expiresAt: Date.now() + expiresIn * 1000,
+      ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
+      ...(response.id_token ? { idToken: response.id_token } : {}),
+      ...(scope ? { scope } : {}),
+    };
+  };
+
+  const call = async <T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    run: (request: ReturnType<typeof http>) => Promise<T>,
+  ) => {
+    const request = http(signal);
+    try {
+      return await run(request);
+    } catch (error) {
+      throw toAuthFlowError(error, what, request, secrets, 'idpError');
+    }
+  };
+
+  return {
+    async discover(signal) {
+      const metadata = await as(signal);
+      return {
+        issuer: metadata.issuer,
+        issParameterSupported: metadata.authorization_response_iss_parameter_supported === true,
+        s256Supported: (metadata.code_challenge_methods_supported ?? []).includes('S256'),
+      };
+    },
+    async authorizationUrl(input) {
+      const metadata = await as();
+      if (!metadata.authorization_endpoint) {
+        throw new AuthFlowError({ code: 'invalidResponse', message: 'The IdP has no authorization endpoint.' });
+      }
+      const url = new URL(metadata.authorization_endpoint);
+      url.search = new URLSearchParams({
+        client_id: options.clientId,
+        response_type: 'code',
+        redirect_uri: input.redirectUri,
+        scope: input.scope,
+        state: input.state,
+        nonce: input.nonce,
+        code_challenge: await oauth.calculatePKCECodeChallenge(input.codeVerifier),
+        code_challenge_method: 'S256',
+        ...(input.prompt ? { prompt: input.prompt } : {}),
+      }).toString();
+      return url.toString();
+    },
+    exchangeCode: (input, signal) =>
+      call('The code exchange', signal, async (request) => {
+        const metadata = await as(signal);
+        const params = oauth.validateAuthResponse(metadata, client, new URL(input.callbackUrl), input.state);
+        const response = await oauth.authorizationCodeGrantRequest(
+          metadata,
+          client,
+          auth,
+          params,
+          input.redirectUri,
+          input.codeVerifier,
+          request,
+        );
+        return tokenSet(
+          await oauth.processAuthorizationCodeResponse(metadata, client, response, {
+            expectedNonce: input.nonce,
+            requireIdToken: true,
+          }),
+        );
+      }),
+    async validateIdToken(idToken, expected) {
+      const metadata = await as();
+      if (!metadata.jwks_uri)
+        throw new AuthFlowError({ code: 'idTokenInvalid', message: 'The IdP publishes no jwks_uri.' });
+      jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
+        cooldownDuration: options.jwksCooldownMs ?? 30_000,
+        timeoutDuration: timeoutMs,
+      });
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(idToken, jwks, {
+          issuer: metadata.issuer,
+          audience: options.clientId,
+          algorithms: [...algorithms],
+          clockTolerance: options.clockSkewSeconds ?? 60,
+          requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+        }));
+      } catch (error) {
+        throw new AuthFlowError(
+          { code: 'idTokenInvalid', message: `The ID token did not verify (${joseReason(error)}); sign in again.` },
+          { cause: error },
+        );
+      }
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (audiences.length > 1 && payload.azp !== options.clientId) {
+        throw new AuthFlowError({
+          code: 'idTokenInvalid',
+          message: 'The ID token has several audiences and azp is not this client.',
+        });
+      }
+      if (typeof expected.nonce === 'string' && payload.nonce !== expected.nonce) {
+        throw new AuthFlowError({ code: 'idTokenInvalid', message: 'The ID token nonce does not match this sign-in.' });
+      }
+      const original = expected.original;
+      // OIDC Core 12.2: an ID token from a refresh keeps iss, sub and aud.
+      if (
+        original &&
+        (payload.iss !== original.iss ||
+          payload.sub !== original.sub ||
+          JSON.stringify(payload.aud) !== JSON.stringify(original.aud))
+      ) {
+        throw new AuthFlowError({
+          code: 'idTokenInvalid',
+          message: 'The refreshed ID token names another issuer, subject or audience.',
+        });
+      }
+      return {
+        iss: String(payload.iss),
+        sub: String(payload.sub),
+        aud: payload.aud as string | string[],
+        ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+        ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
+      };
+    },
+    refresh: (refreshToken, signal) =>
+      call('The token refresh', signal, async (request) => {
+        const metadata = await as(signal);
+        const response = await oauth.refreshTokenGrantRequest(metadata, client, auth, refreshToken, request);
+        return tokenSet(await oauth.processRefreshTokenResponse(metadata, client, response));
+      }),
+    clientCredentials: (input, signal) =>
+      call('The client-credentials request', signal, async (request) => {
+        const metadata = await as(signal);
+        const response = await oauth.clientCredentialsGrantRequest(
+          metadata,
+          client,
+          auth,
+          { scope: input.scope, ...(input.resource ? { resource: input.resource } : {}) },
+          request,
+        );
+        return tokenSet(await oauth.processClientCredentialsResponse(metadata, client, response), input.scope);
+      }),
+    requestDeviceCode: (input, signal) =>
+      call('The device authorization request', signal, async (request) => {
+        const metadata = await as(signal);
+        const response = await oauth.deviceAuthorizationRequest(
+          metadata,
+          client,
+          auth,
+          { scope: input.scope },
+          request,
+        );
+        const answer = await oauth.processDeviceAuthorizationResponse(metadata, client, response);
+        return {
+          deviceCode: answer.device_code,
+          userCode: answer.user_code,
+          verificationUri: answer.verification_uri,
+          ...(answer.verification_uri_complete ? { verificationUriComplete: answer.verification_uri_complete } : {}),
+          expiresIn: answer.expires_in,
+          ...(typeof answer.interval === 'number' ? { interval: answer.interval } : {}),
+        };
+      }),
+    async pollDeviceCode(deviceCode, signal) {
+      try {
+        return await call('The device token poll', signal, async (request) => {
+          const metadata = await as(signal);
+          const response = await oauth.deviceCodeGrantRequest(metadata, client, auth, deviceCode, request);
+          return {
+            kind: 'tokens',
+            tokens: tokenSet(await oauth.processDeviceCodeResponse(metadata, client, response)),
+          } as const;
+        });
+      } catch (error) {
+        const oauthError = (error as { cause?: unknown }).cause;
+        if (oauthError instanceof oauth.ResponseBodyError) {
+          if (oauthError.error === 'authorization_pending') return { kind: 'pending' };
+          if (oauthError.error === 'slow_down') return { kind: 'slowDown' };
+          if (oauthError.error === 'access_denied') return { kind: 'denied' };
+          if (oauthError.error === 'expired_token') return { kind: 'expired' };
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+/** Maps what oauth4webapi, jose or fetch threw to an {@link AuthFlowError}; no secret in the message. */
+function toAuthFlowError(
+  error: unknown,
+  what: string,
+  request: { deadline: AbortSignal; user?: AbortSignal | undefined },
+  secrets: readonly string[],
+  comparisonCode: FailureCode,
+): AuthFlowError {
+  if (error instanceof AuthFlowError) return error;
+  if (request.user?.aborted)
+    return new AuthFlowError({ code: 'cancelled', message: `${what} was cancelled.` }, { cause: error });
+  if (request.deadline.aborted) {
+    return new AuthFlowError({ code: 'timeout', message: `${what} got no answer in time.` }, { cause: error });
+  }
+  const scrub = (text: string) =>
+    secrets.reduce((out, s) => (s ? out.replaceAll(s, '[redacted]') : out), redactText(text)).slice(0, 200);
+  if (error instanceof oauth.ResponseBodyError) {
+    const codes: Record<string, FailureCode> = {
+      invalid_grant: 'invalidGrant',
+      access_denied: 'accessDenied',
+      expired_token: 'expiredToken',
+      invalid_client: 'tokenRejected',
+      unauthorized_client: 'tokenRejected',
+    };
+    return new AuthFlowError(
+      {
+        code: codes[error.error] ?? 'idpError',
+        message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
+        status: error.status,
+      },
+      { cause: error },
+    );
+  }
+  if (error instanceof oauth.AuthorizationResponseError) {
+    return new AuthFlowError(
+      {
+        code: error.error === 'access_denied' ? 'accessDenied' : 'idpError',
+        message: `The IdP answered ${scrub(error.error)}.`,
+      },
+      { cause: error },
+    );
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const code: FailureCode =
+      error.code === oauth.JSON_ATTRIBUTE_COMPARISON || error.code === oauth.JWT_CLAIM_COMPARISON
+        ? comparisonCode === 'idpError'
+          ? 'idTokenInvalid'
+          : comparisonCode
+        : error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN
+          ? 'insecureEndpoint'
+          : error.code === oauth.JWT_TIMESTAMP_CHECK
+            ? 'idTokenInvalid'
+            : 'invalidResponse';
+    return new AuthFlowError({ code, message: `${what} failed: ${scrub(error.message)}.` }, { cause: error });
+  }
+  if (error instanceof TypeError && !(error instanceof oauth.UnsupportedOperationError)) {
+    return new AuthFlowError({ code: 'network', message: `${what} could not reach the IdP.` }, { cause: error });
+  }
+  return new AuthFlowError(
+    { code: 'invalidResponse', message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.` },
+    { cause: error },
+  );
+}
+
+function joseReason(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} is wrong`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no matching key';
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'malformed';
+  return 'not verifiable';
+}
