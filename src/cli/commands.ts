@@ -1,11 +1,24 @@
 /** The `cdf-auth` commands that work against any cluster: login, token, status, logout, diagram. */
 import { apiKeyMachine } from '../../machines/api-key.js';
+import { authorizationCodeMachine } from '../../machines/authorization-code.js';
+import { clientCredentialsMachine } from '../../machines/client-credentials.js';
+import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
+import { sessionMachine } from '../../machines/session.js';
+import type { IdClaims, TokenSet } from '../../machines/tokens.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node.js';
+import {
+  loginWithAuthorizationCode,
+  loginWithClientCredentials,
+  loginWithDeviceCode,
+  sessionFor,
+} from '../drivers/oidc-node.js';
 import { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from '../drivers/opener.js';
+import type { FlowTransition } from '../drivers/run-flow.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import {
+  type CachedOidcLogin,
   type CacheEntry,
   type CurrentLogin,
   createFileTokenStore,
@@ -27,7 +40,14 @@ export interface CommandContext {
 }
 
 /** The machines `cdf-auth diagram` knows. */
-export const machines = { 'login-url': loginUrlMachine, 'api-key': apiKeyMachine } as const;
+export const machines = {
+  'login-url': loginUrlMachine,
+  'api-key': apiKeyMachine,
+  'authorization-code': authorizationCodeMachine,
+  'device-code': deviceCodeMachine,
+  'client-credentials': clientCredentialsMachine,
+  session: sessionMachine,
+} as const;
 
 const text = (ctx: CommandContext, name: string): string | undefined => {
   const value = ctx.flags[name];
@@ -95,9 +115,123 @@ export async function login(ctx: CommandContext): Promise<void> {
       report(ctx, { user: identity.user, project: identity.project, projectId: identity.projectId, expiresAt: null });
       return;
     }
-    throw new UsageError(`Unknown flow "${flow}"; use login-url or api-key.`);
+    if (flow === 'code' || flow === 'device' || flow === 'client-credentials') {
+      await loginOidc(ctx, flow, store, common);
+      return;
+    }
+    throw new UsageError(`Unknown flow "${flow}"; use login-url, api-key, code, device or client-credentials.`);
   } finally {
     progress.stop();
+  }
+}
+
+async function loginOidc(
+  ctx: CommandContext,
+  flow: 'code' | 'device' | 'client-credentials',
+  store: TokenStore,
+  common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
+): Promise<void> {
+  const issuer = required(ctx, 'issuer');
+  const clientId = required(ctx, 'client-id');
+  const project = text(ctx, 'project');
+  const base = { ...common, issuer, clientId, ...(project ? { project } : {}) };
+  let signIn: {
+    tokens: TokenSet;
+    claims: IdClaims | null;
+    inspection: { subject: string; projects: readonly string[] };
+  };
+  let scope: string;
+  let secretEnv: string | undefined;
+  let resource: string | undefined;
+  if (flow === 'client-credentials') {
+    secretEnv = required(ctx, 'client-secret-env');
+    const clientSecret = ctx.env[secretEnv];
+    if (!clientSecret) throw new UsageError(`The environment variable ${secretEnv} is empty or not set.`);
+    scope = text(ctx, 'scope') ?? '';
+    resource = text(ctx, 'resource');
+    const result = await loginWithClientCredentials({
+      ...base,
+      clientSecret,
+      scope,
+      ...(resource ? { resource } : {}),
+    });
+    signIn = { ...result, claims: null };
+  } else if (flow === 'code') {
+    scope = text(ctx, 'scope') ?? 'openid profile offline_access';
+    const opener: Opener = ctx.flags.headless
+      ? headlessOpener()
+      : ctx.flags['no-browser']
+        ? printUrlOpener(ctx.err)
+        : systemBrowserOpener(ctx.env);
+    signIn = await loginWithAuthorizationCode({ ...base, scope, opener });
+  } else {
+    scope = text(ctx, 'scope') ?? 'openid profile offline_access';
+    signIn = await loginWithDeviceCode({
+      ...base,
+      scope,
+      onUserCode: (info) =>
+        ctx.err(
+          `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}\n${
+            info.verificationUriComplete ? `(or open ${info.verificationUriComplete})\n` : ''
+          }`,
+        ),
+    });
+  }
+  await store.write({
+    v: 1,
+    kind: 'oidc',
+    flow,
+    baseUrl: common.baseUrl,
+    project: project ?? '',
+    user: signIn.inspection.subject,
+    issuer,
+    clientId,
+    scope,
+    ...(secretEnv ? { clientSecretEnv: secretEnv } : {}),
+    ...(resource ? { resource } : {}),
+    tokens: signIn.tokens,
+    claims: signIn.claims,
+  });
+  report(ctx, {
+    user: signIn.inspection.subject,
+    project: project ?? signIn.inspection.projects.join(', '),
+    projectId: -1,
+    expiresAt: signIn.tokens.expiresAt,
+  });
+}
+
+/** The cached OIDC access token, refreshed first when it is about to expire; the cache follows. */
+async function freshOidcToken(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
+  if (entry.tokens.expiresAt - 30_000 > Date.now()) return entry.tokens.accessToken;
+  const clientSecret = entry.clientSecretEnv ? ctx.env[entry.clientSecretEnv] : undefined;
+  if (entry.clientSecretEnv && !clientSecret) {
+    throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
+  }
+  const base = { issuer: entry.issuer, clientId: entry.clientId, baseUrl: entry.baseUrl, scope: entry.scope };
+  let next: TokenSet | undefined;
+  const session = sessionFor(
+    { tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null },
+    clientSecret
+      ? { ...base, clientSecret, ...(entry.resource ? { resource: entry.resource } : {}) }
+      : (base as Parameters<typeof sessionFor>[1]),
+    {
+      onTokens: (tokens) => {
+        next = tokens;
+      },
+    },
+  );
+  try {
+    const token = await session.getToken();
+    if (next) await store.write({ ...entry, tokens: next });
+    return token;
+  } catch (error) {
+    // A refused refresh ends the login: nothing stays on disk (SECURITY.md 2.8).
+    if (error instanceof AuthFlowError && ['invalidGrant', 'reauthRequired', 'idTokenInvalid'].includes(error.code)) {
+      await store.remove({ baseUrl: entry.baseUrl, project: entry.project });
+    }
+    throw error;
+  } finally {
+    session.logout();
   }
 }
 
@@ -133,13 +267,18 @@ async function cached(ctx: CommandContext): Promise<{ store: TokenStore; login: 
 
 const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
   if (entry.kind === 'login-url') return { accessToken: entry.accessToken };
+  if (entry.kind === 'oidc') return { accessToken: entry.tokens.accessToken };
   const apiKey = ctx.env[entry.apiKeyEnv];
   if (!apiKey) throw new UsageError(`The API key variable ${entry.apiKeyEnv} is not set in this shell.`);
   return { apiKey };
 };
 
 export async function token(ctx: CommandContext): Promise<void> {
-  const { entry } = await cached(ctx);
+  const { entry, store } = await cached(ctx);
+  if (entry.kind === 'oidc') {
+    ctx.out(`${await freshOidcToken(ctx, store, entry)}\n`);
+    return;
+  }
   if (entry.kind !== 'login-url') {
     throw new AuthFlowError({
       code: 'notLoggedIn',
@@ -157,7 +296,24 @@ export async function token(ctx: CommandContext): Promise<void> {
 }
 
 export async function status(ctx: CommandContext): Promise<void> {
-  const { entry } = await cached(ctx);
+  const { entry, store } = await cached(ctx);
+  if (entry.kind === 'oidc') {
+    const accessToken = await freshOidcToken(ctx, store, entry);
+    const inspection = await createCdfClient({ baseUrl: entry.baseUrl }).inspectToken(accessToken, {
+      signal: ctx.signal,
+    });
+    const projects = inspection.projects.map((p) => p.projectUrlName);
+    if (ctx.flags.json) {
+      ctx.out(
+        `${JSON.stringify({ flow: entry.flow, baseUrl: entry.baseUrl, loggedIn: true, user: inspection.subject, projects })}\n`,
+      );
+    } else {
+      ctx.out(
+        `Signed in as ${inspection.subject} at ${entry.baseUrl} (${entry.flow}; projects: ${projects.join(', ') || 'none'}).\n`,
+      );
+    }
+    return;
+  }
   const cdf = createCdfClient({ baseUrl: entry.baseUrl });
   const result = await cdf.getLoginStatus(credentialsOf(ctx, entry), { signal: ctx.signal });
   const expiresAt = entry.kind === 'login-url' && entry.expiresAt ? new Date(entry.expiresAt).toISOString() : null;

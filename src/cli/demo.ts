@@ -6,6 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node.js';
+import {
+  loginWithAuthorizationCode,
+  loginWithClientCredentials,
+  loginWithDeviceCode,
+  sessionFor,
+} from '../drivers/oidc-node.js';
 import { headlessOpener } from '../drivers/opener.js';
 import type { FlowTransition } from '../drivers/run-flow.js';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
@@ -65,6 +71,53 @@ export async function demo(ctx: CommandContext): Promise<number> {
         signal: ctx.signal,
       });
       return `ready as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
+    });
+    const oidc = {
+      issuer: emulator.issuer,
+      baseUrl: emulator.baseUrl,
+      project: 'demo',
+      onTransition: print,
+      signal: ctx.signal,
+    };
+    await run('3. OpenID Connect code + PKCE, loopback redirect (RFC 8252)', async () => {
+      const signIn = await loginWithAuthorizationCode({
+        ...oidc,
+        clientId: emulator.clients.cli,
+        opener: headlessOpener(),
+      });
+      const session = sessionFor(signIn, { ...oidc, clientId: emulator.clients.cli });
+      const first = await session.getToken();
+      session.actor.send({ type: 'REFRESH', now: Date.now() });
+      const second = await session.getToken();
+      session.logout();
+      const refreshed = first !== second ? ', refreshed once through the session' : '';
+      return `authenticated as ${signIn.claims?.sub} (ID token verified, token/inspect lists ${signIn.inspection.projects.join(', ')})${refreshed}`;
+    });
+    await run(
+      '4. OpenID Connect device code (RFC 8628); the IdP names no interval, so the first poll waits 5 s',
+      async () => {
+        const signIn = await loginWithDeviceCode({
+          ...oidc,
+          clientId: emulator.clients.cli,
+          onUserCode: (info) => {
+            ctx.out(
+              `  (show the person: open ${info.verificationUri} and enter ${info.userCode}; the demo approves it)\n`,
+            );
+            void emulator.answerDeviceCode(info.verificationUriComplete ?? info.verificationUri, true).catch(() => {});
+          },
+        });
+        return `authenticated as ${signIn.claims?.sub} after the person approved the code`;
+      },
+    );
+    await run('5. OpenID Connect client credentials (service, replaces API keys)', async () => {
+      const result = await loginWithClientCredentials({
+        ...oidc,
+        clientId: emulator.clients.service.id,
+        clientSecret: emulator.clients.service.secret,
+        scope: 'api:read',
+        resource: emulator.baseUrl,
+      });
+      return `authenticated as service "${result.inspection.subject}", token for ${result.inspection.projects.join(', ')}`;
     });
   } finally {
     await emulator.close();

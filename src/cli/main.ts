@@ -30,8 +30,9 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 authentication failed, 4 network/
 `,
   demo: `Usage: cdf-auth demo
 
-Starts the emulator and its IdP on 127.0.0.1, signs in through the login-URL flow and with an API key,
-prints every state each machine passes through (no token is printed) and a summary.
+Starts the emulator and its IdP on 127.0.0.1, signs in through the login-URL flow, with an API key, with
+code + PKCE, with the device code and with client credentials, prints every state each machine passes
+through (no token is printed), refreshes through the session, and prints a summary.
 `,
   emulator: `Usage: cdf-auth emulator [--port N] [--json] [--interactive]
 
@@ -39,12 +40,23 @@ prints every state each machine passes through (no token is printed) and a summa
   --json          print base URL, issuer and the demo credentials as JSON
   --interactive   show a sign-in page at the IdP instead of approving headlessly
 `,
-  login: `Usage: cdf-auth login --flow login-url|api-key --base-url URL [--project P] [options]
+  login: `Usage: cdf-auth login --flow <flow> --base-url URL [--project P] [options]
 
-  --flow login-url    sign a person in through CDF's login URL (opens the system browser)
-  --flow api-key      verify an API key read from the variable named by --api-key-env
+Flows:
+  --flow code                 OpenID Connect code + PKCE: the system browser, a 127.0.0.1 loopback redirect
+  --flow device               OpenID Connect device code: prints a URL and a code to enter anywhere
+  --flow client-credentials   a service token (the replacement for API keys)
+  --flow login-url            legacy: sign a person in through CDF's login URL
+  --flow api-key              legacy: verify an API key read from the variable named by --api-key-env
+
+Options:
   --base-url URL      the cluster, e.g. https://api.cognitedata.com
-  --project P         the project's URL name (required for login-url)
+  --project P         the project's URL name (required for login-url; checked at token/inspect otherwise)
+  --issuer URL        the IdP's issuer (OIDC flows)
+  --client-id ID      the app's client id at the IdP (OIDC flows)
+  --scope S           scopes to ask for (default: openid profile offline_access; for services, none)
+  --client-secret-env VAR   the variable that holds the client secret (client-credentials)
+  --resource URL      an RFC 8707 resource indicator, e.g. the cluster URL (client-credentials)
   --api-key-env VAR   the environment variable that holds the API key (never pass a key as an argument)
   --no-browser        print the login URL instead of opening a browser (SSH sessions)
   --headless          follow the redirects without a browser (the emulator's headless IdP)
@@ -54,7 +66,8 @@ prints every state each machine passes through (no token is printed) and a summa
 `,
   token: `Usage: cdf-auth token [--base-url URL --project P]
 
-Prints the cached access token of the current (or named) login, and nothing else.
+Prints the cached access token of the current (or named) login, and nothing else. An OpenID Connect
+token about to expire is refreshed first (refresh token, or a new client-credentials request).
 `,
   status: `Usage: cdf-auth status [--base-url URL --project P] [--json]
 
@@ -64,7 +77,9 @@ Asks CDF (/login/status) who the cached login is. Exits 3 when CDF no longer acc
 
 Ends the session at CDF (/logout) and deletes the cached tokens, even when CDF cannot be reached.
 `,
-  diagram: `Usage: cdf-auth diagram <login-url|api-key> [--format mermaid|dot|json]
+  diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|json]
+
+Machines: login-url, api-key, authorization-code, device-code, client-credentials, session.
 `,
 };
 
@@ -152,6 +167,11 @@ function parse(argv: readonly string[]) {
       'base-url': { type: 'string' },
       project: { type: 'string' },
       'api-key-env': { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      scope: { type: 'string' },
+      'client-secret-env': { type: 'string' },
+      resource: { type: 'string' },
       'no-browser': { type: 'boolean' },
       headless: { type: 'boolean' },
       timeout: { type: 'string' },

@@ -30,5 +30,5 @@ export function formatTransition(t: FlowTransition): string {
     .replace(/^xstate\.(done|error)\.actor\./, '$1 ')
     .replace(/^xstate\.after\.([^.]+)\..*$/, 'after $1');
   const failure = t.failure ? `  ${t.failure.code}: ${t.failure.message}` : '';
-  return `  ${t.machine.padEnd(9)} ${t.from.padEnd(17)} -> ${t.to.padEnd(17)} (${event})${failure}`;
+  return `  ${t.machine.padEnd(17)} ${t.from.padEnd(17)} -> ${t.to.padEnd(17)} (${event})${failure}`;
 }

@@ -34,8 +34,34 @@ export interface CachedApiKeyLogin {
   readonly apiKeyEnv: string;
 }
 
+/** A cached OpenID Connect login. The tokens are secrets; a client secret is never stored, only its variable's name. */
+export interface CachedOidcLogin {
+  readonly v: 1;
+  readonly kind: 'oidc';
+  readonly flow: 'code' | 'device' | 'client-credentials';
+  readonly baseUrl: string;
+  /** The project asked for, or `''`. */
+  readonly project: string;
+  /** The token's subject, as CDF's token/inspect said. */
+  readonly user: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly clientSecretEnv?: string;
+  readonly resource?: string;
+  readonly tokens: {
+    readonly accessToken: string;
+    readonly tokenType: string;
+    readonly expiresAt: number;
+    readonly refreshToken?: string;
+    readonly idToken?: string;
+    readonly scope?: string;
+  };
+  readonly claims: { readonly iss: string; readonly sub: string; readonly aud: string | readonly string[] } | null;
+}
+
 /** What the cache holds for one base URL and project. */
-export type CacheEntry = CachedLoginUrlSession | CachedApiKeyLogin;
+export type CacheEntry = CachedLoginUrlSession | CachedApiKeyLogin | CachedOidcLogin;
 
 /** Which login `cdf-auth token` and friends use when none is named. */
 export interface CurrentLogin {
@@ -160,5 +186,23 @@ export function parseEntry(text: string): CacheEntry | null {
     return v as unknown as CachedLoginUrlSession;
   }
   if (v.kind === 'api-key' && strings('apiKeyEnv')) return v as unknown as CachedApiKeyLogin;
+  if (
+    v.kind === 'oidc' &&
+    strings('issuer', 'clientId', 'scope') &&
+    ['code', 'device', 'client-credentials'].includes(String(v.flow))
+  ) {
+    const tokens = v.tokens as Record<string, unknown> | null;
+    if (
+      typeof tokens !== 'object' ||
+      tokens === null ||
+      typeof tokens.accessToken !== 'string' ||
+      typeof tokens.tokenType !== 'string' ||
+      typeof tokens.expiresAt !== 'number' ||
+      !['undefined', 'string'].includes(typeof tokens.refreshToken)
+    ) {
+      return null;
+    }
+    return v as unknown as CachedOidcLogin;
+  }
   return null;
 }
