@@ -57,3 +57,101 @@ export const apiKeyEvents: WorldEvent[] = [
   { type: 'xstate.error.actor.verifyApiKey', error: { code: 'network', message: 'down' } },
   { type: 'xstate.after.verifyTimeout.apiKey.verifying' },
 ];
+
+const ISSUER = 'https://idp.example';
+const tokenSet = { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, idToken: 'it', refreshToken: 'rt' };
+const claims = { iss: ISSUER, sub: 'alice', aud: 'cli' };
+const cb = (params: Record<string, string>) => ({
+  type: 'CALLBACK',
+  callback: { kind: 'response', params, url: `http://127.0.0.1:9/callback?${new URLSearchParams(params)}` },
+});
+
+export const authorizationCodeEvents: WorldEvent[] = [
+  { type: 'START', attempt: { state: 's1', nonce: 'n1', codeVerifier: 'v1' }, now: 0 },
+  { type: 'RETRY', attempt: { state: 's2', nonce: 'n2', codeVerifier: 'v2' }, now: 10 },
+  { type: 'CANCEL' },
+  { type: 'RESUME', now: 5 },
+  { type: 'xstate.done.actor.discover', output: { issuer: ISSUER, issParameterSupported: true, s256Supported: true } },
+  {
+    type: 'xstate.done.actor.discover',
+    output: { issuer: 'https://evil', issParameterSupported: true, s256Supported: true },
+  },
+  { type: 'xstate.done.actor.discover', output: { issuer: ISSUER, issParameterSupported: true, s256Supported: false } },
+  { type: 'xstate.error.actor.discover', error: { code: 'network', message: 'down' } },
+  { type: 'xstate.done.actor.navigateToIdp' },
+  { type: 'xstate.error.actor.navigateToIdp', error: { code: 'navigationFailed', message: 'x' } },
+  { type: 'CALLBACK', callback: { kind: 'invalid', reason: 'x' } },
+  cb({ code: 'c', state: 'nope', iss: ISSUER }),
+  cb({ code: 'c', state: 's1', iss: 'https://evil' }),
+  cb({ error: 'access_denied', state: 's1', iss: ISSUER }),
+  cb({ state: 's1', iss: ISSUER }),
+  cb({ code: 'c', state: 's1', iss: ISSUER }),
+  { type: 'xstate.done.actor.exchangeCode', output: tokenSet },
+  { type: 'xstate.done.actor.exchangeCode', output: { ...tokenSet, idToken: undefined } },
+  { type: 'xstate.error.actor.exchangeCode', error: { code: 'invalidGrant', message: 'x' } },
+  { type: 'xstate.done.actor.validateIdToken', output: claims },
+  { type: 'xstate.error.actor.validateIdToken', error: { code: 'idTokenInvalid', message: 'x' } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['demo'] } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['other'] } },
+  { type: 'xstate.error.actor.inspectToken', error: { code: 'http', message: 'x' } },
+  { type: 'xstate.after.discoverTimeout.authorizationCode.discovering' },
+  { type: 'xstate.after.navigateTimeout.authorizationCode.redirectingToIdp' },
+  { type: 'xstate.after.callbackTimeout.authorizationCode.awaitingCallback' },
+  { type: 'xstate.after.exchangeTimeout.authorizationCode.exchangingCode' },
+  { type: 'xstate.after.validateTimeout.authorizationCode.validatingIdToken' },
+  { type: 'xstate.after.inspectTimeout.authorizationCode.inspectingToken' },
+];
+
+export const deviceCodeEvents: WorldEvent[] = [
+  { type: 'START', now: 0 },
+  { type: 'RETRY', now: 0 },
+  { type: 'CANCEL' },
+  {
+    type: 'xstate.done.actor.requestDeviceCode',
+    output: { deviceCode: 'dc', userCode: 'U', verificationUri: 'https://idp/device', expiresIn: 12 },
+  },
+  { type: 'xstate.error.actor.requestDeviceCode', error: { code: 'http', message: 'x' } },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'tokens', tokens: tokenSet } },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'tokens', tokens: { ...tokenSet, idToken: undefined } } },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'pending' } },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'slowDown' } },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'denied' } },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'expired' } },
+  { type: 'xstate.error.actor.pollToken', error: { code: 'timeout', message: 'x' } },
+  { type: 'xstate.error.actor.pollToken', error: { code: 'http', message: 'x' } },
+  { type: 'xstate.done.actor.validateIdToken', output: claims },
+  { type: 'xstate.error.actor.validateIdToken', error: { code: 'idTokenInvalid', message: 'x' } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['demo'] } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['other'] } },
+  { type: 'xstate.error.actor.inspectToken', error: { code: 'http', message: 'x' } },
+  { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' },
+  { type: 'xstate.after.codeExpiry.deviceCode.awaitingUser' },
+  { type: 'xstate.after.codeExpiry.deviceCode.polling' },
+  { type: 'xstate.after.requestTimeout.deviceCode.requestingCode' },
+  { type: 'xstate.after.requestTimeout.deviceCode.validatingIdToken' },
+  { type: 'xstate.after.requestTimeout.deviceCode.inspectingToken' },
+];
+
+export const clientCredentialsEvents: WorldEvent[] = [
+  { type: 'START', now: 0 },
+  { type: 'RENEW', now: 1 },
+  { type: 'RETRY', now: 2 },
+  { type: 'CANCEL' },
+  { type: 'xstate.done.actor.requestToken', output: tokenSet },
+  { type: 'xstate.error.actor.requestToken', error: { code: 'tokenRejected', message: 'x' } },
+  { type: 'xstate.after.requestTimeout.clientCredentials.requesting' },
+  { type: 'xstate.after.renewBeforeExpiry.clientCredentials.authenticated' },
+];
+
+export const sessionEvents: WorldEvent[] = [
+  { type: 'GET_TOKEN', now: 0 },
+  { type: 'GET_TOKEN', now: 99_999 },
+  { type: 'REFRESH', now: 1 },
+  { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 },
+  { type: 'UNAUTHORIZED', accessToken: 'at2', now: 1 },
+  { type: 'LOGOUT' },
+  { type: 'xstate.done.actor.refresh', output: { ...tokenSet, accessToken: 'at2' } },
+  { type: 'xstate.error.actor.refresh', error: { code: 'invalidGrant', message: 'x' } },
+  { type: 'xstate.error.actor.refresh', error: { code: 'network', message: 'x' } },
+  { type: 'xstate.after.refreshTimeout.session.refreshing' },
+];

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { apiKeyMachine } from '../../machines/api-key.js';
+import { authorizationCodeMachine } from '../../machines/authorization-code.js';
+import { clientCredentialsMachine } from '../../machines/client-credentials.js';
+import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
+import { sessionMachine } from '../../machines/session.js';
 import { graphCoverage } from '../helpers/graph-coverage.js';
-import { apiKeyEvents, loginUrlEvents } from './events.js';
+import {
+  apiKeyEvents,
+  authorizationCodeEvents,
+  clientCredentialsEvents,
+  deviceCodeEvents,
+  loginUrlEvents,
+  sessionEvents,
+} from './events.js';
 
 describe('generated paths', () => {
   it('reach every state and take every transition of the login-url machine', () => {
@@ -19,6 +30,34 @@ describe('generated paths', () => {
 
   it('reach every state and take every transition of the api-key machine', () => {
     const coverage = graphCoverage(apiKeyMachine, { project: 'demo' }, apiKeyEvents);
+    expect(coverage.states.reached).toEqual(coverage.states.all);
+    expect(coverage.transitions.taken).toEqual(coverage.transitions.all);
+    expect(coverage.replayed).toBeGreaterThanOrEqual(coverage.states.all.length);
+  });
+
+  it.each([
+    [
+      'authorization-code',
+      authorizationCodeMachine,
+      {
+        issuer: 'https://idp.example',
+        clientId: 'cli',
+        redirectUri: 'http://127.0.0.1:9/callback',
+        scope: 'openid',
+        project: 'demo',
+      },
+      authorizationCodeEvents,
+    ],
+    ['device-code', deviceCodeMachine, { clientId: 'cli', scope: 'openid', project: 'demo' }, deviceCodeEvents],
+    ['client-credentials', clientCredentialsMachine, { clientId: 'svc', scope: 's' }, clientCredentialsEvents],
+    [
+      'session',
+      sessionMachine,
+      { tokens: { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, refreshToken: 'rt' }, now: 0 },
+      sessionEvents,
+    ],
+  ] as const)('reach every state and take every transition of the %s machine', (_name, machine, input, events) => {
+    const coverage = graphCoverage(machine, input, events);
     expect(coverage.states.reached).toEqual(coverage.states.all);
     expect(coverage.transitions.taken).toEqual(coverage.transitions.all);
     expect(coverage.replayed).toBeGreaterThanOrEqual(coverage.states.all.length);
