@@ -4,7 +4,7 @@ import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import { sessionMachine } from '../../machines/session.js';
-import type { TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const ISSUER = 'https://idp.example';
@@ -146,15 +146,15 @@ describe('device-code machine (RFC 8628 on simulated time)', () => {
     const actor = createActor(
       deviceCodeMachine.provide({
         actors: {
-          requestDeviceCode: fromPromise(async () => auth),
-          pollToken: fromPromise(async () => {
+          requestDeviceCode: fromPromise(async (): Promise<DeviceAuthorization> => auth),
+          pollToken: fromPromise(async (): Promise<PollResult> => {
             polls.push(clock.now());
             const next = answers.shift() ?? { kind: 'pending' };
             if (next instanceof Error) throw next;
             return next;
           }),
-          validateIdToken: fromPromise(async () => ({ iss: 'i', sub: 's', aud: 'a' })),
-          inspectToken: fromPromise(async () => ({ subject: 's', projects: ['demo'] })),
+          validateIdToken: fromPromise(async (): Promise<IdClaims> => ({ iss: 'i', sub: 's', aud: 'a' })),
+          inspectToken: fromPromise(async (): Promise<Inspection> => ({ subject: 's', projects: ['demo'] })),
         },
         actions: { showUserCode: (_, params) => shown.push(params) },
       }),
@@ -257,7 +257,7 @@ describe('client-credentials machine', () => {
     const actor = createActor(
       clientCredentialsMachine.provide({
         actors: {
-          requestToken: fromPromise(async () => {
+          requestToken: fromPromise(async (): Promise<TokenSet> => {
             requests += 1;
             return { ...tokens, expiresAt: clock.now() + 120_000 };
           }),
