@@ -334,6 +334,19 @@ function toAuthFlowError(
       { cause: error },
     );
   }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    // RFC 6749 5.2: a 401 invalid_client may come as a WWW-Authenticate challenge.
+    const challenge = error.cause[0];
+    const name = String(challenge?.parameters.error ?? 'invalid_client');
+    return new AuthFlowError(
+      {
+        code: name === 'invalid_client' || error.status === 401 ? 'tokenRejected' : 'idpError',
+        message: `${what} was refused: ${scrub(name)}; check the client id and secret.`,
+        status: error.status,
+      },
+      { cause: error },
+    );
+  }
   if (error instanceof oauth.AuthorizationResponseError) {
     return new AuthFlowError(
       {
