@@ -118,11 +118,111 @@ describe('cdf-auth CLI', () => {
     expect(await readFile(path.join(home, tokenFile), 'utf8')).toContain('truncated');
   });
 
+  it('logs in with code + PKCE, and token/status work from the cache', async () => {
+    const login = await cli([
+      'login',
+      '--flow',
+      'code',
+      '--base-url',
+      emulator.baseUrl,
+      '--issuer',
+      emulator.issuer,
+      '--client-id',
+      emulator.clients.cli,
+      '--project',
+      'demo',
+      '--headless',
+      '--json',
+    ]);
+    expect(login.code).toBe(0);
+    expect(JSON.parse(login.out)).toMatchObject({ loggedIn: true, user: 'alice', project: 'demo' });
+    const token = await cli(['token']);
+    expect(token.code).toBe(0);
+    const inspect = await fetch(`${emulator.baseUrl}/api/v1/token/inspect`, {
+      headers: { authorization: `Bearer ${token.out.trim()}` },
+    });
+    expect(inspect.status).toBe(200);
+    expect(login.out + login.err).not.toContain(token.out.trim());
+    expect((await cli(['status'])).out).toMatch(/Signed in as alice .*code/);
+  });
+
+  it('logs in with client credentials and refreshes an expired token on "token", with the secret from the environment', async () => {
+    const env = { SVC_SECRET: emulator.clients.service.secret };
+    const login = await cli(
+      [
+        'login',
+        '--flow',
+        'client-credentials',
+        '--base-url',
+        emulator.baseUrl,
+        '--issuer',
+        emulator.issuer,
+        '--client-id',
+        'service',
+        '--client-secret-env',
+        'SVC_SECRET',
+        '--scope',
+        'api:read',
+        '--resource',
+        emulator.baseUrl,
+      ],
+      env,
+    );
+    expect(login.code).toBe(0);
+    const file = (await readdir(home)).find((f) => f.startsWith('tokens-')) ?? '';
+    const cachedText = await readFile(path.join(home, file), 'utf8');
+    expect(cachedText).not.toContain(emulator.clients.service.secret);
+    const cached = JSON.parse(cachedText);
+    await writeFile(
+      path.join(home, file),
+      JSON.stringify({ ...cached, tokens: { ...cached.tokens, expiresAt: Date.now() - 1 } }),
+    );
+    const token = await cli(['token'], env);
+    expect(token.code).toBe(0);
+    expect(token.out.trim()).not.toBe(cached.tokens.accessToken);
+    const after = JSON.parse(await readFile(path.join(home, file), 'utf8'));
+    expect(after.tokens.accessToken).toBe(token.out.trim());
+    expect((await stat(path.join(home, file))).mode & 0o777).toBe(0o600);
+  });
+
+  it('logs in with the device code, showing the code on stderr', async () => {
+    let err = '';
+    const pending = main(
+      [
+        'login',
+        '--flow',
+        'device',
+        '--base-url',
+        emulator.baseUrl,
+        '--issuer',
+        emulator.issuer,
+        '--client-id',
+        emulator.clients.cli,
+      ],
+      {
+        out: () => {},
+        err: (text) => {
+          err += text;
+          const complete = /\(or open (\S+)\)/.exec(err)?.[1];
+          if (complete) void emulator.answerDeviceCode(complete, true);
+        },
+        env: {},
+        store: createFileTokenStore(home),
+      },
+    );
+    expect(await pending).toBe(0);
+    expect(err).toMatch(/enter the code [A-Z]{4}-[A-Z]{4}/);
+  });
+
   it('runs the demo (npm start) to exit 0 without printing any token', async () => {
     const demo = await cli(['demo']);
     expect(demo.code).toBe(0);
     expect(demo.out).toMatch(/loginUrl +validatingToken +-> authenticated/);
     expect(demo.out).toMatch(/apiKey +verifying +-> ready/);
+    expect(demo.out).toMatch(/authorizationCode +inspectingToken +-> authenticated/);
+    expect(demo.out).toMatch(/deviceCode +inspectingToken +-> authenticated/);
+    expect(demo.out).toMatch(/clientCredentials +requesting +-> authenticated/);
+    expect(demo.out).not.toContain('FAIL');
     expect(demo.out + demo.err).not.toMatch(/eyJ[A-Za-z0-9_-]+\.|ak-[A-Za-z0-9_-]{10,}/);
   });
 
