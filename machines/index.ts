@@ -11,6 +11,35 @@ export {
   type ApiKeyStatus,
   apiKeyMachine,
 } from './api-key.js';
+export {
+  type AuthorizationAttempt,
+  type AuthorizationCallback,
+  type AuthorizationCodeContext,
+  type AuthorizationCodeEvent,
+  type AuthorizationCodeInput,
+  type AuthorizationCodeOutput,
+  type AuthorizationCodeTimeouts,
+  authorizationCodeMachine,
+  defaultAuthorizationCodeTimeouts,
+  type ExchangeCodeInput,
+  type NavigateToIdpInput,
+  type OidcSignIn,
+} from './authorization-code.js';
+export {
+  type ClientCredentialsContext,
+  type ClientCredentialsEvent,
+  type ClientCredentialsInput,
+  clientCredentialsMachine,
+} from './client-credentials.js';
+export {
+  type DeviceAuthorization,
+  type DeviceCodeContext,
+  type DeviceCodeEvent,
+  type DeviceCodeInput,
+  type DeviceCodeOutput,
+  deviceCodeMachine,
+  type PollResult,
+} from './device-code.js';
 export { type Failure, type FailureCode, isFailureCode, toFailure } from './failure.js';
 export {
   defaultLoginUrlTimeouts,
@@ -26,3 +55,5 @@ export {
   type LoginUrlTimeouts,
   loginUrlMachine,
 } from './login-url.js';
+export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
+export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';

@@ -15,6 +15,33 @@ export {
   type ApiKeyStatus,
   apiKeyMachine,
 } from '../machines/api-key.js';
+export {
+  type AuthorizationAttempt,
+  type AuthorizationCallback,
+  type AuthorizationCodeContext,
+  type AuthorizationCodeEvent,
+  type AuthorizationCodeInput,
+  type AuthorizationCodeOutput,
+  type AuthorizationCodeTimeouts,
+  authorizationCodeMachine,
+  defaultAuthorizationCodeTimeouts,
+  type OidcSignIn,
+} from '../machines/authorization-code.js';
+export {
+  type ClientCredentialsContext,
+  type ClientCredentialsEvent,
+  type ClientCredentialsInput,
+  clientCredentialsMachine,
+} from '../machines/client-credentials.js';
+export {
+  type DeviceAuthorization,
+  type DeviceCodeContext,
+  type DeviceCodeEvent,
+  type DeviceCodeInput,
+  type DeviceCodeOutput,
+  deviceCodeMachine,
+  type PollResult,
+} from '../machines/device-code.js';
 export { type Failure, type FailureCode, isFailureCode, toFailure } from '../machines/failure.js';
 export {
   defaultLoginUrlTimeouts,
@@ -30,6 +57,8 @@ export {
   type LoginUrlTimeouts,
   loginUrlMachine,
 } from '../machines/login-url.js';
+export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from '../machines/session.js';
+export type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../machines/tokens.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
 export {
   FLOW_ID_PARAM,
@@ -49,6 +78,8 @@ export {
   type TokenStatus,
 } from './protocol/cdf.js';
 export type { CallOptions, HttpOptions } from './protocol/http.js';
+export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
 export { isSecretKey, REDACTED, redact, redactText } from './protocol/redact.js';
 export { VERSION } from './protocol/version.js';
+export { createSession, type Session, type SessionOptions } from './session/session.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

@@ -22,6 +22,17 @@ export {
   randomFlowId,
   validateLegacyTokens,
 } from './drivers/node.js';
+export {
+  type AuthorizationCodeFlowOptions,
+  type ClientCredentialsFlowOptions,
+  type DeviceCodeFlowOptions,
+  loginWithAuthorizationCode,
+  loginWithClientCredentials,
+  loginWithDeviceCode,
+  type OidcFlowOptions,
+  parseAuthorizationCallback,
+  sessionFor,
+} from './drivers/oidc-node.js';
 export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/opener.js';
 export { type FlowOptions, type FlowTransition, stateName } from './drivers/run-flow.js';
 export {
