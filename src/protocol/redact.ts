@@ -1,3 +1,5 @@
+import { isFailureCode } from '../../machines/failure.js';
+
 /**
  * Redaction for anything that may reach a log, an error, an inspection event or a file on disk.
  *
@@ -17,7 +19,15 @@ export const REDACTED = '[redacted]';
 
 /** True when a property of this name holds a secret. */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) || SECRET_CAMEL.test(key);
+  return SECRET_KEY.test(key) || SECRET_CAMEL.test(key) || key === 'state';
+}
+
+/**
+ * `code` is an OAuth authorization code in a callback's parameters, and a stable failure code in a
+ * failure: only the second is shown.
+ */
+function isSecretCode(key: string, value: string): boolean {
+  return key === 'code' && !isFailureCode(value) && !/^[A-Z][A-Z0-9_]+$/.test(value);
 }
 
 /** Removes JWTs and secret query parameters from free text (URLs, messages). */
@@ -26,8 +36,8 @@ export function redactText(text: string): string {
 }
 
 /**
- * A deep copy of `value` with every secret string replaced by {@link REDACTED}. A key named `code` is
- * not a secret here (failures carry stable codes); OAuth codes travel as `authorizationCode` or in URLs. Cycles and depth are bounded,
+ * A deep copy of `value` with every secret string replaced by {@link REDACTED}. A `code` that is a
+ * stable failure code (or an upper-case library code) stays; any other `code` is an OAuth code. Cycles and depth are bounded,
  * functions dropped, errors reduced to their name, code and (redacted) message.
  */
 export function redact<T>(value: T): T {
@@ -47,7 +57,7 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     // Only strings are secrets; an object under a secret-sounding key (`token: { valid }`) is walked.
-    if (isSecretKey(key) && typeof inner === 'string' && inner !== '') out[key] = REDACTED;
+    if (typeof inner === 'string' && inner !== '' && (isSecretKey(key) || isSecretCode(key, inner))) out[key] = REDACTED;
     else out[key] = walk(inner, seen, depth + 1);
   }
   return out;
