@@ -2,7 +2,13 @@
  * OpenID Connect on the wire, through `oauth4webapi` (request building and response processing) and
  * `jose` (ID-token signatures against the IdP's JWKS). The machines decide; this module only talks.
  */
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  customFetch as joseCustomFetch,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { DeviceAuthorization, PollResult } from '../../machines/device-code.js';
 import type { FailureCode } from '../../machines/failure.js';
@@ -27,6 +33,8 @@ export interface OidcClientOptions {
   readonly timeoutMs?: number;
   /** Lifetime assumed when the token response has no `expires_in`, seconds. @default 300 */
   readonly defaultExpiresInSeconds?: number;
+  /** A `fetch` for every IdP request (discovery, token, device, JWKS). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
 }
 
 /** A client of one IdP. Create it with {@link createOidcClient}. */
@@ -87,6 +95,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       deadline,
       user: signal,
       ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+      ...(options.fetch ? { [oauth.customFetch]: options.fetch as never } : {}),
     };
   };
   let server: oauth.AuthorizationServer | undefined;
@@ -192,6 +201,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
         cooldownDuration: options.jwksCooldownMs ?? 30_000,
         timeoutDuration: timeoutMs,
+        ...(options.fetch ? { [joseCustomFetch]: options.fetch as never } : {}),
       });
       let payload: JWTPayload;
       try {

@@ -57,7 +57,8 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     // Only strings are secrets; an object under a secret-sounding key (`token: { valid }`) is walked.
-    if (typeof inner === 'string' && inner !== '' && (isSecretKey(key) || isSecretCode(key, inner))) out[key] = REDACTED;
+    if (typeof inner === 'string' && inner !== '' && (isSecretKey(key) || isSecretCode(key, inner)))
+      out[key] = REDACTED;
     else out[key] = walk(inner, seen, depth + 1);
   }
   return out;
