@@ -16,12 +16,11 @@ export { type LoopbackListener, type LoopbackRequest, openLoopbackListener } fro
 export {
   type ApiKeyFlowOptions,
   type LoginUrlFlowOptions,
-  legacyExpiry,
   loginWithApiKey,
   loginWithLoginUrl,
   randomFlowId,
-  validateLegacyTokens,
 } from './drivers/node.js';
+export { legacyExpiry, validateLegacyTokens } from './protocol/legacy.js';
 export {
   type AuthorizationCodeFlowOptions,
   type ClientCredentialsFlowOptions,

@@ -3,7 +3,6 @@
  * the browser through an {@link Opener}, the callback through a loopback listener on 127.0.0.1.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import { fromPromise } from 'xstate';
 import { type ApiKeyStatus, apiKeyMachine } from '../../machines/api-key.js';
 import {
@@ -17,6 +16,7 @@ import {
 import { parseLoginCallback, withFlowId } from '../protocol/callback.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import { escapeHtml } from '../protocol/html.js';
+import { validateLegacyTokens } from '../protocol/legacy.js';
 import type { HttpOptions } from '../protocol/http.js';
 import { openLoopbackListener } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
@@ -167,33 +167,6 @@ export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKe
   );
   if (snapshot.matches('ready')) return snapshot.context.identity as ApiKeyStatus;
   throw flowError(snapshot);
-}
-
-/**
- * `/login/token` and `/login/status` in parallel, as the JS SDK v1 did (CDF-API.md 5.1); the machine
- * decides what the answers mean.
- */
-export async function validateLegacyTokens(
-  cdf: ReturnType<typeof createCdfClient>,
-  tokens: LegacyTokens,
-  signal?: AbortSignal,
-): Promise<LegacyValidation> {
-  const [token, status] = await Promise.all([
-    cdf.getTokenStatus(tokens.idToken, signal ? { signal } : {}),
-    cdf.getLoginStatus({ accessToken: tokens.accessToken }, signal ? { signal } : {}),
-  ]);
-  return { token, status, expiresAt: legacyExpiry(tokens.idToken) };
-}
-
-/** `expire_time` (or `exp`) of a legacy ID token in ms, for scheduling only; `null` when unreadable. */
-export function legacyExpiry(idToken: string): number | null {
-  try {
-    const claims = decodeJwt(idToken);
-    const seconds = typeof claims.expire_time === 'number' ? claims.expire_time : claims.exp;
-    return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : null;
-  } catch {
-    return null;
-  }
 }
 
 async function settledOutcome(actor: {

@@ -135,7 +135,8 @@ async function readCapped(response: Response, maxBytes: number, what: string): P
     throw tooLarge(what, maxBytes);
   }
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let text = '';
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -145,9 +146,9 @@ async function readCapped(response: Response, maxBytes: number, what: string): P
       await reader.cancel().catch(() => {});
       throw tooLarge(what, maxBytes);
     }
-    chunks.push(value);
+    text += decoder.decode(value, { stream: true });
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return text + decoder.decode();
 }
 
 function tooLarge(what: string, maxBytes: number): AuthFlowError {

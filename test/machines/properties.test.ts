@@ -32,7 +32,7 @@ const loginUrlEvent: fc.Arbitrary<EventObject> = fc.oneof(
 
 describe('login-url machine properties', () => {
   test.prop([fc.array(loginUrlEvent, { maxLength: 40 })])(
-    'it is authenticated only with tokens from a callback that carried the current flow id, validated for the configured project',
+    'login-url: it is authenticated only with tokens from a callback that carried the current flow id, validated for the configured project',
     (events) => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'Demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       let validated: { tokens: unknown; output: unknown } | undefined;
@@ -63,7 +63,7 @@ describe('login-url machine properties', () => {
   );
 
   test.prop([fc.array(loginUrlEvent, { maxLength: 40 })])(
-    'failed always carries a failure with a stable code, and failed or cancelled never hold tokens',
+    'login-url: failed always carries a failure with a stable code, and failed or cancelled never hold tokens',
     (events) => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       for (const event of events) {
@@ -82,7 +82,7 @@ describe('login-url machine properties', () => {
   );
 
   test.prop([fc.array(loginUrlEvent, { maxLength: 40 })])(
-    'CANCEL from any state that is not final ends the flow cancelled, final, with no tokens',
+    'login-url: CANCEL from any state that is not final ends the flow cancelled, final, with no tokens',
     (events) => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       for (const event of events) {
@@ -114,7 +114,7 @@ const apiKeyEvent: fc.Arbitrary<EventObject> = fc.oneof(
 
 describe('api-key machine properties', () => {
   test.prop([fc.array(apiKeyEvent, { maxLength: 40 })])(
-    'it is ready only right after a verification that said logged in, for the configured project',
+    'api-key: it is ready only right after a verification that said logged in, for the configured project',
     (events) => {
       let snapshot = initialTransition(apiKeyMachine, { project: 'Demo' })[0];
       for (const event of events) {

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Bundles the browser entry with esbuild: dist/browser/cdf-authflow.js for pages and tests, and
+// (with --sizes) prints the minified + gzipped size of what each flow pulls in.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+await mkdir(path.join(root, 'dist/browser'), { recursive: true });
+await build({
+  entryPoints: [path.join(root, 'src/browser.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  outfile: path.join(root, 'dist/browser/cdf-authflow.js'),
+  logLevel: 'warning',
+});
+
+if (process.argv.includes('--sizes')) {
+  const entries = {
+    'browser entry (both flows)': "export { createBrowserLogin } from './src/browser.ts';",
+    'login-url machine alone': "export { loginUrlMachine } from './machines/login-url.ts';",
+    'authorization-code machine alone': "export { authorizationCodeMachine } from './machines/authorization-code.ts';",
+  };
+  for (const [name, contents] of Object.entries(entries)) {
+    const result = await build({
+      stdin: { contents, resolveDir: root, loader: 'ts' },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+    });
+    const bytes = result.outputFiles[0].contents;
+    console.log(`${name.padEnd(36)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KiB min  ${(gzipSync(bytes).length / 1024).toFixed(1).padStart(6)} KiB min+gz`);
+  }
+}

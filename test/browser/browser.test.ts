@@ -1,0 +1,102 @@
+/**
+ * The browser driver in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+ * against the emulator and its real IdP. In CI a missing browser fails the run: nothing here skips.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = path.resolve(import.meta.dirname, '../..');
+const bundle = path.join(root, 'dist/browser/cdf-authflow.js');
+
+let emulator: Emulator;
+let browser: Browser;
+let app: http.Server;
+let origin = '';
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  if (!existsSync(bundle)) throw new Error('dist/browser/cdf-authflow.js is missing: npm test builds it first');
+  app = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/legacy.html' || url.pathname === '/code.html') {
+      res.writeHead(200, { 'content-type': 'text/html', 'referrer-policy': 'no-referrer' });
+      res.end(readFileSync(path.join(import.meta.dirname, 'fixtures/app.html')));
+    } else if (url.pathname === '/cdf-authflow.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
+    } else if (url.pathname === '/config.js') {
+      const config = { baseUrl: emulator.baseUrl, project: 'demo', issuer: emulator.issuer, clientId: emulator.clients.spa };
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(`export default ${JSON.stringify(config)};`);
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => resolve()));
+  origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  emulator = await startEmulator({ spaRedirectUris: [`${origin}/code.html`] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await emulator?.close();
+  app?.closeAllConnections();
+  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+});
+
+async function signInOn(page: Page, pathname: string) {
+  await page.goto(`${origin}${pathname}`);
+  await expect.poll(() => page.textContent('#outcome')).toContain('"status":"none"');
+  await page.click('#signin');
+  await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
+  return JSON.parse((await page.textContent('#outcome')) ?? '{}');
+}
+
+const leftovers = (page: Page) =>
+  page.evaluate(() => ({ url: location.href, storage: JSON.stringify(sessionStorage), length: history.length }));
+
+describe('the browser driver in headless Chromium', () => {
+  it.each([['/legacy.html'], ['/code.html']])('signs in by redirect on %s, and leaves no token in the address bar, history or sessionStorage', async (pathname) => {
+    const page = await browser.newPage();
+    const outcome = await signInOn(page, pathname);
+    expect(outcome).toMatchObject({ status: 'authenticated', again: 'authenticated', hasToken: true });
+    const left = await leftovers(page);
+    expect(left.url).toBe(`${origin}${pathname}`);
+    expect(left.storage).toBe('{}');
+    // Every history entry this tab has: none carries a token or a code.
+    const seen: string[] = [];
+    for (let i = 0; i < left.length - 1; i += 1) {
+      await page.goBack({ waitUntil: 'load' }).catch(() => null);
+      seen.push(page.url());
+    }
+    for (const url of seen) expect(url).not.toMatch(/access_token|id_token|code=|state=/);
+    await page.close();
+  });
+
+  it('turns a reload of the callback URL (or the Back button onto it) into an explicit stale callback', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/legacy.html?cdf_flow=old&access_token=a.b.c&id_token=d.e.f`);
+    await expect.poll(() => page.textContent('#outcome')).toContain('"status":"staleCallback"');
+    expect(page.url()).toBe(`${origin}/legacy.html`);
+    expect(await page.textContent('#state')).toBe('anonymous');
+    await page.close();
+  });
+
+  it('refuses API keys unless the loudly named opt-in is passed', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/legacy.html`);
+    // A string, so that the test runner does not rewrite the dynamic import.
+    const result = await page.evaluate(`(async () => {
+      const { assertApiKeyAllowedInBrowser } = await import('/cdf-authflow.js');
+      try { assertApiKeyAllowedInBrowser({}); return 'allowed'; } catch (error) { return error.code; }
+    })()`);
+    expect(result).toBe('insecureEndpoint');
+    await page.close();
+  });
+});
