@@ -36,6 +36,8 @@ if (process.argv.includes('--sizes')) {
       write: false,
     });
     const bytes = result.outputFiles[0].contents;
-    console.log(`${name.padEnd(36)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KiB min  ${(gzipSync(bytes).length / 1024).toFixed(1).padStart(6)} KiB min+gz`);
+    console.log(
+      `${name.padEnd(36)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KiB min  ${(gzipSync(bytes).length / 1024).toFixed(1).padStart(6)} KiB min+gz`,
+    );
   }
 }

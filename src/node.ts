@@ -20,7 +20,6 @@ export {
   loginWithLoginUrl,
   randomFlowId,
 } from './drivers/node.js';
-export { legacyExpiry, validateLegacyTokens } from './protocol/legacy.js';
 export {
   type AuthorizationCodeFlowOptions,
   type ClientCredentialsFlowOptions,
@@ -34,6 +33,7 @@ export {
 } from './drivers/oidc-node.js';
 export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/opener.js';
 export { type FlowOptions, type FlowTransition, stateName } from './drivers/run-flow.js';
+export { legacyExpiry, validateLegacyTokens } from './protocol/legacy.js';
 export {
   type CachedApiKeyLogin,
   type CachedLoginUrlSession,

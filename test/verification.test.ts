@@ -15,27 +15,50 @@ const MUTATION_START = '<!-- mutation:start -->';
 const MUTATION_END = '<!-- mutation:end -->';
 
 const testNames = (file: string, pattern: RegExp) =>
-  [...readFileSync(path.join(root, file), 'utf8').matchAll(pattern)].map((m) => (m[1] ?? m[2] ?? '').replace(/\\'/g, "'"));
+  [...readFileSync(path.join(root, file), 'utf8').matchAll(pattern)].map((m) =>
+    (m[1] ?? m[2] ?? '').replace(/\\'/g, "'"),
+  );
 const props = (file: string) =>
   testNames(file, /(?:\)\(|\bit\(|\btest\()\s*\n?\s*(?:'((?:[^'\\]|\\.)+)'|"((?:[^"\\]|\\.)+)")/g).filter(
     (name) => !name.includes('$name'),
   );
 
 function mutationSection(previous: string | undefined): string {
-  const reports = ['machines', 'protocol'].map((name) => ({ name, file: path.join(root, `reports/mutation/${name}.json`) }));
-  if (!reports.every((r) => existsSync(r.file))) return previous ?? `${MUTATION_START}\nNot run yet: \`npm run mutate\`.\n${MUTATION_END}`;
-  const lines = [MUTATION_START, '', '| scope | killed | timed out | survived | no coverage | static, not run | score | target |', '|---|---|---|---|---|---|---|---|'];
+  const reports = ['machines', 'protocol'].map((name) => ({
+    name,
+    file: path.join(root, `reports/mutation/${name}.json`),
+  }));
+  if (!reports.every((r) => existsSync(r.file)))
+    return previous ?? `${MUTATION_START}\nNot run yet: \`npm run mutate\`.\n${MUTATION_END}`;
+  const lines = [
+    MUTATION_START,
+    '',
+    '| scope | killed | timed out | survived | no coverage | static, not run | score | target |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   const survivors: string[] = [];
   for (const { name, file } of reports) {
     const report = JSON.parse(readFileSync(file, 'utf8')) as {
-      files: Record<string, { mutants: Array<{ status: string; mutatorName: string; replacement?: string; location: { start: { line: number } } }> }>;
+      files: Record<
+        string,
+        {
+          mutants: Array<{
+            status: string;
+            mutatorName: string;
+            replacement?: string;
+            location: { start: { line: number } };
+          }>;
+        }
+      >;
     };
     const count: Record<string, number> = {};
     for (const [source, { mutants }] of Object.entries(report.files)) {
       for (const mutant of mutants) {
         count[mutant.status] = (count[mutant.status] ?? 0) + 1;
         if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') {
-          survivors.push(`| ${path.relative(root, path.resolve(root, source))}:${mutant.location.start.line} | ${mutant.mutatorName} | \`${(mutant.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60)}\` | ${mutant.status} |`);
+          survivors.push(
+            `| ${path.relative(root, path.resolve(root, source))}:${mutant.location.start.line} | ${mutant.mutatorName} | \`${(mutant.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60)}\` | ${mutant.status} |`,
+          );
         }
       }
     }
@@ -45,9 +68,22 @@ function mutationSection(previous: string | undefined): string {
     const noCoverage = count.NoCoverage ?? 0;
     const score = (100 * (killed + timeout)) / Math.max(1, killed + timeout + survived + noCoverage);
     const target = name === 'machines' ? 90 : 85;
-    lines.push(`| \`${name === 'machines' ? 'machines/' : 'src/protocol/'}\` | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${count.Ignored ?? 0} | **${score.toFixed(1)}%** | ${target}% |`);
+    lines.push(
+      `| \`${name === 'machines' ? 'machines/' : 'src/protocol/'}\` | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${count.Ignored ?? 0} | **${score.toFixed(1)}%** | ${target}% |`,
+    );
   }
-  lines.push('', '<details><summary>Surviving mutants</summary>', '', '| where | mutator | replacement | status |', '|---|---|---|---|', ...survivors.sort(), '', '</details>', '', MUTATION_END);
+  lines.push(
+    '',
+    '<details><summary>Surviving mutants</summary>',
+    '',
+    '| where | mutator | replacement | status |',
+    '|---|---|---|---|',
+    ...survivors.sort(),
+    '',
+    '</details>',
+    '',
+    MUTATION_END,
+  );
   return lines.join('\n');
 }
 

@@ -294,7 +294,8 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
       // One answer per page load and flow, however often it is asked (double mounts, two instances).
       const key = `${options.flow}:${window.performance.timeOrigin}`;
       const existing = redirectsHandled.get(key);
-      if (existing) return existing.then((outcome) => (outcome.status === 'authenticated' ? (adopt(outcome), outcome) : outcome));
+      if (existing)
+        return existing.then((outcome) => (outcome.status === 'authenticated' ? (adopt(outcome), outcome) : outcome));
       const outcome = handle();
       redirectsHandled.set(key, outcome);
       return outcome;

@@ -16,8 +16,8 @@ import {
 import { parseLoginCallback, withFlowId } from '../protocol/callback.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import { escapeHtml } from '../protocol/html.js';
-import { validateLegacyTokens } from '../protocol/legacy.js';
 import type { HttpOptions } from '../protocol/http.js';
+import { validateLegacyTokens } from '../protocol/legacy.js';
 import { openLoopbackListener } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';

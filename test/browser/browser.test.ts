@@ -30,7 +30,12 @@ beforeAll(async () => {
     } else if (url.pathname === '/cdf-authflow.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
     } else if (url.pathname === '/config.js') {
-      const config = { baseUrl: emulator.baseUrl, project: 'demo', issuer: emulator.issuer, clientId: emulator.clients.spa };
+      const config = {
+        baseUrl: emulator.baseUrl,
+        project: 'demo',
+        issuer: emulator.issuer,
+        clientId: emulator.clients.spa,
+      };
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(`export default ${JSON.stringify(config)};`);
     } else res.writeHead(404).end();
   });
@@ -39,7 +44,16 @@ beforeAll(async () => {
   emulator = await startEmulator({ spaRedirectUris: [`${origin}/code.html`] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }, 60_000);
 
@@ -62,22 +76,25 @@ const leftovers = (page: Page) =>
   page.evaluate(() => ({ url: location.href, storage: JSON.stringify(sessionStorage), length: history.length }));
 
 describe('the browser driver in headless Chromium', () => {
-  it.each([['/legacy.html'], ['/code.html']])('signs in by redirect on %s, and leaves no token in the address bar, history or sessionStorage', async (pathname) => {
-    const page = await browser.newPage();
-    const outcome = await signInOn(page, pathname);
-    expect(outcome).toMatchObject({ status: 'authenticated', again: 'authenticated', hasToken: true });
-    const left = await leftovers(page);
-    expect(left.url).toBe(`${origin}${pathname}`);
-    expect(left.storage).toBe('{}');
-    // Every history entry this tab has: none carries a token or a code.
-    const seen: string[] = [];
-    for (let i = 0; i < left.length - 1; i += 1) {
-      await page.goBack({ waitUntil: 'load' }).catch(() => null);
-      seen.push(page.url());
-    }
-    for (const url of seen) expect(url).not.toMatch(/access_token|id_token|code=|state=/);
-    await page.close();
-  });
+  it.each([['/legacy.html'], ['/code.html']])(
+    'signs in by redirect on %s, and leaves no token in the address bar, history or sessionStorage',
+    async (pathname) => {
+      const page = await browser.newPage();
+      const outcome = await signInOn(page, pathname);
+      expect(outcome).toMatchObject({ status: 'authenticated', again: 'authenticated', hasToken: true });
+      const left = await leftovers(page);
+      expect(left.url).toBe(`${origin}${pathname}`);
+      expect(left.storage).toBe('{}');
+      // Every history entry this tab has: none carries a token or a code.
+      const seen: string[] = [];
+      for (let i = 0; i < left.length - 1; i += 1) {
+        await page.goBack({ waitUntil: 'load' }).catch(() => null);
+        seen.push(page.url());
+      }
+      for (const url of seen) expect(url).not.toMatch(/access_token|id_token|code=|state=/);
+      await page.close();
+    },
+  );
 
   it('turns a reload of the callback URL (or the Back button onto it) into an explicit stale callback', async () => {
     const page = await browser.newPage();
