@@ -17,7 +17,12 @@ export type AuthorizationCallback =
       /** The full callback URL, for the driver's own re-check when it redeems the code. Secret. */
       readonly url: string;
     }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  | {
+      readonly kind: 'invalid';
+      readonly reason: string;
+      /** Always empty: nothing from an unreadable URL is used. */
+      readonly params?: Readonly<Record<string, string>>;
+    };
 
 /** The per-attempt secrets, made by the driver from a CSPRNG: new for every START and RETRY. */
 export interface AuthorizationAttempt {
@@ -128,17 +133,37 @@ const AUTHORIZATION_ERRORS = new Set([
   'interaction_required',
 ]);
 
-const param = (event: AuthorizationCodeEvent, name: string): string | undefined =>
-  event.type === 'CALLBACK' && event.callback.kind === 'response' ? event.callback.params[name] : undefined;
+/** The callback of a CALLBACK event (the transitions that use it are all on CALLBACK). */
+const callbackOf = ({ event }: { event: AuthorizationCodeEvent }): AuthorizationCallback =>
+  (event as Extract<AuthorizationCodeEvent, { type: 'CALLBACK' }>).callback;
+
+/** The parameters of a readable callback (the guards run after isInvalidCallback). */
+const paramsOf = (callback: AuthorizationCallback): Readonly<Record<string, string>> => callback.params ?? {};
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
-  { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
-  { guard: 'isStateMismatch', target: 'failed', actions: { type: 'fail', params: stateMismatch } },
-  { guard: 'isIssuerMismatch', target: 'failed', actions: { type: 'fail', params: issuerMismatch } },
-  { guard: 'isAuthorizationError', target: 'failed', actions: { type: 'fail', params: authorizationError } },
-  { guard: 'hasNoCode', target: 'failed', actions: { type: 'fail', params: noCode } },
-  { target: 'exchangingCode', actions: 'takeCallback' },
+  {
+    guard: { type: 'isInvalidCallback', params: callbackOf },
+    target: 'failed',
+    actions: { type: 'fail', params: invalidCallback },
+  },
+  {
+    guard: { type: 'isStateMismatch', params: callbackOf },
+    target: 'failed',
+    actions: { type: 'fail', params: stateMismatch },
+  },
+  {
+    guard: { type: 'isIssuerMismatch', params: callbackOf },
+    target: 'failed',
+    actions: { type: 'fail', params: issuerMismatch },
+  },
+  {
+    guard: { type: 'isAuthorizationError', params: callbackOf },
+    target: 'failed',
+    actions: { type: 'fail', params: authorizationError },
+  },
+  { guard: { type: 'hasNoCode', params: callbackOf }, target: 'failed', actions: { type: 'fail', params: noCode } },
+  { target: 'exchangingCode', actions: { type: 'takeCallback', params: callbackOf } },
 ] as const;
 
 /**
@@ -167,53 +192,50 @@ export const authorizationCodeMachine = setup({
   delays: {
     discoverTimeout: ({ context }) => context.timeouts.discoverMs,
     navigateTimeout: ({ context }) => context.timeouts.navigateMs,
-    callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? context.now) - context.now),
+    callbackTimeout: ({ context }) => Math.max(0, context.callbackDeadline! - context.now),
     exchangeTimeout: ({ context }) => context.timeouts.exchangeMs,
     validateTimeout: ({ context }) => context.timeouts.validateMs,
     inspectTimeout: ({ context }) => context.timeouts.inspectMs,
   },
   guards: {
-    isFreshAttempt: ({ context, event }) =>
-      (event.type === 'START' || event.type === 'RETRY') &&
-      event.attempt.state.length > 0 &&
-      event.attempt.state !== context.attempt?.state &&
-      event.attempt.codeVerifier !== context.attempt?.codeVerifier,
+    isFreshAttempt: ({ context }, attempt: AuthorizationAttempt) =>
+      attempt.state.length > 0 &&
+      attempt.state !== context.attempt?.state &&
+      attempt.codeVerifier !== context.attempt?.codeVerifier,
     isOtherIssuer: ({ context }, metadata: IdpMetadata) => metadata.issuer !== context.issuer,
     lacksS256: (_, metadata: IdpMetadata) => !metadata.s256Supported,
-    isInvalidCallback: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'invalid',
+    isInvalidCallback: (_, callback: AuthorizationCallback) => callback.kind === 'invalid',
     // A response whose state was never issued, was used, or belongs to another attempt (RFC 9700 2.1).
-    isStateMismatch: ({ context, event }) => param(event, 'state') !== context.attempt?.state,
+    isStateMismatch: ({ context }, callback: AuthorizationCallback) =>
+      paramsOf(callback).state !== context.attempt!.state,
     // RFC 9207: compare iss when present; require it when the IdP advertises it. Errors included.
-    isIssuerMismatch: ({ context, event }) => {
-      const iss = param(event, 'iss');
-      if (iss === undefined) return context.metadata?.issParameterSupported === true;
+    isIssuerMismatch: ({ context }, callback: AuthorizationCallback) => {
+      const iss = paramsOf(callback).iss;
+      if (iss === undefined) return context.metadata!.issParameterSupported;
       return iss !== context.issuer;
     },
-    isAuthorizationError: ({ event }) => param(event, 'error') !== undefined,
-    hasNoCode: ({ event }) => !param(event, 'code'),
+    isAuthorizationError: (_, callback: AuthorizationCallback) => paramsOf(callback).error !== undefined,
+    hasNoCode: (_, callback: AuthorizationCallback) => !paramsOf(callback).code,
     hasNoIdToken: (_, tokens: TokenSet) => !tokens.idToken,
     isOtherProject: ({ context }, inspection: Inspection) =>
-      context.project !== null &&
-      !inspection.projects.some((p) => p.toLowerCase() === (context.project ?? '').toLowerCase()),
+      context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase()),
   },
   actions: {
-    startAttempt: assign(({ context, event }) => {
-      if (event.type !== 'START' && event.type !== 'RETRY') return {};
-      return {
-        attempt: event.attempt,
-        now: event.now,
-        callbackDeadline: event.now + context.timeouts.callbackMs,
-        metadata: null,
-        callbackUrl: null,
-        tokens: null,
-        claims: null,
-        inspection: null,
-        failure: null,
-      };
-    }),
-    takeCallback: assign(({ event }) =>
-      event.type === 'CALLBACK' && event.callback.kind === 'response' ? { callbackUrl: event.callback.url } : {},
-    ),
+    startAttempt: assign(({ context }, start: { readonly attempt: AuthorizationAttempt; readonly now: number }) => ({
+      attempt: start.attempt,
+      now: start.now,
+      callbackDeadline: start.now + context.timeouts.callbackMs,
+      metadata: null,
+      callbackUrl: null,
+      tokens: null,
+      claims: null,
+      inspection: null,
+      failure: null,
+    })),
+    // Runs after the guards: the callback is a readable response with a code.
+    takeCallback: assign((_, callback: AuthorizationCallback) => ({
+      callbackUrl: (callback as Extract<AuthorizationCallback, { kind: 'response' }>).url,
+    })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, callbackUrl: null })),
   },
 }).createMachine({
@@ -246,7 +268,11 @@ export const authorizationCodeMachine = setup({
   states: {
     idle: {
       on: {
-        START: { guard: 'isFreshAttempt', target: 'discovering', actions: 'startAttempt' },
+        START: {
+          guard: { type: 'isFreshAttempt', params: ({ event }) => event.attempt },
+          target: 'discovering',
+          actions: { type: 'startAttempt', params: ({ event }) => event },
+        },
         CANCEL: 'cancelled',
       },
     },
@@ -303,7 +329,7 @@ export const authorizationCodeMachine = setup({
           clientId: context.clientId,
           redirectUri: context.redirectUri,
           scope: context.scope,
-          attempt: context.attempt as AuthorizationAttempt,
+          attempt: context.attempt!,
         }),
         onDone: 'awaitingCallback',
         onError: {
@@ -345,9 +371,9 @@ export const authorizationCodeMachine = setup({
         id: 'exchangeCode',
         src: 'exchangeCode',
         input: ({ context }) => ({
-          callbackUrl: context.callbackUrl ?? '',
+          callbackUrl: context.callbackUrl!,
           redirectUri: context.redirectUri,
-          attempt: context.attempt as AuthorizationAttempt,
+          attempt: context.attempt!,
         }),
         onDone: [
           {
@@ -378,7 +404,7 @@ export const authorizationCodeMachine = setup({
       invoke: {
         id: 'validateIdToken',
         src: 'validateIdToken',
-        input: ({ context }) => ({ idToken: context.tokens?.idToken ?? '', nonce: context.attempt?.nonce ?? '' }),
+        input: ({ context }) => ({ idToken: context.tokens!.idToken!, nonce: context.attempt!.nonce }),
         onDone: { target: 'inspectingToken', actions: assign({ claims: ({ event }) => event.output }) },
         onError: {
           target: 'failed',
@@ -401,7 +427,7 @@ export const authorizationCodeMachine = setup({
       invoke: {
         id: 'inspectToken',
         src: 'inspectToken',
-        input: ({ context }) => ({ accessToken: context.tokens?.accessToken ?? '' }),
+        input: ({ context }) => ({ accessToken: context.tokens!.accessToken }),
         onDone: [
           {
             guard: { type: 'isOtherProject', params: ({ event }) => event.output },
@@ -432,7 +458,11 @@ export const authorizationCodeMachine = setup({
     authenticated: { type: 'final' },
     failed: {
       on: {
-        RETRY: { guard: 'isFreshAttempt', target: 'discovering', actions: 'startAttempt' },
+        RETRY: {
+          guard: { type: 'isFreshAttempt', params: ({ event }) => event.attempt },
+          target: 'discovering',
+          actions: { type: 'startAttempt', params: ({ event }) => event },
+        },
         CANCEL: 'cancelled',
       },
     },
@@ -441,7 +471,7 @@ export const authorizationCodeMachine = setup({
 });
 
 function invalidCallback({ event }: { event: AuthorizationCodeEvent }): Failure {
-  const reason = event.type === 'CALLBACK' && event.callback.kind === 'invalid' ? event.callback.reason : 'unreadable';
+  const { reason } = callbackOf({ event }) as Extract<AuthorizationCallback, { kind: 'invalid' }>;
   return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
 }
 
@@ -462,7 +492,7 @@ function issuerMismatch(): Failure {
 }
 
 function authorizationError({ event }: { event: AuthorizationCodeEvent }): Failure {
-  const raw = param(event, 'error') ?? '';
+  const raw = paramsOf(callbackOf({ event })).error!;
   const error = AUTHORIZATION_ERRORS.has(raw) ? raw : 'unknown_error';
   if (error === 'access_denied')
     return { code: 'accessDenied', message: 'The sign-in was refused at the IdP (access_denied).' };

@@ -50,8 +50,7 @@ export const clientCredentialsMachine = setup({
   },
   delays: {
     requestTimeout: ({ context }) => context.requestTimeoutMs,
-    renewBeforeExpiry: ({ context }) =>
-      Math.max(0, (context.tokens?.expiresAt ?? context.now) - context.renewBeforeMs - context.now),
+    renewBeforeExpiry: ({ context }) => Math.max(0, context.tokens!.expiresAt - context.renewBeforeMs - context.now),
   },
   actions: {
     fail: assign((_, failure: Failure) => ({ failure, tokens: null })),
@@ -97,7 +96,7 @@ export const clientCredentialsMachine = setup({
         renewBeforeExpiry: {
           target: 'requesting',
           actions: assign({
-            now: ({ context }) => Math.max(context.now, (context.tokens?.expiresAt ?? 0) - context.renewBeforeMs),
+            now: ({ context }) => Math.max(context.now, context.tokens!.expiresAt - context.renewBeforeMs),
           }),
         },
       },

@@ -48,7 +48,6 @@ export interface DeviceCodeContext {
   readonly deadline: number | null;
   /** Current wait between polls, ms: 5 s by default, +5 s for good on each slow_down. */
   readonly intervalMs: number;
-  readonly polls: number;
   readonly tokens: TokenSet | null;
   readonly claims: IdClaims | null;
   readonly inspection: Inspection | null;
@@ -109,10 +108,15 @@ export const deviceCodeMachine = setup({
       },
     ) => {},
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, authorization: null })),
+    // Runs after isTokens or hasTokensWithIdToken: the poll answered with tokens.
+    takeTokens: assign((_, result: PollResult) => ({
+      tokens: (result as Extract<PollResult, { kind: 'tokens' }>).tokens,
+      authorization: null,
+    })),
   },
   delays: {
     pollInterval: ({ context }) => context.intervalMs,
-    codeExpiry: ({ context }) => Math.max(0, (context.deadline ?? context.now) - context.now),
+    codeExpiry: ({ context }) => Math.max(0, context.deadline! - context.now),
     requestTimeout: ({ context }) => context.requestTimeoutMs,
   },
   guards: {
@@ -120,13 +124,11 @@ export const deviceCodeMachine = setup({
     isPending: (_, result: PollResult) => result.kind === 'pending',
     isSlowDown: (_, result: PollResult) => result.kind === 'slowDown',
     isDenied: (_, result: PollResult) => result.kind === 'denied',
-    isExpired: (_, result: PollResult) => result.kind === 'expired',
     // RFC 8628 3.5: on a connection timeout, poll less often rather than give up.
     isTransient: (_, failure: Failure) => failure.code === 'timeout' || failure.code === 'network',
-    hasIdToken: (_, tokens: TokenSet) => Boolean(tokens.idToken),
+    hasTokensWithIdToken: (_, result: PollResult) => result.kind === 'tokens' && Boolean(result.tokens.idToken),
     isOtherProject: ({ context }, inspection: Inspection) =>
-      context.project !== null &&
-      !inspection.projects.some((p) => p.toLowerCase() === (context.project ?? '').toLowerCase()),
+      context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase()),
   },
 }).createMachine({
   id: 'deviceCode',
@@ -139,7 +141,6 @@ export const deviceCodeMachine = setup({
     authorization: null,
     deadline: null,
     intervalMs: FIVE_SECONDS,
-    polls: 0,
     tokens: null,
     claims: null,
     inspection: null,
@@ -159,7 +160,7 @@ export const deviceCodeMachine = setup({
     },
     requestingCode: {
       tags: ['busy'],
-      entry: assign({ failure: null, polls: 0, intervalMs: FIVE_SECONDS, authorization: null, deadline: null }),
+      entry: assign({ failure: null, intervalMs: FIVE_SECONDS, authorization: null, deadline: null }),
       invoke: {
         id: 'requestDeviceCode',
         src: 'requestDeviceCode',
@@ -220,22 +221,21 @@ export const deviceCodeMachine = setup({
     polling: {
       tags: ['busy'],
       // The machine waited exactly one interval in awaitingUser: its own clock moves on by that much.
-      entry: assign({
-        polls: ({ context }) => context.polls + 1,
-        now: ({ context }) => context.now + context.intervalMs,
-      }),
+      entry: assign({ now: ({ context }) => context.now + context.intervalMs }),
       invoke: {
         id: 'pollToken',
         src: 'pollToken',
-        input: ({ context }) => ({ deviceCode: context.authorization?.deviceCode ?? '' }),
+        input: ({ context }) => ({ deviceCode: context.authorization!.deviceCode }),
         onDone: [
           {
-            guard: { type: 'isTokens', params: ({ event }) => event.output },
+            guard: { type: 'hasTokensWithIdToken', params: ({ event }) => event.output },
             target: 'validatingIdToken',
-            actions: assign({
-              tokens: ({ event }) => (event.output.kind === 'tokens' ? event.output.tokens : null),
-              authorization: null,
-            }),
+            actions: { type: 'takeTokens', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'isTokens', params: ({ event }) => event.output },
+            target: 'inspectingToken',
+            actions: { type: 'takeTokens', params: ({ event }) => event.output },
           },
           { guard: { type: 'isPending', params: ({ event }) => event.output }, target: 'awaitingUser' },
           {
@@ -281,11 +281,10 @@ export const deviceCodeMachine = setup({
     },
     validatingIdToken: {
       tags: ['busy'],
-      always: { guard: ({ context }) => !context.tokens?.idToken, target: 'inspectingToken' },
       invoke: {
         id: 'validateIdToken',
         src: 'validateIdToken',
-        input: ({ context }) => ({ idToken: context.tokens?.idToken ?? '', nonce: null }),
+        input: ({ context }) => ({ idToken: context.tokens!.idToken!, nonce: null }),
         onDone: { target: 'inspectingToken', actions: assign({ claims: ({ event }) => event.output }) },
         onError: {
           target: 'failed',
@@ -308,7 +307,7 @@ export const deviceCodeMachine = setup({
       invoke: {
         id: 'inspectToken',
         src: 'inspectToken',
-        input: ({ context }) => ({ accessToken: context.tokens?.accessToken ?? '' }),
+        input: ({ context }) => ({ accessToken: context.tokens!.accessToken }),
         onDone: [
           {
             guard: { type: 'isOtherProject', params: ({ event }) => event.output },

@@ -114,6 +114,9 @@ export type LoginUrlEvent =
   | { readonly type: 'CANCEL' }
   | { readonly type: 'RETRY'; readonly flowId: string; readonly now: number };
 
+/** A START or RETRY: the flow id of the new attempt and the time. */
+type Attempt = { readonly flowId: string; readonly now: number };
+
 /** What the machine ends with. */
 export type LoginUrlOutput =
   | { readonly status: 'authenticated'; readonly session: LoginUrlSession }
@@ -129,10 +132,18 @@ export interface FetchLoginUrlInput {
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
-  { guard: 'isInvalidCallback', target: 'failed', actions: { type: 'fail', params: invalidCallback } },
-  { guard: 'isForeignCallback', target: 'failed', actions: { type: 'fail', params: foreignCallback } },
-  { guard: 'isIdpError', target: 'failed', actions: { type: 'fail', params: idpError } },
-  { target: 'validatingToken', actions: 'takeTokens' },
+  {
+    guard: { type: 'isInvalidCallback', params: callbackOf },
+    target: 'failed',
+    actions: { type: 'fail', params: invalidCallback },
+  },
+  {
+    guard: { type: 'isForeignCallback', params: callbackOf },
+    target: 'failed',
+    actions: { type: 'fail', params: foreignCallback },
+  },
+  { guard: { type: 'isIdpError', params: callbackOf }, target: 'failed', actions: { type: 'fail', params: idpError } },
+  { target: 'validatingToken', actions: { type: 'takeTokens', params: callbackOf } },
 ] as const;
 
 /**
@@ -165,18 +176,16 @@ export const loginUrlMachine = setup({
     fetchTimeout: ({ context }) => context.timeouts.fetchMs,
     navigateTimeout: ({ context }) => context.timeouts.navigateMs,
     // Absolute, so that a flow restored from a snapshot keeps its original deadline.
-    callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? context.now) - context.now),
+    callbackTimeout: ({ context }) => Math.max(0, context.callbackDeadline! - context.now),
     validateTimeout: ({ context }) => context.timeouts.validateMs,
   },
   guards: {
-    isNewFlowId: ({ context, event }) =>
-      (event.type === 'START' || event.type === 'RETRY') && event.flowId.length > 0 && event.flowId !== context.flowId,
-    isInvalidCallback: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'invalid',
-    isForeignCallback: ({ context, event }) =>
-      event.type === 'CALLBACK' &&
-      event.callback.kind !== 'invalid' &&
-      (context.flowId === null || event.callback.flowId !== context.flowId),
-    isIdpError: ({ event }) => event.type === 'CALLBACK' && event.callback.kind === 'error',
+    isNewFlowId: ({ context }, attempt: Attempt) => attempt.flowId.length > 0 && attempt.flowId !== context.flowId,
+    isInvalidCallback: (_, callback: LoginCallback) => callback.kind === 'invalid',
+    // Runs after isInvalidCallback, so the callback carries a flow id field (maybe null).
+    isForeignCallback: ({ context }, callback: LoginCallback) =>
+      (callback as Exclude<LoginCallback, { kind: 'invalid' }>).flowId !== context.flowId,
+    isIdpError: (_, callback: LoginCallback) => callback.kind === 'error',
     hasNoLoginUrl: (_, output: string | null) => typeof output !== 'string' || output.length === 0,
     isTokenRefused: (_, validation: LegacyValidation) => !validation.token.valid || !validation.status.loggedIn,
     isTokenExpired: (_, validation: LegacyValidation) => validation.token.expired,
@@ -184,24 +193,21 @@ export const loginUrlMachine = setup({
       validation.status.project.toLowerCase() !== context.project.toLowerCase(),
   },
   actions: {
-    startAttempt: assign(({ context, event }) => {
-      if (event.type !== 'START' && event.type !== 'RETRY') return {};
-      return {
-        flowId: event.flowId,
-        now: event.now,
-        callbackDeadline: event.now + context.timeouts.callbackMs,
-        loginUrl: null,
-        tokens: null,
-        session: null,
-        failure: null,
-      };
-    }),
+    startAttempt: assign(({ context }, attempt: Attempt) => ({
+      flowId: attempt.flowId,
+      now: attempt.now,
+      callbackDeadline: attempt.now + context.timeouts.callbackMs,
+      loginUrl: null,
+      tokens: null,
+      session: null,
+      failure: null,
+    })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, session: null })),
-    takeTokens: assign(({ event }) =>
-      event.type === 'CALLBACK' && event.callback.kind === 'tokens'
-        ? { tokens: { accessToken: event.callback.accessToken, idToken: event.callback.idToken } }
-        : {},
-    ),
+    // Runs after the guards above: the callback carries tokens.
+    takeTokens: assign((_, callback: LoginCallback) => {
+      const { accessToken, idToken } = callback as Extract<LoginCallback, { kind: 'tokens' }>;
+      return { tokens: { accessToken, idToken } };
+    }),
   },
 }).createMachine({
   id: 'loginUrl',
@@ -224,7 +230,11 @@ export const loginUrlMachine = setup({
   states: {
     idle: {
       on: {
-        START: { guard: 'isNewFlowId', target: 'fetchingLoginUrl', actions: 'startAttempt' },
+        START: {
+          guard: { type: 'isNewFlowId', params: ({ event }) => event },
+          target: 'fetchingLoginUrl',
+          actions: { type: 'startAttempt', params: ({ event }) => event },
+        },
         CANCEL: 'cancelled',
       },
     },
@@ -237,7 +247,7 @@ export const loginUrlMachine = setup({
           project: context.project,
           redirectUrl: context.redirectUrl,
           errorRedirectUrl: context.errorRedirectUrl,
-          flowId: context.flowId ?? '',
+          flowId: context.flowId!,
         }),
         onDone: [
           {
@@ -280,7 +290,7 @@ export const loginUrlMachine = setup({
       invoke: {
         id: 'navigateToIdp',
         src: 'navigateToIdp',
-        input: ({ context }) => ({ url: context.loginUrl ?? '' }),
+        input: ({ context }) => ({ url: context.loginUrl! }),
         onDone: 'awaitingCallback',
         onError: {
           target: 'failed',
@@ -331,10 +341,7 @@ export const loginUrlMachine = setup({
       invoke: {
         id: 'validateToken',
         src: 'validateToken',
-        input: ({ context }) => ({
-          accessToken: context.tokens?.accessToken ?? '',
-          idToken: context.tokens?.idToken ?? '',
-        }),
+        input: ({ context }) => context.tokens!,
         onDone: [
           {
             guard: { type: 'isTokenRefused', params: ({ event }) => event.output },
@@ -373,8 +380,7 @@ export const loginUrlMachine = setup({
             target: 'authenticated',
             actions: assign({
               session: ({ context, event }) => ({
-                accessToken: context.tokens?.accessToken ?? '',
-                idToken: context.tokens?.idToken ?? '',
+                ...context.tokens!,
                 user: event.output.status.user,
                 project: event.output.status.project,
                 projectId: event.output.status.projectId,
@@ -402,7 +408,11 @@ export const loginUrlMachine = setup({
     authenticated: { type: 'final' },
     failed: {
       on: {
-        RETRY: { guard: 'isNewFlowId', target: 'fetchingLoginUrl', actions: 'startAttempt' },
+        RETRY: {
+          guard: { type: 'isNewFlowId', params: ({ event }) => event },
+          target: 'fetchingLoginUrl',
+          actions: { type: 'startAttempt', params: ({ event }) => event },
+        },
         CANCEL: 'cancelled',
       },
     },
@@ -413,8 +423,13 @@ export const loginUrlMachine = setup({
   },
 });
 
+/** The callback of a CALLBACK event (the transitions that use it are all on CALLBACK). */
+function callbackOf({ event }: { event: LoginUrlEvent }): LoginCallback {
+  return (event as Extract<LoginUrlEvent, { type: 'CALLBACK' }>).callback;
+}
+
 function invalidCallback({ event }: { event: LoginUrlEvent }): Failure {
-  const reason = event.type === 'CALLBACK' && event.callback.kind === 'invalid' ? event.callback.reason : 'unreadable';
+  const { reason } = callbackOf({ event }) as Extract<LoginCallback, { kind: 'invalid' }>;
   return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
 }
 
@@ -427,6 +442,6 @@ function foreignCallback(): Failure {
 }
 
 function idpError({ event }: { event: LoginUrlEvent }): Failure {
-  const error = event.type === 'CALLBACK' && event.callback.kind === 'error' ? event.callback.error : 'unknown';
+  const { error } = callbackOf({ event }) as Extract<LoginCallback, { kind: 'error' }>;
   return { code: 'idpError', message: `The sign-in was refused (${error}); try again or ask the project's admin.` };
 }

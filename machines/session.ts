@@ -3,7 +3,7 @@
  * fresh, refreshes once however many callers wait, and ends in `reauthRequired` (no loop) when the
  * refresh is refused.
  */
-import { and, assign, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
 import type { TokenSet } from './tokens.js';
@@ -11,7 +11,6 @@ import type { TokenSet } from './tokens.js';
 /** What the session starts with. */
 export interface SessionInput {
   readonly tokens: TokenSet;
-  readonly now: number;
   /** Refresh when fewer than this many ms remain. @default 30000 */
   readonly leewayMs?: number;
   /** Deadline of one refresh, ms. @default 15000 */
@@ -21,14 +20,12 @@ export interface SessionInput {
 /** Context of {@link sessionMachine}. Holds tokens: treat snapshots as secrets. */
 export interface SessionContext {
   readonly tokens: TokenSet | null;
-  readonly now: number;
   readonly leewayMs: number;
   readonly refreshTimeoutMs: number;
   /** Set when the last refresh failed for a passing reason; waiting callers get it. */
   readonly failure: Failure | null;
   /** True when the current token came from a refresh that a 401 asked for. */
   readonly refreshedFor401: boolean;
-  readonly refreshes: number;
 }
 
 /** Events of {@link sessionMachine}. */
@@ -58,44 +55,48 @@ export const sessionMachine = setup({
     refreshTimeout: ({ context }) => context.refreshTimeoutMs,
   },
   guards: {
-    isStale: ({ context, event }) =>
-      event.type === 'GET_TOKEN' && (context.tokens?.expiresAt ?? 0) - context.leewayMs <= event.now,
-    isCurrentToken: ({ context, event }) =>
-      event.type === 'UNAUTHORIZED' && event.accessToken === context.tokens?.accessToken,
-    refreshedFor401: ({ context }) => context.refreshedFor401,
+    isStale: ({ context }, now: number) => context.tokens!.expiresAt - context.leewayMs <= now,
+    isCurrentToken: ({ context }, accessToken: string) => accessToken === context.tokens!.accessToken,
+    isCurrentTokenFromA401Refresh: ({ context }, accessToken: string) =>
+      context.refreshedFor401 && accessToken === context.tokens!.accessToken,
     needsReauth: (_, failure: Failure) => REAUTH_CODES.has(failure.code),
   },
   actions: {
-    setNow: assign(({ event }) => ('now' in event ? { now: event.now } : {})),
     clear: assign({ tokens: null }),
   },
 }).createMachine({
   id: 'session',
   context: ({ input }) => ({
     tokens: input.tokens,
-    now: input.now,
     leewayMs: input.leewayMs ?? 30_000,
     refreshTimeoutMs: input.refreshTimeoutMs ?? 15_000,
     failure: null,
     refreshedFor401: false,
-    refreshes: 0,
   }),
   initial: 'authenticated',
   states: {
     authenticated: {
       on: {
-        GET_TOKEN: { guard: 'isStale', target: 'refreshing', actions: ['setNow', assign({ refreshedFor401: false })] },
-        REFRESH: { target: 'refreshing', actions: ['setNow', assign({ refreshedFor401: false })] },
+        GET_TOKEN: {
+          guard: { type: 'isStale', params: ({ event }) => event.now },
+          target: 'refreshing',
+          actions: assign({ refreshedFor401: false }),
+        },
+        REFRESH: { target: 'refreshing', actions: assign({ refreshedFor401: false }) },
         UNAUTHORIZED: [
           // CDF refuses the token that a 401 already made us refresh: one refresh and one retry were spent.
           {
-            guard: and(['isCurrentToken', 'refreshedFor401']),
+            guard: { type: 'isCurrentTokenFromA401Refresh', params: ({ event }) => event.accessToken },
             target: 'reauthRequired',
             actions: assign({
               failure: { code: 'reauthRequired', message: 'CDF refused a freshly refreshed token; sign in again.' },
             }),
           },
-          { guard: 'isCurrentToken', target: 'refreshing', actions: ['setNow', assign({ refreshedFor401: true })] },
+          {
+            guard: { type: 'isCurrentToken', params: ({ event }) => event.accessToken },
+            target: 'refreshing',
+            actions: assign({ refreshedFor401: true }),
+          },
         ],
         LOGOUT: 'loggedOut',
       },
@@ -106,18 +107,15 @@ export const sessionMachine = setup({
       invoke: {
         id: 'refresh',
         src: 'refresh',
-        input: ({ context }) => context.tokens as TokenSet,
+        input: ({ context }) => context.tokens!,
         onDone: {
           target: 'authenticated',
           actions: assign({
             // RFC 6749 6: no new refresh token in the answer means the old one stays valid.
             tokens: ({ context, event }) => ({
               ...event.output,
-              ...(event.output.refreshToken || !context.tokens?.refreshToken
-                ? {}
-                : { refreshToken: context.tokens.refreshToken }),
+              ...(event.output.refreshToken ? {} : { refreshToken: context.tokens!.refreshToken }),
             }),
-            refreshes: ({ context }) => context.refreshes + 1,
           }),
         },
         onError: [

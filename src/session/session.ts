@@ -60,7 +60,6 @@ export function createSession(options: SessionOptions): Session {
     {
       input: {
         tokens: options.tokens,
-        now: Date.now(),
         leewayMs: (options.leewaySeconds ?? 30) * 1000,
         refreshTimeoutMs: (options.refreshTimeoutSeconds ?? 15) * 1000,
       },

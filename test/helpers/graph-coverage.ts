@@ -1,4 +1,4 @@
-import { type AnyStateMachine, type EventObject, initialTransition, transition } from 'xstate';
+import { type AnyMachineSnapshot, type AnyStateMachine, type EventObject, initialTransition, transition } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, toDirectedGraph } from 'xstate/graph';
 
 export interface Coverage {
@@ -6,6 +6,8 @@ export interface Coverage {
   readonly transitions: { readonly all: string[]; readonly taken: string[] };
   /** Every shortest path, replayed through `transition()`, ended where the graph said. */
   readonly replayed: number;
+  /** Every reachable snapshot (one per vertex of the explored graph). */
+  readonly snapshots: readonly AnyMachineSnapshot[];
 }
 
 /**
@@ -67,5 +69,6 @@ export function graphCoverage(machine: AnyStateMachine, input: unknown, events: 
     states: { all: allStates.sort(), reached: [...reached].sort() },
     transitions: { all: [...labelOf.values()].sort(), taken: [...taken].sort() },
     replayed,
+    snapshots: Object.values(adjacency).map(({ state }) => state as AnyMachineSnapshot),
   };
 }

@@ -280,8 +280,7 @@ describe('client-credentials machine', () => {
 
 describe('session machine', () => {
   const fresh = { ...tokens, expiresAt: 1_000_000 };
-  const session = (over = {}) =>
-    initialTransition(sessionMachine, { tokens: fresh, now: 0, leewayMs: 30_000, ...over })[0];
+  const session = (over = {}) => initialTransition(sessionMachine, { tokens: fresh, leewayMs: 30_000, ...over })[0];
 
   it('answers GET_TOKEN at once while fresh, and refreshes when within the leeway', () => {
     expect(transition(sessionMachine, session(), { type: 'GET_TOKEN', now: 900_000 })[0].value).toBe('authenticated');

@@ -3,6 +3,7 @@ import { apiKeyMachine } from '../../machines/api-key.js';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
+import { isFailureCode } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import { sessionMachine } from '../../machines/session.js';
 import { graphCoverage } from '../helpers/graph-coverage.js';
@@ -14,6 +15,7 @@ import {
   loginUrlEvents,
   sessionEvents,
 } from './events.js';
+import { machinesUnderTest } from './registry.js';
 
 describe('generated paths', () => {
   it('reach every state and take every transition of the login-url machine', () => {
@@ -53,7 +55,7 @@ describe('generated paths', () => {
     [
       'session',
       sessionMachine,
-      { tokens: { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, refreshToken: 'rt' }, now: 0 },
+      { tokens: { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, refreshToken: 'rt' } },
       sessionEvents,
     ],
   ] as const)('reach every state and take every transition of the %s machine', (_name, machine, input, events) => {
@@ -62,4 +64,22 @@ describe('generated paths', () => {
     expect(coverage.transitions.taken).toEqual(coverage.transitions.all);
     expect(coverage.replayed).toBeGreaterThanOrEqual(coverage.states.all.length);
   });
+
+  it.each(machinesUnderTest)(
+    'in every reachable snapshot of the $name machine, a failure state carries a typed failure and a final state the matching output',
+    (m) => {
+      const { snapshots } = graphCoverage(m.machine, m.input, m.events);
+      expect(snapshots.length).toBeGreaterThan(5);
+      for (const snapshot of snapshots) {
+        const failure = (snapshot.context as { failure?: { code?: unknown; message?: unknown } | null }).failure;
+        if (m.failureStates.some((state) => snapshot.matches(state))) {
+          expect(isFailureCode(failure?.code), JSON.stringify(snapshot.value)).toBe(true);
+          expect(typeof failure?.message === 'string' && failure.message.length > 0).toBe(true);
+        }
+        if (snapshot.status === 'done' && snapshot.output !== undefined) {
+          expect((snapshot.output as { status: string }).status).toBe(snapshot.value);
+        }
+      }
+    },
+  );
 });

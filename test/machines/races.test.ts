@@ -55,7 +55,7 @@ describe('races, explored in every order by fc.scheduler', () => {
   );
 
   test.prop([fc.scheduler()])('refresh vs logout: logged out wins, and no token survives', async (s) => {
-    const h = liveHarness(sessionMachine, { tokens, now: 0 });
+    const h = liveHarness(sessionMachine, { tokens });
     h.actor.send({ type: 'REFRESH', now: 1 });
     await flush();
     s.schedule(Promise.resolve('logout')).then(() => h.actor.send({ type: 'LOGOUT' }));

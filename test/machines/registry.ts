@@ -70,7 +70,7 @@ export const machinesUnderTest: readonly MachineUnderTest[] = [
   {
     name: 'session',
     machine: sessionMachine,
-    input: { tokens: { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, refreshToken: 'rt' }, now: 0 },
+    input: { tokens: { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, refreshToken: 'rt' } },
     events: sessionEvents,
     failureStates: ['reauthRequired'],
   },

@@ -1,0 +1,265 @@
+/** The small decisions inside the machines: delays, failure mapping, project matching, intervals. */
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, initialTransition, SimulatedClock, transition } from 'xstate';
+import { apiKeyMachine } from '../../machines/api-key.js';
+import { authorizationCodeMachine } from '../../machines/authorization-code.js';
+import { clientCredentialsMachine } from '../../machines/client-credentials.js';
+import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
+import { isFailureCode, toFailure } from '../../machines/failure.js';
+import { loginUrlMachine } from '../../machines/login-url.js';
+import type { Inspection, TokenSet } from '../../machines/tokens.js';
+
+const tick = async () => {
+  for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
+};
+const delay = (machine: { implementations: { delays: Record<string, unknown> } }, name: string, context: object) =>
+  (machine.implementations.delays[name] as (args: { context: object; event: object }) => number)({
+    context,
+    event: { type: 'x' },
+  });
+
+describe('named delays', () => {
+  it('count down to absolute deadlines, never below zero', () => {
+    for (const machine of [loginUrlMachine, authorizationCodeMachine]) {
+      expect(delay(machine, 'callbackTimeout', { callbackDeadline: 10_000, now: 4_000 })).toBe(6_000);
+      expect(delay(machine, 'callbackTimeout', { callbackDeadline: 10_000, now: 12_000 })).toBe(0);
+    }
+    expect(delay(deviceCodeMachine, 'codeExpiry', { deadline: 60_000, now: 15_000 })).toBe(45_000);
+    expect(delay(deviceCodeMachine, 'codeExpiry', { deadline: 60_000, now: 75_000 })).toBe(0);
+    expect(delay(deviceCodeMachine, 'pollInterval', { intervalMs: 7_000 })).toBe(7_000);
+    expect(
+      delay(clientCredentialsMachine, 'renewBeforeExpiry', {
+        tokens: { expiresAt: 200_000 },
+        renewBeforeMs: 60_000,
+        now: 100_000,
+      }),
+    ).toBe(40_000);
+    expect(
+      delay(clientCredentialsMachine, 'renewBeforeExpiry', {
+        tokens: { expiresAt: 200_000 },
+        renewBeforeMs: 60_000,
+        now: 190_000,
+      }),
+    ).toBe(0);
+  });
+
+  it('take the configured timeouts, with defaults', () => {
+    const login = initialTransition(loginUrlMachine, {
+      project: 'p',
+      redirectUrl: 'http://x/cb',
+      timeouts: { fetchMs: 1 },
+    })[0];
+    expect(login.context.timeouts).toEqual({ fetchMs: 1, navigateMs: 15_000, callbackMs: 300_000, validateMs: 15_000 });
+    expect(login.context.errorRedirectUrl).toBeNull();
+    expect(
+      initialTransition(loginUrlMachine, {
+        project: 'p',
+        redirectUrl: 'http://x/cb',
+        errorRedirectUrl: 'http://x/err',
+      })[0].context.errorRedirectUrl,
+    ).toBe('http://x/err');
+    expect(initialTransition(apiKeyMachine, { project: null })[0].context.verifyTimeoutMs).toBe(15_000);
+    expect(initialTransition(clientCredentialsMachine, { clientId: 'c', scope: 's' })[0].context).toMatchObject({
+      renewBeforeMs: 60_000,
+      requestTimeoutMs: 15_000,
+    });
+    expect(initialTransition(deviceCodeMachine, { clientId: 'c', scope: 's' })[0].context).toMatchObject({
+      requestTimeoutMs: 15_000,
+      project: null,
+      intervalMs: 5_000,
+    });
+  });
+});
+
+describe('toFailure', () => {
+  it('copies code, message, and status and requestId only when they have the right type', () => {
+    expect(toFailure({ code: 'http', message: 'm', status: 500, requestId: 'r', token: 'secret' })).toEqual({
+      code: 'http',
+      message: 'm',
+      status: 500,
+      requestId: 'r',
+    });
+    expect(toFailure({ code: 'http', message: 'm', status: '500', requestId: 7 })).toEqual({
+      code: 'http',
+      message: 'm',
+    });
+  });
+
+  it('falls back for anything that is not a known failure', () => {
+    for (const error of [
+      null,
+      undefined,
+      'text',
+      42,
+      { code: 'nope', message: 'm' },
+      { code: 'http' },
+      { message: 'm' },
+    ]) {
+      const failure = toFailure(error, 'network');
+      expect(failure.code).toBe('network');
+      expect(failure.message).toMatch(/unexpected/);
+    }
+    expect(toFailure(new Error('x')).code).toBe('internal');
+    expect(isFailureCode('timeout')).toBe(true);
+    expect(isFailureCode('toString')).toBe(false);
+    expect(isFailureCode(7)).toBe(false);
+  });
+});
+
+describe('project matching', () => {
+  const inspection = (projects: string[]): Inspection => ({ subject: 's', projects });
+  it('accepts a token whose inspection lists the project among others, ignoring case', () => {
+    const guard = authorizationCodeMachine.implementations.guards.isOtherProject as unknown as (
+      args: { context: { project: string | null } },
+      inspection: Inspection,
+    ) => boolean;
+    expect(guard({ context: { project: 'demo' } }, inspection(['other', 'DEMO']))).toBe(false);
+    expect(guard({ context: { project: 'demo' } }, inspection(['other']))).toBe(true);
+    expect(guard({ context: { project: null } }, inspection(['other']))).toBe(false);
+    const device = deviceCodeMachine.implementations.guards.isOtherProject as unknown as typeof guard;
+    expect(device({ context: { project: 'demo' } }, inspection(['other', 'Demo']))).toBe(false);
+    expect(device({ context: { project: 'demo' } }, inspection([]))).toBe(true);
+    expect(device({ context: { project: null } }, inspection([]))).toBe(false);
+  });
+
+  it('api key: any project when none is configured, the configured one otherwise', () => {
+    const status = (project: string) => ({
+      type: 'xstate.done.actor.verifyApiKey',
+      output: { loggedIn: true, user: 'u', project, projectId: 1, apiKeyId: 2 },
+    });
+    const open = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: null })[0], {
+      type: 'VERIFY',
+    })[0];
+    expect(transition(apiKeyMachine, open, status('anything') as never)[0].value).toBe('ready');
+    const strict = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: 'Demo' })[0], {
+      type: 'VERIFY',
+    })[0];
+    const rejected = transition(apiKeyMachine, strict, status('other') as never)[0];
+    expect(rejected.value).toBe('rejected');
+    expect(rejected.context.failure?.code).toBe('projectMismatch');
+    expect(rejected.context.failure?.message).toContain('Demo');
+    const ready = transition(apiKeyMachine, strict, status('demo') as never)[0];
+    expect(ready.context.identity?.project).toBe('demo');
+    const later = transition(apiKeyMachine, ready, { type: 'UNAUTHORIZED' })[0];
+    expect(later.context).toMatchObject({ identity: null, failure: { code: 'apiKeyRejected' } });
+  });
+});
+
+describe('failure messages say what happened', () => {
+  it('login-url: the unreadable reason and the IdP error code appear, the project name too', () => {
+    const base = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://x/cb' })[0];
+    const started = transition(loginUrlMachine, base, { type: 'START', flowId: 'f', now: 0 })[0];
+    const noIdp = transition(loginUrlMachine, started, {
+      type: 'xstate.done.actor.fetchLoginUrl',
+      output: null,
+    } as never)[0];
+    expect(noIdp.context.failure?.message).toContain('"demo"');
+    const waiting = transition(loginUrlMachine, started, {
+      type: 'xstate.done.actor.fetchLoginUrl',
+      output: 'http://l',
+    } as never)[0];
+    const invalid = transition(loginUrlMachine, waiting, {
+      type: 'CALLBACK',
+      callback: { kind: 'invalid', reason: 'not a URL' },
+    })[0];
+    expect(invalid.context.failure?.message).toContain('(not a URL)');
+    const denied = transition(loginUrlMachine, waiting, {
+      type: 'CALLBACK',
+      callback: { kind: 'error', flowId: 'f', error: 'access_denied' },
+    })[0];
+    expect(denied.context.failure?.message).toContain('(access_denied)');
+  });
+});
+
+describe('device code intervals from the IdP', () => {
+  it.each([
+    [7, 7_000],
+    [0, 5_000],
+    [undefined, 5_000],
+  ])('interval %s waits %i ms before the first poll', async (interval, wait) => {
+    const clock = new SimulatedClock();
+    const polls: number[] = [];
+    const auth: DeviceAuthorization = {
+      deviceCode: 'dc',
+      userCode: 'U',
+      verificationUri: 'https://idp/device',
+      expiresIn: 600,
+      ...(interval === undefined ? {} : { interval }),
+    };
+    const actor = createActor(
+      deviceCodeMachine.provide({
+        actors: {
+          requestDeviceCode: fromPromise(async (): Promise<DeviceAuthorization> => auth),
+          pollToken: fromPromise(async (): Promise<PollResult> => {
+            polls.push(clock.now());
+            return { kind: 'pending' };
+          }),
+        },
+      }),
+      { input: { clientId: 'c', scope: 's' }, clock },
+    ).start();
+    actor.send({ type: 'START', now: 0 });
+    await tick();
+    expect(actor.getSnapshot().context.deadline).toBe(600_000);
+    clock.increment(wait - 1);
+    await tick();
+    expect(polls).toEqual([]);
+    clock.increment(1);
+    await tick();
+    expect(polls).toEqual([wait]);
+    actor.stop();
+  });
+
+  it('goes straight to inspection when the tokens carry no ID token', () => {
+    const m = deviceCodeMachine;
+    let s = initialTransition(m, { clientId: 'c', scope: 's' })[0];
+    s = transition(m, s, { type: 'START', now: 0 })[0];
+    s = transition(m, s, {
+      type: 'xstate.done.actor.requestDeviceCode',
+      output: { deviceCode: 'dc', userCode: 'U', verificationUri: 'v', expiresIn: 60 },
+    } as never)[0];
+    s = transition(m, s, { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' } as never)[0];
+    expect(s.context.now).toBe(5_000);
+    const tokens: TokenSet = { accessToken: 'a', tokenType: 'Bearer', expiresAt: 1 };
+    const next = transition(m, s, {
+      type: 'xstate.done.actor.pollToken',
+      output: { kind: 'tokens', tokens },
+    } as never)[0];
+    expect(next.value).toBe('inspectingToken');
+    expect(next.context).toMatchObject({ tokens, authorization: null });
+    const withId = transition(m, s, {
+      type: 'xstate.done.actor.pollToken',
+      output: { kind: 'tokens', tokens: { ...tokens, idToken: 'i' } },
+    } as never)[0];
+    expect(withId.value).toBe('validatingIdToken');
+  });
+});
+
+describe('client credentials renew, again and again', () => {
+  it('requests a new token 60 s before each expiry', async () => {
+    const clock = new SimulatedClock();
+    const requests: number[] = [];
+    const actor = createActor(
+      clientCredentialsMachine.provide({
+        actors: {
+          requestToken: fromPromise(async (): Promise<TokenSet> => {
+            requests.push(clock.now());
+            return { accessToken: `a${requests.length}`, tokenType: 'Bearer', expiresAt: clock.now() + 120_000 };
+          }),
+        },
+      }),
+      { input: { clientId: 'c', scope: 's' }, clock },
+    ).start();
+    actor.send({ type: 'START', now: 0 });
+    await tick();
+    for (let t = 0; t < 200_000; t += 10_000) {
+      clock.increment(10_000);
+      await tick();
+    }
+    expect(requests).toEqual([0, 60_000, 120_000, 180_000]);
+    actor.send({ type: 'RENEW', now: 200_000 });
+    await tick();
+    expect(requests).toHaveLength(5);
+    actor.stop();
+  });
+});
