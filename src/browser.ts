@@ -13,3 +13,4 @@ export {
   type RedirectOutcome,
   type UiState,
 } from './drivers/browser.js';
+export { REDACTED, redact, redactText } from './protocol/redact.js';

@@ -30,6 +30,7 @@ interface Outcome {
 
 /** Runs the demo; resolves with the exit code (0 when every flow ended signed in). */
 export async function demo(ctx: CommandContext): Promise<number> {
+  if (ctx.flags.serve) return serve(ctx);
   const { startEmulator } = await import('../emulator/index.js');
   const emulator = await startEmulator();
   const home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-demo-'));
@@ -125,7 +126,33 @@ export async function demo(ctx: CommandContext): Promise<number> {
   }
   ctx.out('\nSummary\n');
   for (const o of outcomes) ctx.out(`  ${o.ok ? 'ok  ' : 'FAIL'} ${o.flow}: ${o.detail} (${Math.round(o.ms)} ms)\n`);
+  ctx.out('\nTo sign in yourself and watch the statechart light up: npm run serve (cdf-auth demo --serve)\n');
   return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.auth;
+}
+
+/** `cdf-auth demo --serve`: the emulator with a sign-in page for a person, and the live statechart page. */
+async function serve(ctx: CommandContext): Promise<number> {
+  const { startEmulator } = await import('../emulator/index.js');
+  const { startLivePage } = await import('../viz/live-page.js');
+  let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
+  const port = typeof ctx.flags.port === 'string' ? Number(ctx.flags.port) : 0;
+  const live = await startLivePage({
+    port,
+    configure: async (origin) => {
+      emulator = await startEmulator({ headless: false, spaRedirectUris: [`${origin}/`] });
+      return { baseUrl: emulator.baseUrl, issuer: emulator.issuer, clientId: emulator.clients.spa, project: 'demo' };
+    },
+  });
+  ctx.out(
+    `Live statechart page: ${live.url}\n(CDF emulator at ${emulator?.baseUrl}, IdP at ${emulator?.issuer}; Ctrl-C stops)\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await live.close();
+  await emulator?.close();
+  return ExitCode.ok;
 }
 
 /** Keeps the emulator up until SIGINT/SIGTERM; prints its base URL (or, with --json, the demo credentials). */

@@ -28,11 +28,15 @@ Commands:
 Run "cdf-auth <command> --help" for a command's options.
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 authentication failed, 4 network/server, 130 cancelled.
 `,
-  demo: `Usage: cdf-auth demo
+  demo: `Usage: cdf-auth demo [--serve [--port N]]
 
 Starts the emulator and its IdP on 127.0.0.1, signs in through the login-URL flow, with an API key, with
 code + PKCE, with the device code and with client credentials, prints every state each machine passes
 through (no token is printed), refreshes through the session, and prints a summary.
+
+  --serve    instead, keep the emulator up with a sign-in page for a person, and serve the live
+             statechart page (its URL is printed); everything on 127.0.0.1
+  --port N   the live page's port (default: a free one)
 `,
   emulator: `Usage: cdf-auth emulator [--port N] [--json] [--interactive]
 
@@ -178,6 +182,7 @@ function parse(argv: readonly string[]) {
       format: { type: 'string' },
       port: { type: 'string' },
       interactive: { type: 'boolean' },
+      serve: { type: 'boolean' },
     },
   });
 }

@@ -6,7 +6,14 @@
  * construction time, so this module is safe to import during server-side rendering.
  */
 import * as oauth from 'oauth4webapi';
-import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor, fromPromise } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  createActor,
+  fromPromise,
+  type InspectionEvent,
+} from 'xstate';
 import {
   type AuthorizationCallback,
   authorizationCodeMachine,
@@ -47,6 +54,11 @@ interface Common {
   readonly navigate?: (url: string) => void;
   /** Sent as `x-cdp-app`. */
   readonly appId?: string;
+  /**
+   * Receives XState's inspection events of the flow's actor, for a live diagram or a log. They carry
+   * tokens and codes: pass them through `redact()` before showing or storing them.
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 /** Options of {@link createBrowserLogin}. */
@@ -226,21 +238,31 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
       ? LOGIN_CALLBACK_PARAMS.some((name) => params.has(name))
       : params.has('code') || params.has('error') || params.has('state');
     if (!hasCallback) return { status: 'none' };
+    const raw = storage().getItem(PENDING_FLOW_KEY);
+    let pending: { v?: unknown; machine?: unknown; snapshot?: unknown } | undefined;
+    try {
+      pending = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      pending = undefined;
+    }
+    // A pending flow of the other kind (a page that embeds both) is left for its own handler.
+    if (
+      pending &&
+      pending.machine !== options.flow &&
+      (pending.machine === 'login-url' || pending.machine === 'code')
+    ) {
+      return { status: 'none' };
+    }
     // Tokens and codes leave the address bar (and the history entry) before anything else happens.
     window.history.replaceState(window.history.state, '', isLegacy ? stripLoginCallback(href) : stripOidc(href));
-    const raw = storage().getItem(PENDING_FLOW_KEY);
     storage().removeItem(PENDING_FLOW_KEY);
-    if (!raw) return { status: 'staleCallback' };
-    let pending: { v?: unknown; machine?: unknown; snapshot?: unknown };
-    try {
-      pending = JSON.parse(raw);
-    } catch {
+    if (!pending || pending.v !== VERSION || typeof pending.snapshot !== 'object' || pending.snapshot === null) {
       return { status: 'staleCallback' };
     }
-    if (pending.v !== VERSION || pending.machine !== options.flow || typeof pending.snapshot !== 'object') {
-      return { status: 'staleCallback' };
-    }
-    const actor: AnyActorRef = createActor(machine() as AnyStateMachine, { snapshot: pending.snapshot as never });
+    const actor: AnyActorRef = createActor(machine() as AnyStateMachine, {
+      snapshot: pending.snapshot as never,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
     const done = drive(actor, true);
     actor.start();
     actor.send({ type: 'RESUME', now: Date.now() });
@@ -257,6 +279,7 @@ export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
     async signIn() {
       storage().removeItem(PENDING_FLOW_KEY);
       const actor: AnyActorRef = createActor(machine() as AnyStateMachine, {
+        ...(options.inspect ? { inspect: options.inspect } : {}),
         input:
           options.flow === 'login-url'
             ? { project: options.project, redirectUrl: options.redirectUri }

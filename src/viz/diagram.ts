@@ -70,11 +70,19 @@ export function renderDiagram(machine: AnyStateMachine, format: DiagramFormat): 
   if (format === 'dot') {
     const lines = [`digraph ${graph.id} {`, '  rankdir=LR;', '  node [shape=box, style=rounded];'];
     lines.push('  __start [shape=point];', `  __start -> ${graph.initial};`);
+    // Stable ids, so that a live page can light up a state in the SVG that Graphviz makes of this.
     for (const state of graph.states) {
-      if (state.final) lines.push(`  ${state.id} [peripheries=2];`);
+      lines.push(`  ${state.id} [id="state-${state.id}"${state.final ? ', peripheries=2' : ''}];`);
     }
-    for (const t of graph.transitions)
-      lines.push(`  ${t.source} -> ${t.target} [label="${label(t).replaceAll('"', '\\"')}"];`);
+    // One edge per pair of states, naming every event that takes it: readable at a glance.
+    const edges = new Map<string, Set<string>>();
+    for (const t of graph.transitions) {
+      const key = `${t.source} -> ${t.target}`;
+      edges.set(key, (edges.get(key) ?? new Set()).add(t.event));
+    }
+    for (const [key, events] of edges) {
+      lines.push(`  ${key} [label="${[...events].join('\\n').replaceAll('"', '\\"')}"];`);
+    }
     lines.push('}');
     return `${lines.join('\n')}\n`;
   }
