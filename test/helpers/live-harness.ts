@@ -7,15 +7,17 @@ import { type AnyStateMachine, createActor, fromPromise, SimulatedClock } from '
 export function liveHarness(machine: AnyStateMachine, input: unknown) {
   const clock = new SimulatedClock();
   const started: string[] = [];
+  const inputs: Record<string, unknown[]> = {};
   const pending = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void }>();
   const names = Object.keys((machine.implementations as { actors: Record<string, unknown> }).actors);
   const actors = Object.fromEntries(
     names.map((name) => [
       name,
       fromPromise(
-        ({ signal }) =>
+        ({ signal, input }) =>
           new Promise((resolve, reject) => {
             started.push(name);
+            inputs[name] = [...(inputs[name] ?? []), input];
             pending.set(name, { resolve, reject });
             signal.addEventListener('abort', () => pending.delete(name));
           }),
@@ -33,6 +35,8 @@ export function liveHarness(machine: AnyStateMachine, input: unknown) {
     actor,
     clock,
     started,
+    /** The input each effect was started with, in order. */
+    inputs,
     errors,
     /** Settles the pending effect `name`, if there is one; true when there was. */
     settle(name: string, outcome: { output?: unknown; error?: unknown }): boolean {

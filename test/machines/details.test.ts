@@ -257,9 +257,17 @@ describe('client credentials renew, again and again', () => {
       await tick();
     }
     expect(requests).toEqual([0, 60_000, 120_000, 180_000]);
-    actor.send({ type: 'RENEW', now: 200_000 });
+    clock.increment(20_000);
+    actor.send({ type: 'RENEW', now: 220_000 });
     await tick();
     expect(requests).toHaveLength(5);
+    // The RENEW told the machine the time: the next renewal is 60 s before the new token's expiry.
+    clock.increment(59_999);
+    await tick();
+    expect(requests).toHaveLength(5);
+    clock.increment(1);
+    await tick();
+    expect(requests.at(-1)).toBe(280_000);
     actor.stop();
   });
 });
