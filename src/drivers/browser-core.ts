@@ -1,0 +1,249 @@
+/**
+ * The browser driver's core: one flow by full-page redirect. The pending flow is persisted in
+ * `sessionStorage` as a versioned snapshot while the browser is away (only in the `persistable` state
+ * `awaitingCallback`), and resumed when the callback page loads. The address bar is cleaned with
+ * `history.replaceState` before any other call. Nothing touches `window` at import or construction
+ * time, so this module is safe to import during server-side rendering. Each flow plugs in through a
+ * {@link FlowAdapter}, so that a bundle carries only the flows it uses.
+ */
+import {
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  createActor,
+  type EventObject,
+  type InspectionEvent,
+} from 'xstate';
+import type { Failure } from '../../machines/failure.js';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+
+/** The one small set of states a UI renders from. */
+export type UiState = 'anonymous' | 'authenticating' | 'authenticated' | 'refreshing' | 'reauthRequired' | 'failed';
+
+/** The storage the pending flow lives in while the browser is at the IdP. */
+export type FlowStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+/** Options every browser flow takes. */
+export interface BrowserCommonOptions {
+  /** The CDF cluster. */
+  readonly baseUrl: string;
+  readonly project: string;
+  /** The page that handles the callback (absolute URL, registered with the IdP for the code flow). */
+  readonly redirectUri: string;
+  /** @default window.sessionStorage (looked up when first needed) */
+  readonly storage?: FlowStorage;
+  /** How to send the page away. @default (url) => window.location.assign(url) */
+  readonly navigate?: (url: string) => void;
+  /** Sent as `x-cdp-app`. */
+  readonly appId?: string;
+  /**
+   * Receives XState's inspection events of the flow's actor, for a live diagram or a log. They carry
+   * tokens and codes: pass them through `redact()` before showing or storing them.
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+/** What {@link BrowserLogin.handleRedirect} found on page load. */
+export type RedirectOutcome =
+  | { readonly status: 'none' }
+  | { readonly status: 'authenticated'; readonly accessToken: string; readonly expiresAt: number | null }
+  | { readonly status: 'failed'; readonly failure: Failure }
+  /** Callback parameters with no pending flow: a reload, the Back button, a second tab. Nothing was sent anywhere. */
+  | { readonly status: 'staleCallback' };
+
+/** A browser sign-in. */
+export interface BrowserLogin {
+  /** Starts the flow and sends the page to the IdP. Call it from a click handler. */
+  signIn(): Promise<void>;
+  /**
+   * Call once on every page load. Cleans the callback parameters from the address bar, resumes the
+   * pending flow if there is one, and says what happened. Safe to call twice (React StrictMode).
+   */
+  handleRedirect(): Promise<RedirectOutcome>;
+  /** The UI state now. */
+  readonly state: () => UiState;
+  /** Calls `listener` with every change of {@link UiState}; returns the unsubscribe function. */
+  subscribe(listener: (state: UiState) => void): () => void;
+  /** The access token of the signed-in session (in memory only), or `null`. */
+  readonly accessToken: () => string | null;
+  /** Forgets the session and any pending flow. */
+  logout(): void;
+}
+
+/** The sessionStorage key of the pending flow. */
+export const PENDING_FLOW_KEY = 'cdf-authflow:pending';
+const VERSION = 1;
+const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
+
+/** What a flow brings to the browser driver. */
+export interface FlowAdapter {
+  readonly flow: 'login-url' | 'code';
+  /** The machine with its browser effects; `navigate` sends the page away. */
+  machine(navigate: (url: string) => void): AnyStateMachine;
+  input(): unknown;
+  /** The START event, with fresh random values. */
+  start(): EventObject;
+  /** Whether the page's query carries this flow's callback parameters. */
+  isCallback(params: URLSearchParams): boolean;
+  /** The URL without the callback parameters. */
+  strip(href: string): string;
+  /** The CALLBACK payload for the machine. */
+  callback(href: string): unknown;
+  /** The access token of the machine's output. */
+  tokenOf(output: unknown): { accessToken: string; expiresAt: number | null };
+}
+
+/** Builds a {@link BrowserLogin} from a flow adapter; use `createBrowserLogin` or a flow's own factory. */
+export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: FlowAdapter): BrowserLogin {
+  const storage = () => options.storage ?? window.sessionStorage;
+  const navigate = (url: string) => (options.navigate ?? ((target: string) => window.location.assign(target)))(url);
+  const machine = () => adapter.machine(navigate);
+  const listeners = new Set<(state: UiState) => void>();
+  let ui: UiState = 'anonymous';
+  let token: { accessToken: string; expiresAt: number | null } | null = null;
+  const setUi = (next: UiState) => {
+    if (next === ui) return;
+    ui = next;
+    for (const listener of listeners) listener(next);
+  };
+
+  const uiOf = (snapshot: AnyMachineSnapshot): UiState => {
+    if (snapshot.matches('authenticated')) return 'authenticated';
+    if (snapshot.matches('failed')) return 'failed';
+    if (snapshot.status !== 'active' || snapshot.matches('idle')) return 'anonymous';
+    return 'authenticating';
+  };
+
+  /**
+   * Runs an actor until it rests; persists it while it waits for the callback (unless it is the resumed
+   * one, which is about to receive the callback); forgets it after.
+   */
+  const drive = (actor: AnyActorRef, resuming = false) =>
+    new Promise<AnyMachineSnapshot>((resolve) => {
+      const subscription = actor.subscribe((snapshot: AnyMachineSnapshot) => {
+        setUi(uiOf(snapshot));
+        if (snapshot.hasTag('persistable')) {
+          if (resuming) return;
+          storage().setItem(
+            PENDING_FLOW_KEY,
+            JSON.stringify({ v: VERSION, machine: adapter.flow, snapshot: actor.getPersistedSnapshot() }),
+          );
+          resolve(snapshot);
+        } else if (snapshot.status !== 'active' || snapshot.matches('failed')) {
+          storage().removeItem(PENDING_FLOW_KEY);
+          subscription.unsubscribe();
+          resolve(snapshot);
+        }
+      });
+    });
+
+  const finish = (snapshot: AnyMachineSnapshot): RedirectOutcome => {
+    if (snapshot.matches('authenticated')) {
+      token = adapter.tokenOf(snapshot.output);
+      return { status: 'authenticated', ...token };
+    }
+    const failure = (snapshot.context as { failure?: Failure | null }).failure;
+    return { status: 'failed', failure: failure ?? { code: 'cancelled', message: 'The sign-in was cancelled.' } };
+  };
+
+  const handle = async (): Promise<RedirectOutcome> => {
+    const href = window.location.href;
+    const params = new URL(href).searchParams;
+    const hasCallback = adapter.isCallback(params);
+    if (!hasCallback) return { status: 'none' };
+    const raw = storage().getItem(PENDING_FLOW_KEY);
+    let pending: { v?: unknown; machine?: unknown; snapshot?: unknown } | undefined;
+    try {
+      pending = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      pending = undefined;
+    }
+    // A pending flow of the other kind (a page that embeds both) is left for its own handler.
+    if (
+      pending &&
+      pending.machine !== adapter.flow &&
+      (pending.machine === 'login-url' || pending.machine === 'code')
+    ) {
+      return { status: 'none' };
+    }
+    // Tokens and codes leave the address bar (and the history entry) before anything else happens.
+    window.history.replaceState(window.history.state, '', adapter.strip(href));
+    storage().removeItem(PENDING_FLOW_KEY);
+    if (!pending || pending.v !== VERSION || typeof pending.snapshot !== 'object' || pending.snapshot === null) {
+      return { status: 'staleCallback' };
+    }
+    const actor: AnyActorRef = createActor(machine() as AnyStateMachine, {
+      snapshot: pending.snapshot as never,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    const done = drive(actor, true);
+    actor.start();
+    actor.send({ type: 'RESUME', now: Date.now() });
+    actor.send({
+      type: 'CALLBACK',
+      callback: adapter.callback(href),
+    });
+    const snapshot = await done;
+    actor.stop();
+    return finish(snapshot);
+  };
+
+  return {
+    async signIn() {
+      storage().removeItem(PENDING_FLOW_KEY);
+      const actor: AnyActorRef = createActor(machine() as AnyStateMachine, {
+        ...(options.inspect ? { inspect: options.inspect } : {}),
+        input: adapter.input(),
+      });
+      const done = drive(actor);
+      actor.start();
+      actor.send(adapter.start());
+      const snapshot = await done;
+      if (!snapshot.hasTag('persistable')) {
+        actor.stop();
+        const outcome = finish(snapshot);
+        if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
+      }
+    },
+    handleRedirect() {
+      // One answer per page load and flow, however often it is asked (double mounts, two instances).
+      const key = `${adapter.flow}:${window.performance.timeOrigin}`;
+      const existing = redirectsHandled.get(key);
+      if (existing)
+        return existing.then((outcome) => (outcome.status === 'authenticated' ? (adopt(outcome), outcome) : outcome));
+      const outcome = handle();
+      redirectsHandled.set(key, outcome);
+      return outcome;
+    },
+    state: () => ui,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    accessToken: () => token?.accessToken ?? null,
+    logout() {
+      token = null;
+      storage().removeItem(PENDING_FLOW_KEY);
+      setUi('anonymous');
+    },
+  };
+
+  function adopt(outcome: Extract<RedirectOutcome, { status: 'authenticated' }>) {
+    token = { accessToken: outcome.accessToken, expiresAt: outcome.expiresAt };
+    setUi('authenticated');
+  }
+}
+
+/**
+ * API keys do not belong in a browser: any script on the page can read them, and they cannot be
+ * scoped to a person. This throws unless the caller passes the loudly named opt-in.
+ */
+export function assertApiKeyAllowedInBrowser(options: { readonly dangerouslyAllowApiKeyInBrowser?: boolean }): void {
+  if (options.dangerouslyAllowApiKeyInBrowser !== true) {
+    throw new AuthFlowError({
+      code: 'insecureEndpoint',
+      message:
+        'API keys are refused in the browser: use code + PKCE. If you must (a single-user kiosk), pass dangerouslyAllowApiKeyInBrowser: true.',
+    });
+  }
+}
