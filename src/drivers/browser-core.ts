@@ -41,6 +41,13 @@ export interface BrowserCommonOptions {
    * tokens and codes: pass them through `redact()` before showing or storing them.
    */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * `redirect` sends this page to the IdP; `popup` opens a window (inside the click, so that it is not
+   * blocked), and the callback page posts the result back to this exact origin. A popup closed by the
+   * person ends the flow as cancelled.
+   * @default 'redirect'
+   */
+  readonly mode?: 'redirect' | 'popup';
 }
 
 /** What {@link BrowserLogin.handleRedirect} found on page load. */
@@ -49,7 +56,9 @@ export type RedirectOutcome =
   | { readonly status: 'authenticated'; readonly accessToken: string; readonly expiresAt: number | null }
   | { readonly status: 'failed'; readonly failure: Failure }
   /** Callback parameters with no pending flow: a reload, the Back button, a second tab. Nothing was sent anywhere. */
-  | { readonly status: 'staleCallback' };
+  | { readonly status: 'staleCallback' }
+  /** This page is the sign-in popup: the callback went to the opener (same origin only), and the popup closes. */
+  | { readonly status: 'handedToOpener' };
 
 /** A browser sign-in. */
 export interface BrowserLogin {
@@ -73,6 +82,8 @@ export interface BrowserLogin {
 /** The sessionStorage key of the pending flow. */
 export const PENDING_FLOW_KEY = 'cdf-authflow:pending';
 const VERSION = 1;
+const POPUP_NAME = 'cdf-authflow-popup';
+const POPUP_MESSAGE = 'cdf-authflow:callback';
 const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
 
 /** What a flow brings to the browser driver. */
@@ -123,7 +134,8 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       const subscription = actor.subscribe((snapshot: AnyMachineSnapshot) => {
         setUi(uiOf(snapshot));
         if (snapshot.hasTag('persistable')) {
-          if (resuming) return;
+          // A popup flow keeps this page: nothing to persist, the callback comes by postMessage.
+          if (resuming || options.mode === 'popup') return;
           storage().setItem(
             PENDING_FLOW_KEY,
             JSON.stringify({ v: VERSION, machine: adapter.flow, snapshot: actor.getPersistedSnapshot() }),
@@ -149,6 +161,13 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const handle = async (): Promise<RedirectOutcome> => {
     const href = window.location.href;
     const params = new URL(href).searchParams;
+    if (window.name === POPUP_NAME && window.opener && adapter.isCallback(params)) {
+      window.history.replaceState(window.history.state, '', adapter.strip(href));
+      // Never to "*": the opener must be this very origin.
+      (window.opener as Window).postMessage({ type: POPUP_MESSAGE, url: href }, window.location.origin);
+      window.close();
+      return { status: 'handedToOpener' };
+    }
     const hasCallback = adapter.isCallback(params);
     if (!hasCallback) return { status: 'none' };
     const raw = storage().getItem(PENDING_FLOW_KEY);
@@ -190,6 +209,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
 
   return {
     async signIn() {
+      if (options.mode === 'popup') return signInWithPopup();
       storage().removeItem(PENDING_FLOW_KEY);
       const actor: AnyActorRef = createActor(machine() as AnyStateMachine, {
         ...(options.inspect ? { inspect: options.inspect } : {}),
@@ -227,6 +247,46 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       setUi('anonymous');
     },
   };
+
+  /** The popup variant of signIn: no persistence, the callback arrives by postMessage from the popup. */
+  async function signInWithPopup(): Promise<void> {
+    // Opened synchronously, inside the user's click; the IdP URL follows once it is known.
+    const popup = window.open('about:blank', POPUP_NAME, 'popup,width=520,height=680');
+    if (!popup) {
+      throw new AuthFlowError({
+        code: 'navigationFailed',
+        message: 'The sign-in popup was blocked; allow popups or use redirect mode.',
+      });
+    }
+    const actor: AnyActorRef = createActor(adapter.machine((url) => popup.location.assign(url)) as AnyStateMachine, {
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      input: adapter.input(),
+    });
+    const onMessage = (event: MessageEvent) => {
+      // Only our own popup, from our own origin (RFC 9700 4.18); anything else is ignored.
+      if (event.source !== popup || event.origin !== window.location.origin) return;
+      const data = event.data as { type?: unknown; url?: unknown } | null;
+      if (data?.type !== POPUP_MESSAGE || typeof data.url !== 'string') return;
+      actor.send({ type: 'CALLBACK', callback: adapter.callback(data.url) });
+    };
+    window.addEventListener('message', onMessage);
+    const watch = window.setInterval(() => {
+      if (popup.closed) actor.send({ type: 'CANCEL' });
+    }, 250);
+    const done = drive(actor);
+    actor.start();
+    actor.send(adapter.start());
+    try {
+      const snapshot = await done;
+      const outcome = finish(snapshot);
+      if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
+    } finally {
+      window.clearInterval(watch);
+      window.removeEventListener('message', onMessage);
+      actor.stop();
+      if (!popup.closed) popup.close();
+    }
+  }
 
   function adopt(outcome: Extract<RedirectOutcome, { status: 'authenticated' }>) {
     token = { accessToken: outcome.accessToken, expiresAt: outcome.expiresAt };

@@ -105,6 +105,51 @@ describe('the browser driver in headless Chromium', () => {
     await page.close();
   });
 
+  it('signs in in a popup: the popup posts the callback to this exact origin and closes', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/legacy.html?popup=1`);
+    await expect.poll(() => page.textContent('#outcome')).toContain('"status":"none"');
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
+    await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
+    await expect.poll(() => popup.isClosed()).toBe(true);
+    expect(
+      await page.evaluate(() =>
+        (window as unknown as { __login: { accessToken(): string | null } }).__login.accessToken(),
+      ),
+    ).toBeTruthy();
+    expect(page.url()).toBe(`${origin}/legacy.html?popup=1`);
+    expect((await leftovers(page)).storage).toBe('{}');
+    await page.close();
+  });
+
+  it('ignores a callback message from anyone but its popup, and ends as cancelled when the person closes the popup', async () => {
+    const page = await browser.newPage();
+    // The popup never gets past the login URL: the person is still "signing in".
+    let blocked = 0;
+    await page.context().route(
+      (url) => url.pathname === '/login/redirect',
+      (route) => {
+        blocked += 1;
+        return route.abort();
+      },
+    );
+    await page.goto(`${origin}/legacy.html?popup=1`);
+    await expect.poll(() => page.textContent('#outcome')).toContain('"status":"none"');
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
+    await expect.poll(() => blocked, { timeout: 10_000 }).toBeGreaterThan(0);
+    // A forged callback from this page itself (not the popup): ignored, the flow keeps waiting.
+    await page.evaluate(
+      `window.postMessage({ type: 'cdf-authflow:callback', url: location.origin + '/legacy.html?cdf_flow=x&access_token=a.b.c&id_token=d.e.f' }, location.origin)`,
+    );
+    await page.waitForTimeout(300);
+    expect(await page.textContent('#state')).toBe('authenticating');
+    await popup.close();
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toBe('error cancelled');
+    expect(await page.textContent('#state')).toBe('anonymous');
+    await page.context().unrouteAll();
+    await page.close();
+  });
+
   it('refuses API keys unless the loudly named opt-in is passed', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/legacy.html`);
