@@ -33,6 +33,8 @@ export type SessionEvent =
   | { readonly type: 'GET_TOKEN'; readonly now: number }
   | { readonly type: 'UNAUTHORIZED'; readonly accessToken: string; readonly now: number }
   | { readonly type: 'REFRESH'; readonly now: number }
+  /** Tokens that another tab (or process) obtained for the same session: taken as they are. */
+  | { readonly type: 'TOKENS'; readonly tokens: TokenSet }
   | { readonly type: 'LOGOUT' };
 
 const REAUTH_CODES = new Set(['invalidGrant', 'reauthRequired', 'idTokenInvalid', 'accessDenied']);
@@ -83,6 +85,7 @@ export const sessionMachine = setup({
           actions: assign({ refreshedFor401: false }),
         },
         REFRESH: { target: 'refreshing', actions: assign({ refreshedFor401: false }) },
+        TOKENS: { actions: assign({ tokens: ({ event }) => event.tokens, failure: null, refreshedFor401: false }) },
         UNAUTHORIZED: [
           // CDF refuses the token that a 401 already made us refresh: one refresh and one retry were spent.
           {

@@ -9,6 +9,7 @@ import {
   type NavigateToIdpInput,
 } from '../../machines/authorization-code.js';
 import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import { createOidcClient } from '../protocol/oidc.js';
 import { type BrowserCommonOptions, type BrowserLogin, createBrowserLoginWith } from './browser-core.js';
@@ -28,6 +29,7 @@ const OIDC_CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_descriptio
 export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): BrowserLogin {
   const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
   const oidc = createOidcClient({ issuer: options.issuer, clientId: options.clientId });
+  let original: IdClaims | null = null;
   return createBrowserLoginWith(options, {
     flow: 'code',
     machine: (navigate) =>
@@ -100,6 +102,20 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
     tokenOf: (output) => {
       const { signIn } = output as Extract<AuthorizationCodeOutput, { status: 'authenticated' }>;
       return { accessToken: signIn.tokens.accessToken, expiresAt: signIn.tokens.expiresAt };
+    },
+    tokenSetOf: (output) => {
+      const { signIn } = output as Extract<AuthorizationCodeOutput, { status: 'authenticated' }>;
+      original = signIn.claims;
+      return signIn.tokens;
+    },
+    async refresh(tokens, signal) {
+      if (!tokens.refreshToken) {
+        throw new AuthFlowError({ code: 'reauthRequired', message: 'There is no refresh token; sign in again.' });
+      }
+      const next = await oidc.refresh(tokens.refreshToken, signal);
+      // OIDC Core 12.2: a refreshed ID token keeps iss, sub and aud.
+      if (next.idToken) await oidc.validateIdToken(next.idToken, { nonce: null, original });
+      return next;
     },
   });
 }

@@ -15,7 +15,9 @@ import {
   type InspectionEvent,
 } from 'xstate';
 import type { Failure } from '../../machines/failure.js';
+import type { TokenSet } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { createSession, type Session } from '../session/session.js';
 
 /** The one small set of states a UI renders from. */
 export type UiState = 'anonymous' | 'authenticating' | 'authenticated' | 'refreshing' | 'reauthRequired' | 'failed';
@@ -48,6 +50,8 @@ export interface BrowserCommonOptions {
    * @default 'redirect'
    */
   readonly mode?: 'redirect' | 'popup';
+  /** Refresh when fewer than this many seconds remain (flows with refresh tokens). @default 30 */
+  readonly leewaySeconds?: number;
 }
 
 /** What {@link BrowserLogin.handleRedirect} found on page load. */
@@ -75,6 +79,11 @@ export interface BrowserLogin {
   subscribe(listener: (state: UiState) => void): () => void;
   /** The access token of the signed-in session (in memory only), or `null`. */
   readonly accessToken: () => string | null;
+  /**
+   * A valid access token: refreshed first when due (code flow). Tabs of one origin share the session:
+   * one tab refreshes under a Web Lock, the others adopt its tokens (BroadcastChannel).
+   */
+  getToken(): Promise<string>;
   /** Forgets the session and any pending flow. */
   logout(): void;
 }
@@ -82,6 +91,15 @@ export interface BrowserLogin {
 /** The sessionStorage key of the pending flow. */
 export const PENDING_FLOW_KEY = 'cdf-authflow:pending';
 const VERSION = 1;
+const CHANNEL = 'cdf-authflow';
+const REFRESH_LOCK = 'cdf-authflow:refresh';
+
+type ChannelMessage = { type: 'tokens'; tokens: TokenSet } | { type: 'logout' } | { type: 'hello' };
+
+function isTokenSet(value: unknown): value is TokenSet {
+  const v = value as Partial<TokenSet> | null;
+  return typeof v?.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'number';
+}
 const POPUP_NAME = 'cdf-authflow-popup';
 const POPUP_MESSAGE = 'cdf-authflow:callback';
 const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
@@ -102,6 +120,10 @@ export interface FlowAdapter {
   callback(href: string): unknown;
   /** The access token of the machine's output. */
   tokenOf(output: unknown): { accessToken: string; expiresAt: number | null };
+  /** The full token set of the machine's output, for flows that can refresh. */
+  tokenSetOf?(output: unknown): TokenSet;
+  /** Gets new tokens with the refresh token; absent for flows that cannot refresh. */
+  refresh?(tokens: TokenSet, signal: AbortSignal): Promise<TokenSet>;
 }
 
 /** Builds a {@link BrowserLogin} from a flow adapter; use `createBrowserLogin` or a flow's own factory. */
@@ -109,6 +131,9 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const storage = () => options.storage ?? window.sessionStorage;
   const navigate = (url: string) => (options.navigate ?? ((target: string) => window.location.assign(target)))(url);
   const machine = () => adapter.machine(navigate);
+  let session: Session | undefined;
+  let channel: BroadcastChannel | undefined;
+  let latest: TokenSet | null = null;
   const listeners = new Set<(state: UiState) => void>();
   let ui: UiState = 'anonymous';
   let token: { accessToken: string; expiresAt: number | null } | null = null;
@@ -152,6 +177,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const finish = (snapshot: AnyMachineSnapshot): RedirectOutcome => {
     if (snapshot.matches('authenticated')) {
       token = adapter.tokenOf(snapshot.output);
+      if (adapter.tokenSetOf) adoptTokens(adapter.tokenSetOf(snapshot.output), true);
       return { status: 'authenticated', ...token };
     }
     const failure = (snapshot.context as { failure?: Failure | null }).failure;
@@ -231,7 +257,14 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       const existing = redirectsHandled.get(key);
       if (existing)
         return existing.then((outcome) => (outcome.status === 'authenticated' ? (adopt(outcome), outcome) : outcome));
-      const outcome = handle();
+      const outcome = handle().then((result) => {
+        // A tab that did not just sign in asks the others for the session they share.
+        if (result.status === 'none' && adapter.refresh) {
+          openChannel();
+          post({ type: 'hello' });
+        }
+        return result;
+      });
       redirectsHandled.set(key, outcome);
       return outcome;
     },
@@ -241,12 +274,74 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       return () => listeners.delete(listener);
     },
     accessToken: () => token?.accessToken ?? null,
+    async getToken() {
+      if (session) return session.getToken();
+      if (token && (token.expiresAt === null || token.expiresAt > Date.now())) return token.accessToken;
+      throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in (or the token expired); call signIn().' });
+    },
     logout() {
-      token = null;
-      storage().removeItem(PENDING_FLOW_KEY);
-      setUi('anonymous');
+      localLogout();
+      post({ type: 'logout' });
     },
   };
+
+  /** Tokens this tab obtained, or another tab announced: adopted into the (one) session of this tab. */
+  function adoptTokens(tokens: TokenSet, announce: boolean): void {
+    openChannel();
+    latest = tokens;
+    token = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
+    if (adapter.refresh && !session) {
+      session = createSession({
+        tokens,
+        refresh: lockedRefresh,
+        ...(options.leewaySeconds === undefined ? {} : { leewaySeconds: options.leewaySeconds }),
+        onTokens: (next) => {
+          latest = next;
+          token = { accessToken: next.accessToken, expiresAt: next.expiresAt };
+        },
+      });
+    } else session?.actor.send({ type: 'TOKENS', tokens });
+    setUi('authenticated');
+    if (announce) post({ type: 'tokens', tokens });
+  }
+
+  /** One refresh across tabs: under a Web Lock, and not at all when another tab already did it. */
+  function lockedRefresh(current: TokenSet, signal: AbortSignal): Promise<TokenSet> {
+    const run = async () => {
+      if (latest && latest.accessToken !== current.accessToken) return latest;
+      const next = await (adapter.refresh as NonNullable<FlowAdapter['refresh']>)(current, signal);
+      latest = next;
+      post({ type: 'tokens', tokens: next });
+      return next;
+    };
+    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+    return locks ? locks.request(REFRESH_LOCK, { signal }, run) : run();
+  }
+
+  function localLogout(): void {
+    session?.logout();
+    session = undefined;
+    latest = null;
+    token = null;
+    storage().removeItem(PENDING_FLOW_KEY);
+    setUi('anonymous');
+  }
+
+  function post(message: ChannelMessage): void {
+    channel?.postMessage(message);
+  }
+
+  /** Opened on first use, never at construction (server-side rendering). */
+  function openChannel(): void {
+    if (channel || typeof BroadcastChannel === 'undefined') return;
+    channel = new BroadcastChannel(`${CHANNEL}:${adapter.flow}`);
+    channel.onmessage = (event: MessageEvent) => {
+      const message = event.data as ChannelMessage | null;
+      if (message?.type === 'tokens' && isTokenSet(message.tokens)) adoptTokens(message.tokens, false);
+      else if (message?.type === 'logout') localLogout();
+      else if (message?.type === 'hello' && latest) post({ type: 'tokens', tokens: latest });
+    };
+  }
 
   /** The popup variant of signIn: no persistence, the callback arrives by postMessage from the popup. */
   async function signInWithPopup(): Promise<void> {

@@ -30,11 +30,13 @@ beforeAll(async () => {
     } else if (url.pathname === '/cdf-authflow.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
     } else if (url.pathname === '/config.js') {
+      // leewaySeconds: every getToken() refreshes, so that the cross-tab test can race two refreshes.
       const config = {
         baseUrl: emulator.baseUrl,
         project: 'demo',
         issuer: emulator.issuer,
         clientId: emulator.clients.spa,
+        leewaySeconds: 1e9,
       };
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(`export default ${JSON.stringify(config)};`);
     } else res.writeHead(404).end();
@@ -148,6 +150,35 @@ describe('the browser driver in headless Chromium', () => {
     expect(await page.textContent('#state')).toBe('anonymous');
     await page.context().unrouteAll();
     await page.close();
+  });
+
+  it('shares one session across tabs: a new tab adopts it, two tabs refreshing at once send one refresh, logout in one logs out all', async () => {
+    const context = await browser.newContext();
+    const refreshes: string[] = [];
+    const count = (request: import('playwright-core').Request) => {
+      if (request.method() === 'POST' && (request.postData() ?? '').includes('grant_type=refresh_token'))
+        refreshes.push(request.url());
+    };
+    const a = await context.newPage();
+    a.on('request', count);
+    await signInOn(a, '/code.html');
+    const b = await context.newPage();
+    b.on('request', count);
+    await b.goto(`${origin}/code.html`);
+    await expect.poll(() => b.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
+    const first = await a.evaluate('window.__login.accessToken()');
+    const [tokenA, tokenB] = await Promise.all([
+      a.evaluate('window.__login.getToken()'),
+      b.evaluate('window.__login.getToken()'),
+    ]);
+    expect(tokenA).toBe(tokenB);
+    expect({ refreshes, first }).toMatchObject({ refreshes: [expect.stringMatching(/\/token$/)] });
+    expect(tokenA).not.toBe(first);
+    expect(await b.evaluate('JSON.stringify(sessionStorage)')).toBe('{}');
+    await a.evaluate('window.__login.logout()');
+    await expect.poll(() => b.textContent('#state')).toBe('anonymous');
+    await expect(b.evaluate('window.__login.getToken()')).rejects.toThrow(/Not signed in/);
+    await context.close();
   });
 
   it('refuses API keys unless the loudly named opt-in is passed', async () => {

@@ -150,6 +150,7 @@ export const sessionEvents: WorldEvent[] = [
   { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 },
   { type: 'UNAUTHORIZED', accessToken: 'at2', now: 1 },
   { type: 'LOGOUT' },
+  { type: 'TOKENS', tokens: { ...tokenSet, accessToken: 'at3' } },
   { type: 'xstate.done.actor.refresh', output: { ...tokenSet, accessToken: 'at2' } },
   { type: 'xstate.error.actor.refresh', error: { code: 'invalidGrant', message: 'x' } },
   { type: 'xstate.error.actor.refresh', error: { code: 'network', message: 'x' } },
