@@ -102,6 +102,7 @@ function isTokenSet(value: unknown): value is TokenSet {
 }
 const POPUP_NAME = 'cdf-authflow-popup';
 const POPUP_MESSAGE = 'cdf-authflow:callback';
+const POPUP_CLOSE_GRACE_MS = 1_000;
 const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
 
 /** What a flow brings to the browser driver. */
@@ -365,8 +366,14 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       actor.send({ type: 'CALLBACK', callback: adapter.callback(data.url) });
     };
     window.addEventListener('message', onMessage);
+    // The popup closes itself right after posting the callback, and the message may be delivered after
+    // the close is seen: give it a moment, and cancel only a flow that is still waiting for the person.
+    let closedSince: number | null = null;
     const watch = window.setInterval(() => {
-      if (popup.closed) actor.send({ type: 'CANCEL' });
+      if (!popup.closed) return;
+      closedSince ??= Date.now();
+      const waiting = actor.getSnapshot().hasTag('waitingForUser') || actor.getSnapshot().matches('redirectingToIdp');
+      if (waiting && Date.now() - closedSince >= POPUP_CLOSE_GRACE_MS) actor.send({ type: 'CANCEL' });
     }, 250);
     const done = drive(actor);
     actor.start();
