@@ -176,7 +176,7 @@ describe('the browser driver in headless Chromium', () => {
     expect(tokenA).not.toBe(first);
     expect(await b.evaluate('JSON.stringify(sessionStorage)')).toBe('{}');
     await a.evaluate('window.__login.logout()');
-    await expect.poll(() => b.textContent('#state')).toBe('anonymous');
+    await expect.poll(() => b.textContent('#state'), { timeout: 10_000 }).toBe('anonymous');
     await expect(b.evaluate('window.__login.getToken()')).rejects.toThrow(/Not signed in/);
     await context.close();
   });
