@@ -256,8 +256,12 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       // One answer per page load and flow, however often it is asked (double mounts, two instances).
       const key = `${adapter.flow}:${window.performance.timeOrigin}`;
       const existing = redirectsHandled.get(key);
-      if (existing)
-        return existing.then((outcome) => (outcome.status === 'authenticated' ? (adopt(outcome), outcome) : outcome));
+      if (existing) {
+        return existing.then((outcome) => {
+          if (outcome.status === 'authenticated') adopt(outcome);
+          return outcome;
+        });
+      }
       const outcome = handle().then((result) => {
         // A tab that did not just sign in asks the others for the session they share.
         if (result.status === 'none' && adapter.refresh) {

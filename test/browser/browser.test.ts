@@ -68,7 +68,7 @@ afterAll(async () => {
 
 async function signInOn(page: Page, pathname: string) {
   await page.goto(`${origin}${pathname}`);
-  await expect.poll(() => page.textContent('#outcome')).toContain('"status":"none"');
+  await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
   await page.click('#signin');
   await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
   return JSON.parse((await page.textContent('#outcome')) ?? '{}');
@@ -101,7 +101,7 @@ describe('the browser driver in headless Chromium', () => {
   it('turns a reload of the callback URL (or the Back button onto it) into an explicit stale callback', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/legacy.html?cdf_flow=old&access_token=a.b.c&id_token=d.e.f`);
-    await expect.poll(() => page.textContent('#outcome')).toContain('"status":"staleCallback"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"staleCallback"');
     expect(page.url()).toBe(`${origin}/legacy.html`);
     expect(await page.textContent('#state')).toBe('anonymous');
     await page.close();
@@ -110,10 +110,10 @@ describe('the browser driver in headless Chromium', () => {
   it('signs in in a popup: the popup posts the callback to this exact origin and closes', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/legacy.html?popup=1`);
-    await expect.poll(() => page.textContent('#outcome')).toContain('"status":"none"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
     await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
-    await expect.poll(() => popup.isClosed()).toBe(true);
+    await expect.poll(() => popup.isClosed(), { timeout: 10_000 }).toBe(true);
     expect(
       await page.evaluate(() =>
         (window as unknown as { __login: { accessToken(): string | null } }).__login.accessToken(),
@@ -136,7 +136,7 @@ describe('the browser driver in headless Chromium', () => {
       },
     );
     await page.goto(`${origin}/legacy.html?popup=1`);
-    await expect.poll(() => page.textContent('#outcome')).toContain('"status":"none"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
     await expect.poll(() => blocked, { timeout: 10_000 }).toBeGreaterThan(0);
     // A forged callback from this page itself (not the popup): ignored, the flow keeps waiting.
