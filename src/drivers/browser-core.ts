@@ -62,7 +62,9 @@ export type RedirectOutcome =
   /** Callback parameters with no pending flow: a reload, the Back button, a second tab. Nothing was sent anywhere. */
   | { readonly status: 'staleCallback' }
   /** This page is the sign-in popup: the callback went to the opener (same origin only), and the popup closes. */
-  | { readonly status: 'handedToOpener' };
+  | { readonly status: 'handedToOpener' }
+  /** The person came back without signing in (the Back button from the IdP): the pending flow was dropped. */
+  | { readonly status: 'abandoned' };
 
 /** A browser sign-in. */
 export interface BrowserLogin {
@@ -95,6 +97,23 @@ const CHANNEL = 'cdf-authflow';
 const REFRESH_LOCK = 'cdf-authflow:refresh';
 
 type ChannelMessage = { type: 'tokens'; tokens: TokenSet } | { type: 'logout' } | { type: 'hello' };
+
+const REFRESHED_FROM_KEY = 'cdf-authflow:refreshed-from';
+
+/** localStorage, for the refresh fingerprint only; absent where storage is not allowed. */
+function sharedStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short, one-way fingerprint of a token: shows which token was refreshed without revealing it. */
+async function fingerprint(token: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  return Array.from(digest.slice(0, 12), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
 
 function isTokenSet(value: unknown): value is TokenSet {
   const v = value as Partial<TokenSet> | null;
@@ -196,7 +215,15 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       return { status: 'handedToOpener' };
     }
     const hasCallback = adapter.isCallback(params);
-    if (!hasCallback) return { status: 'none' };
+    if (!hasCallback) {
+      // Back from the IdP without signing in (the Back button): the pending flow is dropped, explicitly.
+      const left = storage().getItem(PENDING_FLOW_KEY);
+      if (left?.includes(`"machine":"${adapter.flow}"`)) {
+        storage().removeItem(PENDING_FLOW_KEY);
+        return { status: 'abandoned' };
+      }
+      return { status: 'none' };
+    }
     const raw = storage().getItem(PENDING_FLOW_KEY);
     let pending: { v?: unknown; machine?: unknown; snapshot?: unknown } | undefined;
     try {
@@ -314,7 +341,15 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   function lockedRefresh(current: TokenSet, signal: AbortSignal): Promise<TokenSet> {
     const run = async () => {
       if (latest && latest.accessToken !== current.accessToken) return latest;
+      // Another tab may have refreshed from this very token and released the lock before its
+      // BroadcastChannel message arrived here: it left the token's fingerprint (not the token).
+      const mine = await fingerprint(current.accessToken);
+      if (sharedStorage()?.getItem(REFRESHED_FROM_KEY) === mine) {
+        const adopted = await nextTokens(current, 5_000);
+        if (adopted) return adopted;
+      }
       const next = await (adapter.refresh as NonNullable<FlowAdapter['refresh']>)(current, signal);
+      sharedStorage()?.setItem(REFRESHED_FROM_KEY, mine);
       latest = next;
       post({ type: 'tokens', tokens: next });
       return next;
@@ -323,7 +358,24 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     return locks ? locks.request(REFRESH_LOCK, { signal }, run) : run();
   }
 
+  /** Resolves with the tokens another tab announces next (or null after `ms`). */
+  function nextTokens(current: TokenSet, ms: number): Promise<TokenSet | null> {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const check = window.setInterval(() => {
+        if (latest && latest.accessToken !== current.accessToken) {
+          window.clearInterval(check);
+          resolve(latest);
+        } else if (Date.now() - started >= ms) {
+          window.clearInterval(check);
+          resolve(null);
+        }
+      }, 20);
+    });
+  }
+
   function localLogout(): void {
+    sharedStorage()?.removeItem(REFRESHED_FROM_KEY);
     session?.logout();
     session = undefined;
     latest = null;

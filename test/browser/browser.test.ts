@@ -181,6 +181,24 @@ describe('the browser driver in headless Chromium', () => {
     await context.close();
   });
 
+  it('turns the Back button in the middle of a flow into an explicit abandoned outcome', async () => {
+    const page = await browser.newPage();
+    // The IdP leg never completes: the person looks at the sign-in page and goes back.
+    await page.route(
+      (url) => url.pathname === '/login/redirect',
+      (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>IdP sign-in page</p>' }),
+    );
+    await page.goto(`${origin}/legacy.html`);
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
+    await page.click('#signin');
+    await page.waitForURL(/\/login\/redirect/);
+    await page.goBack({ waitUntil: 'load' });
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"abandoned"');
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    expect(await page.textContent('#state')).toBe('anonymous');
+    await page.close();
+  });
+
   it('refuses API keys unless the loudly named opt-in is passed', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/legacy.html`);
