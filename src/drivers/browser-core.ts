@@ -177,7 +177,10 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const drive = (actor: AnyActorRef, resuming = false) =>
     new Promise<AnyMachineSnapshot>((resolve) => {
       const subscription = actor.subscribe((snapshot: AnyMachineSnapshot) => {
-        setUi(uiOf(snapshot));
+        // `authenticated` is announced by finish(), once the token is in hand: a UI that reacts to it
+        // can call getToken() at once.
+        const next = uiOf(snapshot);
+        if (next !== 'authenticated') setUi(next);
         if (snapshot.hasTag('persistable')) {
           // A popup flow keeps this page: nothing to persist, the callback comes by postMessage.
           if (resuming || options.mode === 'popup') return;
@@ -198,6 +201,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     if (snapshot.matches('authenticated')) {
       token = adapter.tokenOf(snapshot.output);
       if (adapter.tokenSetOf) adoptTokens(adapter.tokenSetOf(snapshot.output), true);
+      setUi('authenticated');
       return { status: 'authenticated', ...token };
     }
     const failure = (snapshot.context as { failure?: Failure | null }).failure;
@@ -331,6 +335,12 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
           latest = next;
           token = { accessToken: next.accessToken, expiresAt: next.expiresAt };
         },
+      });
+      // The session's own states reach the UI: refreshing, and reauthRequired when a refresh is refused.
+      session.actor.subscribe((snapshot) => {
+        if (snapshot.matches('refreshing')) setUi('refreshing');
+        else if (snapshot.matches('reauthRequired')) setUi('reauthRequired');
+        else if (snapshot.matches('authenticated')) setUi('authenticated');
       });
     } else session?.actor.send({ type: 'TOKENS', tokens });
     setUi('authenticated');
