@@ -14,6 +14,7 @@ export {
   type FlowStorage,
   PENDING_FLOW_KEY,
   type RedirectOutcome,
+  type UiSnapshot,
   type UiState,
 } from './drivers/browser-core.js';
 export { createLoginUrlBrowserLogin } from './drivers/browser-login-url.js';

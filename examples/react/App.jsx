@@ -1,7 +1,8 @@
-// A React page over cdf-authflow/browser: the UI renders from one state (useSyncExternalStore over
-// login.subscribe / login.state), and StrictMode's double effects are harmless (handleRedirect is
-// idempotent per page load).
-import { StrictMode, useEffect, useState, useSyncExternalStore } from 'react';
+// A React page over cdf-authflow/browser: the UI renders from one state, read with @xstate/react's
+// useSelector from the login's actor-like store, and StrictMode's double effects are harmless
+// (handleRedirect answers once per page load).
+import { useSelector } from '@xstate/react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createCodeBrowserLogin } from '../../src/browser.ts';
 
@@ -15,7 +16,7 @@ export function mount(config, element) {
 }
 
 function App({ login, baseUrl }) {
-  const state = useSyncExternalStore(login.subscribe, login.state);
+  const state = useSelector(login.store, (snapshot) => snapshot.value);
   const [subject, setSubject] = useState(null);
   useEffect(() => {
     login.handleRedirect();

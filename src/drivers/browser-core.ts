@@ -22,6 +22,12 @@ import { createSession, type Session } from '../session/session.js';
 /** The one small set of states a UI renders from. */
 export type UiState = 'anonymous' | 'authenticating' | 'authenticated' | 'refreshing' | 'reauthRequired' | 'failed';
 
+/** The UI state as a snapshot object (stable until the state changes), for actor-like consumers. */
+export interface UiSnapshot {
+  readonly status: 'active';
+  readonly value: UiState;
+}
+
 /** The storage the pending flow lives in while the browser is at the IdP. */
 export type FlowStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
@@ -79,6 +85,16 @@ export interface BrowserLogin {
   readonly state: () => UiState;
   /** Calls `listener` with every change of {@link UiState}; returns the unsubscribe function. */
   subscribe(listener: (state: UiState) => void): () => void;
+  /**
+   * The UI state as an actor-like store (`subscribe` returning `{ unsubscribe }`, `getSnapshot`), so that
+   * `useSelector(login.store, (snapshot) => snapshot.value)` from `@xstate/react` works with it.
+   */
+  readonly store: {
+    subscribe(listener: ((snapshot: UiSnapshot) => void) | { next?(snapshot: UiSnapshot): void }): {
+      unsubscribe(): void;
+    };
+    getSnapshot(): UiSnapshot;
+  };
   /** The access token of the signed-in session (in memory only), or `null`. */
   readonly accessToken: () => string | null;
   /**
@@ -156,10 +172,12 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   let latest: TokenSet | null = null;
   const listeners = new Set<(state: UiState) => void>();
   let ui: UiState = 'anonymous';
+  let uiSnapshot: UiSnapshot = { status: 'active', value: ui };
   let token: { accessToken: string; expiresAt: number | null } | null = null;
   const setUi = (next: UiState) => {
     if (next === ui) return;
     ui = next;
+    uiSnapshot = { status: 'active', value: next };
     for (const listener of listeners) listener(next);
   };
 
@@ -308,6 +326,15 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    store: {
+      subscribe(observer) {
+        // A function or an observer object, as XState's actors take them.
+        const listener = () => (typeof observer === 'function' ? observer(uiSnapshot) : observer.next?.(uiSnapshot));
+        listeners.add(listener);
+        return { unsubscribe: () => listeners.delete(listener) };
+      },
+      getSnapshot: () => uiSnapshot,
     },
     accessToken: () => token?.accessToken ?? null,
     async getToken() {
