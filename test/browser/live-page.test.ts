@@ -2,40 +2,26 @@
  * The live statechart page in headless Chromium: a person signs in through the emulator's interactive
  * IdP page and the diagram shows `authenticated`. `UPDATE_SCREENSHOT=1` refreshes docs/live-page.png.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type LivePage, startLivePage } from '../../src/viz/live-page.js';
+import { launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser;
 let live: LivePage;
 let emulator: Emulator | undefined;
 const outside: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   live = await startLivePage({
     configure: async (origin) => {
       emulator = await startEmulator({ headless: false, spaRedirectUris: [`${origin}/`] });
       return { baseUrl: emulator.baseUrl, issuer: emulator.issuer, clientId: emulator.clients.spa, project: 'demo' };
     },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
