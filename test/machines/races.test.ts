@@ -122,4 +122,30 @@ describe('races, explored in every order by fc.scheduler', () => {
       expect(h.actor.getSnapshot().context.tokens?.accessToken).toBe('token-1');
     },
   );
+
+  test.prop([fc.scheduler()])(
+    'a popup message arriving after the popup was closed: once cancelled, the callback starts nothing',
+    async (s) => {
+      const h = liveHarness(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/callback' });
+      h.actor.send({ type: 'START', flowId: 'f1', now: 0 });
+      await flush();
+      h.settle('fetchLoginUrl', { output: 'http://cdf/login' });
+      await flush();
+      h.settle('navigateToIdp', { output: undefined });
+      await flush();
+      let cancelledAt = -1;
+      s.schedule(Promise.resolve('popup closed')).then(() => {
+        h.actor.send({ type: 'CANCEL' });
+        cancelledAt = h.started.length;
+      });
+      s.schedule(Promise.resolve('popup message')).then(() =>
+        h.actor.send({ type: 'CALLBACK', callback: { kind: 'tokens', flowId: 'f1', accessToken: 'a', idToken: 'i' } }),
+      );
+      await s.waitAll();
+      await flush();
+      expect(h.actor.getSnapshot().value).toBe('cancelled');
+      expect(h.actor.getSnapshot().context.tokens).toBeNull();
+      expect(h.started.length).toBe(cancelledAt);
+    },
+  );
 });
