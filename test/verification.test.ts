@@ -23,6 +23,15 @@ const props = (file: string) =>
     (name) => !name.includes('$name'),
   );
 
+/** Surviving mutants read one by one and judged equivalent (no test can tell them from the original). */
+const EQUIVALENT: Record<string, string> = {
+  'machines/authorization-code.ts:262':
+    'equivalent: inspection is set only on entering authenticated and tokens are cleared in every other final state, so && and || agree on every reachable snapshot',
+  'machines/device-code.ts:151': 'equivalent: as above',
+  'machines/device-code.ts:175': 'equivalent: `undefined > 0` is false, so the first operand is redundant',
+  'machines/failure.ts:72': 'equivalent: Set.has of a non-string is false, so the typeof check is redundant',
+};
+
 function mutationSection(previous: string | undefined): string {
   const reports = ['machines', 'protocol'].map((name) => ({
     name,
@@ -56,8 +65,10 @@ function mutationSection(previous: string | undefined): string {
       for (const mutant of mutants) {
         count[mutant.status] = (count[mutant.status] ?? 0) + 1;
         if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') {
+          const where = `${path.relative(root, path.resolve(root, source))}:${mutant.location.start.line}`;
+          const replacement = (mutant.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);
           survivors.push(
-            `| ${path.relative(root, path.resolve(root, source))}:${mutant.location.start.line} | ${mutant.mutatorName} | \`${(mutant.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60)}\` | ${mutant.status} |`,
+            `| ${where} | ${mutant.mutatorName} | \`${replacement}\` | ${mutant.status} | ${EQUIVALENT[where] ?? 'not judged'} |`,
           );
         }
       }
@@ -76,8 +87,8 @@ function mutationSection(previous: string | undefined): string {
     '',
     '<details><summary>Surviving mutants</summary>',
     '',
-    '| where | mutator | replacement | status |',
-    '|---|---|---|---|',
+    '| where | mutator | replacement | status | judged |',
+    '|---|---|---|---|---|',
     ...survivors.sort(),
     '',
     '</details>',
