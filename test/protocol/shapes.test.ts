@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
+import { legacyExpiry } from '../../src/protocol/legacy.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { REDACTED, redact, redactText } from '../../src/protocol/redact.js';
 
@@ -355,5 +356,80 @@ describe('redaction, key by key', () => {
     expect(JSON.stringify(redact(deep))).toContain('[…]');
     const error = Object.assign(new Error('m'), { code: 'timeout' });
     expect(redact(error)).toEqual({ name: 'Error', code: 'timeout', message: 'm' });
+  });
+});
+
+describe('edges of redaction and of HTTP failures', () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+
+  it('redacts inside arrays and top-level strings, passes other primitives through', () => {
+    expect(redact({ list: [jwt, 'plain'] })).toEqual({ list: [REDACTED, 'plain'] });
+    expect(redact(`see ${jwt}`)).toBe(`see ${REDACTED}`);
+    expect(redact(5)).toBe(5);
+    expect(redact(null)).toBeNull();
+    expect(redact(true)).toBe(true);
+  });
+
+  it('reduces an error without a code to name and message only', () => {
+    expect(redact(new Error('m'))).toStrictEqual({ name: 'Error', message: 'm' });
+  });
+
+  it('keeps only whole upper-case library codes', () => {
+    expect(redact({ code: 'xOAUTH_CODE' })).toEqual({ code: REDACTED });
+    expect(redact({ code: 'OAUTH_CODEx' })).toEqual({ code: REDACTED });
+  });
+
+  it('walks twelve levels deep and no further', () => {
+    let twelve: unknown = { secretless: 'leaf' };
+    for (let i = 0; i < 11; i += 1) twelve = { next: twelve };
+    expect(JSON.stringify(redact(twelve))).toContain('leaf');
+    expect(JSON.stringify(redact({ more: twelve }))).toContain('leaf');
+    expect(JSON.stringify(redact({ a: { more: twelve } }))).not.toContain('leaf');
+  });
+
+  it('scrubs an echoed secret of four characters', async () => {
+    const echo = cdfWith(400, { error: { code: 400, message: 'bad key abcd' } });
+    expect(await outcome(echo.getLoginStatus({ apiKey: 'abcd' }))).toMatchObject({
+      message: expect.not.stringContaining('abcd'),
+    });
+  });
+
+  it('names what the network layer threw, with or without a cause', async () => {
+    const throwing = (thrown: unknown) =>
+      createCdfClient({
+        baseUrl: 'http://127.0.0.1:1',
+        retryLimit: 0,
+        fetch: async () => {
+          throw thrown;
+        },
+      }).getTokenStatus('t');
+    expect(await outcome(throwing(new TypeError('boom')))).toMatchObject({
+      code: 'network',
+      message: 'CDF /login/token failed: boom. Check the URL and the network.',
+    });
+    expect(await outcome(throwing('weird'))).toMatchObject({
+      code: 'network',
+      message: expect.stringContaining('failed: weird.'),
+    });
+  });
+
+  it('treats a body-less answer as empty, and a JSON null error body as no message', async () => {
+    const empty = createCdfClient({
+      baseUrl: 'http://127.0.0.1:1',
+      fetch: async () => new Response(null, { status: 200 }),
+    });
+    expect(await outcome(empty.getLoginStatus({ apiKey: 'k' }))).toMatchObject({
+      code: 'invalidResponse',
+      message: expect.stringContaining('without a boolean "loggedIn"'),
+    });
+    expect(await outcome(cdfWith(400, null).getTokenStatus('t'))).toMatchObject({
+      message: 'CDF /login/token answered HTTP 400.',
+    });
+  });
+
+  it('reads no expiry from a legacy token whose expire_time is not finite', () => {
+    const raw = (json: string) => `e30.${Buffer.from(json).toString('base64url')}.x`;
+    expect(legacyExpiry(raw('{"expire_time":1e400}'))).toBeNull();
+    expect(legacyExpiry(raw('{"exp":"20"}'))).toBeNull();
   });
 });
