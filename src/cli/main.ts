@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
   }
   if (parsed.values.help || command === '' || command === 'help') {
     const topic = command === 'help' ? (positionals[0] ?? '') : command;
-    out(HELP[topic] ?? HELP[''] ?? '');
+    out((Object.hasOwn(HELP, topic) ? HELP[topic] : HELP['']) ?? '');
     return command === '' && !parsed.values.help ? ExitCode.usage : ExitCode.ok;
   }
   const abort = new AbortController();
@@ -147,7 +147,8 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     }
   } catch (error) {
     const code = exitCodeOf(error);
-    if (error instanceof UsageError) err(`cdf-auth: ${error.message}\n${HELP[command] ?? ''}`);
+    if (error instanceof UsageError)
+      err(`cdf-auth: ${error.message}\n${(Object.hasOwn(HELP, command) && HELP[command]) || ''}`);
     else if (isAuthFlowError(error)) err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
     else err(`cdf-auth: internal error: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
     return code;

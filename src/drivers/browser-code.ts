@@ -94,7 +94,7 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
     callback: (href): AuthorizationCallback => {
       const params: Record<string, string> = {};
       for (const [name, value] of new URL(href).searchParams) {
-        if (name in params) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
+        if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
         params[name] = value;
       }
       return { kind: 'response', params, url: href };

@@ -50,7 +50,7 @@ export function parseAuthorizationCallback(url: string): AuthorizationCallback {
   }
   const params: Record<string, string> = {};
   for (const [name, value] of parsed.searchParams) {
-    if (name in params) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
+    if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
     params[name] = value;
   }
   return { kind: 'response', params, url };

@@ -328,16 +328,17 @@ function toAuthFlowError(
   const scrub = (text: string) =>
     secrets.reduce((out, s) => (s ? out.replaceAll(s, '[redacted]') : out), redactText(text)).slice(0, 200);
   if (error instanceof oauth.ResponseBodyError) {
-    const codes: Record<string, FailureCode> = {
-      invalid_grant: 'invalidGrant',
-      access_denied: 'accessDenied',
-      expired_token: 'expiredToken',
-      invalid_client: 'tokenRejected',
-      unauthorized_client: 'tokenRejected',
-    };
+    // A Map, not an object literal: an error named "toString" must not find Object.prototype (found by fuzzing).
+    const codes = new Map<string, FailureCode>([
+      ['invalid_grant', 'invalidGrant'],
+      ['access_denied', 'accessDenied'],
+      ['expired_token', 'expiredToken'],
+      ['invalid_client', 'tokenRejected'],
+      ['unauthorized_client', 'tokenRejected'],
+    ]);
     return new AuthFlowError(
       {
-        code: codes[error.error] ?? 'idpError',
+        code: codes.get(error.error) ?? 'idpError',
         message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
         status: error.status,
       },

@@ -433,3 +433,27 @@ describe('edges of redaction and of HTTP failures', () => {
     expect(legacyExpiry(raw('{"exp":"20"}'))).toBeNull();
   });
 });
+
+describe('regressions found by fuzzing', () => {
+  it('an OAuth error named after an Object.prototype member is a plain idpError (seed -1793731098)', async () => {
+    const idp = createOidcClient({
+      issuer: 'http://127.0.0.1:3',
+      clientId: 'cli',
+      clientSecret: 's',
+      fetch: async (input) =>
+        String(input).endsWith('/.well-known/openid-configuration')
+          ? Response.json({ issuer: 'http://127.0.0.1:3', token_endpoint: 'http://127.0.0.1:3/token' })
+          : Response.json({ error: 'toString' }, { status: 401 }),
+    });
+    for (const call of [() => idp.clientCredentials({ scope: 's' }), () => idp.refresh('r')]) {
+      expect(await outcome(call())).toMatchObject({ code: 'idpError' });
+    }
+  });
+});
+
+describe('names that Object.prototype also has', () => {
+  it('a callback parameter named constructor is just a parameter', async () => {
+    const { parseAuthorizationCallback } = await import('../../src/drivers/oidc-node.js');
+    expect(parseAuthorizationCallback('http://127.0.0.1:1/cb?code=c&state=s&constructor=x')).toMatchObject({ kind: 'response' });
+  });
+});
