@@ -1,18 +1,10 @@
-/** The browser driver for OpenID Connect code + PKCE. */
-import * as oauth from 'oauth4webapi';
-import { fromPromise } from 'xstate';
-import {
-  type AuthorizationCallback,
-  type AuthorizationCodeOutput,
-  authorizationCodeMachine,
-  type ExchangeCodeInput,
-  type NavigateToIdpInput,
-} from '../../machines/authorization-code.js';
-import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import type { AuthorizationCodeOutput } from '../../machines/authorization-code.js';
+import type { IdClaims } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import { createOidcClient } from '../protocol/oidc.js';
 import { type BrowserCommonOptions, type BrowserLogin, createBrowserLoginWith } from './browser-core.js';
+import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from './code-flow.js';
 
 /** Options of {@link createCodeBrowserLogin}. */
 export interface CodeBrowserLoginOptions extends BrowserCommonOptions {
@@ -33,41 +25,13 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
   return createBrowserLoginWith(options, {
     flow: 'code',
     machine: (navigate) =>
-      authorizationCodeMachine.provide({
-        actors: {
-          discover: fromPromise<IdpMetadata, { readonly issuer: string }>(({ signal }) => oidc.discover(signal)),
-          // Resolves at once: the page leaves only after the pending flow was persisted.
-          navigateToIdp: fromPromise<void, NavigateToIdpInput>(async ({ input }) => {
-            const url = await oidc.authorizationUrl({
-              redirectUri: input.redirectUri,
-              scope: input.scope,
-              state: input.attempt.state,
-              nonce: input.attempt.nonce,
-              codeVerifier: input.attempt.codeVerifier,
-            });
-            setTimeout(() => navigate(url), 0);
-          }),
-          exchangeCode: fromPromise<TokenSet, ExchangeCodeInput>(({ input, signal }) =>
-            oidc.exchangeCode(
-              {
-                callbackUrl: input.callbackUrl,
-                redirectUri: input.redirectUri,
-                state: input.attempt.state,
-                codeVerifier: input.attempt.codeVerifier,
-                nonce: input.attempt.nonce,
-              },
-              signal,
-            ),
-          ),
-          validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string }>(({ input }) =>
-            oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
-          ),
-          inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(async ({ input, signal }) => {
-            const inspection = await cdf.inspectToken(input.accessToken, { signal });
-            return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
-          }),
+      codeFlowMachine({
+        oidc,
+        cdf,
+        // Resolves at once: the page leaves only after the pending flow was persisted.
+        navigate: async (url) => {
+          setTimeout(() => navigate(url), 0);
         },
-        delays: { callbackTimeout: ({ context }) => Math.max(0, context.callbackDeadline! - Date.now()) },
       }),
     input: () => ({
       issuer: options.issuer,
@@ -76,29 +40,14 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
       scope: options.scope ?? 'openid profile offline_access',
       project: options.project,
     }),
-    start: () => ({
-      type: 'START',
-      attempt: {
-        state: oauth.generateRandomState(),
-        nonce: oauth.generateRandomNonce(),
-        codeVerifier: oauth.generateRandomCodeVerifier(),
-      },
-      now: Date.now(),
-    }),
+    start: () => ({ type: 'START', attempt: freshAttempt(), now: Date.now() }),
     isCallback: (params) => params.has('code') || params.has('error') || params.has('state'),
     strip: (href) => {
       const url = new URL(href);
       for (const name of OIDC_CALLBACK_PARAMS) url.searchParams.delete(name);
       return url.toString();
     },
-    callback: (href): AuthorizationCallback => {
-      const params: Record<string, string> = {};
-      for (const [name, value] of new URL(href).searchParams) {
-        if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
-        params[name] = value;
-      }
-      return { kind: 'response', params, url: href };
-    },
+    callback: parseAuthorizationCallback,
     tokenOf: (output) => {
       const { signIn } = output as Extract<AuthorizationCodeOutput, { status: 'authenticated' }>;
       return { accessToken: signIn.tokens.accessToken, expiresAt: signIn.tokens.expiresAt };

@@ -2,23 +2,16 @@
  * The Node driver for the OpenID Connect flows: code + PKCE through a loopback redirect (RFC 8252),
  * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
  */
-import * as oauth from 'oauth4webapi';
 import { fromPromise } from 'xstate';
-import {
-  type AuthorizationCallback,
-  type AuthorizationCodeTimeouts,
-  authorizationCodeMachine,
-  type ExchangeCodeInput,
-  type NavigateToIdpInput,
-  type OidcSignIn,
-} from '../../machines/authorization-code.js';
+import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
-import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import { escapeHtml } from '../protocol/html.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
 import { createSession, type Session } from '../session/session.js';
+import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from './code-flow.js';
 import { openLoopbackListener } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
@@ -40,21 +33,7 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly appId?: string;
 }
 
-/** Parses the loopback callback into the machine's {@link AuthorizationCallback}. Never throws. */
-export function parseAuthorizationCallback(url: string): AuthorizationCallback {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { kind: 'invalid', reason: 'not a URL' };
-  }
-  const params: Record<string, string> = {};
-  for (const [name, value] of parsed.searchParams) {
-    if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
-    params[name] = value;
-  }
-  return { kind: 'response', params, url };
-}
+export { parseAuthorizationCallback };
 
 const cdfInspector = (options: OidcFlowOptions) => {
   const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
@@ -86,47 +65,16 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  */
 export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<OidcSignIn> {
   const idp = createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
-  const inspect = cdfInspector(options);
+  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
   const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener('/callback');
   const navigation = new AbortController();
   try {
-    const machine = authorizationCodeMachine.provide({
-      actors: {
-        discover: fromPromise<IdpMetadata, { readonly issuer: string }>(({ signal }) => idp.discover(signal)),
-        navigateToIdp: fromPromise<void, NavigateToIdpInput>(async ({ input }) => {
-          const url = await idp.authorizationUrl({
-            redirectUri: input.redirectUri,
-            scope: input.scope,
-            state: input.attempt.state,
-            nonce: input.attempt.nonce,
-            codeVerifier: input.attempt.codeVerifier,
-            ...(options.prompt ? { prompt: options.prompt } : {}),
-          });
-          await opener(url, { signal: navigation.signal });
-        }),
-        exchangeCode: fromPromise<TokenSet, ExchangeCodeInput>(({ input, signal }) =>
-          idp.exchangeCode(
-            {
-              callbackUrl: input.callbackUrl,
-              redirectUri: input.redirectUri,
-              state: input.attempt.state,
-              codeVerifier: input.attempt.codeVerifier,
-              nonce: input.attempt.nonce,
-            },
-            signal,
-          ),
-        ),
-        validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string }>(({ input }) =>
-          idp.validateIdToken(input.idToken, { nonce: input.nonce }),
-        ),
-        inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-          inspect(input.accessToken, signal),
-        ),
-      },
-      delays: {
-        callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
-      },
+    const machine = codeFlowMachine({
+      oidc: idp,
+      cdf,
+      navigate: (url) => opener(url, { signal: navigation.signal }),
+      ...(options.prompt ? { prompt: options.prompt } : {}),
     });
     const snapshot = await runFlow(
       machine,
@@ -138,15 +86,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
         project: options.project ?? null,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       },
-      {
-        type: 'START',
-        attempt: {
-          state: oauth.generateRandomState(),
-          nonce: oauth.generateRandomNonce(),
-          codeVerifier: oauth.generateRandomCodeVerifier(),
-        },
-        now: Date.now(),
-      },
+      { type: 'START', attempt: freshAttempt(), now: Date.now() },
       {
         ...options,
         restingFailures: ['failed'],

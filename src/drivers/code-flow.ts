@@ -1,0 +1,89 @@
+/**
+ * What the Node and browser drivers share for code + PKCE: the machine with its effects (only how the
+ * browser is sent differs), the fresh attempt, and the reading of the callback URL.
+ */
+import * as oauth from 'oauth4webapi';
+import { fromPromise } from 'xstate';
+import {
+  type AuthorizationAttempt,
+  type AuthorizationCallback,
+  authorizationCodeMachine,
+  type ExchangeCodeInput,
+  type NavigateToIdpInput,
+} from '../../machines/authorization-code.js';
+import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import type { createCdfClient } from '../protocol/cdf.js';
+import type { OidcClient } from '../protocol/oidc.js';
+
+/** The authorization-code machine with real effects; `navigate` sends the person to the URL. */
+export function codeFlowMachine(options: {
+  readonly oidc: OidcClient;
+  readonly cdf: ReturnType<typeof createCdfClient>;
+  readonly navigate: (url: string) => Promise<void>;
+  readonly prompt?: string;
+}) {
+  const { oidc, cdf } = options;
+  return authorizationCodeMachine.provide({
+    actors: {
+      discover: fromPromise<IdpMetadata, { readonly issuer: string }>(({ signal }) => oidc.discover(signal)),
+      navigateToIdp: fromPromise<void, NavigateToIdpInput>(async ({ input }) => {
+        const url = await oidc.authorizationUrl({
+          redirectUri: input.redirectUri,
+          scope: input.scope,
+          state: input.attempt.state,
+          nonce: input.attempt.nonce,
+          codeVerifier: input.attempt.codeVerifier,
+          ...(options.prompt ? { prompt: options.prompt } : {}),
+        });
+        await options.navigate(url);
+      }),
+      exchangeCode: fromPromise<TokenSet, ExchangeCodeInput>(({ input, signal }) =>
+        oidc.exchangeCode(
+          {
+            callbackUrl: input.callbackUrl,
+            redirectUri: input.redirectUri,
+            state: input.attempt.state,
+            codeVerifier: input.attempt.codeVerifier,
+            nonce: input.attempt.nonce,
+          },
+          signal,
+        ),
+      ),
+      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string }>(({ input }) =>
+        oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
+      ),
+      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(async ({ input, signal }) => {
+        const inspection = await cdf.inspectToken(input.accessToken, { signal });
+        return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
+      }),
+    },
+    delays: {
+      callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
+    },
+  });
+}
+
+/** A fresh attempt: state, nonce and PKCE verifier from the CSPRNG (RFC 9700 2.1.1). */
+export function freshAttempt(): AuthorizationAttempt {
+  return {
+    state: oauth.generateRandomState(),
+    nonce: oauth.generateRandomNonce(),
+    codeVerifier: oauth.generateRandomCodeVerifier(),
+  };
+}
+
+/** Parses the callback URL into the machine's {@link AuthorizationCallback}. Never throws. */
+export function parseAuthorizationCallback(url: string): AuthorizationCallback {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { kind: 'invalid', reason: 'not a URL' };
+  }
+  const params: Record<string, string> = {};
+  for (const [name, value] of parsed.searchParams) {
+    if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
+    params[name] = value;
+  }
+  return { kind: 'response', params, url };
+}
