@@ -52,15 +52,24 @@ export function codeFlowMachine(options: {
       validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string }>(({ input }) =>
         oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
       ),
-      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(async ({ input, signal }) => {
-        const inspection = await cdf.inspectToken(input.accessToken, { signal });
-        return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
-      }),
+      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
+        inspectAt(cdf, input.accessToken, signal),
+      ),
     },
     delays: {
       callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
     },
   });
+}
+
+/** CDF's `/api/v1/token/inspect`, reduced to what the OIDC machines decide on. */
+export async function inspectAt(
+  cdf: ReturnType<typeof createCdfClient>,
+  accessToken: string,
+  signal?: AbortSignal,
+): Promise<Inspection> {
+  const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
+  return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
 }
 
 /** A fresh attempt: state, nonce and PKCE verifier from the CSPRNG (RFC 9700 2.1.1). */

@@ -11,7 +11,7 @@ import { createCdfClient } from '../protocol/cdf.js';
 import { escapeHtml } from '../protocol/html.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
 import { createSession, type Session } from '../session/session.js';
-import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from './code-flow.js';
+import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from './code-flow.js';
 import { openLoopbackListener } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
@@ -37,10 +37,7 @@ export { parseAuthorizationCallback };
 
 const cdfInspector = (options: OidcFlowOptions) => {
   const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
-  return async (accessToken: string, signal?: AbortSignal): Promise<Inspection> => {
-    const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
-    return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
-  };
+  return (accessToken: string, signal?: AbortSignal) => inspectAt(cdf, accessToken, signal);
 };
 
 /** Options of {@link loginWithAuthorizationCode}. */
