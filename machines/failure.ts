@@ -16,6 +16,7 @@ export type FailureCode =
   | 'expiredToken'
   | 'invalidGrant'
   | 'insecureEndpoint'
+  | 'unexpectedRedirect'
   | 'reauthRequired'
   | 'projectMismatch'
   | 'apiKeyRejected'
@@ -26,6 +27,7 @@ export type FailureCode =
   | 'http'
   | 'cancelled'
   | 'cacheCorrupt'
+  | 'cacheUnsafe'
   | 'notLoggedIn'
   | 'internal';
 
@@ -53,6 +55,7 @@ const CODES: ReadonlySet<string> = new Set<FailureCode>([
   'expiredToken',
   'invalidGrant',
   'insecureEndpoint',
+  'unexpectedRedirect',
   'reauthRequired',
   'projectMismatch',
   'apiKeyRejected',
@@ -63,6 +66,7 @@ const CODES: ReadonlySet<string> = new Set<FailureCode>([
   'http',
   'cancelled',
   'cacheCorrupt',
+  'cacheUnsafe',
   'notLoggedIn',
   'internal',
 ]);

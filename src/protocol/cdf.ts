@@ -5,7 +5,15 @@
  */
 import type { KyInstance } from 'ky';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { type CallOptions, callJson, createKy, type HttpOptions, invalidShape, type JsonAnswer } from './http.js';
+import {
+  type CallOptions,
+  callJson,
+  createKy,
+  type HttpOptions,
+  invalidShape,
+  isLoopbackHost,
+  type JsonAnswer,
+} from './http.js';
 import { VERSION } from './version.js';
 
 /** How a call proves who is asking: an API key (`api-key` header) or a Bearer access token. */
@@ -83,6 +91,13 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
   const base = new URL(options.baseUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
     throw new AuthFlowError({ code: 'internal', message: `The base URL must be http(s), not ${base.protocol}` });
+  }
+  // Tokens and keys never travel in the clear; plain http is for the loopback emulator alone (RFC 8252 8.3).
+  if (base.protocol === 'http:' && !isLoopbackHost(base)) {
+    throw new AuthFlowError({
+      code: 'insecureEndpoint',
+      message: `The base URL ${base.origin} is plain http; use https (http is allowed only on 127.0.0.1, [::1] and localhost).`,
+    });
   }
   const baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
   const api = createKy(baseUrl, options, {

@@ -38,6 +38,9 @@ export function createKy(prefixUrl: string, options: HttpOptions, headers: Recor
     prefixUrl,
     timeout: false,
     headers,
+    // A credentialed call never follows a redirect: fetch would carry the api-key header (it strips only
+    // Authorization) to wherever the Location points, and the answer from there would be believed.
+    redirect: 'manual',
     ...(options.fetch ? { fetch: options.fetch } : {}),
     retry: {
       limit: options.retryLimit ?? 2,
@@ -86,6 +89,10 @@ export async function callJson(
     else return fail(error);
   }
   const requestId = response.headers.get('x-request-id') ?? undefined;
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+    await response.body?.cancel().catch(() => {});
+    throw unexpectedRedirect(what, response, requestId);
+  }
   let text: string;
   try {
     text = await readCapped(response, options.maxBodyBytes ?? 1_048_576, what);
@@ -115,6 +122,30 @@ export async function callJson(
     });
   }
   return { status: response.status, body, ...(requestId ? { requestId } : {}) };
+}
+
+/** True for the hosts where plain `http:` is allowed: the loopback interface (RFC 8252 section 8.3). */
+export function isLoopbackHost(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+}
+
+/** A 3xx answer to a call that must not follow it: names the status and the target origin, never its path or query. */
+function unexpectedRedirect(what: string, response: Response, requestId: string | undefined): AuthFlowError {
+  const location = response.headers.get('location');
+  let target = 'an unknown place';
+  if (location) {
+    try {
+      target = new URL(location, response.url || undefined).origin;
+    } catch {
+      target = 'an unreadable location';
+    }
+  }
+  return new AuthFlowError({
+    code: 'unexpectedRedirect',
+    message: `${what} answered HTTP ${response.status || 'redirect'} to ${target}; credentials are never sent after a redirect. Check the base URL.`,
+    ...(response.status ? { status: response.status } : {}),
+    ...(requestId ? { requestId } : {}),
+  });
 }
 
 /** Throws `invalidResponse` for an answer whose shape is not what the endpoint documents. */

@@ -14,6 +14,7 @@ import type { DeviceAuthorization, PollResult } from '../../machines/device-code
 import type { FailureCode } from '../../machines/failure.js';
 import type { IdClaims, IdpMetadata, TokenSet } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { isLoopbackHost } from './http.js';
 import { redactText } from './redact.js';
 
 /** Options of {@link createOidcClient}. */
@@ -63,7 +64,6 @@ export interface OidcClient {
   pollDeviceCode(deviceCode: string, signal?: AbortSignal): Promise<PollResult>;
 }
 
-const isLoopback = (url: URL) => ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
 const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
 
 /**
@@ -79,7 +79,7 @@ const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
 export function createOidcClient(options: OidcClientOptions): OidcClient {
   const issuer = new URL(options.issuer);
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
+  const insecure = issuer.protocol === 'http:' && isLoopbackHost(issuer);
   const algorithms = (options.idTokenAlgorithms ?? ['RS256', 'ES256']).filter((alg) => !FORBIDDEN_ALGS.test(alg));
   const client: oauth.Client = {
     client_id: options.clientId,
