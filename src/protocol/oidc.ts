@@ -11,10 +11,11 @@ import {
 } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { DeviceAuthorization, PollResult } from '../../machines/device-code.js';
-import type { FailureCode } from '../../machines/failure.js';
+import type { Failure, FailureCode } from '../../machines/failure.js';
 import type { IdClaims, IdpMetadata, TokenSet } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { isLoopbackHost } from './http.js';
+import { type IdpAnswerRecord, idpFetch } from './idp-fetch.js';
 import { redactText } from './redact.js';
 
 /** Options of {@link createOidcClient}. */
@@ -36,6 +37,10 @@ export interface OidcClientOptions {
   readonly defaultExpiresInSeconds?: number;
   /** A `fetch` for every IdP request (discovery, token, device, JWKS). @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** The largest IdP answer accepted, in bytes; the connection is dropped past it. @default 1048576 */
+  readonly maxBodyBytes?: number;
+  /** Retries of an IdP 429 or 503 within the deadline, honouring `Retry-After` (a code exchange: at most 1). @default 2 */
+  readonly retryLimit?: number;
 }
 
 /** A client of one IdP. Create it with {@link createOidcClient}. */
@@ -88,14 +93,26 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
   };
   const auth = options.clientSecret ? oauth.ClientSecretBasic(options.clientSecret) : oauth.None();
   const secrets = [options.clientSecret ?? ''];
-  const http = (signal?: AbortSignal) => {
+  const limits = (deadline: number, record: IdpAnswerRecord) =>
+    idpFetch({
+      deadline,
+      record,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+      ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
+    });
+  /** One request's signal, deadline and limits; `held` are the secrets of this call, scrubbed from its errors. */
+  const http = (signal?: AbortSignal, held: readonly (string | undefined)[] = []) => {
     const deadline = AbortSignal.timeout(timeoutMs);
+    const record: IdpAnswerRecord = {};
     return {
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       deadline,
       user: signal,
+      record,
+      secrets: [...secrets, ...held.filter((value): value is string => typeof value === 'string')],
       ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}),
-      ...(options.fetch ? { [oauth.customFetch]: options.fetch as never } : {}),
+      [oauth.customFetch]: limits(Date.now() + timeoutMs, record) as never,
     };
   };
   let server: oauth.AuthorizationServer | undefined;
@@ -108,7 +125,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...request });
       server = await oauth.processDiscoveryResponse(issuer, response);
     } catch (error) {
-      throw toAuthFlowError(error, 'IdP discovery', request, secrets, 'issuerMismatch');
+      throw toAuthFlowError(error, 'IdP discovery', request, 'issuerMismatch');
     }
     return server;
   };
@@ -136,13 +153,14 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
   const call = async <T>(
     what: string,
     signal: AbortSignal | undefined,
+    held: readonly (string | undefined)[],
     run: (request: ReturnType<typeof http>) => Promise<T>,
   ) => {
-    const request = http(signal);
+    const request = http(signal, held);
     try {
       return await run(request);
     } catch (error) {
-      throw toAuthFlowError(error, what, request, secrets, 'idpError');
+      throw toAuthFlowError(error, what, request, 'idpError');
     }
   };
 
@@ -175,7 +193,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       return url.toString();
     },
     exchangeCode: (input, signal) =>
-      call('The code exchange', signal, async (request) => {
+      call('The code exchange', signal, [codeOf(input.callbackUrl), input.codeVerifier], async (request) => {
         const metadata = await as(signal);
         const params = oauth.validateAuthResponse(metadata, client, new URL(input.callbackUrl), input.state);
         const response = await oauth.authorizationCodeGrantRequest(
@@ -201,7 +219,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
         cooldownDuration: options.jwksCooldownMs ?? 30_000,
         timeoutDuration: timeoutMs,
-        ...(options.fetch ? { [joseCustomFetch]: options.fetch as never } : {}),
+        [joseCustomFetch]: ((url: string, init: RequestInit) => limits(Date.now() + timeoutMs, {})(url, init)) as never,
       });
       let payload: JWTPayload;
       try {
@@ -217,6 +235,13 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
           { code: 'idTokenInvalid', message: `The ID token did not verify (${joseReason(error)}); sign in again.` },
           { cause: error },
         );
+      }
+      // jose checks iat only against maxTokenAge: a token from the future would pass (OIDC Core 3.1.3.7).
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + (options.clockSkewSeconds ?? 60)) {
+        throw new AuthFlowError({
+          code: 'idTokenInvalid',
+          message: 'The ID token was issued in the future (iat); check the clock, then sign in again.',
+        });
       }
       const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       if (audiences.length > 1 && payload.azp !== options.clientId) {
@@ -250,13 +275,13 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       };
     },
     refresh: (refreshToken, signal) =>
-      call('The token refresh', signal, async (request) => {
+      call('The token refresh', signal, [refreshToken], async (request) => {
         const metadata = await as(signal);
         const response = await oauth.refreshTokenGrantRequest(metadata, client, auth, refreshToken, request);
         return tokenSet(await oauth.processRefreshTokenResponse(metadata, client, response));
       }),
     clientCredentials: (input, signal) =>
-      call('The client-credentials request', signal, async (request) => {
+      call('The client-credentials request', signal, [], async (request) => {
         const metadata = await as(signal);
         const response = await oauth.clientCredentialsGrantRequest(
           metadata,
@@ -268,7 +293,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
         return tokenSet(await oauth.processClientCredentialsResponse(metadata, client, response), input.scope);
       }),
     requestDeviceCode: (input, signal) =>
-      call('The device authorization request', signal, async (request) => {
+      call('The device authorization request', signal, [], async (request) => {
         const metadata = await as(signal);
         const response = await oauth.deviceAuthorizationRequest(
           metadata,
@@ -287,46 +312,78 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
           ...(typeof answer.interval === 'number' ? { interval: answer.interval } : {}),
         };
       }),
-    async pollDeviceCode(deviceCode, signal) {
-      try {
-        return await call('The device token poll', signal, async (request) => {
-          const metadata = await as(signal);
-          const response = await oauth.deviceCodeGrantRequest(metadata, client, auth, deviceCode, request);
+    pollDeviceCode: (deviceCode, signal) =>
+      call('The device token poll', signal, [deviceCode], async (request): Promise<PollResult> => {
+        const metadata = await as(signal);
+        const response = await oauth.deviceCodeGrantRequest(metadata, client, auth, deviceCode, request);
+        try {
           return {
             kind: 'tokens',
             tokens: tokenSet(await oauth.processDeviceCodeResponse(metadata, client, response)),
-          } as const;
-        });
-      } catch (error) {
-        const oauthError = (error as { cause?: unknown }).cause;
-        if (oauthError instanceof oauth.ResponseBodyError) {
-          if (oauthError.error === 'authorization_pending') return { kind: 'pending' };
-          if (oauthError.error === 'slow_down') return { kind: 'slowDown' };
-          if (oauthError.error === 'access_denied') return { kind: 'denied' };
-          if (oauthError.error === 'expired_token') return { kind: 'expired' };
+          };
+        } catch (error) {
+          // RFC 8628 3.5: these four are steps of the poll, not failures.
+          if (error instanceof oauth.ResponseBodyError) {
+            if (error.error === 'authorization_pending') return { kind: 'pending' };
+            if (error.error === 'slow_down') return { kind: 'slowDown' };
+            if (error.error === 'access_denied') return { kind: 'denied' };
+            if (error.error === 'expired_token') return { kind: 'expired' };
+          }
+          throw error;
         }
-        throw error;
-      }
-    },
+      }),
   };
 }
 
-/** Maps what oauth4webapi, jose or fetch threw to an {@link AuthFlowError}; no secret in the message. */
+/** The `code` parameter of a callback URL, so that an IdP echoing it cannot put it in a message. */
+function codeOf(callbackUrl: string): string | undefined {
+  try {
+    return new URL(callbackUrl).searchParams.get('code') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Maps what oauth4webapi, jose or fetch threw to an {@link AuthFlowError}. Every secret of the call is
+ * scrubbed from the message, and the cause is a scrubbed copy: the IdP's own text may echo a token.
+ */
 function toAuthFlowError(
   error: unknown,
   what: string,
-  request: { deadline: AbortSignal; user?: AbortSignal | undefined },
-  secrets: readonly string[],
+  request: {
+    deadline: AbortSignal;
+    user?: AbortSignal | undefined;
+    record: IdpAnswerRecord;
+    secrets: readonly string[];
+  },
   comparisonCode: FailureCode,
 ): AuthFlowError {
-  if (error instanceof AuthFlowError) return error;
-  if (request.user?.aborted)
-    return new AuthFlowError({ code: 'cancelled', message: `${what} was cancelled.` }, { cause: error });
-  if (request.deadline.aborted) {
-    return new AuthFlowError({ code: 'timeout', message: `${what} got no answer in time.` }, { cause: error });
-  }
   const scrub = (text: string) =>
-    secrets.reduce((out, s) => (s ? out.replaceAll(s, '[redacted]') : out), redactText(text)).slice(0, 200);
+    request.secrets
+      .filter((secret) => secret.length >= 4)
+      .flatMap((secret) => [secret, encodeURIComponent(secret)])
+      .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), redactText(text))
+      .slice(0, 200);
+  const make = (failure: Failure) => new AuthFlowError(failure, { cause: scrubbedCause(error, scrub) });
+  if (error instanceof AuthFlowError) {
+    return error.code === 'network' || error.code === 'invalidResponse'
+      ? new AuthFlowError({ ...error.toFailure(), message: `${what}: ${scrub(error.message)}` }, { cause: error.cause })
+      : error;
+  }
+  if (request.user?.aborted) return make({ code: 'cancelled', message: `${what} was cancelled.` });
+  if (request.deadline.aborted) return make({ code: 'timeout', message: `${what} got no answer in time.` });
+  const { status, contentType = '' } = request.record;
+  const isHtml = /^text\/html\b/i.test(contentType);
+  const isServerTrouble = status !== undefined && (status >= 500 || status === 429);
+  // Classified as the CDF client does: a server in trouble or a page that is not JSON is `http`.
+  if (isServerTrouble || (isHtml && !(error instanceof oauth.ResponseBodyError))) {
+    return make({
+      code: 'http',
+      message: `${what} failed: the IdP answered HTTP ${status ?? '?'}${isHtml ? ' with an HTML page' : ''}; try again later.`,
+      ...(status !== undefined ? { status } : {}),
+    });
+  }
   if (error instanceof oauth.ResponseBodyError) {
     // A Map, not an object literal: an error named "toString" must not find Object.prototype (found by fuzzing).
     const codes = new Map<string, FailureCode>([
@@ -336,38 +393,36 @@ function toAuthFlowError(
       ['invalid_client', 'tokenRejected'],
       ['unauthorized_client', 'tokenRejected'],
     ]);
-    return new AuthFlowError(
-      {
-        code: codes.get(error.error) ?? 'idpError',
-        message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
-        status: error.status,
-      },
-      { cause: error },
-    );
+    return make({
+      code: codes.get(error.error) ?? 'idpError',
+      message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
+      status: error.status,
+    });
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     // RFC 6749 5.2: a 401 invalid_client may come as a WWW-Authenticate challenge.
     const challenge = error.cause[0];
     const name = String(challenge?.parameters.error ?? 'invalid_client');
-    return new AuthFlowError(
-      {
-        code: name === 'invalid_client' || error.status === 401 ? 'tokenRejected' : 'idpError',
-        message: `${what} was refused: ${scrub(name)}; check the client id and secret.`,
-        status: error.status,
-      },
-      { cause: error },
-    );
+    return make({
+      code: name === 'invalid_client' || error.status === 401 ? 'tokenRejected' : 'idpError',
+      message: `${what} was refused: ${scrub(name)}; check the client id and secret.`,
+      status: error.status,
+    });
   }
   if (error instanceof oauth.AuthorizationResponseError) {
-    return new AuthFlowError(
-      {
-        code: error.error === 'access_denied' ? 'accessDenied' : 'idpError',
-        message: `The IdP answered ${scrub(error.error)}.`,
-      },
-      { cause: error },
-    );
+    return make({
+      code: error.error === 'access_denied' ? 'accessDenied' : 'idpError',
+      message: `The IdP answered ${scrub(error.error)}.`,
+    });
   }
   if (error instanceof oauth.OperationProcessingError) {
+    // oauth4webapi reports a JWT's missing or malformed claim as INVALID_RESPONSE with the claims beside it.
+    const aboutIdToken =
+      error.code === oauth.JWT_TIMESTAMP_CHECK ||
+      (error.code !== oauth.JSON_ATTRIBUTE_COMPARISON &&
+        typeof error.cause === 'object' &&
+        error.cause !== null &&
+        'claims' in error.cause);
     const code: FailureCode =
       error.code === oauth.JSON_ATTRIBUTE_COMPARISON || error.code === oauth.JWT_CLAIM_COMPARISON
         ? comparisonCode === 'idpError'
@@ -375,18 +430,29 @@ function toAuthFlowError(
           : comparisonCode
         : error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN
           ? 'insecureEndpoint'
-          : error.code === oauth.JWT_TIMESTAMP_CHECK
+          : aboutIdToken
             ? 'idTokenInvalid'
             : 'invalidResponse';
-    return new AuthFlowError({ code, message: `${what} failed: ${scrub(error.message)}.` }, { cause: error });
+    return make({ code, message: `${what} failed: ${scrub(error.message)}.` });
   }
   if (error instanceof TypeError && !(error instanceof oauth.UnsupportedOperationError)) {
-    return new AuthFlowError({ code: 'network', message: `${what} could not reach the IdP.` }, { cause: error });
+    return make({ code: 'network', message: `${what} could not reach the IdP.` });
   }
-  return new AuthFlowError(
-    { code: 'invalidResponse', message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.` },
-    { cause: error },
-  );
+  return make({
+    code: 'invalidResponse',
+    message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.`,
+  });
+}
+
+/** A copy of an error chain that keeps names, codes and scrubbed messages, and nothing the IdP sent beside them. */
+function scrubbedCause(error: unknown, scrub: (text: string) => string, depth = 0): Error | undefined {
+  if (!(error instanceof Error) || depth > 3) return undefined;
+  const inner = scrubbedCause(error.cause, scrub, depth + 1);
+  const copy = new Error(scrub(error.message), inner ? { cause: inner } : {});
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
 }
 
 function joseReason(error: unknown): string {

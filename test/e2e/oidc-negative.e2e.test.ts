@@ -139,9 +139,10 @@ describe('RFC 6749 5.1 / 5.2: token responses', () => {
       { status: 400, body: '{"error":"invalid_grant","error_description":"code used"}' },
       'invalidGrant',
     ],
-    ['HTML', { status: 200, body: '<html>proxy</html>', contentType: 'text/html' }, 'invalidResponse'],
+    // IdP 5xx or HTML is `http`, as the CDF client classifies them (CLI exit 4, not 3).
+    ['HTML', { status: 200, body: '<html>proxy</html>', contentType: 'text/html' }, 'http'],
     ['an empty body', { status: 200, body: '' }, 'invalidResponse'],
-    ['a 503', { status: 503, body: 'down', contentType: 'text/plain' }, 'invalidResponse'],
+    ['a 503', { status: 503, body: 'down', contentType: 'text/plain' }, 'http'],
   ])('turns a token endpoint answer of %s into a typed failure', async (_name, tokenResponse, code) => {
     const result = await signInAgainst({ tokenResponse });
     expect(result.code).toBe(code);

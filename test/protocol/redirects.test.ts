@@ -29,7 +29,9 @@ const failureOf = async (promise: Promise<unknown>) => {
   throw new Error('expected a failure');
 };
 
-const calls: Array<[string, (credentials: CdfCredentials, client: ReturnType<typeof createCdfClient>) => Promise<unknown>]> = [
+const calls: Array<
+  [string, (credentials: CdfCredentials, client: ReturnType<typeof createCdfClient>) => Promise<unknown>]
+> = [
   ['/login/status', (c, client) => client.getLoginStatus(c)],
   ['/logout', (c, client) => client.logout(c)],
   ['/logout/url', (c, client) => client.getLogoutUrl(c)],
@@ -88,7 +90,12 @@ describe('plain http CDF base URLs', () => {
       }
       expect(isAuthFlowError(thrown) && thrown.code).toBe('insecureEndpoint');
     }
-    for (const baseUrl of ['http://127.0.0.1:1', 'http://[::1]:1', 'http://localhost:1', 'https://api.cognitedata.com']) {
+    for (const baseUrl of [
+      'http://127.0.0.1:1',
+      'http://[::1]:1',
+      'http://localhost:1',
+      'https://api.cognitedata.com',
+    ]) {
       expect(createCdfClient({ baseUrl }).baseUrl).toBeTruthy();
     }
   });
