@@ -75,7 +75,10 @@ export function createSession(options: SessionOptions): Session {
   });
 
   const send = (event: SessionEvent) => actor.send(event);
-  const getToken = async (): Promise<string> => {
+  const leewayMs = (options.leewaySeconds ?? 30) * 1000;
+  /** The one wait that every caller shares while a refresh runs: callers cost O(1), not an event and a waitFor each. */
+  let shared: Promise<string> | undefined;
+  const settle = async (): Promise<string> => {
     send({ type: 'GET_TOKEN', now: Date.now() });
     const snapshot = await waitFor(actor, (s) => !s.matches('refreshing'), { timeout: Number.POSITIVE_INFINITY });
     const tokens = snapshot.context.tokens;
@@ -91,6 +94,18 @@ export function createSession(options: SessionOptions): Session {
       throw new AuthFlowError({ code: 'reauthRequired', message: 'The token has expired and could not be refreshed.' });
     }
     throw new AuthFlowError({ code: 'cancelled', message: 'The session was logged out.' });
+  };
+  const getToken = (): Promise<string> => {
+    const snapshot = actor.getSnapshot();
+    const tokens = snapshot.context.tokens;
+    // A fresh token is answered from the snapshot: the actor is not touched.
+    if (!shared && snapshot.matches('authenticated') && tokens && tokens.expiresAt - leewayMs > Date.now()) {
+      return Promise.resolve(tokens.accessToken);
+    }
+    shared ??= settle().finally(() => {
+      shared = undefined;
+    });
+    return shared;
   };
   return {
     getToken,
