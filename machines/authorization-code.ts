@@ -63,6 +63,12 @@ export interface AuthorizationCodeInput {
   /** When set, `/api/v1/token/inspect` must list this project. */
   readonly project?: string | null;
   readonly timeouts?: Partial<AuthorizationCodeTimeouts>;
+  /**
+   * Stay in `awaitingCallback` on a callback that does not carry this attempt's `state` (or cannot be
+   * read), counting it in `ignoredCallbacks`, instead of failing: for a loopback listener that any
+   * local page can reach (RFC 8252 8.3). The code is never redeemed for such a callback. @default false
+   */
+  readonly ignoreStrayCallbacks?: boolean;
 }
 
 /** Context of {@link authorizationCodeMachine}. Holds secrets: treat snapshots as secrets. */
@@ -83,6 +89,9 @@ export interface AuthorizationCodeContext {
   readonly claims: IdClaims | null;
   readonly inspection: Inspection | null;
   readonly failure: Failure | null;
+  readonly ignoreStrayCallbacks: boolean;
+  /** Callbacks without this attempt's `state` that were ignored (with `ignoreStrayCallbacks`). */
+  readonly ignoredCallbacks: number;
 }
 
 /** Events of {@link authorizationCodeMachine}. */
@@ -142,6 +151,8 @@ const paramsOf = (callback: AuthorizationCallback): Readonly<Record<string, stri
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
+  // No target: the machine stays where it is and keeps waiting for the real callback.
+  { guard: { type: 'isStrayCallback', params: callbackOf }, actions: 'countIgnored' },
   {
     guard: { type: 'isInvalidCallback', params: callbackOf },
     target: 'failed',
@@ -204,6 +215,9 @@ export const authorizationCodeMachine = setup({
       attempt.codeVerifier !== context.attempt?.codeVerifier,
     isOtherIssuer: ({ context }, metadata: IdpMetadata) => metadata.issuer !== context.issuer,
     lacksS256: (_, metadata: IdpMetadata) => !metadata.s256Supported,
+    isStrayCallback: ({ context }, callback: AuthorizationCallback) =>
+      context.ignoreStrayCallbacks &&
+      (callback.kind === 'invalid' || paramsOf(callback).state !== context.attempt!.state),
     isInvalidCallback: (_, callback: AuthorizationCallback) => callback.kind === 'invalid',
     // A response whose state was never issued, was used, or belongs to another attempt (RFC 9700 2.1).
     isStateMismatch: ({ context }, callback: AuthorizationCallback) =>
@@ -237,6 +251,7 @@ export const authorizationCodeMachine = setup({
       callbackUrl: (callback as Extract<AuthorizationCallback, { kind: 'response' }>).url,
     })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, callbackUrl: null })),
+    countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
   },
 }).createMachine({
   id: 'authorizationCode',
@@ -256,6 +271,8 @@ export const authorizationCodeMachine = setup({
     claims: null,
     inspection: null,
     failure: null,
+    ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
+    ignoredCallbacks: 0,
   }),
   initial: 'idle',
   output: ({ context }) =>

@@ -28,6 +28,8 @@ export type LoginCallback =
       readonly kind: 'invalid';
       /** Why the URL could not be read; holds no parameter value. */
       readonly reason: string;
+      /** The flow id, when it could be read: a malformed callback of this flow fails it, any other is stray. */
+      readonly flowId?: string | null;
     };
 
 /** The legacy token pair as the callback delivered it. Secrets: never log or persist unredacted. */
@@ -86,6 +88,12 @@ export interface LoginUrlInput {
   /** Where CDF sends the browser on failure; defaults to `redirectUrl` at CDF. */
   readonly errorRedirectUrl?: string;
   readonly timeouts?: Partial<LoginUrlTimeouts>;
+  /**
+   * Stay in `awaitingCallback` on a callback without this attempt's flow id, counting it in
+   * `ignoredCallbacks`, instead of failing: for a loopback listener that any local page can reach
+   * (RFC 8252 8.3), where a stray request must not end the sign-in. @default false
+   */
+  readonly ignoreStrayCallbacks?: boolean;
 }
 
 /** Context of {@link loginUrlMachine}. Holds tokens once the callback arrived: treat snapshots as secrets. */
@@ -104,6 +112,9 @@ export interface LoginUrlContext {
   readonly tokens: LegacyTokens | null;
   readonly session: LoginUrlSession | null;
   readonly failure: Failure | null;
+  readonly ignoreStrayCallbacks: boolean;
+  /** Callbacks that did not carry this attempt's flow id and were ignored (with `ignoreStrayCallbacks`). */
+  readonly ignoredCallbacks: number;
 }
 
 /** Events of {@link loginUrlMachine}. */
@@ -132,6 +143,8 @@ export interface FetchLoginUrlInput {
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
+  // No target: the machine stays where it is and keeps waiting for the real callback.
+  { guard: { type: 'isStrayCallback', params: callbackOf }, actions: 'countIgnored' },
   {
     guard: { type: 'isInvalidCallback', params: callbackOf },
     target: 'failed',
@@ -181,6 +194,8 @@ export const loginUrlMachine = setup({
   },
   guards: {
     isNewFlowId: ({ context }, attempt: Attempt) => attempt.flowId.length > 0 && attempt.flowId !== context.flowId,
+    isStrayCallback: ({ context }, callback: LoginCallback) =>
+      context.ignoreStrayCallbacks && (callback.flowId ?? null) !== context.flowId,
     isInvalidCallback: (_, callback: LoginCallback) => callback.kind === 'invalid',
     // Runs after isInvalidCallback, so the callback carries a flow id field (maybe null).
     isForeignCallback: ({ context }, callback: LoginCallback) =>
@@ -203,6 +218,7 @@ export const loginUrlMachine = setup({
       failure: null,
     })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, session: null })),
+    countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
     // Runs after the guards above: the callback carries tokens.
     takeTokens: assign((_, callback: LoginCallback) => {
       const { accessToken, idToken } = callback as Extract<LoginCallback, { kind: 'tokens' }>;
@@ -223,6 +239,8 @@ export const loginUrlMachine = setup({
     tokens: null,
     session: null,
     failure: null,
+    ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
+    ignoredCallbacks: 0,
   }),
   initial: 'idle',
   output: ({ context }) =>

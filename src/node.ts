@@ -12,7 +12,7 @@
  */
 
 export { followRedirects, type HeadlessBrowserOptions } from './drivers/headless-browser.js';
-export { type LoopbackListener, type LoopbackRequest, openLoopbackListener } from './drivers/loopback.js';
+export { type CallbackAnswer, type LoopbackListener, openLoopbackListener } from './drivers/loopback.js';
 export {
   type ApiKeyFlowOptions,
   type LoginUrlFlowOptions,

@@ -1,17 +1,20 @@
 /**
  * The loopback redirect listener of RFC 8252 section 7.3: 127.0.0.1 on an ephemeral port, opened only
- * for one flow, answering one request on the callback path and then closed.
+ * for one flow. Any page the person has open can send requests to it, so only a request for the
+ * callback path, addressed to this listener's own host and port, reaches the flow; the flow decides
+ * whether it is the real callback. Everything else gets a short 400 page and the wait goes on.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthFlowError } from '../errors/auth-flow-error.js';
+import type { AnyActorRef } from 'xstate';
+import { escapeHtml } from '../protocol/html.js';
 
-/** A request that reached the callback path, and how to answer it. */
-export interface LoopbackRequest {
-  /** The full URL the browser requested (holds secrets: never log it unredacted). */
-  readonly url: string;
-  /** Sends the page and closes the listener. */
-  respond(status: number, html: string): void;
+/** What the flow answers to one request on the callback path. */
+export interface CallbackAnswer {
+  readonly status: number;
+  readonly html: string;
+  /** True for the real callback: the listener answers it and takes no further request. */
+  readonly done: boolean;
 }
 
 /** An open loopback listener. */
@@ -19,62 +22,148 @@ export interface LoopbackListener {
   /** `http://127.0.0.1:{port}{path}`: the redirect URI to register with the flow. */
   readonly redirectUrl: string;
   readonly port: number;
-  /** Resolves when the first request on the callback path arrives. */
-  readonly request: Promise<LoopbackRequest>;
-  /** Closes the port (idempotent); a pending `request` rejects with code `cancelled`. */
-  close(): Promise<void>;
+  /**
+   * Hands every request on the callback path (its full URL, a secret: never log it unredacted) to
+   * `handler`, one at a time. Requests before this is called are answered 400 and ignored.
+   */
+  serve(handler: (url: string) => Promise<CallbackAnswer>): void;
+  /**
+   * Stops accepting, lets an answer being written reach the browser (up to `graceMs`), then closes
+   * the port. Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** The page for a request that is not this flow's callback: short, with nothing from the request in it. */
+export const STRAY_PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>cdf-auth</title></head><body><p>This is not the sign-in this listener is waiting for.</p></body></html>';
+
+/** The page the person's browser shows after the real callback. */
+export function callbackPage(outcome: { readonly ok: boolean; readonly message: string }): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>cdf-auth</title></head><body><h1>${outcome.ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(outcome.message)}</p></body></html>`;
 }
 
 /**
- * Opens a listener on 127.0.0.1 port 0 (never 0.0.0.0). Requests to other paths (a favicon, a
- * scanner) get 404 and do not end the flow; the first request on `path` does.
+ * Opens a listener on 127.0.0.1 port 0 (never 0.0.0.0). A request with another method, path or
+ * `Host` than `127.0.0.1:{port}` / `[::1]:{port}` (DNS rebinding) is refused and does not end the flow.
  */
 export async function openLoopbackListener(path = '/callback'): Promise<LoopbackListener> {
-  let deliver: (request: LoopbackRequest) => void = () => {};
-  let refuse: (error: AuthFlowError) => void = () => {};
-  const request = new Promise<LoopbackRequest>((resolve, reject) => {
-    deliver = resolve;
-    refuse = reject;
-  });
-  request.catch(() => {});
-  let taken = false;
+  let handler: ((url: string) => Promise<CallbackAnswer>) | undefined;
+  let busy = false;
+  let done = false;
+  let inFlight: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  const refuse = (res: http.ServerResponse, status: number) =>
+    res.writeHead(status, { ...HEADERS, connection: 'close' }).end(STRAY_PAGE);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (taken || req.method !== 'GET' || url.pathname !== path) {
-      res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('Not found');
-      return;
-    }
-    taken = true;
-    // One request ends the flow: stop accepting at once, finish this answer, then drop the port.
-    server.close();
-    deliver({
-      url: `http://127.0.0.1:${port}${req.url ?? '/'}`,
-      respond(status, html) {
-        res.writeHead(status, {
-          'content-type': 'text/html; charset=utf-8',
-          'cache-control': 'no-store',
-          'referrer-policy': 'no-referrer',
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-          connection: 'close',
-        });
-        res.end(html, () => void close());
-      },
-    });
+    const host = req.headers.host ?? '';
+    if (req.method !== 'GET') return refuse(res, 405);
+    if (host !== `127.0.0.1:${port}` && host !== `[::1]:${port}`) return refuse(res, 400);
+    if (url.pathname !== path) return refuse(res, 404);
+    if (!handler || busy || done || closing) return refuse(res, 400);
+    busy = true;
+    const serve = handler;
+    inFlight = (async () => {
+      let answer: CallbackAnswer;
+      try {
+        answer = await serve(`http://${host}${req.url ?? '/'}`);
+      } catch {
+        answer = { status: 500, html: callbackPage({ ok: false, message: 'Sign-in failed.' }), done: true };
+      }
+      if (answer.done) done = true;
+      await new Promise<void>((resolve) => {
+        res.writeHead(answer.status, { ...HEADERS, connection: 'close' });
+        res.end(answer.html, () => resolve());
+        res.once('close', () => resolve());
+      });
+      busy = false;
+      // The real callback was answered: stop taking requests (the socket of the answer stays until flushed).
+      if (answer.done) server.close();
+    })();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      refuse(new AuthFlowError({ code: 'cancelled', message: 'The loopback listener was closed.' }));
-      server.closeAllConnections();
-      server.close(() => resolve());
-      if (!server.listening) resolve();
-    });
-    return closing;
+  return {
+    redirectUrl: `http://127.0.0.1:${port}${path}`,
+    port,
+    serve(next) {
+      handler = next;
+    },
+    close(graceMs = 5_000) {
+      closing ??= (async () => {
+        server.close();
+        if (inFlight) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+          clearTimeout(timer);
+        }
+        server.closeAllConnections();
+        if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closing;
+    },
   };
-  return { redirectUrl: `http://127.0.0.1:${port}${path}`, port, request, close };
+}
+
+/**
+ * Serves a running flow's callbacks: each request becomes a CALLBACK event; a stray one (the machine
+ * counted it in `ignoredCallbacks`) is answered 400 and the wait goes on; the real one is answered
+ * once the flow has settled, with a page that says how it ended.
+ */
+export function serveFlowCallbacks(
+  listener: LoopbackListener,
+  actor: AnyActorRef,
+  toEvent: (url: string) => { readonly type: 'CALLBACK' } & Record<string, unknown>,
+): void {
+  const ignored = () => (actor.getSnapshot().context as { ignoredCallbacks?: number }).ignoredCallbacks ?? 0;
+  listener.serve(async (url) => {
+    const before = ignored();
+    actor.send(toEvent(url));
+    if (ignored() > before) return { status: 400, html: STRAY_PAGE, done: false };
+    const outcome = await settledOutcome(actor);
+    return { status: outcome.ok ? 200 : 400, html: callbackPage(outcome), done: true };
+  });
+}
+
+/** Resolves when the flow is signed in, failed or stopped, with what to tell the person. */
+function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; message: string }> {
+  const read = () => {
+    const snapshot = actor.getSnapshot();
+    if (snapshot.status === 'done' && snapshot.output?.status === 'authenticated') {
+      return { ok: true, message: 'Signed in. You can close this tab.' };
+    }
+    if (snapshot.matches?.('failed')) {
+      const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
+      return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
+    }
+    if (snapshot.status !== 'active') return { ok: false, message: 'Sign-in was cancelled.' };
+    return undefined;
+  };
+  return new Promise((resolve) => {
+    const now = read();
+    if (now) return resolve(now);
+    const subscription = actor.subscribe({
+      next: () => {
+        const outcome = read();
+        if (outcome) {
+          subscription.unsubscribe();
+          resolve(outcome);
+        }
+      },
+      complete: () => resolve(read() ?? { ok: false, message: 'Sign-in was cancelled.' }),
+      error: () => resolve({ ok: false, message: 'Sign-in failed.' }),
+    });
+  });
 }

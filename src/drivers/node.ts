@@ -15,10 +15,9 @@ import {
 } from '../../machines/login-url.js';
 import { parseLoginCallback, withFlowId } from '../protocol/callback.js';
 import { createCdfClient } from '../protocol/cdf.js';
-import { escapeHtml } from '../protocol/html.js';
 import type { HttpOptions } from '../protocol/http.js';
 import { validateLegacyTokens } from '../protocol/legacy.js';
-import { openLoopbackListener } from './loopback.js';
+import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
@@ -39,6 +38,13 @@ export interface LoginUrlFlowOptions extends FlowOptions {
   readonly appId?: string;
   readonly http?: HttpOptions;
   readonly timeouts?: Partial<LoginUrlTimeouts>;
+  /**
+   * Extra query parameters for the redirect URL (and the error redirect URL), for the app's own use:
+   * they reach `/login/url` intact, beside the flow id, and come back on the callback.
+   */
+  readonly redirectParams?: Readonly<Record<string, string>>;
+  /** A fragment for the redirect URL (and the error redirect URL), without the `#`. */
+  readonly redirectFragment?: string;
   /**
    * Where the login URL comes from: `login-url` asks `GET /login/url` (a project without an IdP fails at
    * once with `noIdpConfigured`); `login-redirect` sends the browser straight to `/login/redirect`,
@@ -93,27 +99,23 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
         callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
       },
     });
+    const redirectUrl = appRedirectUrl(listener.redirectUrl, options.redirectParams, options.redirectFragment);
     const snapshot = await runFlow(
       machine,
       {
         project: options.project,
-        redirectUrl: listener.redirectUrl,
+        redirectUrl,
+        // CDF sends errors to the same listener, so that the person's browser sees how it ended.
+        errorRedirectUrl: redirectUrl,
+        ignoreStrayCallbacks: true,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       },
       { type: 'START', flowId: randomFlowId(), now: Date.now() },
       {
         ...options,
         restingFailures: ['failed'],
-        onActor: (actor) => {
-          listener.request.then(
-            async (request) => {
-              actor.send({ type: 'CALLBACK', callback: parseLoginCallback(request.url) });
-              const settled = await settledOutcome(actor);
-              request.respond(settled.ok ? 200 : 400, callbackPage(settled));
-            },
-            () => {},
-          );
-        },
+        onActor: (actor) =>
+          serveFlowCallbacks(listener, actor, (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) })),
       },
     );
     if (snapshot.matches('authenticated')) return snapshot.context.session as LoginUrlSession;
@@ -169,42 +171,10 @@ export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKe
   throw flowError(snapshot);
 }
 
-async function settledOutcome(actor: {
-  getSnapshot(): { status: string; matches(state: string): boolean; context: unknown };
-  subscribe(observer: { next(): void; complete(): void; error(): void }): { unsubscribe(): void };
-}): Promise<{ ok: boolean; message: string }> {
-  const read = () => {
-    const snapshot = actor.getSnapshot();
-    if (snapshot.matches('authenticated')) return { ok: true, message: 'Signed in. You can close this tab.' };
-    if (snapshot.matches('failed')) {
-      const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
-      return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
-    }
-    if (snapshot.status !== 'active') return { ok: false, message: 'Sign-in was cancelled.' };
-    return undefined;
-  };
-  return (
-    read() ??
-    new Promise((resolve) => {
-      const done = () => {
-        const outcome = read();
-        if (outcome) {
-          subscription.unsubscribe();
-          resolve(outcome);
-        }
-      };
-      const subscription = actor.subscribe({
-        next: done,
-        complete: () => {
-          subscription.unsubscribe();
-          resolve(read() ?? { ok: false, message: 'Sign-in was cancelled.' });
-        },
-        error: () => resolve({ ok: false, message: 'Sign-in failed.' }),
-      });
-    })
-  );
-}
-
-function callbackPage(outcome: { ok: boolean; message: string }): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>cdf-auth</title></head><body><h1>${outcome.ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(outcome.message)}</p></body></html>`;
+/** The listener's URL with the app's own query parameters and fragment. */
+function appRedirectUrl(base: string, params?: Readonly<Record<string, string>>, fragment?: string): string {
+  const url = new URL(base);
+  for (const [name, value] of Object.entries(params ?? {})) url.searchParams.append(name, value);
+  if (fragment) url.hash = fragment;
+  return url.toString();
 }

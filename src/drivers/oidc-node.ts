@@ -8,11 +8,10 @@ import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
 import { createCdfClient } from '../protocol/cdf.js';
-import { escapeHtml } from '../protocol/html.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
 import { createSession, type Session } from '../session/session.js';
 import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from './code-flow.js';
-import { openLoopbackListener } from './loopback.js';
+import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
@@ -81,40 +80,18 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
         redirectUri: listener.redirectUrl,
         scope: options.scope ?? 'openid profile offline_access',
         project: options.project ?? null,
+        ignoreStrayCallbacks: true,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       },
       { type: 'START', attempt: freshAttempt(), now: Date.now() },
       {
         ...options,
         restingFailures: ['failed'],
-        onActor: (actor) => {
-          listener.request.then(
-            async (request) => {
-              actor.send({ type: 'CALLBACK', callback: parseAuthorizationCallback(request.url) });
-              await new Promise<void>((resolve) => {
-                const check = () => {
-                  const s = actor.getSnapshot();
-                  if (s.status !== 'active' || s.matches('failed')) {
-                    sub.unsubscribe();
-                    resolve();
-                  }
-                };
-                const sub = actor.subscribe({ next: check, complete: check, error: check });
-                check();
-              });
-              const s = actor.getSnapshot();
-              const ok = s.matches('authenticated');
-              const message = ok
-                ? 'Signed in. You can close this tab.'
-                : ((s.context as { failure?: { message: string } | null }).failure?.message ?? 'Sign-in ended.');
-              request.respond(
-                ok ? 200 : 400,
-                `<!doctype html><meta charset="utf-8"><title>cdf-auth</title><h1>${ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(message)}</p>`,
-              );
-            },
-            () => {},
-          );
-        },
+        onActor: (actor) =>
+          serveFlowCallbacks(listener, actor, (url) => ({
+            type: 'CALLBACK',
+            callback: parseAuthorizationCallback(url),
+          })),
       },
     );
     if (snapshot.matches('authenticated')) return (snapshot.output as { signIn: OidcSignIn }).signIn;

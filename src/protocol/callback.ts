@@ -32,10 +32,11 @@ export function parseLoginCallback(url: string): LoginCallback {
     return { kind: 'invalid', reason: 'not a URL' };
   }
   const params = parsed.searchParams;
+  // The flow id decides whether this callback belongs to the flow at all; a repeated one is nobody's.
+  const flowId = params.getAll(FLOW_ID_PARAM).length === 1 ? params.get(FLOW_ID_PARAM) : null;
   for (const name of LOGIN_CALLBACK_PARAMS) {
-    if (params.getAll(name).length > 1) return { kind: 'invalid', reason: `repeated parameter ${name}` };
+    if (params.getAll(name).length > 1) return { kind: 'invalid', reason: `repeated parameter ${name}`, flowId };
   }
-  const flowId = params.get(FLOW_ID_PARAM);
   const error = params.get('error');
   if (error !== null) {
     const code = error.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64);
@@ -43,11 +44,13 @@ export function parseLoginCallback(url: string): LoginCallback {
   }
   const accessToken = params.get('access_token');
   const idToken = params.get('id_token');
-  if (accessToken === null && idToken === null) return { kind: 'invalid', reason: 'no tokens and no error' };
-  if (!accessToken || !idToken) return { kind: 'invalid', reason: 'one of access_token and id_token is missing' };
+  if (accessToken === null && idToken === null) return { kind: 'invalid', reason: 'no tokens and no error', flowId };
+  if (!accessToken || !idToken) {
+    return { kind: 'invalid', reason: 'one of access_token and id_token is missing', flowId };
+  }
   for (const token of [accessToken, idToken]) {
     if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
-      return { kind: 'invalid', reason: 'a token is malformed' };
+      return { kind: 'invalid', reason: 'a token is malformed', flowId };
     }
   }
   return { kind: 'tokens', flowId, accessToken, idToken };

@@ -78,12 +78,18 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
     expect(result.message).toContain('access_denied');
   });
 
-  it('refuses a callback without the flow id, or with another flow id, before any validation call', async () => {
+  it('ignores a callback without the flow id, or with another flow id, before any validation call', async () => {
     for (const flowId of [null, 'forged-flow-id']) {
       const before = emulator.requests.length;
       const seen: string[] = [];
-      const result = await flow(scriptedOpener((url) => withParam(url, 'cdf_flow', flowId), seen));
-      expect(result.code).toBe('stateMismatch');
+      const result = await flow(
+        scriptedOpener((url) => withParam(url, 'cdf_flow', flowId), seen),
+        {
+          timeouts: { callbackMs: 1_500 },
+        },
+      );
+      // Stray: the listener answered 400 and the flow waited on for the real callback, until its deadline.
+      expect(result.code).toBe('timeout');
       expect(await portIsClosed(portOf(seen[0] ?? ''))).toBe(true);
       const later = emulator.requests.slice(before).map((r) => r.path);
       expect(later).not.toContain('/login/token');

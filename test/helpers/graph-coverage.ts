@@ -16,7 +16,15 @@ export interface Coverage {
  * `xstate.done.actor.*`, `xstate.error.actor.*` and `xstate.after.*` edges.
  */
 /** Context fields that only count or tick: two snapshots that differ only in them are the same vertex. */
-const VOLATILE = new Set(['now', 'polls', 'refreshes', 'intervalMs', 'callbackDeadline', 'deadline']);
+const VOLATILE = new Set([
+  'now',
+  'polls',
+  'refreshes',
+  'intervalMs',
+  'callbackDeadline',
+  'deadline',
+  'ignoredCallbacks',
+]);
 
 const serializeState = (snapshot: { value: unknown; context: unknown }) =>
   JSON.stringify({ value: snapshot.value, context: snapshot.context }, (key, value) =>

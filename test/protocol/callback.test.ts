@@ -30,7 +30,7 @@ describe('legacy callback parsing', () => {
   ])('refuses %s', (url, reason) => {
     const parsed = parseLoginCallback(url);
     expect(parsed.kind).toBe('invalid');
-    if (url !== 'not a URL') expect(parsed).toEqual({ kind: 'invalid', reason });
+    if (url !== 'not a URL') expect(parsed).toEqual({ kind: 'invalid', reason, flowId: null });
   });
 
   it('strips the callback parameters but keeps other parameters and the hash', () => {

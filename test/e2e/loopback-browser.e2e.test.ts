@@ -1,0 +1,243 @@
+/**
+ * The loopback listener as the person's browser and the other pages on the machine meet it: the page
+ * arrives whole after the real callback, and stray requests (a bare request, another flow id or state,
+ * a foreign Host) are answered 400 and ignored while the flow keeps waiting for the real callback.
+ */
+import http from 'node:http';
+import { CookieJar } from 'tough-cookie';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { followRedirects } from '../../src/drivers/headless-browser.js';
+import { loginWithLoginUrl } from '../../src/drivers/node.js';
+import { loginWithAuthorizationCode } from '../../src/drivers/oidc-node.js';
+import type { Opener } from '../../src/drivers/opener.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { withParam } from '../helpers/flows.js';
+import { startTestServer } from '../helpers/http-server.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  emulator.setNextLogin({ approve: 'alice' });
+  emulator.clearFaults();
+});
+
+interface Page {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  complete: boolean;
+}
+
+/** A real HTTP client GET, as a browser sends it (the Host it is given), read to the end or the reset. */
+function browserGet(url: string, host?: string): Promise<Page> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        headers: { host: host ?? target.host },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, complete: res.complete }),
+        );
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('the connection was reset before the page arrived')));
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The person's browser: follows the IdP's redirects up to the loopback callback, sends `before` (stray
+ * requests, in order) first, then the real callback, and keeps every page it got.
+ */
+function personsBrowser(
+  pages: Page[],
+  before: (callbackUrl: string) => Array<{ url: string; host?: string }> = () => [],
+): Opener {
+  return async (url, { signal }) => {
+    const stop = await followRedirects(url, {
+      jar: new CookieJar(),
+      signal,
+      until: (u) => new URL(u).pathname === '/callback',
+    });
+    void (async () => {
+      for (const stray of before(stop.url)) pages.push(await browserGet(stray.url, stray.host));
+      pages.push(await browserGet(stop.url));
+    })().catch((error) => pages.push({ status: -1, headers: {}, body: String(error), complete: false }));
+  };
+}
+
+const settle = async <T>(promise: Promise<T>) => {
+  try {
+    return { value: await promise, code: undefined };
+  } catch (error) {
+    if (!isAuthFlowError(error)) throw error;
+    return { value: undefined, code: error.code };
+  }
+};
+const waitFor = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+};
+const expectWholePage = (page: Page | undefined, status: number, text: RegExp) => {
+  expect(page?.status).toBe(status);
+  expect(page?.complete).toBe(true);
+  expect(page?.headers['referrer-policy']).toBe('no-referrer');
+  expect(page?.body).toMatch(/<\/html>$/);
+  expect(page?.body).toMatch(text);
+};
+
+describe('the browser always gets a complete page for the real callback', () => {
+  it('login URL, success: the page arrives whole with Referrer-Policy no-referrer', async () => {
+    const pages: Page[] = [];
+    const result = await settle(
+      loginWithLoginUrl({ baseUrl: emulator.baseUrl, project: 'demo', opener: personsBrowser(pages) }),
+    );
+    expect(result.value?.user).toBe('alice');
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 200, /Signed in/);
+  });
+
+  it('login URL, late failure (projectMismatch): the page arrives whole and says why', async () => {
+    const other = await emulator.mintLegacyTokens({ user: 'alice', project: 'other' });
+    const pages: Page[] = [];
+    const swap = (url: string) =>
+      withParam(withParam(url, 'access_token', other.accessToken), 'id_token', other.idToken);
+    const opener: Opener = async (url, { signal }) => {
+      const stop = await followRedirects(url, {
+        jar: new CookieJar(),
+        signal,
+        until: (u) => new URL(u).pathname === '/callback',
+      });
+      void browserGet(swap(stop.url)).then((page) => pages.push(page));
+    };
+    const result = await settle(loginWithLoginUrl({ baseUrl: emulator.baseUrl, project: 'demo', opener }));
+    expect(result.code).toBe('projectMismatch');
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 400, /Sign-in failed/);
+  });
+
+  it('code + PKCE, success and late failure (projectMismatch): the page arrives whole', async () => {
+    const pages: Page[] = [];
+    const base = { issuer: emulator.issuer, clientId: emulator.clients.cli, baseUrl: emulator.baseUrl };
+    expect(
+      (await settle(loginWithAuthorizationCode({ ...base, opener: personsBrowser(pages) }))).value?.tokens,
+    ).toBeTruthy();
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 200, /Signed in/);
+    const late = await settle(
+      loginWithAuthorizationCode({ ...base, project: 'no-such-project', opener: personsBrowser(pages) }),
+    );
+    expect(late.code).toBe('projectMismatch');
+    await waitFor(() => pages.length === 2);
+    expectWholePage(pages[1], 400, /Sign-in failed/);
+  });
+});
+
+describe('stray requests do not end the sign-in', () => {
+  const strays = (callbackUrl: string, secretParam: 'cdf_flow' | 'state') => {
+    const url = new URL(callbackUrl);
+    return [
+      { url: `${url.origin}/callback` },
+      { url: withParam(callbackUrl, secretParam, 'forged') },
+      { url: callbackUrl, host: 'attacker.example' },
+      { url: callbackUrl, host: `localhost:${url.port}` },
+    ];
+  };
+
+  it('login URL: a bare request, another flow id and foreign Hosts first, then the real callback → signed in', async () => {
+    const pages: Page[] = [];
+    const before = emulator.requests.length;
+    const result = await settle(
+      loginWithLoginUrl({
+        baseUrl: emulator.baseUrl,
+        project: 'demo',
+        opener: personsBrowser(pages, (u) => strays(u, 'cdf_flow')),
+      }),
+    );
+    expect(result.value?.user).toBe('alice');
+    await waitFor(() => pages.length === 5);
+    expect(pages.slice(0, 4).map((p) => p.status)).toEqual([400, 400, 400, 400]);
+    expect(pages[4]?.status).toBe(200);
+    // The tokens were validated once: only the real callback reached CDF.
+    expect(emulator.requests.slice(before).filter((r) => r.path === '/login/status')).toHaveLength(1);
+  });
+
+  it('code + PKCE: a bare request, another state and foreign Hosts first, then the real callback → signed in, code redeemed once', async () => {
+    const pages: Page[] = [];
+    const signIn = await loginWithAuthorizationCode({
+      issuer: emulator.issuer,
+      clientId: emulator.clients.cli,
+      baseUrl: emulator.baseUrl,
+      opener: personsBrowser(pages, (u) => strays(u, 'state')),
+    });
+    await waitFor(() => pages.length === 5);
+    expect(pages.slice(0, 4).map((p) => p.status)).toEqual([400, 400, 400, 400]);
+    expect(pages[4]?.status).toBe(200);
+    // A code redeemed twice would have revoked these tokens (oidc-provider's reuse detection).
+    const inspect = await fetch(`${emulator.baseUrl}/api/v1/token/inspect`, {
+      headers: { authorization: `Bearer ${signIn.tokens.accessToken}` },
+    });
+    expect(inspect.status).toBe(200);
+  });
+});
+
+describe('the legacy redirect URL carries the app’s own query and fragment', () => {
+  it('reach /login/url intact, beside the flow id, for the redirect and the error redirect', async () => {
+    const cdf = await startTestServer();
+    const seen: string[] = [];
+    cdf.handle((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: {} }));
+    });
+    try {
+      const result = await settle(
+        loginWithLoginUrl({
+          baseUrl: cdf.url,
+          project: 'demo',
+          opener: async () => {},
+          redirectParams: { tenant: 'acme', next: '/a b?c=d' },
+          redirectFragment: 'section-2',
+        }),
+      );
+      expect(result.code).toBe('noIdpConfigured');
+      const query = new URL(seen[0] ?? '', cdf.url).searchParams;
+      for (const name of ['redirectUrl', 'errorRedirectUrl']) {
+        const url = new URL(query.get(name) ?? '');
+        expect(url.hostname).toBe('127.0.0.1');
+        expect(url.searchParams.get('tenant')).toBe('acme');
+        expect(url.searchParams.get('next')).toBe('/a b?c=d');
+        expect(url.searchParams.get('cdf_flow')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        expect(url.hash).toBe('#section-2');
+      }
+    } finally {
+      await cdf.close();
+    }
+  });
+
+  it('a sign-in with the app’s parameters still completes through the emulator', async () => {
+    const pages: Page[] = [];
+    const result = await settle(
+      loginWithLoginUrl({
+        baseUrl: emulator.baseUrl,
+        project: 'demo',
+        opener: personsBrowser(pages),
+        redirectParams: { tenant: 'acme' },
+      }),
+    );
+    expect(result.value?.user).toBe('alice');
+  });
+});
