@@ -97,3 +97,15 @@ export function toFailure(error: unknown, fallback: FailureCode = 'internal'): F
   }
   return { code: fallback, message: 'The flow failed for an unexpected reason; see the driver log.' };
 }
+
+const NEW_SIGN_IN: ReadonlySet<FailureCode> = new Set<FailureCode>([
+  'invalidGrant',
+  'reauthRequired',
+  'idTokenInvalid',
+  'accessDenied',
+]);
+
+/** True for the failures of a refresh after which only a new sign-in helps (the grant is gone). */
+export function needsNewSignIn(code: FailureCode): boolean {
+  return NEW_SIGN_IN.has(code);
+}

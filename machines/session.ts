@@ -4,7 +4,7 @@
  * refresh is refused.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, toFailure } from './failure.js';
+import { type Failure, needsNewSignIn, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
 import type { TokenSet } from './tokens.js';
 
@@ -37,8 +37,6 @@ export type SessionEvent =
   | { readonly type: 'TOKENS'; readonly tokens: TokenSet }
   | { readonly type: 'LOGOUT' };
 
-const REAUTH_CODES = new Set(['invalidGrant', 'reauthRequired', 'idTokenInvalid', 'accessDenied']);
-
 /**
  * `authenticated -> refreshing -> authenticated | reauthRequired`, `loggedOut` on LOGOUT.
  * Drivers provide `refresh` (input: the current {@link TokenSet}; output: the new one).
@@ -61,7 +59,7 @@ export const sessionMachine = setup({
     isCurrentToken: ({ context }, accessToken: string) => accessToken === context.tokens!.accessToken,
     isCurrentTokenFromA401Refresh: ({ context }, accessToken: string) =>
       context.refreshedFor401 && accessToken === context.tokens!.accessToken,
-    needsReauth: (_, failure: Failure) => REAUTH_CODES.has(failure.code),
+    needsReauth: (_, failure: Failure) => needsNewSignIn(failure.code),
   },
   actions: {
     clear: assign({ tokens: null }),

@@ -3,6 +3,7 @@ import { apiKeyMachine } from '../../machines/api-key.js';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
+import { needsNewSignIn } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import { sessionMachine } from '../../machines/session.js';
 import type { IdClaims, TokenSet } from '../../machines/tokens.js';
@@ -30,7 +31,7 @@ import { progressReporter } from './progress.js';
 
 /** What every command gets: its parsed flags, where to write, and the environment. */
 export interface CommandContext {
-  readonly flags: Record<string, string | boolean | undefined>;
+  readonly flags: Record<string, string | boolean | readonly string[] | undefined>;
   readonly positionals: readonly string[];
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -68,61 +69,123 @@ const seconds = (ctx: CommandContext, name: string): number | undefined => {
   return number * 1000;
 };
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The value of the variable named by `--<flag>`. What was passed is repeated in a message only when it
+ * looks like a variable name: a secret pasted in its place must not be echoed to the terminal.
+ */
+const fromEnv = (ctx: CommandContext, flag: string): { name: string; value: string } => {
+  const name = required(ctx, flag);
+  if (!ENV_NAME.test(name)) {
+    throw new UsageError(
+      `--${flag} takes the name of an environment variable (letters, digits and _), not its value; the value given was not shown.`,
+    );
+  }
+  const value = ctx.env[name];
+  if (!value) throw new UsageError(`The variable named by --${flag} (${name}) is not set or is empty.`);
+  return { name, value };
+};
+
+/** The app's own query parameters for the login-URL redirect, from `--redirect-param name=value`. */
+const redirectParams = (ctx: CommandContext): Record<string, string> => {
+  const raw = ctx.flags['redirect-param'];
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  const params: Record<string, string> = {};
+  for (const pair of list as string[]) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError('--redirect-param takes name=value.');
+    params[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return params;
+};
+
+const FLOWS = 'code, device, client-credentials, login-url or api-key';
+
 export async function login(ctx: CommandContext): Promise<void> {
-  const flow = text(ctx, 'flow') ?? 'login-url';
+  const flow = text(ctx, 'flow') ?? (text(ctx, 'issuer') ? 'code' : undefined);
+  if (!flow) {
+    throw new UsageError(
+      `Say how to sign in: --flow ${FLOWS.replaceAll(', ', ' | ').replace(' or ', ' | ')} (with --issuer, --flow code is the default).`,
+    );
+  }
+  if (!['login-url', 'api-key', 'code', 'device', 'client-credentials'].includes(flow)) {
+    throw new UsageError(`Unknown flow "${flow.slice(0, 40)}"; use ${FLOWS}.`);
+  }
   const baseUrl = required(ctx, 'base-url');
   const store = ctx.store ?? createFileTokenStore();
+  // A cache that cannot take the result fails now, not after the person has signed in.
+  await store.assertWritable({ baseUrl, project: text(ctx, 'project') ?? '' });
+  const timeoutMs = seconds(ctx, 'timeout');
+  // --timeout bounds the whole sign-in, whichever flow: its end reads as `timeout`, Ctrl-C as `cancelled`.
+  const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
+  const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
   const progress = progressReporter({ verbose: ctx.flags.verbose === true });
-  const common = { baseUrl, signal: ctx.signal, onTransition: progress.onTransition };
+  const common = { baseUrl, signal, onTransition: progress.onTransition };
   try {
-    if (flow === 'login-url') {
-      const project = required(ctx, 'project');
-      const opener: Opener = ctx.flags.headless
-        ? headlessOpener()
-        : ctx.flags['no-browser']
-          ? printUrlOpener(ctx.err)
-          : systemBrowserOpener(ctx.env);
-      const timeoutMs = seconds(ctx, 'timeout');
-      const session = await loginWithLoginUrl({
-        ...common,
-        project,
-        opener,
-        ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
+    await signInWith(ctx, flow, store, common, timeoutMs);
+  } catch (error) {
+    if (deadline?.aborted && !ctx.signal.aborted && !(error instanceof UsageError)) {
+      throw new AuthFlowError({
+        code: 'timeout',
+        message: `The sign-in did not finish within --timeout ${timeoutMs! / 1000} s; start again.`,
       });
-      await store.write({ v: 1, kind: 'login-url', baseUrl, ...session });
-      report(ctx, {
-        user: session.user,
-        project: session.project,
-        projectId: session.projectId,
-        expiresAt: session.expiresAt,
-      });
-      return;
     }
-    if (flow === 'api-key') {
-      const variable = required(ctx, 'api-key-env');
-      const apiKey = ctx.env[variable];
-      if (!apiKey) throw new UsageError(`The environment variable ${variable} is empty or not set.`);
-      const project = text(ctx, 'project');
-      const identity = await loginWithApiKey({ ...common, apiKey, ...(project ? { project } : {}) });
-      await store.write({
-        v: 1,
-        kind: 'api-key',
-        baseUrl,
-        project: identity.project,
-        user: identity.user,
-        apiKeyEnv: variable,
-      });
-      report(ctx, { user: identity.user, project: identity.project, projectId: identity.projectId, expiresAt: null });
-      return;
-    }
-    if (flow === 'code' || flow === 'device' || flow === 'client-credentials') {
-      await loginOidc(ctx, flow, store, common);
-      return;
-    }
-    throw new UsageError(`Unknown flow "${flow}"; use login-url, api-key, code, device or client-credentials.`);
+    throw error;
   } finally {
     progress.stop();
   }
+}
+
+async function signInWith(
+  ctx: CommandContext,
+  flow: string,
+  store: TokenStore,
+  common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
+  timeoutMs: number | undefined,
+): Promise<void> {
+  const { baseUrl } = common;
+  if (flow === 'login-url') {
+    const project = required(ctx, 'project');
+    const opener: Opener = ctx.flags.headless
+      ? headlessOpener()
+      : ctx.flags['no-browser']
+        ? printUrlOpener(ctx.err)
+        : systemBrowserOpener(ctx.env);
+    const fragment = text(ctx, 'redirect-fragment');
+    const session = await loginWithLoginUrl({
+      ...common,
+      project,
+      opener,
+      redirectParams: redirectParams(ctx),
+      ...(fragment ? { redirectFragment: fragment.replace(/^#/, '') } : {}),
+      ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
+    });
+    await store.write({ v: 1, kind: 'login-url', baseUrl, ...session });
+    report(ctx, {
+      user: session.user,
+      project: session.project,
+      projectId: session.projectId,
+      expiresAt: session.expiresAt,
+    });
+    return;
+  }
+  if (flow === 'api-key') {
+    const { name: variable, value: apiKey } = fromEnv(ctx, 'api-key-env');
+    const project = text(ctx, 'project');
+    const identity = await loginWithApiKey({ ...common, apiKey, ...(project ? { project } : {}) });
+    await store.write({
+      v: 1,
+      kind: 'api-key',
+      baseUrl,
+      project: identity.project,
+      user: identity.user,
+      apiKeyEnv: variable,
+    });
+    report(ctx, { user: identity.user, project: identity.project, projectId: identity.projectId, expiresAt: null });
+    return;
+  }
+  await loginOidc(ctx, flow as 'code' | 'device' | 'client-credentials', store, common, timeoutMs);
 }
 
 async function loginOidc(
@@ -130,6 +193,7 @@ async function loginOidc(
   flow: 'code' | 'device' | 'client-credentials',
   store: TokenStore,
   common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
+  timeoutMs: number | undefined,
 ): Promise<void> {
   const issuer = required(ctx, 'issuer');
   const clientId = required(ctx, 'client-id');
@@ -144,9 +208,9 @@ async function loginOidc(
   let secretEnv: string | undefined;
   let resource: string | undefined;
   if (flow === 'client-credentials') {
-    secretEnv = required(ctx, 'client-secret-env');
-    const clientSecret = ctx.env[secretEnv];
-    if (!clientSecret) throw new UsageError(`The environment variable ${secretEnv} is empty or not set.`);
+    const secret = fromEnv(ctx, 'client-secret-env');
+    secretEnv = secret.name;
+    const clientSecret = secret.value;
     scope = text(ctx, 'scope') ?? '';
     resource = text(ctx, 'resource');
     const result = await loginWithClientCredentials({
@@ -163,7 +227,12 @@ async function loginOidc(
       : ctx.flags['no-browser']
         ? printUrlOpener(ctx.err)
         : systemBrowserOpener(ctx.env);
-    signIn = await loginWithAuthorizationCode({ ...base, scope, opener });
+    signIn = await loginWithAuthorizationCode({
+      ...base,
+      scope,
+      opener,
+      ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
+    });
   } else {
     scope = text(ctx, 'scope') ?? 'openid profile offline_access';
     signIn = await loginWithDeviceCode({
@@ -200,9 +269,43 @@ async function loginOidc(
   });
 }
 
-/** The cached OIDC access token, refreshed first when it is about to expire; the cache follows. */
+const isFresh = (entry: CachedOidcLogin) => entry.tokens.expiresAt - 30_000 > Date.now();
+
+/**
+ * The cached OIDC access token, refreshed first when it is about to expire; the cache follows. The
+ * refresh runs under the entry's inter-process lock: a process that waited re-reads the cache and
+ * takes the tokens the winner wrote, instead of spending a rotated refresh token (which would make the
+ * IdP revoke the whole family).
+ */
 async function freshOidcToken(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
-  if (entry.tokens.expiresAt - 30_000 > Date.now()) return entry.tokens.accessToken;
+  if (isFresh(entry)) return entry.tokens.accessToken;
+  const login = { baseUrl: entry.baseUrl, project: entry.project };
+  return store.withLock(
+    login,
+    async () => {
+      const current = await store.read(login);
+      if (current?.kind !== 'oidc') {
+        throw new AuthFlowError({ code: 'notLoggedIn', message: 'The login was removed meanwhile; sign in again.' });
+      }
+      if (isFresh(current)) return current.tokens.accessToken;
+      try {
+        return await refreshEntry(ctx, store, current);
+      } catch (error) {
+        // A refused refresh ends the login: nothing stays on disk (docs/flows/session.md), unless another
+        // process wrote a new login after this one was read.
+        if (error instanceof AuthFlowError && needsNewSignIn(error.code)) {
+          const now = await store.read(login).catch(() => null);
+          if (now?.kind === 'oidc' && now.tokens.refreshToken === current.tokens.refreshToken)
+            await store.remove(login);
+        }
+        throw error;
+      }
+    },
+    { signal: ctx.signal, timeoutMs: 60_000 },
+  );
+}
+
+async function refreshEntry(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
   const clientSecret = entry.clientSecretEnv ? ctx.env[entry.clientSecretEnv] : undefined;
   if (entry.clientSecretEnv && !clientSecret) {
     throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
@@ -220,16 +323,20 @@ async function freshOidcToken(ctx: CommandContext, store: TokenStore, entry: Cac
       },
     },
   );
+  // Ctrl-C ends the wait at once: logging the session out stops the refresh and aborts its request.
+  const cancelled = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      session.logout();
+      reject(new AuthFlowError({ code: 'cancelled', message: 'The token refresh was cancelled.' }));
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  cancelled.catch(() => {});
   try {
-    const token = await session.getToken();
+    const token = await Promise.race([session.getToken(), cancelled]);
     if (next) await store.write({ ...entry, tokens: next });
     return token;
-  } catch (error) {
-    // A refused refresh ends the login: nothing stays on disk (SECURITY.md 2.8).
-    if (error instanceof AuthFlowError && ['invalidGrant', 'reauthRequired', 'idTokenInvalid'].includes(error.code)) {
-      await store.remove({ baseUrl: entry.baseUrl, project: entry.project });
-    }
-    throw error;
   } finally {
     session.logout();
   }
@@ -249,17 +356,51 @@ function report(
   ctx.out(`Signed in as ${who.user} to project ${who.project}${until}.\n`);
 }
 
-async function cached(ctx: CommandContext): Promise<{ store: TokenStore; login: CurrentLogin; entry: CacheEntry }> {
-  const store = ctx.store ?? createFileTokenStore();
+/**
+ * The login a command works on: `--base-url` and `--project` name it; `--base-url` alone picks the one
+ * login cached for that cluster (never another cluster's); neither means the current login.
+ */
+async function chosenLogin(ctx: CommandContext, store: TokenStore): Promise<CurrentLogin> {
   const baseUrl = text(ctx, 'base-url');
   const project = text(ctx, 'project');
-  const login = baseUrl && project ? { baseUrl, project } : await store.readCurrent();
-  if (!login) throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in; run "cdf-auth login" first.' });
+  if (baseUrl && project !== undefined) return { baseUrl, project };
+  if (!baseUrl) {
+    if (project !== undefined) throw new UsageError('--project needs --base-url beside it.');
+    const current = await store.readCurrent();
+    if (!current)
+      throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in; run "cdf-auth login" first.' });
+    return current;
+  }
+  const wanted = sameBase(baseUrl);
+  const found = (await store.list()).filter((entry) => wanted(entry.baseUrl));
+  if (found.length === 1 && found[0]) return { baseUrl: found[0].baseUrl, project: found[0].project };
+  if (found.length === 0) throw new UsageError(`No login is cached for ${baseUrl}; run "cdf-auth login" for it.`);
+  throw new UsageError(
+    `Several logins are cached for ${baseUrl}; name one with --project (${found.map((e) => e.project || '""').join(', ')}).`,
+  );
+}
+
+function sameBase(baseUrl: string): (other: string) => boolean {
+  const key = (url: string) => {
+    try {
+      const parsed = new URL(url);
+      return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+    } catch {
+      return url;
+    }
+  };
+  const wanted = key(baseUrl);
+  return (other) => key(other) === wanted;
+}
+
+async function cached(ctx: CommandContext): Promise<{ store: TokenStore; login: CurrentLogin; entry: CacheEntry }> {
+  const store = ctx.store ?? createFileTokenStore();
+  const login = await chosenLogin(ctx, store);
   const entry = await store.read(login);
   if (!entry) {
     throw new AuthFlowError({
       code: 'notLoggedIn',
-      message: `Not signed in to ${login.project} at ${login.baseUrl}; run "cdf-auth login".`,
+      message: `Not signed in to ${login.project || '(no project)'} at ${login.baseUrl}; run "cdf-auth login".`,
     });
   }
   return { store, login, entry };
@@ -330,7 +471,24 @@ export async function status(ctx: CommandContext): Promise<void> {
 }
 
 export async function logout(ctx: CommandContext): Promise<void> {
-  const { store, login, entry } = await cached(ctx);
+  const store = ctx.store ?? createFileTokenStore();
+  const login = await chosenLogin(ctx, store);
+  let entry: CacheEntry | null;
+  try {
+    entry = await store.read(login);
+  } catch (error) {
+    // A corrupt entry is what logout is for: remove it (its tokens, if any, cannot be read to end anything).
+    if (!(error instanceof AuthFlowError && error.code === 'cacheCorrupt')) throw error;
+    await store.remove(login);
+    ctx.out(`Removed the unreadable cached login for ${login.project || '(no project)'} at ${login.baseUrl}.\n`);
+    return;
+  }
+  if (!entry) {
+    throw new AuthFlowError({
+      code: 'notLoggedIn',
+      message: `Not signed in to ${login.project || '(no project)'} at ${login.baseUrl}.`,
+    });
+  }
   let remote = '';
   if (entry.kind === 'login-url') {
     try {
@@ -344,7 +502,29 @@ export async function logout(ctx: CommandContext): Promise<void> {
     }
   }
   await store.remove(login);
-  ctx.out(`Signed out of ${login.project} at ${login.baseUrl}${remote}.\n`);
+  ctx.out(`Signed out of ${login.project || '(no project)'} at ${login.baseUrl}${remote}.\n`);
+}
+
+/** `cdf-auth logins`: every cached login, so that any of them can be named with --base-url/--project. */
+export async function logins(ctx: CommandContext): Promise<void> {
+  const store = ctx.store ?? createFileTokenStore();
+  const entries = await store.list();
+  const current = await store.readCurrent().catch(() => null);
+  const rows = entries.map((entry) => ({
+    baseUrl: entry.baseUrl,
+    project: entry.project,
+    kind: entry.kind === 'oidc' ? entry.flow : entry.kind,
+    user: entry.user,
+    current: current !== null && sameBase(current.baseUrl)(entry.baseUrl) && current.project === entry.project,
+  }));
+  if (ctx.flags.json) {
+    ctx.out(`${JSON.stringify(rows)}\n`);
+    return;
+  }
+  if (rows.length === 0) ctx.out('No cached logins.\n');
+  for (const row of rows) {
+    ctx.out(`${row.current ? '*' : ' '} ${row.baseUrl}  ${row.project || '(no project)'}  ${row.kind}  ${row.user}\n`);
+  }
 }
 
 export async function diagram(ctx: CommandContext): Promise<void> {

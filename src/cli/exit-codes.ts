@@ -25,6 +25,12 @@ export function exitCodeOf(error: unknown): number {
   if (!isAuthFlowError(error)) return ExitCode.internal;
   if (error.code === 'cancelled') return ExitCode.cancelled;
   if (error.code === 'internal') return ExitCode.internal;
+  // A 4xx is CDF's answer to what was sent, not trouble on the way: a refused token is an
+  // authentication failure, anything else (an unknown project, say) a mistake in the request.
+  if (error.code === 'http' && error.status !== undefined && error.status >= 400 && error.status < 500) {
+    if (error.status === 401 || error.status === 403) return ExitCode.auth;
+    if (error.status !== 408 && error.status !== 429) return ExitCode.usage;
+  }
   return NETWORK.has(error.code) ? ExitCode.network : ExitCode.auth;
 }
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
-import { type CommandContext, diagram, login, logout, status, token } from './commands.js';
+import { type CommandContext, diagram, login, logins, logout, status, token } from './commands.js';
 import { demo, emulatorCommand } from './demo.js';
 import { ExitCode, exitCodeOf, UsageError } from './exit-codes.js';
 
@@ -19,11 +19,15 @@ Usage: cdf-auth <command> [options]
 Commands:
   demo                 run every flow against a local emulator and a real OIDC provider
   emulator             start the local CDF emulator and keep it running
-  login                sign in (--flow login-url | api-key) and cache the result
+  login                sign in and cache the result: --flow code | device | client-credentials
+                       (OpenID Connect), or login-url | api-key (legacy)
   token                print the cached access token (for curl -H "Authorization: Bearer ...")
-  status               ask CDF who the cached login is
-  logout               end the session at CDF and delete the cached tokens
+  status               ask CDF who the cached login is (token/inspect, or /login/status for legacy)
+  logout               delete the cached login (ending the legacy session at CDF first)
+  logins               list the cached logins
   diagram <machine>    print a machine as mermaid, dot or json
+
+Every command takes --json: results, and failures as {"error":{"code","message"}}, on stdout.
 
 Run "cdf-auth <command> --help" for a command's options.
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 authentication failed, 4 network/server, 130 cancelled.
@@ -46,6 +50,8 @@ through (no token is printed), refreshes through the session, and prints a summa
 `,
   login: `Usage: cdf-auth login --flow <flow> --base-url URL [--project P] [options]
 
+Without --flow, --issuer means --flow code; otherwise name the flow.
+
 Flows:
   --flow code                 OpenID Connect code + PKCE: the system browser, a 127.0.0.1 loopback redirect
   --flow device               OpenID Connect device code: prints a URL and a code to enter anywhere
@@ -64,22 +70,34 @@ Options:
   --api-key-env VAR   the environment variable that holds the API key (never pass a key as an argument)
   --no-browser        print the login URL instead of opening a browser (SSH sessions)
   --headless          follow the redirects without a browser (the emulator's headless IdP)
-  --timeout S         seconds the person has to sign in (default 300)
+  --timeout S         seconds the whole sign-in may take, in every flow (default: 300 to come back
+                      from the browser; each request 15)
+  --redirect-param K=V   an extra query parameter on the login-URL redirect (repeatable)
+  --redirect-fragment F  a fragment on the login-URL redirect
   --verbose           print every state transition
   --json              print the result as JSON
 `,
-  token: `Usage: cdf-auth token [--base-url URL --project P]
+  token: `Usage: cdf-auth token [--base-url URL [--project P]]
 
-Prints the cached access token of the current (or named) login, and nothing else. An OpenID Connect
-token about to expire is refreshed first (refresh token, or a new client-credentials request).
+Prints the cached access token of the current login, or of the one login cached for --base-url (name
+--project when there are several), and nothing else. An OpenID Connect token about to expire is
+refreshed first (refresh token, or a new client-credentials request), once however many cdf-auth
+processes ask at the same time.
 `,
-  status: `Usage: cdf-auth status [--base-url URL --project P] [--json]
+  status: `Usage: cdf-auth status [--base-url URL [--project P]] [--json]
 
-Asks CDF (/login/status) who the cached login is. Exits 3 when CDF no longer accepts it.
+Asks CDF who the cached login is: /api/v1/token/inspect for OpenID Connect, /login/status for the
+legacy flows. Exits 3 when CDF no longer accepts it.
 `,
-  logout: `Usage: cdf-auth logout [--base-url URL --project P]
+  logout: `Usage: cdf-auth logout [--base-url URL [--project P]]
 
-Ends the session at CDF (/logout) and deletes the cached tokens, even when CDF cannot be reached.
+Deletes the cached login (also an unreadable one). For a login-URL login it first ends the session at
+CDF (/logout); the local copy goes even when CDF cannot be reached.
+`,
+  logins: `Usage: cdf-auth logins [--json]
+
+Lists the cached logins (base URL, project, flow, user; * marks the current one). Name one with
+--base-url and --project in token, status and logout.
 `,
   diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|json]
 
@@ -109,7 +127,11 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     return command === '' && !parsed.values.help ? ExitCode.usage : ExitCode.ok;
   }
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  const onSignal = () => {
+    abort.abort();
+    // Every wait listens to the signal; should one still hold the process, Ctrl-C wins all the same.
+    if (!io.signal) setTimeout(() => process.exit(ExitCode.cancelled), 3_000).unref();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const ctx: CommandContext = {
@@ -139,6 +161,9 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
       case 'logout':
         await logout(ctx);
         return ExitCode.ok;
+      case 'logins':
+        await logins(ctx);
+        return ExitCode.ok;
       case 'diagram':
         await diagram(ctx);
         return ExitCode.ok;
@@ -147,6 +172,15 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     }
   } catch (error) {
     const code = exitCodeOf(error);
+    if (parsed.values.json) {
+      const failure = isAuthFlowError(error)
+        ? { code: error.code, message: redactText(error.message) }
+        : error instanceof UsageError
+          ? { code: 'usage', message: error.message }
+          : { code: 'internal', message: redactText(error instanceof Error ? error.message : String(error)) };
+      out(`${JSON.stringify({ error: failure })}\n`);
+      return code;
+    }
     if (error instanceof UsageError)
       err(`cdf-auth: ${error.message}\n${(Object.hasOwn(HELP, command) && HELP[command]) || ''}`);
     else if (isAuthFlowError(error)) err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
@@ -178,6 +212,8 @@ function parse(argv: readonly string[]) {
       'client-secret-env': { type: 'string' },
       resource: { type: 'string' },
       'no-browser': { type: 'boolean' },
+      'redirect-param': { type: 'string', multiple: true },
+      'redirect-fragment': { type: 'string' },
       headless: { type: 'boolean' },
       timeout: { type: 'string' },
       format: { type: 'string' },

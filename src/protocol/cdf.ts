@@ -200,7 +200,20 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
     },
     async inspectToken(accessToken, call) {
       const what = 'CDF /api/v1/token/inspect';
-      const answer = await get('api/v1/token/inspect', what, { credentials: { accessToken } }, call);
+      const answer = await get(
+        'api/v1/token/inspect',
+        what,
+        { credentials: { accessToken }, acceptStatuses: [401] },
+        call,
+      );
+      if (answer.status === 401) {
+        throw new AuthFlowError({
+          code: 'tokenRejected',
+          message: `${what} answered 401: CDF does not accept this token (is it for this cluster?); sign in again.`,
+          status: 401,
+          ...(answer.requestId ? { requestId: answer.requestId } : {}),
+        });
+      }
       const body = answer.body as Partial<TokenInspection> | undefined;
       if (
         typeof body?.subject !== 'string' ||

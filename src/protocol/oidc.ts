@@ -420,9 +420,10 @@ function toAuthFlowError(
     const aboutIdToken =
       error.code === oauth.JWT_TIMESTAMP_CHECK ||
       (error.code !== oauth.JSON_ATTRIBUTE_COMPARISON &&
-        typeof error.cause === 'object' &&
-        error.cause !== null &&
-        'claims' in error.cause);
+        ((typeof error.cause === 'object' &&
+          error.cause !== null &&
+          ('claims' in error.cause || 'header' in error.cause)) ||
+          /\b(JWT|JWS|ID Token)\b/.test(error.message)));
     const code: FailureCode =
       error.code === oauth.JSON_ATTRIBUTE_COMPARISON || error.code === oauth.JWT_CLAIM_COMPARISON
         ? comparisonCode === 'idpError'
@@ -434,6 +435,10 @@ function toAuthFlowError(
             ? 'idTokenInvalid'
             : 'invalidResponse';
     return make({ code, message: `${what} failed: ${scrub(error.message)}.` });
+  }
+  if (error instanceof oauth.UnsupportedOperationError && /\b(JWT|JWS)\b/.test(error.message)) {
+    // The only JWTs this client processes are ID tokens: an algorithm it does not support is one of theirs.
+    return make({ code: 'idTokenInvalid', message: `${what} failed: ${scrub(error.message)}.` });
   }
   if (error instanceof TypeError && !(error instanceof oauth.UnsupportedOperationError)) {
     return make({ code: 'network', message: `${what} could not reach the IdP.` });

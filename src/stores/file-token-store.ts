@@ -1,12 +1,14 @@
 /**
  * The CLI's token cache: one JSON file per base URL and project in the user's config directory,
- * mode 0600, written atomically (temp file, fsync, rename), so that a crash never leaves half a file
- * and no other user can read it.
+ * mode 0600 in a folder of mode 0700, written atomically (temp file, fsync, rename), so that a crash
+ * never leaves half a file and no other user can read it. A symlink where a cache file should be is
+ * refused, never written through. Processes that share the cache refresh under a lock on the entry.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
+import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
@@ -75,8 +77,25 @@ export interface TokenStore {
   readonly dir: string;
   read(login: CurrentLogin): Promise<CacheEntry | null>;
   write(entry: CacheEntry): Promise<void>;
+  /** Removes the entry, also a corrupt one, and `current.json` when it names it. */
   remove(login: CurrentLogin): Promise<void>;
   readCurrent(): Promise<CurrentLogin | null>;
+  /** Every readable entry (corrupt ones are left out), for choosing by base URL and for listing. */
+  list(): Promise<CacheEntry[]>;
+  /**
+   * Fails with `cacheUnsafe` when the entry could not be written (a folder or a symlink where its file
+   * or `current.json` should be): called before a sign-in, so fresh tokens are never lost.
+   */
+  assertWritable(login: CurrentLogin): Promise<void>;
+  /**
+   * Holds the entry's inter-process lock while `run` runs (stale locks, of a crashed process, are taken
+   * over after 10 s). Waits at most `timeoutMs`; `signal` ends the wait with `cancelled`.
+   */
+  withLock<T>(
+    login: CurrentLogin,
+    run: () => Promise<T>,
+    options?: { readonly signal?: AbortSignal; readonly timeoutMs?: number },
+  ): Promise<T>;
 }
 
 /**
@@ -98,21 +117,36 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
         .slice(0, 24)}.json`,
     );
   const currentFile = path.join(dir, 'current.json');
-  const save = async (file: string, value: unknown) => {
+  const ensureDir = async () => {
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const info = await lstat(dir);
+    if (!info.isDirectory()) throw unsafe(dir, 'is not a folder');
+    // A folder others can read or enter exposes the token files: narrow it (SECURITY: 0700).
+    if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  };
+  const save = async (file: string, value: unknown) => {
+    await ensureDir();
+    await assertPlainFileOrNothing(file);
     await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  };
+  const load = async (file: string): Promise<string | null> => {
+    if ((await assertPlainFileOrNothing(file)) === 'absent') return null;
+    const text = await readIfExists(file);
+    const info = await lstat(file).catch(() => null);
+    if (info && (info.mode & 0o077) !== 0) await chmod(file, 0o600);
+    return text;
   };
   return {
     dir,
     async read(login) {
       const file = fileOf(login);
-      const text = await readIfExists(file);
+      const text = await load(file);
       if (text === null) return null;
       const entry = parseEntry(text);
       if (!entry) {
         throw new AuthFlowError({
           code: 'cacheCorrupt',
-          message: `The token cache ${file} is unreadable; it was left as it is. Run "cdf-auth logout" or sign in again.`,
+          message: `The token cache ${file} is unreadable; it was left as it is. Run "cdf-auth logout" to remove it, or sign in again.`,
         });
       }
       return entry;
@@ -122,14 +156,18 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
       await save(currentFile, { baseUrl: normalise(entry.baseUrl), project: entry.project });
     },
     async remove(login) {
-      await rm(fileOf(login), { force: true });
+      const file = fileOf(login);
+      const info = await lstat(file).catch(() => null);
+      // A link is removed itself (rm does not follow it); a folder in its place is the person's to look at.
+      if (info?.isDirectory()) throw unsafe(file, 'is a folder, not a token file; remove it by hand');
+      await rm(file, { force: true });
       const current = await this.readCurrent().catch(() => null);
       if (current && normalise(current.baseUrl) === normalise(login.baseUrl) && current.project === login.project) {
         await rm(currentFile, { force: true });
       }
     },
     async readCurrent() {
-      const text = await readIfExists(currentFile);
+      const text = await load(currentFile);
       if (text === null) return null;
       try {
         const value = JSON.parse(text) as Partial<CurrentLogin>;
@@ -142,7 +180,90 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
         message: `${currentFile} is unreadable; name --base-url and --project, or sign in again.`,
       });
     },
+    async list() {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      const entries: CacheEntry[] = [];
+      for (const name of names.filter((n) => /^tokens-[0-9a-f]{24}\.json$/.test(n)).sort()) {
+        const file = path.join(dir, name);
+        const info = await lstat(file).catch(() => null);
+        if (!info?.isFile()) continue;
+        const entry = parseEntry((await readFile(file, 'utf8').catch(() => '')) || '');
+        if (entry) entries.push(entry);
+      }
+      return entries;
+    },
+    async assertWritable(login) {
+      await ensureDir();
+      await assertPlainFileOrNothing(fileOf(login));
+      await assertPlainFileOrNothing(currentFile);
+    },
+    async withLock(login, run, lockOptions = {}) {
+      await ensureDir();
+      const file = fileOf(login);
+      const deadline = Date.now() + (lockOptions.timeoutMs ?? 30_000);
+      let release: (() => Promise<void>) | undefined;
+      while (!release) {
+        if (lockOptions.signal?.aborted) {
+          throw new AuthFlowError({ code: 'cancelled', message: 'Waiting for the token cache lock was cancelled.' });
+        }
+        try {
+          release = await lockfile.lock(file, { realpath: false, stale: 10_000, update: 2_000, retries: 0 });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
+            throw new AuthFlowError(
+              { code: 'cacheUnsafe', message: `The token cache ${file} cannot be locked.` },
+              { cause: error },
+            );
+          }
+          if (Date.now() > deadline) {
+            throw new AuthFlowError({
+              code: 'timeout',
+              message: `Another cdf-auth process holds the token cache ${file}; try again.`,
+            });
+          }
+          await pause(100, lockOptions.signal);
+        }
+      }
+      try {
+        return await run();
+      } finally {
+        await release().catch(() => {});
+      }
+    },
   };
+}
+
+function unsafe(file: string, why: string): AuthFlowError {
+  return new AuthFlowError({ code: 'cacheUnsafe', message: `The token cache ${file} ${why}; refusing to use it.` });
+}
+
+/** `absent` or `file`; a symlink or a folder where a cache file should be is `cacheUnsafe`. */
+async function assertPlainFileOrNothing(file: string): Promise<'absent' | 'file'> {
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw new AuthFlowError(
+      { code: 'cacheUnsafe', message: `The token cache ${file} cannot be inspected.` },
+      { cause: error },
+    );
+  }
+  if (info.isSymbolicLink()) throw unsafe(file, 'is a symbolic link (tokens are never written through one)');
+  if (!info.isFile()) throw unsafe(file, 'is not a regular file (a folder?); remove it');
+  return 'file';
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function normalise(baseUrl: string): string {

@@ -101,15 +101,33 @@ describe('cdf-auth CLI', () => {
     expect(denied.code).toBe(3);
     expect(denied.err).toContain('apiKeyRejected');
     expect(denied.err).not.toContain('ak-wrong-key');
-    const noIdp = await cli(['login', '--base-url', emulator.baseUrl, '--project', 'no-idp', '--headless']);
+    const noIdp = await cli([
+      'login',
+      '--flow',
+      'login-url',
+      '--base-url',
+      emulator.baseUrl,
+      '--project',
+      'no-idp',
+      '--headless',
+    ]);
     expect(noIdp).toMatchObject({ code: 3, err: expect.stringContaining('noIdpConfigured') });
-    const down = await cli(['login', '--base-url', 'http://127.0.0.1:9', '--project', 'demo', '--headless']);
+    const down = await cli([
+      'login',
+      '--flow',
+      'login-url',
+      '--base-url',
+      'http://127.0.0.1:9',
+      '--project',
+      'demo',
+      '--headless',
+    ]);
     expect(down.code).toBe(4);
     expect((await cli(['token'])).code).toBe(3);
   });
 
   it('reports a corrupt token cache as a typed error and leaves the file alone', async () => {
-    await cli(['login', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless']);
+    await cli(['login', '--flow', 'login-url', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless']);
     const tokenFile = (await readdir(home)).find((f) => f.startsWith('tokens-')) ?? '';
     await writeFile(path.join(home, tokenFile), '{"v":1,"kind":"login-url", truncated');
     const token = await cli(['token']);
@@ -236,7 +254,7 @@ describe('cdf-auth CLI', () => {
   });
 
   it('has --help for every command, and the built binary runs', async () => {
-    for (const command of ['', 'demo', 'emulator', 'login', 'token', 'status', 'logout', 'diagram']) {
+    for (const command of ['', 'demo', 'emulator', 'login', 'token', 'status', 'logout', 'logins', 'diagram']) {
       const help = await cli([...(command ? [command] : []), '--help']);
       expect(help.code).toBe(0);
       expect(help.out).toContain('Usage: cdf-auth');
@@ -245,7 +263,18 @@ describe('cdf-auth CLI', () => {
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const { stdout: token } = await run(
       process.execPath,
-      [bin, 'login', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless', '--json'],
+      [
+        bin,
+        'login',
+        '--flow',
+        'login-url',
+        '--base-url',
+        emulator.baseUrl,
+        '--project',
+        'demo',
+        '--headless',
+        '--json',
+      ],
       { env: { ...process.env, CDF_AUTHFLOW_HOME: home } },
     );
     expect(JSON.parse(token)).toMatchObject({ loggedIn: true, user: 'alice' });
