@@ -8,6 +8,7 @@ import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
 import { createCdfClient } from '../protocol/cdf.js';
+import type { HttpOptions } from '../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
 import { createSession, type Session } from '../session/session.js';
 import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from './code-flow.js';
@@ -30,12 +31,17 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret'>;
   /** Sent as `x-cdp-app` to CDF. */
   readonly appId?: string;
+  /** Limits of the CDF calls (`/api/v1/token/inspect`): deadline, retries, body cap. */
+  readonly http?: HttpOptions;
 }
 
 export { parseAuthorizationCallback };
 
+const cdfOf = (options: OidcFlowOptions) =>
+  createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
+
 const cdfInspector = (options: OidcFlowOptions) => {
-  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
+  const cdf = cdfOf(options);
   return (accessToken: string, signal?: AbortSignal) => inspectAt(cdf, accessToken, signal);
 };
 
@@ -61,7 +67,7 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  */
 export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<OidcSignIn> {
   const idp = createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
-  const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
+  const cdf = cdfOf(options);
   const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener('/callback');
   const navigation = new AbortController();

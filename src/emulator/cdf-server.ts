@@ -6,7 +6,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { EmulatorApiKey, EmulatorProject, EmulatorUser } from './config.js';
-import type { FaultQueue } from './faults.js';
+import { type FaultQueue, playFault } from './faults.js';
 import type { LegacyTokenAuthority } from './legacy-tokens.js';
 
 export interface CdfState {
@@ -297,19 +297,7 @@ export function createCdfHandler(state: CdfState): (req: IncomingMessage, res: S
     }
     const fault = state.faults.take(url.pathname);
     const run = async () => {
-      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (fault?.stall) {
-        state.stalled.add(res);
-        return;
-      }
-      if (fault?.status !== undefined) {
-        if (fault.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault.retryAfterSeconds));
-        if (fault.body !== undefined) {
-          res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'application/json' });
-          res.end(fault.body);
-        } else envelope(res, fault.status, 'Injected fault.');
-        return;
-      }
+      if (await playFault(fault, res, state.stalled, envelope)) return;
       const route = routes[`${req.method} ${url.pathname}`];
       if (route) return route(req, res, url);
       const match = /^\/api\/v1\/projects\/([^/]+)\/assets(\/list)?$/.exec(url.pathname);

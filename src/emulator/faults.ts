@@ -1,7 +1,13 @@
 /** Fault switches: make the emulator misbehave on purpose, for reliability and bad-input tests. */
+import type { ServerResponse } from 'node:http';
 
 /** One fault, applied to the next `times` requests whose path starts with `path`. */
 export interface Fault {
+  /**
+   * Which server misbehaves: the CDF API, or the IdP (paths such as `/token` for the token endpoint and
+   * `/device/auth` for device authorization). @default 'cdf'
+   */
+  readonly on?: 'cdf' | 'idp';
   /** Path prefix it applies to, e.g. `/login/status`. @default every path */
   readonly path?: string;
   /** How many matching requests it hits. @default 1 */
@@ -18,6 +24,8 @@ export interface Fault {
   readonly body?: string | Buffer;
   /** Content type of `body`. @default 'application/json' */
   readonly contentType?: string;
+  /** Send a 200 with a declared length, part of a JSON body, then reset the connection. */
+  readonly reset?: boolean;
 }
 
 export class FaultQueue {
@@ -31,9 +39,11 @@ export class FaultQueue {
     this.#faults.length = 0;
   }
 
-  /** Takes the first fault that matches `path`, counting it down. */
-  take(path: string): Fault | undefined {
-    const index = this.#faults.findIndex((f) => f.remaining > 0 && path.startsWith(f.path ?? '/'));
+  /** Takes the first fault for server `on` that matches `path`, counting it down. */
+  take(path: string, on: 'cdf' | 'idp' = 'cdf'): Fault | undefined {
+    const index = this.#faults.findIndex(
+      (f) => f.remaining > 0 && (f.on ?? 'cdf') === on && path.startsWith(f.path ?? '/'),
+    );
     if (index < 0) return undefined;
     const fault = this.#faults[index];
     if (!fault) return undefined;
@@ -41,4 +51,35 @@ export class FaultQueue {
     if (fault.remaining <= 0) this.#faults.splice(index, 1);
     return fault;
   }
+}
+
+/**
+ * Plays `fault` on `res`: waits, stalls, resets or answers as it says. Resolves `true` when the fault
+ * answered (or will never answer), `false` when the real handler should answer after the delay.
+ */
+export async function playFault(
+  fault: Fault | undefined,
+  res: ServerResponse,
+  stalled: Set<ServerResponse>,
+  envelope: (res: ServerResponse, status: number, message: string) => void,
+): Promise<boolean> {
+  if (!fault) return false;
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  if (fault.stall) {
+    stalled.add(res);
+    return true;
+  }
+  if (fault.reset) {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+    res.write('{"access_token":"');
+    setTimeout(() => res.destroy(), 10);
+    return true;
+  }
+  if (fault.status === undefined) return false;
+  if (fault.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault.retryAfterSeconds));
+  if (fault.body !== undefined) {
+    res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'application/json' });
+    res.end(fault.body);
+  } else envelope(res, fault.status, 'Injected fault.');
+  return true;
 }

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { EmulatorUser } from './config.js';
+import { type FaultQueue, playFault } from './faults.js';
 
 /** What the next sign-in at the IdP does, in headless mode. */
 export type NextLogin = { readonly approve: string } | { readonly deny: true };
@@ -38,6 +39,12 @@ export interface IdpOptions {
   readonly resourceServers: readonly string[];
   readonly accessTokenTtlSeconds: number;
   readonly deviceCodeTtlSeconds: number;
+  /** Faults with `on: 'idp'` apply here. */
+  readonly faults: FaultQueue;
+  /** Responses a stall fault holds open, ended when the emulator closes. */
+  readonly stalled: Set<ServerResponse>;
+  /** Every request the IdP received (method and path, no query or body). */
+  readonly requests: Array<{ method: string; path: string }>;
 }
 
 export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
@@ -202,7 +209,25 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     );
   };
 
+  const idpEnvelope = (out: ServerResponse, status: number, message: string) => {
+    out.writeHead(status, { 'content-type': 'application/json' });
+    out.end(JSON.stringify({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: message }));
+  };
   handler = (req, res) => {
+    const path = new URL(req.url ?? '/', issuer).pathname;
+    options.requests.push({ method: req.method ?? 'GET', path });
+    const fault = options.faults.take(path, 'idp');
+    if (fault) {
+      playFault(fault, res, options.stalled, idpEnvelope)
+        .then((answered) => {
+          if (!answered) route(req, res);
+        })
+        .catch(() => res.destroy());
+      return;
+    }
+    route(req, res);
+  };
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     if ((req.url ?? '').startsWith('/interaction/')) {
       interaction(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });

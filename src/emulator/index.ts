@@ -78,6 +78,8 @@ export interface Emulator {
   readonly idpPrivateJwk: JWK;
   /** Every request the CDF API received (method and path, no query): tests assert what was called. */
   readonly requests: ReadonlyArray<{ readonly method: string; readonly path: string }>;
+  /** Every request the IdP received (method and path, no query or body). */
+  readonly idpRequests: ReadonlyArray<{ readonly method: string; readonly path: string }>;
   /** What the next headless sign-in at the IdP does: approve as a user, or deny. */
   setNextLogin(next: NextLogin): void;
   /** Mints legacy CDF tokens directly (negative `ttlSeconds` gives expired ones). */
@@ -90,7 +92,7 @@ export interface Emulator {
   answerDeviceCode(verificationUriComplete: string, approve: boolean): Promise<void>;
   /** Revokes an API key: `/login/status` then answers `loggedIn: false` for it. */
   revokeApiKey(key: string): void;
-  /** Queues a fault (5xx, 429, odd body, delay, stall) for matching requests. */
+  /** Queues a fault (5xx, 429, odd body, 10 MB, reset, delay, stall) for matching requests of the CDF API or, with `on: 'idp'`, the IdP. */
   fault(fault: Fault): void;
   /** Removes queued faults. */
   clearFaults(): void;
@@ -125,9 +127,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     id: 'service',
     secret: options.serviceClientSecret ?? `cs-${randomBytes(18).toString('base64url')}`,
   };
+  const faults = new FaultQueue();
+  const stalled = new Set<ServerResponse>();
+  const idpRequests: Array<{ method: string; path: string }> = [];
   let idp: Awaited<ReturnType<typeof startIdp>>;
   try {
     idp = await startIdp({
+      faults,
+      stalled,
+      requests: idpRequests,
       host,
       port: options.idpPort ?? 0,
       headless: options.headless ?? true,
@@ -178,9 +186,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw error;
   }
   const legacy = await createLegacyTokenAuthority(baseUrl);
-  const faults = new FaultQueue();
   const requests: Array<{ method: string; path: string }> = [];
-  const stalled = new Set<ServerResponse>();
   const revokedApiKeys = new Set<string>();
   handler = createCdfHandler({
     baseUrl,
@@ -207,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clients: { cli: 'cli-native', spa: 'spa', service: serviceClient },
     idpPrivateJwk: idp.privateJwk,
     requests,
+    idpRequests,
     setNextLogin: (next) => idp.setNextLogin(next),
     async mintLegacyTokens({ user, project, ttlSeconds }) {
       const p = projects.find((candidate) => candidate.urlName === project);
