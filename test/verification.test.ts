@@ -144,7 +144,11 @@ ${list(props('test/machines/live-model.test.ts'))}
 
 ${list(props('test/machines/races.test.ts'))}
 
-## 4. Fuzzing: 10,000 generated cases per parser per run
+## 4. Fuzzing: up to 10,000 generated cases per parser per run
+
+Each property stops after 8 s with the cases it ran (all of which passed), so that a loaded machine
+does not turn it into a timeout; \`npm run fuzz\` runs every parser's 10,000 cases with no time limit.
+
 
 ${list(props('test/protocol/fuzz.test.ts'))}
 
@@ -159,11 +163,37 @@ tests. Score = (killed + timed out) / (killed + timed out + survived + no covera
 
 ${previousMutation ?? ''}
 
-## 6. Determinism
+## 6. Found from outside
+
+The project was tried against a decoy origin, with a person's browser on the loopback page, with stray
+requests, 10,000 callers, several CLI processes and IdPs that answer badly. Each defect found has a
+regression test that failed before its fix:
+
+| defect | regression test |
+|---|---|
+| a credentialed CDF call followed a 3xx to another origin (the \`api-key\` went along; the answer was believed) | \`test/protocol/redirects.test.ts\`: "no credentialed CDF request follows a redirect" (301, 302, 303, 307, 308 × API key and Bearer × every endpoint) |
+| a plain \`http://\` CDF base URL off loopback was accepted | \`test/protocol/redirects.test.ts\`: "plain http CDF base URLs" |
+| IdP error text echoing a refresh token, client secret, code, verifier or device code reached messages and causes | \`test/protocol/idp-answers.test.ts\`: "IdP error text is scrubbed of every secret the flow holds" |
+| a value passed where a variable name goes was echoed | \`test/e2e/cli-hardening.e2e.test.ts\`: "a value given where a variable name is expected is never echoed" |
+| an ID token from the future was accepted; missing claims came out as \`invalidResponse\` | \`test/protocol/idp-answers.test.ts\`: "ID-token claims"; \`test/e2e/oidc-negative.e2e.test.ts\`: "rejects an ID token with …" |
+| the loopback page was reset before the browser got it | \`test/e2e/loopback-browser.e2e.test.ts\`: "the browser always gets a complete page for the real callback" |
+| the first request to the callback path ended the sign-in | \`test/e2e/loopback-browser.e2e.test.ts\`: "stray requests do not end the sign-in"; \`test/drivers/loopback.test.ts\` |
+| the login-URL redirect could not carry the app's query and fragment | \`test/e2e/loopback-browser.e2e.test.ts\`: "the legacy redirect URL carries the app’s own query and fragment" |
+| 10,000 concurrent \`getToken()\` starved the refresh (0 refreshes, 10,000 timeouts) | \`test/session/get-token.test.ts\` |
+| CLI processes sharing the cache reused a rotated refresh token and deleted the login | \`test/e2e/cli-hardening.e2e.test.ts\`: "processes sharing the token cache" |
+| \`cdf-auth token\` ignored Ctrl-C during a refresh | \`test/e2e/cli-hardening.e2e.test.ts\`: "Ctrl-C and SIGTERM reach every wait" |
+| IdP bodies were read whole (200 MB accepted) | \`test/protocol/idp-answers.test.ts\`: "IdP bodies are capped" |
+| IdP 429/503 were not retried; 5xx/HTML/resets were misclassified | \`test/protocol/idp-answers.test.ts\`: "IdP 429 and 503 are retried …"; \`test/e2e/fault-matrix.e2e.test.ts\` |
+| (the fault matrix: every flow × every fault, ending typed, the process exiting by itself) | \`test/e2e/fault-matrix.e2e.test.ts\` (16 IdP cases failed before the fixes) |
+| a symlinked cache file was written through; modes were not enforced; a corrupt entry could not be removed; a folder in place of the file lost the fresh tokens | \`test/e2e/cli-hardening.e2e.test.ts\`: "the token cache on disk" |
+| \`token --base-url X\` printed another cluster's token | \`test/e2e/cli-hardening.e2e.test.ts\`: "--base-url always selects" |
+| \`--timeout\` only for one flow; \`--json\` failures not JSON; 401 and unknown project exit 4; \`login\` without \`--flow\` | \`test/e2e/cli-hardening.e2e.test.ts\`: "--timeout, --json and exit codes" |
+
+## 7. Determinism
 
 Every property test prints its seed and path on failure; \`FC_SEED=<seed> npx vitest run <file>\` replays
 it. Every timer runs on XState's \`SimulatedClock\` in machine tests. In CI each property runs 200 cases
-(\`FC_NUM_RUNS\` overrides), the fuzzers 10,000.
+(\`FC_NUM_RUNS\` overrides), the fuzzers 10,000; each property is bounded by 8 s (\`FC_TIME_LIMIT_MS\`).
 `;
 }
 

@@ -55,9 +55,9 @@ afterAll(async () => {
 
 async function signInOn(page: Page, pathname: string) {
   await page.goto(`${origin}${pathname}`);
-  await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
+  await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"none"');
   await page.click('#signin');
-  await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
+  await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('authenticated');
   return JSON.parse((await page.textContent('#outcome')) ?? '{}');
 }
 
@@ -88,7 +88,7 @@ describe('the browser driver in headless Chromium', () => {
   it('turns a reload of the callback URL (or the Back button onto it) into an explicit stale callback', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/legacy.html?cdf_flow=old&access_token=a.b.c&id_token=d.e.f`);
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"staleCallback"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"staleCallback"');
     expect(page.url()).toBe(`${origin}/legacy.html`);
     expect(await page.textContent('#state')).toBe('anonymous');
     await page.close();
@@ -97,10 +97,10 @@ describe('the browser driver in headless Chromium', () => {
   it('signs in in a popup: the popup posts the callback to this exact origin and closes', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/legacy.html?popup=1`);
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"none"');
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
-    await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
-    await expect.poll(() => popup.isClosed(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('authenticated');
+    await expect.poll(() => popup.isClosed(), { timeout: 30_000 }).toBe(true);
     expect(
       await page.evaluate(() =>
         (window as unknown as { __login: { accessToken(): string | null } }).__login.accessToken(),
@@ -123,9 +123,9 @@ describe('the browser driver in headless Chromium', () => {
       },
     );
     await page.goto(`${origin}/legacy.html?popup=1`);
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"none"');
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
-    await expect.poll(() => blocked, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => blocked, { timeout: 30_000 }).toBeGreaterThan(0);
     // A forged callback from this page itself (not the popup): ignored, the flow keeps waiting.
     await page.evaluate(
       `window.postMessage({ type: 'cdf-authflow:callback', url: location.origin + '/legacy.html?cdf_flow=x&access_token=a.b.c&id_token=d.e.f' }, location.origin)`,
@@ -133,7 +133,7 @@ describe('the browser driver in headless Chromium', () => {
     await page.waitForTimeout(300);
     expect(await page.textContent('#state')).toBe('authenticating');
     await popup.close();
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toBe('error cancelled');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toBe('error cancelled');
     expect(await page.textContent('#state')).toBe('anonymous');
     await page.context().unrouteAll();
     await page.close();
@@ -152,7 +152,7 @@ describe('the browser driver in headless Chromium', () => {
     const b = await context.newPage();
     b.on('request', count);
     await b.goto(`${origin}/code.html`);
-    await expect.poll(() => b.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
+    await expect.poll(() => b.textContent('#state'), { timeout: 30_000 }).toBe('authenticated');
     const first = await a.evaluate('window.__login.accessToken()');
     const [tokenA, tokenB] = await Promise.all([
       a.evaluate('window.__login.getToken()'),
@@ -163,7 +163,7 @@ describe('the browser driver in headless Chromium', () => {
     expect(tokenA).not.toBe(first);
     expect(await b.evaluate('JSON.stringify(sessionStorage)')).toBe('{}');
     await a.evaluate('window.__login.logout()');
-    await expect.poll(() => b.textContent('#state'), { timeout: 10_000 }).toBe('anonymous');
+    await expect.poll(() => b.textContent('#state'), { timeout: 30_000 }).toBe('anonymous');
     await expect(b.evaluate('window.__login.getToken()')).rejects.toThrow(/Not signed in/);
     await context.close();
   });
@@ -176,11 +176,11 @@ describe('the browser driver in headless Chromium', () => {
       (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>IdP sign-in page</p>' }),
     );
     await page.goto(`${origin}/legacy.html`);
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"none"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"none"');
     await page.click('#signin');
     await page.waitForURL(/\/login\/redirect/);
     await page.goBack({ waitUntil: 'load' });
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 10_000 }).toContain('"status":"abandoned"');
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"abandoned"');
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     expect(await page.textContent('#state')).toBe('anonymous');
     await page.close();

@@ -45,7 +45,7 @@ it('lights up each state as a person signs in with code + PKCE, and loads nothin
   await page.click('#approve');
   await page.waitForURL(live.url, { waitUntil: 'load' });
   await expect
-    .poll(() => page.evaluate(() => document.body.dataset.authorizationCode), { timeout: 10_000 })
+    .poll(() => page.evaluate(() => document.body.dataset.authorizationCode), { timeout: 30_000 })
     .toBe('authenticated');
   expect(await page.locator('#diagram-authorizationCode #state-authenticated.current').count()).toBe(1);
   expect(await page.textContent('#ui')).toBe('authenticated');

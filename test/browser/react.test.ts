@@ -56,10 +56,10 @@ it('signs in under React StrictMode (double effects), renders from the one UI st
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${origin}/react.html`);
-  await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('anonymous');
+  await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('anonymous');
   await page.click('#signin');
-  await expect.poll(() => page.textContent('#state'), { timeout: 10_000 }).toBe('authenticated');
-  await expect.poll(() => page.textContent('#subject'), { timeout: 10_000 }).toBe('Signed in as alice');
+  await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('authenticated');
+  await expect.poll(() => page.textContent('#subject'), { timeout: 30_000 }).toBe('Signed in as alice');
   expect(page.url()).toBe(`${origin}/react.html`);
   expect(errors).toEqual([]);
   await page.close();
