@@ -110,6 +110,46 @@ describe('a value given where a variable name is expected is never echoed', () =
   });
 });
 
+describe('cdf-auth login --flow login-url with the app’s query and fragment', () => {
+  it('--redirect-param and --redirect-fragment reach /login/url on both redirect URLs, beside the flow id', async () => {
+    const { startTestServer } = await import('../helpers/http-server.js');
+    const cdf = await startTestServer();
+    const seen: string[] = [];
+    cdf.handle((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: {} }));
+    });
+    try {
+      const result = await cli([
+        'login',
+        '--flow',
+        'login-url',
+        '--base-url',
+        cdf.url,
+        '--project',
+        'demo',
+        '--no-browser',
+        '--redirect-param',
+        'tenant=acme',
+        '--redirect-param',
+        'x=1=2',
+        '--redirect-fragment',
+        '#top',
+      ]);
+      expect(result.err).toContain('noIdpConfigured');
+      const query = new URL(seen[0] ?? '', cdf.url).searchParams;
+      for (const name of ['redirectUrl', 'errorRedirectUrl']) {
+        const url = new URL(query.get(name) ?? '');
+        expect([url.searchParams.get('tenant'), url.searchParams.get('x'), url.hash]).toEqual(['acme', '1=2', '#top']);
+        expect(url.searchParams.get('cdf_flow')).toBeTruthy();
+      }
+    } finally {
+      await cdf.close();
+    }
+  });
+});
+
 describe('--base-url always selects', () => {
   it('token --base-url X without --project uses the login for X, never the current login of another cluster', async () => {
     expect((await loginUrl()).code).toBe(0);
