@@ -1,5 +1,5 @@
 /**
- * The legacy CDF login-URL flow (CDF-API.md "The seed"): fetch a login URL for a project, send the
+ * The legacy CDF login-URL flow (docs/cdf-api.md, "The seed"): fetch a login URL for a project, send the
  * browser to the project's IdP, take the callback that CDF sends back with `access_token` and
  * `id_token`, and validate them at `/login/token` and `/login/status`.
  *

@@ -291,7 +291,7 @@ async function freshOidcToken(ctx: CommandContext, store: TokenStore, entry: Cac
       try {
         return await refreshEntry(ctx, store, current);
       } catch (error) {
-        // A refused refresh ends the login: nothing stays on disk (docs/flows/session.md), unless another
+        // A refused refresh ends the login: nothing stays on disk (docs/security.md §2.3), unless another
         // process wrote a new login after this one was read.
         if (error instanceof AuthFlowError && needsNewSignIn(error.code)) {
           const now = await store.read(login).catch(() => null);
@@ -529,9 +529,15 @@ export async function logins(ctx: CommandContext): Promise<void> {
 
 export async function diagram(ctx: CommandContext): Promise<void> {
   const name = ctx.positionals[0];
-  const machine = name ? machines[name as keyof typeof machines] : undefined;
+  const machine = name && Object.hasOwn(machines, name) ? machines[name as keyof typeof machines] : undefined;
   if (!machine) throw new UsageError(`Name a machine: ${Object.keys(machines).join(', ')}.`);
-  const format = (text(ctx, 'format') ?? 'mermaid') as DiagramFormat;
-  if (!['mermaid', 'dot', 'json'].includes(format)) throw new UsageError('--format is mermaid, dot or json.');
-  ctx.out(renderDiagram(machine, format));
+  const format = text(ctx, 'format') ?? 'mermaid';
+  if (format === 'svg') {
+    // Graphviz as WebAssembly, in this process (an optional peer dependency): nothing is fetched.
+    const { renderSvg } = await import('../viz/live-page.js');
+    ctx.out(`${(await renderSvg(machine)).trimEnd()}\n`);
+    return;
+  }
+  if (!['mermaid', 'dot', 'json'].includes(format)) throw new UsageError('--format is mermaid, dot, svg or json.');
+  ctx.out(renderDiagram(machine, format as DiagramFormat));
 }

@@ -25,7 +25,7 @@ Commands:
   status               ask CDF who the cached login is (token/inspect, or /login/status for legacy)
   logout               delete the cached login (ending the legacy session at CDF first)
   logins               list the cached logins
-  diagram <machine>    print a machine as mermaid, dot or json
+  diagram <machine>    print a machine as mermaid, dot, svg or json
 
 Every command takes --json: results, and failures as {"error":{"code","message"}}, on stdout.
 
@@ -99,7 +99,7 @@ CDF (/logout); the local copy goes even when CDF cannot be reached.
 Lists the cached logins (base URL, project, flow, user; * marks the current one). Name one with
 --base-url and --project in token, status and logout.
 `,
-  diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|json]
+  diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|svg|json]
 
 Machines: login-url, api-key, authorization-code, device-code, client-credentials, session.
 `,

@@ -48,7 +48,7 @@ export interface LoginUrlFlowOptions extends FlowOptions {
   /**
    * Where the login URL comes from: `login-url` asks `GET /login/url` (a project without an IdP fails at
    * once with `noIdpConfigured`); `login-redirect` sends the browser straight to `/login/redirect`,
-   * which CDF answers with a 303 to the IdP (CDF-API.md 3.2), saving a round trip.
+   * which CDF answers with a 303 to the IdP (docs/cdf-api.md §3.2), saving a round trip.
    * @default 'login-url'
    */
   readonly loginUrlSource?: 'login-url' | 'login-redirect';
@@ -63,7 +63,7 @@ export interface LoginUrlFlowOptions extends FlowOptions {
  * ```ts
  * const session = await loginWithLoginUrl({ baseUrl, project: 'publicdata', onTransition: console.log });
  * ```
- * @see CDF-API.md "The seed" and section 3
+ * @see docs/cdf-api.md "The seed" and §3
  */
 export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<LoginUrlSession> {
   const cdf = createCdfClient({
@@ -142,7 +142,7 @@ export interface ApiKeyFlowOptions extends FlowOptions {
  * Verifies an API key at `/login/status` and resolves with who it belongs to. Rejects with code
  * `apiKeyRejected` for an unknown or revoked key, `projectMismatch` for a key of another project.
  *
- * @see CDF-API.md section 3.1
+ * @see docs/cdf-api.md §3.1
  */
 export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
   const cdf = createCdfClient({

@@ -1,5 +1,5 @@
 /**
- * The emulated CDF auth API (CDF-API.md section 7), written from the wire facts and sharing no code
+ * The emulated CDF auth API (docs/cdf-api.md §7), written from the wire facts and sharing no code
  * with the client side, so that it can catch client bugs.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -358,7 +358,7 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** Appends query parameters before any fragment, keeping the others (CDF-API.md 3.4). */
+/** Appends query parameters before any fragment, keeping the others (docs/cdf-api.md §3.4). */
 function appendParams(target: string, params: Record<string, string>): string {
   const url = new URL(target);
   for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value);

@@ -1,6 +1,6 @@
 /**
  * A person approving (or denying) a device code at the IdP's verification page, without a person:
- * the form posts of SECURITY.md section 3.4, in a fresh cookie jar.
+ * the form posts of oidc-provider's device pages (RFC 8628 §3.3), in a fresh cookie jar.
  */
 import { CookieJar } from 'tough-cookie';
 

@@ -1,5 +1,5 @@
 /**
- * CDF-issued legacy tokens (CDF-API.md 3.9): RS256 JWTs with `sub`, `project_name`, `project_id`,
+ * CDF-issued legacy tokens (docs/cdf-api.md §3.9): RS256 JWTs with `sub`, `project_name`, `project_id`,
  * `exp`, `expire_time`, `signing_key` and a session ticket that `/logout` can revoke.
  */
 import { randomBytes, randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Reading the redirect back from CDF's legacy login (CDF-API.md 3.4): `access_token` and `id_token`,
+ * Reading the redirect back from CDF's legacy login (docs/cdf-api.md §3.4): `access_token` and `id_token`,
  * or `error` and `error_description`, in the query string of the app's redirect URL, plus the flow id
  * that our driver added to it.
  */

@@ -1,5 +1,5 @@
 /**
- * CDF's authentication endpoints (CDF-API.md sections 3 and 4) on ky: the legacy `/login/*` and
+ * CDF's authentication endpoints (docs/cdf-api.md §3 and §4) on ky: the legacy `/login/*` and
  * `/logout*` at the host root, and `/api/v1/token/inspect`. Every call takes an AbortSignal, has a
  * deadline, retries 429/503 honouring `Retry-After`, and fails with a typed {@link AuthFlowError}.
  */
@@ -85,7 +85,7 @@ export interface CdfClient {
  * const cdf = createCdfClient({ baseUrl: 'https://api.cognitedata.com', appId: 'my-app' });
  * const status = await cdf.getLoginStatus({ apiKey }, { signal });
  * ```
- * @see CDF-API.md section 3 (legacy) and 4.1 (token/inspect)
+ * @see docs/cdf-api.md §3 (legacy) and §4.1 (token/inspect)
  */
 export function createCdfClient(options: CdfClientOptions): CdfClient {
   const base = new URL(options.baseUrl);
@@ -107,7 +107,7 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
     hooks: {
       beforeRequest: [
         (request) => {
-          // Credentials go to the configured origin only (CDF-API.md 2.3, "leak protection").
+          // Credentials go to the configured origin only (docs/cdf-api.md §2.3, docs/security.md §1.1).
           if (new URL(request.url).origin !== base.origin) {
             request.headers.delete('authorization');
             request.headers.delete('api-key');

@@ -4,7 +4,7 @@ import type { LegacyTokens, LegacyValidation } from '../../machines/login-url.js
 import type { createCdfClient } from './cdf.js';
 
 /**
- * `/login/token` and `/login/status` in parallel, as the JS SDK v1 did (CDF-API.md 5.1); the machine
+ * `/login/token` and `/login/status` in parallel, as the JS SDK v1 did (docs/cdf-api.md §5.1); the machine
  * decides what the answers mean.
  */
 export async function validateLegacyTokens(

@@ -250,7 +250,12 @@ describe('cdf-auth CLI', () => {
     expect(mermaid.out).toContain('awaitingCallback --> validatingToken');
     expect(JSON.parse((await cli(['diagram', 'api-key', '--format', 'json'])).out).id).toBe('apiKey');
     expect((await cli(['diagram', 'api-key', '--format', 'dot'])).out).toMatch(/^digraph apiKey/);
+    const svg = await cli(['diagram', 'session', '--format', 'svg']);
+    expect(svg.code).toBe(0);
+    expect(svg.out).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    expect(svg.out).toContain('refreshing');
     expect((await cli(['diagram', 'nope'])).code).toBe(2);
+    expect((await cli(['diagram', 'toString'])).code).toBe(2);
   });
 
   it('has --help for every command, and the built binary runs', async () => {
