@@ -33,12 +33,28 @@ export interface ApiKeyContext {
   readonly failure: Failure | null;
 }
 
-/** Events of {@link apiKeyMachine}. `UNAUTHORIZED` reports a 401 from CDF on a later call. */
+/** Events of {@link apiKeyMachine}. `START` verifies the key; `UNAUTHORIZED` reports a 401 from CDF on a later call. */
 export type ApiKeyEvent =
-  | { readonly type: 'VERIFY' }
+  | { readonly type: 'START' }
   | { readonly type: 'UNAUTHORIZED' }
   | { readonly type: 'RETRY' }
   | { readonly type: 'CANCEL' };
+
+/**
+ * Who the key belongs to, while the machine rests in `ready`: read it with {@link apiKeyOutput}. The
+ * machine does not end there (a later 401 moves it to `rejected`), so this is not an XState output.
+ */
+export interface ApiKeyOutput {
+  readonly identity: ApiKeyStatus;
+}
+
+/** The {@link ApiKeyOutput} of a snapshot resting in `ready`, else `null`. */
+export function apiKeyOutput(snapshot: {
+  matches(state: 'ready'): boolean;
+  readonly context: ApiKeyContext;
+}): ApiKeyOutput | null {
+  return snapshot.matches('ready') && snapshot.context.identity ? { identity: snapshot.context.identity } : null;
+}
 
 /**
  * The API-key flow as a state machine: `idle -> verifying -> ready | rejected | failed`, a later 401
@@ -78,7 +94,7 @@ export const apiKeyMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      on: { VERIFY: 'verifying', CANCEL: 'cancelled' },
+      on: { START: 'verifying', CANCEL: 'cancelled' },
     },
     verifying: {
       tags: ['busy'],

@@ -6,7 +6,9 @@
 import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
-import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
+import type { IdClaims, IdpMetadata, Inspection, OidcSignIn, TokenSet } from './tokens.js';
+
+export type { OidcSignIn } from './tokens.js';
 
 /** The authorization response as the driver parsed it from the callback URL. */
 export type AuthorizationCallback =
@@ -101,13 +103,6 @@ export type AuthorizationCodeEvent =
   | { readonly type: 'RESUME'; readonly now: number }
   | { readonly type: 'CANCEL' }
   | { readonly type: 'RETRY'; readonly attempt: AuthorizationAttempt; readonly now: number };
-
-/** The signed-in result. */
-export interface OidcSignIn {
-  readonly tokens: TokenSet;
-  readonly claims: IdClaims | null;
-  readonly inspection: Inspection;
-}
 
 /** What the machine ends with. */
 export type AuthorizationCodeOutput =

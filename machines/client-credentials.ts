@@ -1,16 +1,19 @@
 /**
  * Client credentials (RFC 6749 section 4.4) for services and extractors: the replacement for API keys.
- * Requests a token, keeps it, and requests a new one before it expires.
+ * Requests a token, asks CDF's token/inspect whether it reaches the project, keeps it, and requests a
+ * new one before it expires.
  */
 import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
-import type { TokenSet } from './tokens.js';
+import type { Inspection, TokenSet } from './tokens.js';
 
 /** What the machine is created with. The client secret stays in the driver. */
 export interface ClientCredentialsInput {
   readonly clientId: string;
   readonly scope: string;
+  /** When set, CDF's token/inspect must list this project (compared without regard to case). */
+  readonly project?: string | null;
   /** Request a new token this long before the current one expires, ms. @default 60000 */
   readonly renewBeforeMs?: number;
   /** Per-request deadline, ms. @default 15000 */
@@ -23,8 +26,11 @@ export interface ClientCredentialsContext {
   readonly scope: string;
   readonly renewBeforeMs: number;
   readonly requestTimeoutMs: number;
+  readonly project: string | null;
   readonly now: number;
   readonly tokens: TokenSet | null;
+  /** What token/inspect said of the first token; renewed tokens are for the same client and scope. */
+  readonly inspection: Inspection | null;
   readonly failure: Failure | null;
 }
 
@@ -36,8 +42,26 @@ export type ClientCredentialsEvent =
   | { readonly type: 'CANCEL' };
 
 /**
- * `idle -> requesting -> authenticated`, re-entering `requesting` at `renewBeforeExpiry`; `failed`
- * (RETRY) and `cancelled`. Drivers provide `requestToken`.
+ * The service token while the machine rests in `authenticated`: read it with {@link clientCredentialsOutput}.
+ * The machine does not end there (it renews), so this is not an XState output.
+ */
+export interface ClientCredentialsOutput {
+  readonly tokens: TokenSet;
+  readonly inspection: Inspection;
+}
+
+/** The {@link ClientCredentialsOutput} of a snapshot resting in `authenticated`, else `null`. */
+export function clientCredentialsOutput(snapshot: {
+  matches(state: 'authenticated'): boolean;
+  readonly context: ClientCredentialsContext;
+}): ClientCredentialsOutput | null {
+  const { tokens, inspection } = snapshot.context;
+  return snapshot.matches('authenticated') && tokens && inspection ? { tokens, inspection } : null;
+}
+
+/**
+ * `idle -> requesting -> inspectingToken -> authenticated`, re-entering `requesting` at `renewBeforeExpiry`; `failed`
+ * (RETRY) and `cancelled`. Drivers provide `requestToken` and `inspectToken`.
  */
 export const clientCredentialsMachine = setup({
   types: {
@@ -47,10 +71,17 @@ export const clientCredentialsMachine = setup({
   },
   actors: {
     requestToken: notProvided<TokenSet, { readonly clientId: string; readonly scope: string }>('requestToken'),
+    inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
   },
   delays: {
     requestTimeout: ({ context }) => context.requestTimeoutMs,
+    inspectTimeout: ({ context }) => context.requestTimeoutMs,
     renewBeforeExpiry: ({ context }) => Math.max(0, context.tokens!.expiresAt - context.renewBeforeMs - context.now),
+  },
+  guards: {
+    isInspected: ({ context }) => context.inspection !== null,
+    isOtherProject: ({ context }, inspection: Inspection) =>
+      context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase()),
   },
   actions: {
     fail: assign((_, failure: Failure) => ({ failure, tokens: null })),
@@ -63,8 +94,10 @@ export const clientCredentialsMachine = setup({
     scope: input.scope,
     renewBeforeMs: input.renewBeforeMs ?? 60_000,
     requestTimeoutMs: input.requestTimeoutMs ?? 15_000,
+    project: input.project ?? null,
     now: 0,
     tokens: null,
+    inspection: null,
     failure: null,
   }),
   initial: 'idle',
@@ -76,7 +109,15 @@ export const clientCredentialsMachine = setup({
         id: 'requestToken',
         src: 'requestToken',
         input: ({ context }) => ({ clientId: context.clientId, scope: context.scope }),
-        onDone: { target: 'authenticated', actions: assign({ tokens: ({ event }) => event.output, failure: null }) },
+        onDone: [
+          // A renewed token is for the same client and scope: CDF was asked about the first one.
+          {
+            guard: 'isInspected',
+            target: 'authenticated',
+            actions: assign({ tokens: ({ event }) => event.output, failure: null }),
+          },
+          { target: 'inspectingToken', actions: assign({ tokens: ({ event }) => event.output, failure: null }) },
+        ],
         onError: {
           target: 'failed',
           actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
@@ -86,6 +127,39 @@ export const clientCredentialsMachine = setup({
         requestTimeout: {
           target: 'failed',
           actions: { type: 'fail', params: { code: 'timeout', message: 'The IdP did not issue a token in time.' } },
+        },
+      },
+      on: { CANCEL: 'cancelled' },
+    },
+    inspectingToken: {
+      tags: ['busy'],
+      invoke: {
+        id: 'inspectToken',
+        src: 'inspectToken',
+        input: ({ context }) => ({ accessToken: context.tokens!.accessToken }),
+        onDone: [
+          {
+            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: {
+              type: 'fail',
+              params: ({ context }) => ({
+                code: 'projectMismatch',
+                message: `CDF says this token has no access to project "${context.project}".`,
+              }),
+            },
+          },
+          { target: 'authenticated', actions: assign({ inspection: ({ event }) => event.output }) },
+        ],
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
+        },
+      },
+      after: {
+        inspectTimeout: {
+          target: 'failed',
+          actions: { type: 'fail', params: { code: 'timeout', message: 'CDF did not inspect the token in time.' } },
         },
       },
       on: { CANCEL: 'cancelled' },
@@ -103,6 +177,6 @@ export const clientCredentialsMachine = setup({
       on: { RENEW: { target: 'requesting', actions: 'setNow' }, CANCEL: 'cancelled' },
     },
     failed: { on: { RETRY: { target: 'requesting', actions: 'setNow' }, CANCEL: 'cancelled' } },
-    cancelled: { type: 'final', entry: assign({ tokens: null }) },
+    cancelled: { type: 'final', entry: assign({ tokens: null, inspection: null }) },
   },
 });

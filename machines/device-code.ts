@@ -5,7 +5,7 @@
 import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
-import type { IdClaims, Inspection, TokenSet } from './tokens.js';
+import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
 export interface DeviceAuthorization {
@@ -62,12 +62,7 @@ export type DeviceCodeEvent =
 
 /** Output of {@link deviceCodeMachine}. */
 export type DeviceCodeOutput =
-  | {
-      readonly status: 'authenticated';
-      readonly tokens: TokenSet;
-      readonly claims: IdClaims | null;
-      readonly inspection: Inspection;
-    }
+  | { readonly status: 'authenticated'; readonly signIn: OidcSignIn }
   | { readonly status: 'cancelled' };
 
 const FIVE_SECONDS = 5_000;
@@ -149,7 +144,10 @@ export const deviceCodeMachine = setup({
   initial: 'idle',
   output: ({ context }) =>
     context.tokens && context.inspection
-      ? { status: 'authenticated', tokens: context.tokens, claims: context.claims, inspection: context.inspection }
+      ? {
+          status: 'authenticated',
+          signIn: { tokens: context.tokens, claims: context.claims, inspection: context.inspection },
+        }
       : { status: 'cancelled' },
   states: {
     idle: {

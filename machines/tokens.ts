@@ -37,3 +37,10 @@ export interface Inspection {
   readonly subject: string;
   readonly projects: readonly string[];
 }
+
+/** What an OpenID Connect sign-in (code or device) ends with: the tokens, the ID token's claims, and CDF's word on them. */
+export interface OidcSignIn {
+  readonly tokens: TokenSet;
+  readonly claims: IdClaims | null;
+  readonly inspection: Inspection;
+}

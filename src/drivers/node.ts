@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fromPromise } from 'xstate';
-import { type ApiKeyStatus, apiKeyMachine } from '../../machines/api-key.js';
+import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../machines/api-key.js';
 import {
   type FetchLoginUrlInput,
   type LegacyTokens,
@@ -118,7 +118,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
           serveFlowCallbacks(listener, actor, (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) })),
       },
     );
-    if (snapshot.matches('authenticated')) return snapshot.context.session as LoginUrlSession;
+    if (snapshot.output?.status === 'authenticated') return snapshot.output.session;
     throw flowError(snapshot);
   } finally {
     navigation.abort();
@@ -164,10 +164,11 @@ export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKe
       project: options.project ?? null,
       ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
     },
-    { type: 'VERIFY' },
+    { type: 'START' },
     { ...options, restingFailures: ['ready', 'rejected', 'failed'] },
   );
-  if (snapshot.matches('ready')) return snapshot.context.identity as ApiKeyStatus;
+  const output = apiKeyOutput(snapshot);
+  if (output) return output.identity;
   throw flowError(snapshot);
 }
 

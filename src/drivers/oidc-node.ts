@@ -4,7 +4,7 @@
  */
 import { fromPromise } from 'xstate';
 import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../machines/authorization-code.js';
-import { clientCredentialsMachine } from '../../machines/client-credentials.js';
+import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
 import { createCdfClient } from '../protocol/cdf.js';
@@ -100,7 +100,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
           })),
       },
     );
-    if (snapshot.matches('authenticated')) return (snapshot.output as { signIn: OidcSignIn }).signIn;
+    if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
     throw flowError(snapshot);
   } finally {
     navigation.abort();
@@ -157,10 +157,7 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
     { type: 'START', now: Date.now() },
     { ...options, restingFailures: ['failed'] },
   );
-  if (snapshot.matches('authenticated')) {
-    const output = snapshot.output as { tokens: TokenSet; claims: IdClaims | null; inspection: Inspection };
-    return { tokens: output.tokens, claims: output.claims, inspection: output.inspection };
-  }
+  if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
   throw flowError(snapshot);
 }
 
@@ -181,6 +178,7 @@ export async function loginWithClientCredentials(
   options: ClientCredentialsFlowOptions,
 ): Promise<{ tokens: TokenSet; inspection: Inspection }> {
   const idp = serviceClient(options);
+  const inspect = cdfInspector(options);
   const machine = clientCredentialsMachine.provide({
     actors: {
       requestToken: fromPromise<TokenSet, { readonly clientId: string; readonly scope: string }>(({ input, signal }) =>
@@ -189,6 +187,9 @@ export async function loginWithClientCredentials(
           signal,
         ),
       ),
+      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
+        inspect(input.accessToken, signal),
+      ),
     },
   });
   const snapshot = await runFlow(
@@ -196,26 +197,15 @@ export async function loginWithClientCredentials(
     {
       clientId: options.clientId,
       scope: options.scope ?? '',
+      project: options.project ?? null,
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     },
     { type: 'START', now: Date.now() },
     { ...options, restingFailures: ['authenticated', 'failed'] },
   );
-  if (!snapshot.matches('authenticated')) throw flowError(snapshot);
-  const tokens = snapshot.context.tokens as TokenSet;
-  const inspection = await cdfInspector(options)(tokens.accessToken, options.signal);
-  if (options.project && !inspection.projects.some((p) => p.toLowerCase() === options.project?.toLowerCase())) {
-    throw flowError({
-      ...snapshot,
-      context: {
-        failure: {
-          code: 'projectMismatch',
-          message: `CDF says this token has no access to project "${options.project}".`,
-        },
-      },
-    } as never);
-  }
-  return { tokens, inspection };
+  const output = clientCredentialsOutput(snapshot);
+  if (!output) throw flowError(snapshot);
+  return output;
 }
 
 function serviceClient(options: ClientCredentialsFlowOptions): OidcClient {

@@ -7,7 +7,9 @@ import {
   type AnyMachineSnapshot,
   type AnyStateMachine,
   createActor,
-  type EventObject,
+  type EventFromLogic,
+  type InputFrom,
+  type SnapshotFrom,
   waitFor,
 } from 'xstate';
 import type { Failure } from '../../machines/failure.js';
@@ -51,19 +53,19 @@ export function stateName(snapshot: { value: unknown }): string {
  * Starts `machine`, sends `start`, and resolves with the first snapshot that is final or in one of
  * `restingFailures`. The actor is stopped afterwards, which aborts whatever it still runs.
  */
-export async function runFlow(
-  machine: AnyStateMachine,
-  input: unknown,
-  start: EventObject & Record<string, unknown>,
+export async function runFlow<TMachine extends AnyStateMachine>(
+  machine: TMachine,
+  input: InputFrom<TMachine>,
+  start: EventFromLogic<TMachine>,
   options: FlowOptions & {
     readonly restingFailures: readonly string[];
     readonly onActor?: (actor: AnyActorRef) => void;
   },
-): Promise<AnyMachineSnapshot> {
+): Promise<SnapshotFrom<TMachine>> {
   if (options.signal?.aborted)
     throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
   let lastEvent = 'xstate.init';
-  const actor: AnyActorRef = createActor(machine, {
+  const actor: AnyActorRef = createActor(machine as AnyStateMachine, {
     input,
     inspect: (inspection) => {
       if (inspection.type === '@xstate.event' && inspection.actorRef === actor) lastEvent = inspection.event.type;
@@ -88,13 +90,13 @@ export async function runFlow(
   try {
     actor.start();
     options.onActor?.(actor);
-    actor.send(start);
-    return await waitFor(
+    actor.send(start as EventFromLogic<AnyStateMachine>);
+    return (await waitFor(
       actor,
       (snapshot: AnyMachineSnapshot) =>
         snapshot.status !== 'active' || options.restingFailures.some((state) => snapshot.matches(state)),
       { timeout: Number.POSITIVE_INFINITY },
-    );
+    )) as SnapshotFrom<TMachine>;
   } finally {
     options.signal?.removeEventListener('abort', cancel);
     subscription.unsubscribe();

@@ -239,7 +239,7 @@ describe('cdf-auth CLI', () => {
     expect(demo.out).toMatch(/apiKey +verifying +-> ready/);
     expect(demo.out).toMatch(/authorizationCode +inspectingToken +-> authenticated/);
     expect(demo.out).toMatch(/deviceCode +inspectingToken +-> authenticated/);
-    expect(demo.out).toMatch(/clientCredentials +requesting +-> authenticated/);
+    expect(demo.out).toMatch(/clientCredentials +inspectingToken +-> authenticated/);
     expect(demo.out).not.toContain('FAIL');
     expect(demo.out + demo.err).not.toMatch(/eyJ[A-Za-z0-9_-]+\.|ak-[A-Za-z0-9_-]{10,}/);
   });

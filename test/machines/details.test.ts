@@ -128,11 +128,11 @@ describe('project matching', () => {
       output: { loggedIn: true, user: 'u', project, projectId: 1, apiKeyId: 2 },
     });
     const open = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: null })[0], {
-      type: 'VERIFY',
+      type: 'START',
     })[0];
     expect(transition(apiKeyMachine, open, status('anything') as never)[0].value).toBe('ready');
     const strict = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: 'Demo' })[0], {
-      type: 'VERIFY',
+      type: 'START',
     })[0];
     const rejected = transition(apiKeyMachine, strict, status('other') as never)[0];
     expect(rejected.value).toBe('rejected');
@@ -246,6 +246,7 @@ describe('client credentials renew, again and again', () => {
             requests.push(clock.now());
             return { accessToken: `a${requests.length}`, tokenType: 'Bearer', expiresAt: clock.now() + 120_000 };
           }),
+          inspectToken: fromPromise(async (): Promise<Inspection> => ({ subject: 'svc', projects: ['demo'] })),
         },
       }),
       { input: { clientId: 'c', scope: 's' }, clock },

@@ -47,7 +47,7 @@ export const loginUrlEvents: WorldEvent[] = [
 ];
 
 export const apiKeyEvents: WorldEvent[] = [
-  { type: 'VERIFY' },
+  { type: 'START' },
   { type: 'RETRY' },
   { type: 'CANCEL' },
   { type: 'UNAUTHORIZED' },
@@ -140,6 +140,10 @@ export const clientCredentialsEvents: WorldEvent[] = [
   { type: 'xstate.done.actor.requestToken', output: tokenSet },
   { type: 'xstate.error.actor.requestToken', error: { code: 'tokenRejected', message: 'x' } },
   { type: 'xstate.after.requestTimeout.clientCredentials.requesting' },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'svc', projects: ['demo'] } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'svc', projects: ['other'] } },
+  { type: 'xstate.error.actor.inspectToken', error: { code: 'tokenRejected', message: 'x' } },
+  { type: 'xstate.after.inspectTimeout.clientCredentials.inspectingToken' },
   { type: 'xstate.after.renewBeforeExpiry.clientCredentials.authenticated' },
 ];
 

@@ -261,6 +261,7 @@ describe('client-credentials machine', () => {
             requests += 1;
             return { ...tokens, expiresAt: clock.now() + 120_000 };
           }),
+          inspectToken: fromPromise(async (): Promise<Inspection> => ({ subject: 'svc', projects: ['demo'] })),
         },
       }),
       { input: { clientId: 'svc', scope: 's', renewBeforeMs: 60_000 }, clock },

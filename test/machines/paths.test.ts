@@ -75,7 +75,12 @@ describe('generated paths', () => {
       authorizationCodeEvents,
     ],
     ['device-code', deviceCodeMachine, { clientId: 'cli', scope: 'openid', project: 'demo' }, deviceCodeEvents],
-    ['client-credentials', clientCredentialsMachine, { clientId: 'svc', scope: 's' }, clientCredentialsEvents],
+    [
+      'client-credentials',
+      clientCredentialsMachine,
+      { clientId: 'svc', scope: 's', project: 'demo' },
+      clientCredentialsEvents,
+    ],
     [
       'session',
       sessionMachine,

@@ -63,7 +63,7 @@ export const machinesUnderTest: readonly MachineUnderTest[] = [
   {
     name: 'client-credentials',
     machine: clientCredentialsMachine,
-    input: { clientId: 'svc', scope: 's' },
+    input: { clientId: 'svc', scope: 's', project: 'demo' },
     events: clientCredentialsEvents,
     failureStates: ['failed'],
   },
