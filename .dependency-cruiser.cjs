@@ -1,9 +1,10 @@
 /**
  * The layering of the README's "Layout", enforced by `npm test` (npm run arrows):
- * cli -> drivers -> {machines, protocol, stores, session}; machines -> xstate only; protocol knows no
- * runtime and no face; the emulator shares no code with the client side.
+ * cli -> drivers -> flows -> {machines, protocol, stores, session}; machines -> xstate only; protocol
+ * knows no runtime and no face; flows are runtime-free; the emulator shares no code with the client side.
  */
-const CLIENT = '^src/(protocol|drivers|stores|session|viz|errors|cli)/|^src/(index|node|browser)\\.ts$|^machines/';
+const CLIENT =
+  '^src/(protocol|flows|drivers|stores|session|viz|errors|cli)/|^src/(index|node|browser)\\.ts$|^machines/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -30,10 +31,23 @@ module.exports = {
       from: { path: '^src/protocol/' },
       to: {
         path: [
-          '^src/(drivers|stores|session|cli|viz|emulator)/',
+          '^src/(flows|drivers|stores|session|cli|viz|emulator)/',
           '^(node:)?(fs|http|https|net|child_process|os|path|crypto)$',
         ],
       },
+    },
+    {
+      name: 'flows-are-runtime-free',
+      severity: 'error',
+      comment: 'A flow is a machine with its protocol effects, shared by every driver: no runtime, driver or face.',
+      from: { path: '^src/flows/' },
+      to: { path: '^src/(drivers|stores|cli|viz|emulator)/' },
+    },
+    {
+      name: 'flows-have-no-node',
+      severity: 'error',
+      from: { path: '^src/flows/' },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'session-below-drivers',
@@ -52,7 +66,7 @@ module.exports = {
       name: 'drivers-below-cli',
       severity: 'error',
       comment: 'Only the CLI (and the entries) sit above the drivers.',
-      from: { path: '^src/(drivers|protocol|session|stores|errors)/|^machines/' },
+      from: { path: '^src/(drivers|flows|protocol|session|stores|errors)/|^machines/' },
       to: { path: '^src/cli/' },
     },
     {
@@ -66,7 +80,9 @@ module.exports = {
       name: 'client-never-loads-the-emulator',
       severity: 'error',
       comment: 'oidc-provider and its Koa stack stay out of the library; only the CLI loads the emulator (lazily).',
-      from: { path: '^src/(protocol|drivers|stores|session|viz|errors)/|^src/(index|node|browser)\\.ts$|^machines/' },
+      from: {
+        path: '^src/(protocol|flows|drivers|stores|session|viz|errors)/|^src/(index|node|browser)\\.ts$|^machines/',
+      },
       to: { path: '^src/emulator/' },
     },
     {

@@ -5,18 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../machines/api-key.js';
-import {
-  type FetchLoginUrlInput,
-  type LegacyTokens,
-  type LegacyValidation,
-  type LoginUrlSession,
-  type LoginUrlTimeouts,
-  loginUrlMachine,
-} from '../../machines/login-url.js';
-import { parseLoginCallback, withFlowId } from '../protocol/callback.js';
+import type { LoginUrlSession, LoginUrlTimeouts } from '../../machines/login-url.js';
+import { loginUrlFlow } from '../flows/login-url.js';
+import { parseLoginCallback } from '../protocol/callback.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import type { HttpOptions } from '../protocol/http.js';
-import { validateLegacyTokens } from '../protocol/legacy.js';
 import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
@@ -76,28 +69,10 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
   // The navigation outlives its actor: the headless browser must still receive the callback's answer.
   const navigation = new AbortController();
   try {
-    const machine = loginUrlMachine.provide({
-      actors: {
-        fetchLoginUrl: fromPromise<string | null, FetchLoginUrlInput>(async ({ input, signal }) => {
-          const params = {
-            project: input.project,
-            redirectUrl: withFlowId(input.redirectUrl, input.flowId),
-            errorRedirectUrl: input.errorRedirectUrl ? withFlowId(input.errorRedirectUrl, input.flowId) : null,
-          };
-          return options.loginUrlSource === 'login-redirect'
-            ? cdf.loginRedirectUrl(params)
-            : cdf.getLoginUrl(params, { signal });
-        }),
-        navigateToIdp: fromPromise<void, { readonly url: string }>(({ input }) =>
-          opener(input.url, { signal: navigation.signal }),
-        ),
-        validateToken: fromPromise<LegacyValidation, LegacyTokens>(({ input, signal }) =>
-          validateLegacyTokens(cdf, input, signal),
-        ),
-      },
-      delays: {
-        callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
-      },
+    const machine = loginUrlFlow({
+      cdf,
+      navigate: (url) => opener(url, { signal: navigation.signal }),
+      ...(options.loginUrlSource ? { source: options.loginUrlSource } : {}),
     });
     const redirectUrl = appRedirectUrl(listener.redirectUrl, options.redirectParams, options.redirectFragment);
     const snapshot = await runFlow(

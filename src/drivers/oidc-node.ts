@@ -7,11 +7,12 @@ import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../machines/autho
 import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
+import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from '../flows/authorization-code.js';
+import { untilDeadline } from '../flows/clock.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import type { HttpOptions } from '../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
 import { createSession, type Session } from '../session/session.js';
-import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from './code-flow.js';
 import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
@@ -143,7 +144,7 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
       showUserCode: (_, params) => options.onUserCode(params),
     },
     delays: {
-      codeExpiry: ({ context }) => Math.max(0, (context.deadline ?? 0) - Date.now()),
+      codeExpiry: untilDeadline('deadline'),
     },
   });
   const snapshot = await runFlow(

@@ -1,6 +1,7 @@
 /**
- * What the Node and browser drivers share for code + PKCE: the machine with its effects (only how the
- * browser is sent differs), the fresh attempt, and the reading of the callback URL.
+ * The authorization-code machine with its effects, for every driver (only how the browser is sent
+ * differs), the fresh attempt, the reading of the callback URL, and CDF's token inspection as the OIDC
+ * machines decide on it.
  */
 import * as oauth from 'oauth4webapi';
 import { fromPromise } from 'xstate';
@@ -12,13 +13,14 @@ import {
   type NavigateToIdpInput,
 } from '../../machines/authorization-code.js';
 import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
-import type { createCdfClient } from '../protocol/cdf.js';
+import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
+import { untilDeadline } from './clock.js';
 
 /** The authorization-code machine with real effects; `navigate` sends the person to the URL. */
 export function codeFlowMachine(options: {
   readonly oidc: OidcClient;
-  readonly cdf: ReturnType<typeof createCdfClient>;
+  readonly cdf: CdfClient;
   readonly navigate: (url: string) => Promise<void>;
   readonly prompt?: string;
 }) {
@@ -56,18 +58,12 @@ export function codeFlowMachine(options: {
         inspectAt(cdf, input.accessToken, signal),
       ),
     },
-    delays: {
-      callbackTimeout: ({ context }) => Math.max(0, (context.callbackDeadline ?? 0) - Date.now()),
-    },
+    delays: { callbackTimeout: untilDeadline('callbackDeadline') },
   });
 }
 
 /** CDF's `/api/v1/token/inspect`, reduced to what the OIDC machines decide on. */
-export async function inspectAt(
-  cdf: ReturnType<typeof createCdfClient>,
-  accessToken: string,
-  signal?: AbortSignal,
-): Promise<Inspection> {
+export async function inspectAt(cdf: CdfClient, accessToken: string, signal?: AbortSignal): Promise<Inspection> {
   const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
   return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
 }
