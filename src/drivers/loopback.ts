@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AnyActorRef } from 'xstate';
+import { type AnyActorRef, type AnyMachineSnapshot, waitFor } from 'xstate';
 import { escapeHtml } from '../protocol/html.js';
 
 /** What the flow answers to one request on the callback path. */
@@ -138,32 +138,17 @@ export function serveFlowCallbacks(
 }
 
 /** Resolves when the flow is signed in, failed or stopped, with what to tell the person. */
-function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; message: string }> {
-  const read = () => {
-    const snapshot = actor.getSnapshot();
-    if (snapshot.status === 'done' && snapshot.output?.status === 'authenticated') {
-      return { ok: true, message: 'Signed in. You can close this tab.' };
-    }
-    if (snapshot.matches?.('failed')) {
-      const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
-      return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
-    }
-    if (snapshot.status !== 'active') return { ok: false, message: 'Sign-in was cancelled.' };
-    return undefined;
-  };
-  return new Promise((resolve) => {
-    const now = read();
-    if (now) return resolve(now);
-    const subscription = actor.subscribe({
-      next: () => {
-        const outcome = read();
-        if (outcome) {
-          subscription.unsubscribe();
-          resolve(outcome);
-        }
-      },
-      complete: () => resolve(read() ?? { ok: false, message: 'Sign-in was cancelled.' }),
-      error: () => resolve({ ok: false, message: 'Sign-in failed.' }),
-    });
-  });
+async function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; message: string }> {
+  const settled = (snapshot: AnyMachineSnapshot) => snapshot.status !== 'active' || snapshot.matches('failed');
+  // waitFor rejects when the actor stops or errors first: the snapshot then says how it ended.
+  await waitFor(actor, settled, { timeout: Number.POSITIVE_INFINITY }).catch(() => {});
+  const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+  if (snapshot.status === 'done' && (snapshot.output as { status?: string } | undefined)?.status === 'authenticated') {
+    return { ok: true, message: 'Signed in. You can close this tab.' };
+  }
+  if (snapshot.status === 'active' && snapshot.matches('failed')) {
+    const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
+    return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
+  }
+  return { ok: false, message: 'Sign-in was cancelled.' };
 }
