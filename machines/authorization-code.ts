@@ -256,7 +256,7 @@ export const authorizationCodeMachine = setup({
     redirectUri: input.redirectUri,
     scope: input.scope,
     project: input.project ?? null,
-    timeouts: { ...defaultAuthorizationCodeTimeouts, ...input.timeouts },
+    timeouts: { ...defaultAuthorizationCodeTimeouts, ...input.timeouts } as AuthorizationCodeTimeouts,
     attempt: null,
     now: 0,
     callbackDeadline: null,

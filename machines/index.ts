@@ -47,6 +47,7 @@ export {
   type LegacyTokens,
   type LegacyValidation,
   type LoginCallback,
+  type LoginUrlAttempt,
   type LoginUrlContext,
   type LoginUrlEvent,
   type LoginUrlInput,

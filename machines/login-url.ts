@@ -126,7 +126,7 @@ export type LoginUrlEvent =
   | { readonly type: 'RETRY'; readonly flowId: string; readonly now: number };
 
 /** A START or RETRY: the flow id of the new attempt and the time. */
-type Attempt = { readonly flowId: string; readonly now: number };
+export type LoginUrlAttempt = { readonly flowId: string; readonly now: number };
 
 /** What the machine ends with. */
 export type LoginUrlOutput =
@@ -169,8 +169,19 @@ const onCallback = [
  *
  * @example
  * ```ts
- * const actor = createActor(nodeDriver.provide(loginUrlMachine), { input }).start();
- * actor.send({ type: 'START', flowId: randomFlowId(), now: Date.now() });
+ * const machine = loginUrlMachine.provide({
+ *   actors: {
+ *     fetchLoginUrl: fromPromise(async (): Promise<string | null> => 'https://idp.example/authorize?...'),
+ *     navigateToIdp: fromPromise(async () => {}),
+ *     validateToken: fromPromise(async (): Promise<LegacyValidation> => ({
+ *       token: { valid: true, expired: false },
+ *       status: { loggedIn: true, user: 'alice', project: 'demo', projectId: 1 },
+ *       expiresAt: null,
+ *     })),
+ *   },
+ * });
+ * const actor = createActor(machine, { input }).start();
+ * actor.send({ type: 'START', flowId: crypto.randomUUID(), now: Date.now() });
  * ```
  */
 export const loginUrlMachine = setup({
@@ -193,7 +204,8 @@ export const loginUrlMachine = setup({
     validateTimeout: ({ context }) => context.timeouts.validateMs,
   },
   guards: {
-    isNewFlowId: ({ context }, attempt: Attempt) => attempt.flowId.length > 0 && attempt.flowId !== context.flowId,
+    isNewFlowId: ({ context }, attempt: LoginUrlAttempt) =>
+      attempt.flowId.length > 0 && attempt.flowId !== context.flowId,
     isStrayCallback: ({ context }, callback: LoginCallback) =>
       context.ignoreStrayCallbacks && (callback.flowId ?? null) !== context.flowId,
     isInvalidCallback: (_, callback: LoginCallback) => callback.kind === 'invalid',
@@ -208,7 +220,7 @@ export const loginUrlMachine = setup({
       validation.status.project.toLowerCase() !== context.project.toLowerCase(),
   },
   actions: {
-    startAttempt: assign(({ context }, attempt: Attempt) => ({
+    startAttempt: assign(({ context }, attempt: LoginUrlAttempt) => ({
       flowId: attempt.flowId,
       now: attempt.now,
       callbackDeadline: attempt.now + context.timeouts.callbackMs,
@@ -231,7 +243,7 @@ export const loginUrlMachine = setup({
     project: input.project,
     redirectUrl: input.redirectUrl,
     errorRedirectUrl: input.errorRedirectUrl ?? null,
-    timeouts: { ...defaultLoginUrlTimeouts, ...input.timeouts },
+    timeouts: { ...defaultLoginUrlTimeouts, ...input.timeouts } as LoginUrlTimeouts,
     flowId: null,
     now: 0,
     callbackDeadline: null,

@@ -4,69 +4,20 @@
  * `cdf-authflow/node`, the local emulator in `cdf-authflow/emulator`, the bare machines in
  * `cdf-authflow/machines`.
  *
- * Not exported on purpose: the emulator (it pulls in `oidc-provider` and Koa) and anything that needs
- * Node built-ins, so that this entry stays safe for bundlers and browsers.
+ * Not exported on purpose: the machines (in `cdf-authflow/machines`, so that each is imported once), the
+ * emulator (it pulls in `oidc-provider` and Koa), anything that needs Node built-ins (this entry stays
+ * safe for bundlers and browsers), and the helpers the drivers share among themselves (flow ids, the
+ * callback parameter names, the redaction key test).
  * @module
  */
-export {
-  type ApiKeyContext,
-  type ApiKeyEvent,
-  type ApiKeyInput,
-  type ApiKeyStatus,
-  apiKeyMachine,
-} from '../machines/api-key.js';
-export {
-  type AuthorizationAttempt,
-  type AuthorizationCallback,
-  type AuthorizationCodeContext,
-  type AuthorizationCodeEvent,
-  type AuthorizationCodeInput,
-  type AuthorizationCodeOutput,
-  type AuthorizationCodeTimeouts,
-  authorizationCodeMachine,
-  defaultAuthorizationCodeTimeouts,
-  type OidcSignIn,
-} from '../machines/authorization-code.js';
-export {
-  type ClientCredentialsContext,
-  type ClientCredentialsEvent,
-  type ClientCredentialsInput,
-  clientCredentialsMachine,
-} from '../machines/client-credentials.js';
-export {
-  type DeviceAuthorization,
-  type DeviceCodeContext,
-  type DeviceCodeEvent,
-  type DeviceCodeInput,
-  type DeviceCodeOutput,
-  deviceCodeMachine,
-  type PollResult,
-} from '../machines/device-code.js';
-export { type Failure, type FailureCode, isFailureCode, toFailure } from '../machines/failure.js';
-export {
-  defaultLoginUrlTimeouts,
-  type FetchLoginUrlInput,
-  type LegacyTokens,
-  type LegacyValidation,
-  type LoginCallback,
-  type LoginUrlContext,
-  type LoginUrlEvent,
-  type LoginUrlInput,
-  type LoginUrlOutput,
-  type LoginUrlSession,
-  type LoginUrlTimeouts,
-  loginUrlMachine,
-} from '../machines/login-url.js';
-export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from '../machines/session.js';
-export type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../machines/tokens.js';
+// The machines themselves are in `cdf-authflow/machines`; here only the types their results come in.
+export { type ApiKeyOutput, type ApiKeyStatus, apiKeyOutput } from '../machines/api-key.js';
+export { type ClientCredentialsOutput, clientCredentialsOutput } from '../machines/client-credentials.js';
+export { type Failure, type FailureCode, isFailureCode } from '../machines/failure.js';
+export type { LoginUrlSession } from '../machines/login-url.js';
+export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/tokens.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
-export {
-  FLOW_ID_PARAM,
-  LOGIN_CALLBACK_PARAMS,
-  parseLoginCallback,
-  stripLoginCallback,
-  withFlowId,
-} from './protocol/callback.js';
+export { parseLoginCallback, stripLoginCallback } from './protocol/callback.js';
 export {
   type CdfClient,
   type CdfClientOptions,
@@ -79,7 +30,7 @@ export {
 } from './protocol/cdf.js';
 export type { CallOptions, HttpOptions } from './protocol/http.js';
 export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
-export { isSecretKey, REDACTED, redact, redactText } from './protocol/redact.js';
+export { REDACTED, redact, redactText } from './protocol/redact.js';
 export { VERSION } from './protocol/version.js';
 export { createSession, type Session, type SessionOptions } from './session/session.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

@@ -11,14 +11,11 @@
  * @module
  */
 
-export { followRedirects, type HeadlessBrowserOptions } from './drivers/headless-browser.js';
-export { type CallbackAnswer, type LoopbackListener, openLoopbackListener } from './drivers/loopback.js';
 export {
   type ApiKeyFlowOptions,
   type LoginUrlFlowOptions,
   loginWithApiKey,
   loginWithLoginUrl,
-  randomFlowId,
 } from './drivers/node.js';
 export {
   type AuthorizationCodeFlowOptions,
@@ -28,19 +25,17 @@ export {
   loginWithClientCredentials,
   loginWithDeviceCode,
   type OidcFlowOptions,
-  parseAuthorizationCallback,
   sessionFor,
 } from './drivers/oidc-node.js';
 export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/opener.js';
-export { type FlowOptions, type FlowTransition, stateName } from './drivers/run-flow.js';
-export { legacyExpiry, validateLegacyTokens } from './protocol/legacy.js';
+export type { FlowOptions, FlowTransition } from './drivers/run-flow.js';
 export {
   type CachedApiKeyLogin,
   type CachedLoginUrlSession,
+  type CachedOidcLogin,
   type CacheEntry,
   type CurrentLogin,
   createFileTokenStore,
   defaultCacheDir,
-  parseEntry,
   type TokenStore,
 } from './stores/file-token-store.js';

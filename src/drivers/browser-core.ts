@@ -90,9 +90,12 @@ export interface BrowserLogin {
    * `useSelector(login.store, (snapshot) => snapshot.value)` from `@xstate/react` works with it.
    */
   readonly store: {
+    /** Calls the listener with every new UI snapshot. */
     subscribe(listener: ((snapshot: UiSnapshot) => void) | { next?(snapshot: UiSnapshot): void }): {
+      /** Stops the calls. */
       unsubscribe(): void;
     };
+    /** The current UI snapshot. */
     getSnapshot(): UiSnapshot;
   };
   /** The access token of the signed-in session (in memory only), or `null`. */

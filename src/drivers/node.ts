@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../machines/api-key.js';
-import type { LoginUrlSession, LoginUrlTimeouts } from '../../machines/login-url.js';
+import type { LoginUrlInput, LoginUrlSession } from '../../machines/login-url.js';
 import { loginUrlFlow } from '../flows/login-url.js';
 import { parseLoginCallback } from '../protocol/callback.js';
 import { createCdfClient } from '../protocol/cdf.js';
@@ -30,7 +30,7 @@ export interface LoginUrlFlowOptions extends FlowOptions {
   /** Sent as `x-cdp-app`. */
   readonly appId?: string;
   readonly http?: HttpOptions;
-  readonly timeouts?: Partial<LoginUrlTimeouts>;
+  readonly timeouts?: LoginUrlInput['timeouts'];
   /**
    * Extra query parameters for the redirect URL (and the error redirect URL), for the app's own use:
    * they reach `/login/url` intact, beside the flow id, and come back on the callback.

@@ -3,7 +3,7 @@
  * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
  */
 import { fromPromise } from 'xstate';
-import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../machines/authorization-code.js';
+import type { AuthorizationCodeInput, OidcSignIn } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
@@ -36,8 +36,6 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly http?: HttpOptions;
 }
 
-export { parseAuthorizationCallback };
-
 const cdfOf = (options: OidcFlowOptions) =>
   createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
 
@@ -52,7 +50,7 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
   readonly opener?: Opener;
   /** `prompt` for the authorization request (e.g. `consent`, `login`). */
   readonly prompt?: string;
-  readonly timeouts?: Partial<AuthorizationCodeTimeouts>;
+  readonly timeouts?: AuthorizationCodeInput['timeouts'];
 }
 
 /**

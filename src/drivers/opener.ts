@@ -63,7 +63,7 @@ export function printUrlOpener(write: (line: string) => void): Opener {
 }
 
 /**
- * The headless browser ({@link followRedirects}) with one cookie jar for the flow: for the demo,
+ * The headless browser (an HTTP client that follows redirects) with one cookie jar for the flow: for the demo,
  * tests and CI against an IdP that signs in without a page (the emulator's headless mode).
  * It resolves only when the last page answered, which is after the callback reached the driver; a
  * last page with an error status (a refused login URL, say) rejects with `navigationFailed`.

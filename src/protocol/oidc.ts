@@ -63,9 +63,13 @@ export interface OidcClient {
   ): Promise<TokenSet>;
   /** Validates an ID token: signature from `jwks_uri`, algorithm allow-list, iss, aud/azp, exp/iat, nonce. */
   validateIdToken(idToken: string, expected: { nonce?: string | null; original?: IdClaims | null }): Promise<IdClaims>;
+  /** The refresh-token grant (RFC 6749 §6); a rotated refresh token comes back in the set. */
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
+  /** The client-credentials grant (RFC 6749 §4.4), with an RFC 8707 `resource` when the IdP needs one. */
   clientCredentials(input: { scope: string; resource?: string }, signal?: AbortSignal): Promise<TokenSet>;
+  /** The device authorization request (RFC 8628 §3.1). */
   requestDeviceCode(input: { scope: string }, signal?: AbortSignal): Promise<DeviceAuthorization>;
+  /** One device token poll (RFC 8628 §3.4): tokens, or pending, slow down, denied, expired. */
   pollDeviceCode(deviceCode: string, signal?: AbortSignal): Promise<PollResult>;
 }
 

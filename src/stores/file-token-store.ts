@@ -75,10 +75,13 @@ export interface CurrentLogin {
 export interface TokenStore {
   /** The directory the files live in. */
   readonly dir: string;
+  /** The entry for a base URL and project, `null` when there is none; `cacheCorrupt`/`cacheUnsafe` otherwise. */
   read(login: CurrentLogin): Promise<CacheEntry | null>;
+  /** Writes the entry (atomically, mode 0600) and makes it the current login. */
   write(entry: CacheEntry): Promise<void>;
   /** Removes the entry, also a corrupt one, and `current.json` when it names it. */
   remove(login: CurrentLogin): Promise<void>;
+  /** The current login (the last one written), `null` when there is none. */
   readCurrent(): Promise<CurrentLogin | null>;
   /** Every readable entry (corrupt ones are left out), for choosing by base URL and for listing. */
   list(): Promise<CacheEntry[]>;

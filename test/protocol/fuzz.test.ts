@@ -5,8 +5,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { isFailureCode } from '../../machines/failure.js';
-import { parseAuthorizationCallback } from '../../src/drivers/oidc-node.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { parseAuthorizationCallback } from '../../src/flows/authorization-code.js';
 import { parseLoginCallback } from '../../src/protocol/callback.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';

@@ -453,7 +453,7 @@ describe('regressions found by fuzzing', () => {
 
 describe('names that Object.prototype also has', () => {
   it('a callback parameter named constructor is just a parameter', async () => {
-    const { parseAuthorizationCallback } = await import('../../src/drivers/oidc-node.js');
+    const { parseAuthorizationCallback } = await import('../../src/flows/authorization-code.js');
     expect(parseAuthorizationCallback('http://127.0.0.1:1/cb?code=c&state=s&constructor=x')).toMatchObject({
       kind: 'response',
     });

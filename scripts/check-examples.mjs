@@ -1,0 +1,95 @@
+// Type-checks every `@example` block in the JSDoc of src/ and machines/ against the built package's
+// own types (the `cdf-authflow/...` entries, as a user imports them; Bundler resolution, as apps
+// build, since @cognite/sdk's types do not resolve under NodeNext). Names an example uses without
+// importing or declaring come from one shared prelude below. `npm test` runs it after the build.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const out = path.join(root, '.examples-check');
+
+/** What an example may use without saying where it comes from. */
+const imports = {
+  'cdf-authflow': ['createCdfClient', 'createOidcClient', 'createSession', 'isAuthFlowError', 'renderDiagram'],
+  'cdf-authflow/node': ['loginWithApiKey', 'loginWithAuthorizationCode', 'loginWithLoginUrl'],
+  'cdf-authflow/browser': ['createBrowserLogin'],
+  'cdf-authflow/machines': ['loginUrlMachine', 'type LegacyValidation'],
+  xstate: ['createActor', 'fromPromise'],
+  '@cognite/sdk': ['CogniteClient'],
+};
+const declarations = {
+  apiKey: 'string',
+  appId: 'string',
+  baseUrl: 'string',
+  clientId: 'string',
+  issuer: 'string',
+  project: 'string',
+  signal: 'AbortSignal',
+  button: 'HTMLButtonElement',
+  rotateKey: '() => void',
+  options: "import('cdf-authflow/node').ApiKeyFlowOptions",
+  tokens: "import('cdf-authflow').TokenSet",
+  idp: "import('cdf-authflow').OidcClient",
+  input: "import('cdf-authflow/machines').LoginUrlInput",
+};
+
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) walk(full);
+    else if (name.endsWith('.ts')) files.push(full);
+  }
+};
+walk(path.join(root, 'src'));
+walk(path.join(root, 'machines'));
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out);
+let count = 0;
+for (const file of files) {
+  const text = readFileSync(file, 'utf8');
+  for (const match of text.matchAll(/@example\s*\n((?:[ \t]*\*.*\n)+?)[ \t]*\*\//g)) {
+    const body = match[1].replace(/^[ \t]*\* ?/gm, '');
+    const code = /```ts\n([\s\S]*?)```/.exec(body)?.[1];
+    if (!code) continue;
+    const lines = [];
+    for (const [from, names] of Object.entries(imports)) {
+      const bare = (n) => n.replace(/^type /, '');
+      const wanted = names.filter(
+        (n) => new RegExp(`\\b${bare(n)}\\b`).test(code) && !new RegExp(`import[^;]*\\b${bare(n)}\\b`).test(code),
+      );
+      if (wanted.length) lines.push(`import { ${wanted.join(', ')} } from '${from}';`);
+    }
+    for (const [name, type] of Object.entries(declarations)) {
+      const declared = new RegExp(`(const|let)\\s+(\\{[^}]*\\b${name}\\b[^}]*\\}|${name}\\b)`).test(code);
+      if (new RegExp(`\\b${name}\\b`).test(code) && !declared) lines.push(`declare const ${name}: ${type};`);
+    }
+    count += 1;
+    const where = `${path.relative(root, file)}#${count}`;
+    writeFileSync(path.join(out, `example-${count}.ts`), `// ${where}\n${lines.join('\n')}\n${code}\nexport {};\n`);
+  }
+}
+writeFileSync(
+  path.join(out, 'tsconfig.json'),
+  JSON.stringify({
+    extends: '../tsconfig.json',
+    compilerOptions: {
+      noEmit: true,
+      rootDir: '..',
+      noUnusedLocals: false,
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+    },
+    include: ['*.ts'],
+  }),
+);
+try {
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', out], { stdio: 'inherit' });
+} catch {
+  console.error(`check-examples: an @example does not type-check (the files are in ${path.relative(root, out)}/).`);
+  process.exit(1);
+}
+console.log(`check-examples: ${count} @example blocks type-check.`);
+rmSync(out, { recursive: true, force: true });
