@@ -58,3 +58,20 @@ export {
 } from './login-url.js';
 export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
+
+import { apiKeyMachine } from './api-key.js';
+import { authorizationCodeMachine } from './authorization-code.js';
+import { clientCredentialsMachine } from './client-credentials.js';
+import { deviceCodeMachine } from './device-code.js';
+import { loginUrlMachine } from './login-url.js';
+import { sessionMachine } from './session.js';
+
+/** Every machine by the name the CLI, the diagrams and the docs use (`cdf-auth diagram <name>`). */
+export const machinesByName = {
+  'login-url': loginUrlMachine,
+  'api-key': apiKeyMachine,
+  'authorization-code': authorizationCodeMachine,
+  'device-code': deviceCodeMachine,
+  'client-credentials': clientCredentialsMachine,
+  session: sessionMachine,
+} as const;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { machines } = await import(path.join(root, 'dist/src/cli/commands.js'));
+const { machinesByName: machines } = await import(path.join(root, 'dist/machines/index.js'));
 const { renderDiagram } = await import(path.join(root, 'dist/src/viz/diagram.js'));
 const check = process.argv.includes('--check');
 let stale = 0;

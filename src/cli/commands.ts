@@ -1,11 +1,6 @@
 /** The `cdf-auth` commands that work against any cluster: login, token, status, logout, diagram. */
-import { apiKeyMachine } from '../../machines/api-key.js';
-import { authorizationCodeMachine } from '../../machines/authorization-code.js';
-import { clientCredentialsMachine } from '../../machines/client-credentials.js';
-import { deviceCodeMachine } from '../../machines/device-code.js';
 import { needsNewSignIn } from '../../machines/failure.js';
-import { loginUrlMachine } from '../../machines/login-url.js';
-import { sessionMachine } from '../../machines/session.js';
+import { machinesByName } from '../../machines/index.js';
 import type { IdClaims, TokenSet } from '../../machines/tokens.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node.js';
 import {
@@ -40,15 +35,7 @@ export interface CommandContext {
   readonly store?: TokenStore;
 }
 
-/** The machines `cdf-auth diagram` knows. */
-export const machines = {
-  'login-url': loginUrlMachine,
-  'api-key': apiKeyMachine,
-  'authorization-code': authorizationCodeMachine,
-  'device-code': deviceCodeMachine,
-  'client-credentials': clientCredentialsMachine,
-  session: sessionMachine,
-} as const;
+const machines = machinesByName;
 
 const text = (ctx: CommandContext, name: string): string | undefined => {
   const value = ctx.flags[name];

@@ -56,8 +56,8 @@ export interface BrowserCommonOptions {
    * @default 'redirect'
    */
   readonly mode?: 'redirect' | 'popup';
-  /** Refresh when fewer than this many seconds remain (flows with refresh tokens). @default 30 */
-  readonly leewaySeconds?: number;
+  /** Refresh when fewer than this many ms remain (flows with refresh tokens). @default 30000 */
+  readonly leewayMs?: number;
 }
 
 /** What {@link BrowserLogin.handleRedirect} found on page load. */
@@ -110,7 +110,7 @@ export interface BrowserLogin {
 }
 
 /** The sessionStorage key of the pending flow. */
-export const PENDING_FLOW_KEY = 'cdf-authflow:pending';
+const PENDING_FLOW_KEY = 'cdf-authflow:pending';
 const VERSION = 1;
 const CHANNEL = 'cdf-authflow';
 const REFRESH_LOCK = 'cdf-authflow:refresh';
@@ -360,7 +360,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       session = createSession({
         tokens,
         refresh: lockedRefresh,
-        ...(options.leewaySeconds === undefined ? {} : { leewaySeconds: options.leewaySeconds }),
+        ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
         onTokens: (next) => {
           latest = next;
           token = { accessToken: next.accessToken, expiresAt: next.expiresAt };

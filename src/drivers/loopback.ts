@@ -10,7 +10,7 @@ import { type AnyActorRef, type AnyMachineSnapshot, waitFor } from 'xstate';
 import { escapeHtml } from '../protocol/html.js';
 
 /** What the flow answers to one request on the callback path. */
-export interface CallbackAnswer {
+interface CallbackAnswer {
   readonly status: number;
   readonly html: string;
   /** True for the real callback: the listener answers it and takes no further request. */
@@ -43,11 +43,11 @@ const HEADERS = {
 } as const;
 
 /** The page for a request that is not this flow's callback: short, with nothing from the request in it. */
-export const STRAY_PAGE =
+const STRAY_PAGE =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>cdf-auth</title></head><body><p>This is not the sign-in this listener is waiting for.</p></body></html>';
 
 /** The page the person's browser shows after the real callback. */
-export function callbackPage(outcome: { readonly ok: boolean; readonly message: string }): string {
+function callbackPage(outcome: { readonly ok: boolean; readonly message: string }): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>cdf-auth</title></head><body><h1>${outcome.ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(outcome.message)}</p></body></html>`;
 }
 

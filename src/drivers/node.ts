@@ -15,7 +15,7 @@ import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
 /** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
-export function randomFlowId(): string {
+function randomFlowId(): string {
   return randomBytes(16).toString('base64url');
 }
 

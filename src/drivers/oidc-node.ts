@@ -225,7 +225,7 @@ export function sessionFor(
   options:
     | (OidcFlowOptions & { readonly clientSecret?: undefined })
     | (ClientCredentialsFlowOptions & { readonly clientSecret: string }),
-  extra: { leewaySeconds?: number; onTokens?: (tokens: TokenSet) => void } = {},
+  extra: { leewayMs?: number; onTokens?: (tokens: TokenSet) => void } = {},
 ): Session {
   const idp = options.clientSecret
     ? serviceClient(options as ClientCredentialsFlowOptions)
@@ -233,7 +233,7 @@ export function sessionFor(
   const original = signIn.claims ?? null;
   return createSession({
     tokens: signIn.tokens,
-    ...(extra.leewaySeconds !== undefined ? { leewaySeconds: extra.leewaySeconds } : {}),
+    ...(extra.leewayMs !== undefined ? { leewayMs: extra.leewayMs } : {}),
     ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
     refresh: async (current, signal) => {
       if (options.clientSecret) {

@@ -39,7 +39,7 @@ export interface FlowOptions {
 }
 
 /** The state value of a snapshot as a dotted string. */
-export function stateName(snapshot: { value: unknown }): string {
+function stateName(snapshot: { value: unknown }): string {
   const walk = (value: unknown): string =>
     typeof value === 'string'
       ? value

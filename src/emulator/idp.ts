@@ -14,7 +14,7 @@ import { type FaultQueue, playFault } from './faults.js';
 export type NextLogin = { readonly approve: string } | { readonly deny: true };
 
 /** A client registered at the IdP. */
-export interface IdpClient {
+interface IdpClient {
   readonly client_id: string;
   readonly [key: string]: unknown;
 }
@@ -279,6 +279,6 @@ function page(title: string, body: string): string {
 }
 
 /** Escapes text for HTML. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -45,12 +45,12 @@ export interface EmulatorOptions {
   readonly users?: readonly EmulatorUser[];
   /** @default one random key for a service account of `demo` */
   readonly apiKeys?: readonly EmulatorApiKey[];
-  /** Lifetime of legacy CDF tokens. @default 3600 */
-  readonly legacyTokenTtlSeconds?: number;
-  /** Lifetime of IdP access tokens. @default 600 */
-  readonly accessTokenTtlSeconds?: number;
-  /** Lifetime of device codes. @default 600 */
-  readonly deviceCodeTtlSeconds?: number;
+  /** Lifetime of legacy CDF tokens, ms (whole seconds on the wire). @default 3600000 */
+  readonly legacyTokenTtlMs?: number;
+  /** Lifetime of IdP access tokens, ms (whole seconds on the wire). @default 600000 */
+  readonly accessTokenTtlMs?: number;
+  /** Lifetime of device codes, ms (whole seconds on the wire). @default 600000 */
+  readonly deviceCodeTtlMs?: number;
   /** The secret of the confidential `service` client. @default random */
   readonly serviceClientSecret?: string;
   /** Redirect URIs of the public `spa` client. @default ['http://127.0.0.1:5173/callback'] */
@@ -141,8 +141,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headless: options.headless ?? true,
       users,
       resourceServers: [baseUrl],
-      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600,
-      deviceCodeTtlSeconds: options.deviceCodeTtlSeconds ?? 600,
+      accessTokenTtlSeconds: Math.round((options.accessTokenTtlMs ?? 600_000) / 1000),
+      deviceCodeTtlSeconds: Math.round((options.deviceCodeTtlMs ?? 600_000) / 1000),
       clients: [
         // A public native client for CLIs: loopback redirect on any port (RFC 8252 7.3), device code.
         {
@@ -197,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiKeys,
     revokedApiKeys,
     legacy,
-    legacyTokenTtlSeconds: options.legacyTokenTtlSeconds ?? 3600,
+    legacyTokenTtlSeconds: Math.round((options.legacyTokenTtlMs ?? 3_600_000) / 1000),
     faults,
     requests,
     statusUnauthorizedAs401: options.statusUnauthorizedAs401 ?? false,

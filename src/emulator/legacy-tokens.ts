@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type CryptoKey, decodeJwt, errors, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
-export interface LegacyClaims {
+interface LegacyClaims {
   readonly sub: string;
   readonly project_name: string;
   readonly project_id: number;
@@ -16,7 +16,7 @@ export interface LegacyClaims {
   readonly expire_time: number;
 }
 
-export type LegacyCheck =
+type LegacyCheck =
   | { readonly ok: true; readonly claims: LegacyClaims }
   | {
       readonly ok: false;

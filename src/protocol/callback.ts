@@ -6,7 +6,7 @@
 import type { LoginCallback } from '../../machines/login-url.js';
 
 /** The query parameter that carries the driver's single-use flow id through CDF and back. */
-export const FLOW_ID_PARAM = 'cdf_flow';
+const FLOW_ID_PARAM = 'cdf_flow';
 
 /** The parameters the legacy callback may carry; all are removed from the address bar. */
 export const LOGIN_CALLBACK_PARAMS: readonly string[] = [

@@ -27,14 +27,14 @@ export interface OidcClientOptions {
   readonly clientSecret?: string;
   /** ID-token signature algorithms accepted. `none` and HS* are never accepted. @default ['RS256', 'ES256'] */
   readonly idTokenAlgorithms?: readonly string[];
-  /** The one clock skew allowed for `exp`, `iat`, `nbf`, seconds. @default 60 */
-  readonly clockSkewSeconds?: number;
+  /** The one clock skew allowed for `exp`, `iat`, `nbf`, ms. @default 60000 */
+  readonly clockSkewMs?: number;
   /** How long after a JWKS fetch an unknown `kid` may trigger another, ms. @default 30000 */
   readonly jwksCooldownMs?: number;
   /** Deadline for each request, ms. @default 15000 */
   readonly timeoutMs?: number;
-  /** Lifetime assumed when the token response has no `expires_in`, seconds. @default 300 */
-  readonly defaultExpiresInSeconds?: number;
+  /** Lifetime assumed when the token response has no `expires_in`, ms. @default 300000 */
+  readonly defaultExpiresInMs?: number;
   /** A `fetch` for every IdP request (discovery, token, device, JWKS). @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** The largest IdP answer accepted, in bytes; the connection is dropped past it. @default 1048576 */
@@ -88,12 +88,14 @@ const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
 export function createOidcClient(options: OidcClientOptions): OidcClient {
   const issuer = new URL(options.issuer);
   const timeoutMs = options.timeoutMs ?? 15_000;
+  // JWT times are whole seconds: the skew is applied in their unit.
+  const skewSeconds = (options.clockSkewMs ?? 60_000) / 1000;
   const insecure = issuer.protocol === 'http:' && isLoopbackHost(issuer);
   const algorithms = (options.idTokenAlgorithms ?? ['RS256', 'ES256']).filter((alg) => !FORBIDDEN_ALGS.test(alg));
   const client: oauth.Client = {
     client_id: options.clientId,
     [oauth.clockSkew]: 0,
-    [oauth.clockTolerance]: options.clockSkewSeconds ?? 60,
+    [oauth.clockTolerance]: skewSeconds,
   };
   const auth = options.clientSecret ? oauth.ClientSecretBasic(options.clientSecret) : oauth.None();
   const secrets = [options.clientSecret ?? ''];
@@ -142,7 +144,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       });
     }
     const expiresIn =
-      typeof response.expires_in === 'number' ? response.expires_in : (options.defaultExpiresInSeconds ?? 300);
+      typeof response.expires_in === 'number' ? response.expires_in : (options.defaultExpiresInMs ?? 300_000) / 1000;
     const scope = response.scope ?? requestedScope;
     return {
       accessToken: response.access_token,
@@ -231,7 +233,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
           issuer: metadata.issuer,
           audience: options.clientId,
           algorithms: [...algorithms],
-          clockTolerance: options.clockSkewSeconds ?? 60,
+          clockTolerance: skewSeconds,
           requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
         }));
       } catch (error) {
@@ -241,7 +243,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
         );
       }
       // jose checks iat only against maxTokenAge: a token from the future would pass (OIDC Core 3.1.3.7).
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + (options.clockSkewSeconds ?? 60)) {
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + skewSeconds) {
         throw new AuthFlowError({
           code: 'idTokenInvalid',
           message: 'The ID token was issued in the future (iat); check the clock, then sign in again.',

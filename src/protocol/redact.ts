@@ -18,7 +18,7 @@ const SECRET_QUERY =
 export const REDACTED = '[redacted]';
 
 /** True when a property of this name holds a secret. */
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) || SECRET_CAMEL.test(key) || key === 'state';
 }
 

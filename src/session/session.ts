@@ -13,10 +13,10 @@ export interface SessionOptions {
   readonly tokens: TokenSet;
   /** Gets new tokens: a refresh-token grant, or a new client-credentials request. */
   readonly refresh: (current: TokenSet, signal: AbortSignal) => Promise<TokenSet>;
-  /** Refresh when fewer than this many seconds remain. @default 30 */
-  readonly leewaySeconds?: number;
-  /** Deadline of one refresh, seconds. @default 15 */
-  readonly refreshTimeoutSeconds?: number;
+  /** Refresh when fewer than this many ms remain. @default 30000 */
+  readonly leewayMs?: number;
+  /** Deadline of one refresh, ms. @default 15000 */
+  readonly refreshTimeoutMs?: number;
   /** Called with every new token set (to update a cache, say). */
   readonly onTokens?: (tokens: TokenSet) => void;
 }
@@ -60,8 +60,8 @@ export function createSession(options: SessionOptions): Session {
     {
       input: {
         tokens: options.tokens,
-        leewayMs: (options.leewaySeconds ?? 30) * 1000,
-        refreshTimeoutMs: (options.refreshTimeoutSeconds ?? 15) * 1000,
+        leewayMs: options.leewayMs ?? 30_000,
+        refreshTimeoutMs: options.refreshTimeoutMs ?? 15_000,
       },
     },
   ).start();
@@ -75,7 +75,7 @@ export function createSession(options: SessionOptions): Session {
   });
 
   const send = (event: SessionEvent) => actor.send(event);
-  const leewayMs = (options.leewaySeconds ?? 30) * 1000;
+  const leewayMs = options.leewayMs ?? 30_000;
   /** The one wait that every caller shares while a refresh runs: callers cost O(1), not an event and a waitFor each. */
   let shared: Promise<string> | undefined;
   const settle = async (): Promise<string> => {

@@ -29,13 +29,13 @@ beforeAll(async () => {
     } else if (url.pathname === '/cdf-authflow.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
     } else if (url.pathname === '/config.js') {
-      // leewaySeconds: every getToken() refreshes, so that the cross-tab test can race two refreshes.
+      // leewayMs: every getToken() refreshes, so that the cross-tab test can race two refreshes.
       const config = {
         baseUrl: emulator.baseUrl,
         project: 'demo',
         issuer: emulator.issuer,
         clientId: emulator.clients.spa,
-        leewaySeconds: 1e9,
+        leewayMs: 1e12,
       };
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(`export default ${JSON.stringify(config)};`);
     } else res.writeHead(404).end();

@@ -31,7 +31,7 @@ const { CogniteClient } = sdk as unknown as {
 let emulator: Emulator;
 let shortLived: Emulator;
 beforeAll(async () => {
-  [emulator, shortLived] = await Promise.all([startEmulator(), startEmulator({ accessTokenTtlSeconds: 2 })]);
+  [emulator, shortLived] = await Promise.all([startEmulator(), startEmulator({ accessTokenTtlMs: 2_000 })]);
 });
 afterAll(() => Promise.all([emulator.close(), shortLived.close()]));
 
@@ -176,7 +176,7 @@ describe('the session with the real @cognite/sdk', () => {
   it('reads the protected resource with session.getToken as oidcTokenProvider, across a token expiry', async () => {
     const signIn = await loginWithAuthorizationCode({ ...oidc(shortLived), opener: headlessOpener() });
     let refreshes = 0;
-    const session = sessionFor(signIn, oidc(shortLived), { leewaySeconds: 0, onTokens: () => (refreshes += 1) });
+    const session = sessionFor(signIn, oidc(shortLived), { leewayMs: 0, onTokens: () => (refreshes += 1) });
     const client = new CogniteClient({
       appId: 'cdf-authflow-test',
       project: 'demo',

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium. In CI a missing browser fails the run: nothing here skips. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Headless Chromium with the flags that keep it off the network (this machine has none). */
 export async function launchChromium(): Promise<Browser> {

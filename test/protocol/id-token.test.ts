@@ -116,7 +116,7 @@ describe('ID-token validation', () => {
   it('honours the clock skew setting, and refuses an IdP without jwks_uri', async () => {
     const slightlyExpired = await sign({ exp: now() - 30, iat: now() - 300 });
     expect((await idp().validateIdToken(slightlyExpired, {})).sub).toBe('alice');
-    expect(await failure(idp({ clockSkewSeconds: 5 }).validateIdToken(slightlyExpired, {}))).toMatchObject({
+    expect(await failure(idp({ clockSkewMs: 5_000 }).validateIdToken(slightlyExpired, {}))).toMatchObject({
       code: 'idTokenInvalid',
     });
     expect(await failure(idp({ meta: { jwks_uri: undefined } }).validateIdToken(slightlyExpired, {}))).toMatchObject({

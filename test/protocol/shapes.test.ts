@@ -190,7 +190,7 @@ describe('IdP answers, exactly', () => {
       issuer,
       clientId: 'cli',
       clientSecret: 'sec-ret-value',
-      defaultExpiresInSeconds: 100,
+      defaultExpiresInMs: 100_000,
       fetch: async (input) => {
         const url = String(input instanceof Request ? input.url : input);
         if (url.endsWith('/.well-known/openid-configuration')) {
