@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { graphCoverage } from './helpers/graph-coverage.js';
+import { bothWays } from './helpers/graph-coverage.js';
 import { machinesUnderTest } from './machines/registry.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -100,7 +100,7 @@ function mutationSection(previous: string | undefined): string {
 
 function render(previousMutation: string | undefined): string {
   const rows = machinesUnderTest.map((m) => {
-    const c = graphCoverage(m.machine, m.input, m.events);
+    const c = bothWays(m.machine, m.input as object, m.events);
     const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)}%`;
     return `| \`${m.name}\` | ${c.states.reached.length}/${c.states.all.length} (${pct(c.states.reached.length, c.states.all.length)}) | ${c.transitions.taken.length}/${c.transitions.all.length} (${pct(c.transitions.taken.length, c.transitions.all.length)}) | ${c.replayed} |`;
   });

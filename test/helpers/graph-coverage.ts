@@ -80,3 +80,27 @@ export function graphCoverage(machine: AnyStateMachine, input: unknown, events: 
     snapshots: Object.values(adjacency).map(({ state }) => state as AnyMachineSnapshot),
   };
 }
+
+/**
+ * Coverage over both settings of `ignoreStrayCallbacks`: a stray callback fails the flow (browser) or
+ * is ignored (loopback), and each transition is taken under one of them.
+ */
+export const bothWays = (
+  machine: Parameters<typeof graphCoverage>[0],
+  input: object,
+  events: Parameters<typeof graphCoverage>[2],
+) => {
+  const strict = graphCoverage(machine, input, events);
+  const lenient = graphCoverage(machine, { ...input, ignoreStrayCallbacks: true }, events);
+  return {
+    ...strict,
+    states: {
+      all: strict.states.all,
+      reached: [...new Set([...strict.states.reached, ...lenient.states.reached])].sort(),
+    },
+    transitions: {
+      all: strict.transitions.all,
+      taken: [...new Set([...strict.transitions.taken, ...lenient.transitions.taken])].sort(),
+    },
+  };
+};

@@ -7,6 +7,7 @@ import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import { sessionMachine } from '../../machines/session.js';
 import { flush, liveHarness } from '../helpers/live-harness.js';
+import { step } from '../helpers/step.js';
 
 const ISSUER = 'https://idp.example';
 const tokens = {
@@ -139,10 +140,10 @@ describe('edges the other tests do not reach', () => {
       now: 0,
     })[0];
     expect(started.context.callbackDeadline).toBe(300_000);
-    const failed = transition(authorizationCodeMachine, started, {
+    const failed = step(authorizationCodeMachine, started, {
       type: 'xstate.error.actor.discover',
       error: { code: 'network', message: 'x' },
-    } as never)[0];
+    });
     const retry = (attempt: { state: string; nonce: string; codeVerifier: string }) =>
       transition(authorizationCodeMachine, failed, { type: 'RETRY', attempt, now: 1_000 })[0];
     expect(retry({ state: 's', nonce: 'n2', codeVerifier: 'v2' }).value).toBe('failed');
@@ -171,11 +172,11 @@ describe('edges the other tests do not reach', () => {
       | { params?: unknown }
       | undefined;
     expect(show?.params).toEqual({ userCode: 'U', verificationUri: 'v', verificationUriComplete: 'v?c=U' });
-    s = transition(m, afterCode, { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' } as never)[0];
-    const slowed = transition(m, s, {
+    s = step(m, afterCode, { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' });
+    const slowed = step(m, s, {
       type: 'xstate.error.actor.pollToken',
       error: { code: 'network', message: 'down' },
-    } as never)[0];
+    });
     expect(slowed.value).toBe('awaitingUser');
     expect(slowed.context.intervalMs).toBe(10_000);
     expect(shown).toEqual([]);
@@ -184,10 +185,10 @@ describe('edges the other tests do not reach', () => {
   it('session: after a 401-driven refresh, a late 401 for the previous token is ignored', () => {
     let s = initialTransition(sessionMachine, { tokens })[0];
     s = transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 })[0];
-    s = transition(sessionMachine, s, {
+    s = step(sessionMachine, s, {
       type: 'xstate.done.actor.refresh',
       output: { ...tokens, accessToken: 'at2' },
-    } as never)[0];
+    });
     expect(transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at', now: 2 })[0].value).toBe(
       'authenticated',
     );

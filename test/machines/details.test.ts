@@ -8,6 +8,7 @@ import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '..
 import { isFailureCode, toFailure } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import type { Inspection, TokenSet } from '../../machines/tokens.js';
+import { step } from '../helpers/step.js';
 
 const tick = async () => {
   for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
@@ -130,15 +131,15 @@ describe('project matching', () => {
     const open = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: null })[0], {
       type: 'START',
     })[0];
-    expect(transition(apiKeyMachine, open, status('anything') as never)[0].value).toBe('ready');
+    expect(step(apiKeyMachine, open, status('anything')).value).toBe('ready');
     const strict = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: 'Demo' })[0], {
       type: 'START',
     })[0];
-    const rejected = transition(apiKeyMachine, strict, status('other') as never)[0];
+    const rejected = step(apiKeyMachine, strict, status('other'));
     expect(rejected.value).toBe('rejected');
     expect(rejected.context.failure?.code).toBe('projectMismatch');
     expect(rejected.context.failure?.message).toContain('Demo');
-    const ready = transition(apiKeyMachine, strict, status('demo') as never)[0];
+    const ready = step(apiKeyMachine, strict, status('demo'));
     expect(ready.context.identity?.project).toBe('demo');
     const later = transition(apiKeyMachine, ready, { type: 'UNAUTHORIZED' })[0];
     expect(later.context).toMatchObject({ identity: null, failure: { code: 'apiKeyRejected' } });
@@ -149,15 +150,15 @@ describe('failure messages say what happened', () => {
   it('login-url: the unreadable reason and the IdP error code appear, the project name too', () => {
     const base = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://x/cb' })[0];
     const started = transition(loginUrlMachine, base, { type: 'START', flowId: 'f', now: 0 })[0];
-    const noIdp = transition(loginUrlMachine, started, {
+    const noIdp = step(loginUrlMachine, started, {
       type: 'xstate.done.actor.fetchLoginUrl',
       output: null,
-    } as never)[0];
+    });
     expect(noIdp.context.failure?.message).toContain('"demo"');
-    const waiting = transition(loginUrlMachine, started, {
+    const waiting = step(loginUrlMachine, started, {
       type: 'xstate.done.actor.fetchLoginUrl',
       output: 'http://l',
-    } as never)[0];
+    });
     const invalid = transition(loginUrlMachine, waiting, {
       type: 'CALLBACK',
       callback: { kind: 'invalid', reason: 'not a URL' },
@@ -214,23 +215,23 @@ describe('device code intervals from the IdP', () => {
     const m = deviceCodeMachine;
     let s = initialTransition(m, { clientId: 'c', scope: 's' })[0];
     s = transition(m, s, { type: 'START', now: 0 })[0];
-    s = transition(m, s, {
+    s = step(m, s, {
       type: 'xstate.done.actor.requestDeviceCode',
       output: { deviceCode: 'dc', userCode: 'U', verificationUri: 'v', expiresIn: 60 },
-    } as never)[0];
-    s = transition(m, s, { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' } as never)[0];
+    });
+    s = step(m, s, { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' });
     expect(s.context.now).toBe(5_000);
     const tokens: TokenSet = { accessToken: 'a', tokenType: 'Bearer', expiresAt: 1 };
-    const next = transition(m, s, {
+    const next = step(m, s, {
       type: 'xstate.done.actor.pollToken',
       output: { kind: 'tokens', tokens },
-    } as never)[0];
+    });
     expect(next.value).toBe('inspectingToken');
     expect(next.context).toMatchObject({ tokens, authorization: null });
-    const withId = transition(m, s, {
+    const withId = step(m, s, {
       type: 'xstate.done.actor.pollToken',
       output: { kind: 'tokens', tokens: { ...tokens, idToken: 'i' } },
-    } as never)[0];
+    });
     expect(withId.value).toBe('validatingIdToken');
   });
 });

@@ -5,6 +5,7 @@ import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import { sessionMachine } from '../../machines/session.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
+import { step } from '../helpers/step.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const ISSUER = 'https://idp.example';
@@ -19,7 +20,7 @@ const codeInput = {
 type AnyEvent = { type: string; [key: string]: unknown };
 const runCode = (...events: AnyEvent[]) =>
   events.reduce(
-    (snapshot, event) => transition(authorizationCodeMachine, snapshot, event as never)[0],
+    (snapshot, event) => step(authorizationCodeMachine, snapshot, event),
     initialTransition(authorizationCodeMachine, codeInput)[0],
   );
 const start = { type: 'START', attempt, now: 0 };
@@ -46,7 +47,7 @@ describe('authorization-code machine', () => {
     const s = runCode(start, discovered(), navigated, callback(good));
     expect(s.value).toBe('exchangingCode');
     expect(s.context.callbackUrl).toContain('code=c');
-    const again = transition(authorizationCodeMachine, s, callback(good) as never)[0];
+    const again = step(authorizationCodeMachine, s, callback(good));
     expect(again.value).toBe('exchangingCode');
     const done = runCode(
       start,
@@ -290,24 +291,24 @@ describe('session machine', () => {
 
   it('keeps the old refresh token when the refresh answer has none (RFC 6749 6), takes a rotated one', () => {
     const refreshing = transition(sessionMachine, session(), { type: 'REFRESH', now: 1 })[0];
-    const kept = transition(sessionMachine, refreshing, {
+    const kept = step(sessionMachine, refreshing, {
       type: 'xstate.done.actor.refresh',
       output: { accessToken: 'at2', tokenType: 'Bearer', expiresAt: 2_000_000 },
-    } as never)[0];
+    });
     expect(kept.context.tokens).toMatchObject({ accessToken: 'at2', refreshToken: 'rt' });
-    const rotated = transition(sessionMachine, refreshing, {
+    const rotated = step(sessionMachine, refreshing, {
       type: 'xstate.done.actor.refresh',
       output: { accessToken: 'at3', tokenType: 'Bearer', expiresAt: 2_000_000, refreshToken: 'rt2' },
-    } as never)[0];
+    });
     expect(rotated.context.tokens?.refreshToken).toBe('rt2');
   });
 
   it('ends in reauthRequired on invalid_grant, with no tokens and no loop', () => {
     const refreshing = transition(sessionMachine, session(), { type: 'REFRESH', now: 1 })[0];
-    const ended = transition(sessionMachine, refreshing, {
+    const ended = step(sessionMachine, refreshing, {
       type: 'xstate.error.actor.refresh',
       error: { code: 'invalidGrant', message: 'refused' },
-    } as never)[0];
+    });
     expect(ended.value).toBe('reauthRequired');
     expect(ended.context.tokens).toBeNull();
     expect(transition(sessionMachine, ended, { type: 'GET_TOKEN', now: 2 })[0].value).toBe('reauthRequired');
@@ -318,10 +319,10 @@ describe('session machine', () => {
     expect(s.value).toBe('authenticated');
     s = transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 })[0];
     expect(s.value).toBe('refreshing');
-    s = transition(sessionMachine, s, {
+    s = step(sessionMachine, s, {
       type: 'xstate.done.actor.refresh',
       output: { ...fresh, accessToken: 'at2' },
-    } as never)[0];
+    });
     s = transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at2', now: 2 })[0];
     expect(s.value).toBe('reauthRequired');
   });

@@ -4,6 +4,7 @@ import { type EventObject, initialTransition, transition } from 'xstate';
 import { apiKeyMachine } from '../../machines/api-key.js';
 import { isFailureCode } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
+import { step } from '../helpers/step.js';
 import { apiKeyEvents, loginUrlEvents } from './events.js';
 
 const flowIds = fc.constantFrom('f1', 'f2', 'F1', '', null);
@@ -39,7 +40,7 @@ describe('login-url machine properties', () => {
       for (const event of events) {
         if (snapshot.status !== 'active') break; // a live actor drops events once final
         const before = snapshot;
-        snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
+        snapshot = step(loginUrlMachine, snapshot, event);
         if (before.matches('validatingToken') && event.type === 'xstate.done.actor.validateToken') {
           validated = { tokens: before.context.tokens, output: (event as unknown as { output: unknown }).output };
         }
@@ -68,7 +69,7 @@ describe('login-url machine properties', () => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       for (const event of events) {
         if (snapshot.status !== 'active') break;
-        snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
+        snapshot = step(loginUrlMachine, snapshot, event);
         if (snapshot.matches('failed')) {
           expect(isFailureCode(snapshot.context.failure?.code)).toBe(true);
           expect(snapshot.context.failure?.message).toEqual(expect.any(String));
@@ -87,7 +88,7 @@ describe('login-url machine properties', () => {
       let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
       for (const event of events) {
         if (snapshot.status !== 'active') break;
-        snapshot = transition(loginUrlMachine, snapshot, event as never)[0];
+        snapshot = step(loginUrlMachine, snapshot, event);
       }
       if (snapshot.status === 'done') return;
       const cancelled = transition(loginUrlMachine, snapshot, { type: 'CANCEL' })[0];
@@ -120,7 +121,7 @@ describe('api-key machine properties', () => {
       for (const event of events) {
         if (snapshot.status !== 'active') break; // a live actor drops events once final
         const before = snapshot;
-        snapshot = transition(apiKeyMachine, snapshot, event as never)[0];
+        snapshot = step(apiKeyMachine, snapshot, event);
         if (snapshot.matches('ready') && !before.matches('ready')) {
           expect(event.type).toBe('xstate.done.actor.verifyApiKey');
           const output = (event as unknown as { output: { loggedIn: boolean; project: string } }).output;
