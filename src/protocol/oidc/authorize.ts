@@ -1,0 +1,35 @@
+/** The authorization request (RFC 6749 §4.1.1): `response_type=code` with PKCE S256, always (RFC 7636, docs/security.md §3.1). */
+import * as oauth from 'oauth4webapi';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { type IdpContext, metadataOf } from './context.js';
+
+/** What the authorization URL carries. */
+export interface AuthorizationRequest {
+  readonly redirectUri: string;
+  readonly scope: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly prompt?: string;
+}
+
+/** The URL to send the person to; the verifier itself never appears in it, only its S256 challenge. */
+export async function authorizationUrl(idp: IdpContext, input: AuthorizationRequest): Promise<string> {
+  const metadata = await metadataOf(idp);
+  if (!metadata.authorization_endpoint) {
+    throw new AuthFlowError({ code: 'invalidResponse', message: 'The IdP has no authorization endpoint.' });
+  }
+  const url = new URL(metadata.authorization_endpoint);
+  url.search = new URLSearchParams({
+    client_id: idp.options.clientId,
+    response_type: 'code',
+    redirect_uri: input.redirectUri,
+    scope: input.scope,
+    state: input.state,
+    nonce: input.nonce,
+    code_challenge: await oauth.calculatePKCECodeChallenge(input.codeVerifier),
+    code_challenge_method: 'S256',
+    ...(input.prompt ? { prompt: input.prompt } : {}),
+  }).toString();
+  return url.toString();
+}

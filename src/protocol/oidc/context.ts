@@ -1,0 +1,152 @@
+/**
+ * One IdP as every OIDC call needs it: the normalised options, the discovered metadata (fetched once),
+ * and the per-request signal, deadline, limits and held secrets. The calls themselves are flat
+ * functions over this context, in oauth4webapi's style.
+ */
+import * as oauth from 'oauth4webapi';
+import type { TokenSet } from '../../../machines/tokens.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { isLoopbackHost } from '../http.js';
+import { type IdpAnswerRecord, idpFetch } from '../idp-fetch.js';
+import { toAuthFlowError } from './errors.js';
+
+const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
+
+/** Options of `createOidcClient` (src/protocol/oidc.ts). */
+export interface OidcClientOptions {
+  /** The issuer identifier; discovery must answer with exactly this `issuer`. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** For confidential clients (client_secret_basic). Public clients (CLI, SPA) have none. */
+  readonly clientSecret?: string;
+  /** ID-token signature algorithms accepted. `none` and HS* are never accepted. @default ['RS256', 'ES256'] */
+  readonly idTokenAlgorithms?: readonly string[];
+  /** The one clock skew allowed for `exp`, `iat`, `nbf`, ms. @default 60000 */
+  readonly clockSkewMs?: number;
+  /** How long after a JWKS fetch an unknown `kid` may trigger another, ms. @default 30000 */
+  readonly jwksCooldownMs?: number;
+  /** Deadline for each request, ms. @default 15000 */
+  readonly timeoutMs?: number;
+  /** Lifetime assumed when the token response has no `expires_in`, ms. @default 300000 */
+  readonly defaultExpiresInMs?: number;
+  /** A `fetch` for every IdP request (discovery, token, device, JWKS). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** The largest IdP answer accepted, in bytes; the connection is dropped past it. @default 1048576 */
+  readonly maxBodyBytes?: number;
+  /** Retries of an IdP 429 or 503 within the deadline, honouring `Retry-After` (a code exchange: at most 1). @default 2 */
+  readonly retryLimit?: number;
+}
+
+/** The normalised options of one IdP and what was discovered of it. */
+export interface IdpContext {
+  readonly options: OidcClientOptions;
+  readonly issuer: URL;
+  readonly timeoutMs: number;
+  /** JWT times are whole seconds: the one skew, in their unit. */
+  readonly skewSeconds: number;
+  readonly insecure: boolean;
+  readonly algorithms: readonly string[];
+  readonly client: oauth.Client;
+  readonly auth: oauth.ClientAuth;
+  /** The metadata, once discovery answered. */
+  server?: oauth.AuthorizationServer;
+  /** The JWKS of the IdP, created on the first ID-token check (jose caches the keys inside). */
+  jwks?: unknown;
+}
+
+/** Normalises the options. Plain `http` is allowed on loopback addresses only (docs/security.md §1.2). */
+export function idpContext(options: OidcClientOptions): IdpContext {
+  const issuer = new URL(options.issuer);
+  const skewSeconds = (options.clockSkewMs ?? 60_000) / 1000;
+  return {
+    options,
+    issuer,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    skewSeconds,
+    insecure: issuer.protocol === 'http:' && isLoopbackHost(issuer),
+    algorithms: (options.idTokenAlgorithms ?? ['RS256', 'ES256']).filter((alg) => !FORBIDDEN_ALGS.test(alg)),
+    client: { client_id: options.clientId, [oauth.clockSkew]: 0, [oauth.clockTolerance]: skewSeconds },
+    auth: options.clientSecret ? oauth.ClientSecretBasic(options.clientSecret) : oauth.None(),
+  };
+}
+
+/** The IdP `fetch` with this IdP's limits, for a call that must end by `deadline` (ms since the epoch). */
+export function limitedFetch(idp: IdpContext, deadline: number, record: IdpAnswerRecord): typeof fetch {
+  const { options } = idp;
+  return idpFetch({
+    deadline,
+    record,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
+  });
+}
+
+/** One request's signal, deadline and limits; `held` are the secrets of this call, scrubbed from its errors. */
+export function requestOf(idp: IdpContext, signal?: AbortSignal, held: readonly (string | undefined)[] = []) {
+  const deadline = AbortSignal.timeout(idp.timeoutMs);
+  const record: IdpAnswerRecord = {};
+  return {
+    signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+    deadline,
+    user: signal,
+    record,
+    secrets: [idp.options.clientSecret ?? '', ...held.filter((value): value is string => typeof value === 'string')],
+    ...(idp.insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+    [oauth.customFetch]: limitedFetch(idp, Date.now() + idp.timeoutMs, record) as never,
+  };
+}
+
+/** A request's options, as {@link requestOf} makes them. */
+export type IdpRequest = ReturnType<typeof requestOf>;
+
+/** The metadata (RFC 8414 / OIDC Discovery), fetched once; `issuerMismatch` unless `issuer` matches exactly. */
+export async function metadataOf(idp: IdpContext, signal?: AbortSignal): Promise<oauth.AuthorizationServer> {
+  if (idp.server) return idp.server;
+  const request = requestOf(idp, signal);
+  try {
+    const response = await oauth.discoveryRequest(idp.issuer, { algorithm: 'oidc', ...request });
+    idp.server = await oauth.processDiscoveryResponse(idp.issuer, response);
+  } catch (error) {
+    throw toAuthFlowError(error, 'IdP discovery', request, 'issuerMismatch');
+  }
+  return idp.server;
+}
+
+/** Runs one call with its request options, and maps whatever it throws (see {@link toAuthFlowError}). */
+export async function callIdp<T>(
+  idp: IdpContext,
+  what: string,
+  signal: AbortSignal | undefined,
+  held: readonly (string | undefined)[],
+  run: (request: IdpRequest, metadata: oauth.AuthorizationServer) => Promise<T>,
+): Promise<T> {
+  const metadata = await metadataOf(idp, signal);
+  const request = requestOf(idp, signal, held);
+  try {
+    return await run(request, metadata);
+  } catch (error) {
+    throw toAuthFlowError(error, what, request, 'idpError');
+  }
+}
+
+/** A token endpoint answer as a {@link TokenSet}: Bearer only (RFC 6749 §7.1), a default lifetime when it names none. */
+export function tokenSetOf(idp: IdpContext, response: oauth.TokenEndpointResponse, requestedScope?: string): TokenSet {
+  if (response.token_type.toLowerCase() !== 'bearer') {
+    throw new AuthFlowError({
+      code: 'invalidResponse',
+      message: `The IdP issued a token of type ${response.token_type}, not Bearer.`,
+    });
+  }
+  const expiresIn =
+    typeof response.expires_in === 'number' ? response.expires_in : (idp.options.defaultExpiresInMs ?? 300_000) / 1000;
+  const scope = response.scope ?? requestedScope;
+  return {
+    accessToken: response.access_token,
+    tokenType: 'Bearer',
+    expiresAt: Date.now() + expiresIn * 1000,
+    ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
+    ...(response.id_token ? { idToken: response.id_token } : {}),
+    ...(scope ? { scope } : {}),
+  };
+}

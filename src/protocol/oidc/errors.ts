@@ -1,0 +1,135 @@
+/**
+ * What oauth4webapi, jose or fetch threw, as an {@link AuthFlowError}: classified the way the CDF client
+ * classifies its failures (docs/security.md §6), with every secret of the call scrubbed from the message
+ * and from the cause (docs/security.md §2.1).
+ */
+import * as oauth from 'oauth4webapi';
+import type { Failure, FailureCode } from '../../../machines/failure.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import type { IdpAnswerRecord } from '../idp-fetch.js';
+import { redactText } from '../redact.js';
+
+/** The `code` parameter of a callback URL, so that an IdP echoing it cannot put it in a message. */
+export function codeOf(callbackUrl: string): string | undefined {
+  try {
+    return new URL(callbackUrl).searchParams.get('code') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Maps what oauth4webapi, jose or fetch threw to an {@link AuthFlowError}. Every secret of the call is
+ * scrubbed from the message, and the cause is a scrubbed copy: the IdP's own text may echo a token.
+ */
+export function toAuthFlowError(
+  error: unknown,
+  what: string,
+  request: {
+    deadline: AbortSignal;
+    user?: AbortSignal | undefined;
+    record: IdpAnswerRecord;
+    secrets: readonly string[];
+  },
+  comparisonCode: FailureCode,
+): AuthFlowError {
+  const scrub = (text: string) =>
+    request.secrets
+      .filter((secret) => secret.length >= 4)
+      .flatMap((secret) => [secret, encodeURIComponent(secret)])
+      .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), redactText(text))
+      .slice(0, 200);
+  const make = (failure: Failure) => new AuthFlowError(failure, { cause: scrubbedCause(error, scrub) });
+  if (error instanceof AuthFlowError) {
+    return error.code === 'network' || error.code === 'invalidResponse'
+      ? new AuthFlowError({ ...error.toFailure(), message: `${what}: ${scrub(error.message)}` }, { cause: error.cause })
+      : error;
+  }
+  if (request.user?.aborted) return make({ code: 'cancelled', message: `${what} was cancelled.` });
+  if (request.deadline.aborted) return make({ code: 'timeout', message: `${what} got no answer in time.` });
+  const { status, contentType = '' } = request.record;
+  const isHtml = /^text\/html\b/i.test(contentType);
+  const isServerTrouble = status !== undefined && (status >= 500 || status === 429);
+  // Classified as the CDF client does: a server in trouble or a page that is not JSON is `http`.
+  if (isServerTrouble || (isHtml && !(error instanceof oauth.ResponseBodyError))) {
+    return make({
+      code: 'http',
+      message: `${what} failed: the IdP answered HTTP ${status ?? '?'}${isHtml ? ' with an HTML page' : ''}; try again later.`,
+      ...(status !== undefined ? { status } : {}),
+    });
+  }
+  if (error instanceof oauth.ResponseBodyError) {
+    // A Map, not an object literal: an error named "toString" must not find Object.prototype (found by fuzzing).
+    const codes = new Map<string, FailureCode>([
+      ['invalid_grant', 'invalidGrant'],
+      ['access_denied', 'accessDenied'],
+      ['expired_token', 'expiredToken'],
+      ['invalid_client', 'tokenRejected'],
+      ['unauthorized_client', 'tokenRejected'],
+    ]);
+    return make({
+      code: codes.get(error.error) ?? 'idpError',
+      message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
+      status: error.status,
+    });
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    // RFC 6749 5.2: a 401 invalid_client may come as a WWW-Authenticate challenge.
+    const challenge = error.cause[0];
+    const name = String(challenge?.parameters.error ?? 'invalid_client');
+    return make({
+      code: name === 'invalid_client' || error.status === 401 ? 'tokenRejected' : 'idpError',
+      message: `${what} was refused: ${scrub(name)}; check the client id and secret.`,
+      status: error.status,
+    });
+  }
+  if (error instanceof oauth.AuthorizationResponseError) {
+    return make({
+      code: error.error === 'access_denied' ? 'accessDenied' : 'idpError',
+      message: `The IdP answered ${scrub(error.error)}.`,
+    });
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    // oauth4webapi reports a JWT's missing or malformed claim as INVALID_RESPONSE with the claims beside it.
+    const aboutIdToken =
+      error.code === oauth.JWT_TIMESTAMP_CHECK ||
+      (error.code !== oauth.JSON_ATTRIBUTE_COMPARISON &&
+        ((typeof error.cause === 'object' &&
+          error.cause !== null &&
+          ('claims' in error.cause || 'header' in error.cause)) ||
+          /\b(JWT|JWS|ID Token)\b/.test(error.message)));
+    const code: FailureCode =
+      error.code === oauth.JSON_ATTRIBUTE_COMPARISON || error.code === oauth.JWT_CLAIM_COMPARISON
+        ? comparisonCode === 'idpError'
+          ? 'idTokenInvalid'
+          : comparisonCode
+        : error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN
+          ? 'insecureEndpoint'
+          : aboutIdToken
+            ? 'idTokenInvalid'
+            : 'invalidResponse';
+    return make({ code, message: `${what} failed: ${scrub(error.message)}.` });
+  }
+  if (error instanceof oauth.UnsupportedOperationError && /\b(JWT|JWS)\b/.test(error.message)) {
+    // The only JWTs this client processes are ID tokens: an algorithm it does not support is one of theirs.
+    return make({ code: 'idTokenInvalid', message: `${what} failed: ${scrub(error.message)}.` });
+  }
+  if (error instanceof TypeError && !(error instanceof oauth.UnsupportedOperationError)) {
+    return make({ code: 'network', message: `${what} could not reach the IdP.` });
+  }
+  return make({
+    code: 'invalidResponse',
+    message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.`,
+  });
+}
+
+/** A copy of an error chain that keeps names, codes and scrubbed messages, and nothing the IdP sent beside them. */
+function scrubbedCause(error: unknown, scrub: (text: string) => string, depth = 0): Error | undefined {
+  if (!(error instanceof Error) || depth > 3) return undefined;
+  const inner = scrubbedCause(error.cause, scrub, depth + 1);
+  const copy = new Error(scrub(error.message), inner ? { cause: inner } : {});
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
+}

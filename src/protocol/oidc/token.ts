@@ -1,0 +1,64 @@
+/** The token endpoint's grants (RFC 6749 §4.1.3, §4.4, §6): the code exchange, the refresh, client credentials. */
+import * as oauth from 'oauth4webapi';
+import type { TokenSet } from '../../../machines/tokens.js';
+import { callIdp, type IdpContext, tokenSetOf } from './context.js';
+import { codeOf } from './errors.js';
+
+/** What the code exchange needs: the callback as it came, and the attempt's secrets. */
+export interface CodeExchange {
+  readonly callbackUrl: string;
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly codeVerifier: string;
+  readonly nonce: string;
+}
+
+/** Checks the callback again (state, iss) and redeems its code once; the ID token is required. */
+export function exchangeCode(idp: IdpContext, input: CodeExchange, signal?: AbortSignal): Promise<TokenSet> {
+  const held = [codeOf(input.callbackUrl), input.codeVerifier];
+  return callIdp(idp, 'The code exchange', signal, held, async (request, metadata) => {
+    const params = oauth.validateAuthResponse(metadata, idp.client, new URL(input.callbackUrl), input.state);
+    const response = await oauth.authorizationCodeGrantRequest(
+      metadata,
+      idp.client,
+      idp.auth,
+      params,
+      input.redirectUri,
+      input.codeVerifier,
+      request,
+    );
+    return tokenSetOf(
+      idp,
+      await oauth.processAuthorizationCodeResponse(metadata, idp.client, response, {
+        expectedNonce: input.nonce,
+        requireIdToken: true,
+      }),
+    );
+  });
+}
+
+/** The refresh-token grant; a rotated refresh token comes back in the set. */
+export function refresh(idp: IdpContext, refreshToken: string, signal?: AbortSignal): Promise<TokenSet> {
+  return callIdp(idp, 'The token refresh', signal, [refreshToken], async (request, metadata) => {
+    const response = await oauth.refreshTokenGrantRequest(metadata, idp.client, idp.auth, refreshToken, request);
+    return tokenSetOf(idp, await oauth.processRefreshTokenResponse(metadata, idp.client, response));
+  });
+}
+
+/** The client-credentials grant, with an RFC 8707 `resource` when the IdP needs one. */
+export function clientCredentials(
+  idp: IdpContext,
+  input: { readonly scope: string; readonly resource?: string | undefined },
+  signal?: AbortSignal,
+): Promise<TokenSet> {
+  return callIdp(idp, 'The client-credentials request', signal, [], async (request, metadata) => {
+    const response = await oauth.clientCredentialsGrantRequest(
+      metadata,
+      idp.client,
+      idp.auth,
+      { scope: input.scope, ...(input.resource ? { resource: input.resource } : {}) },
+      request,
+    );
+    return tokenSetOf(idp, await oauth.processClientCredentialsResponse(metadata, idp.client, response), input.scope);
+  });
+}
