@@ -23,13 +23,18 @@ const props = (file: string) =>
     (name) => !name.includes('$name'),
   );
 
-/** Surviving mutants read one by one and judged equivalent (no test can tell them from the original). */
+/**
+ * Surviving mutants read one by one and judged equivalent (no test can tell them from the original),
+ * keyed by what survives a move: the file, the mutator and the replacement, not the line.
+ */
 const EQUIVALENT: Record<string, string> = {
-  'machines/authorization-code.ts:262':
+  'machines/authorization-code.ts LogicalOperator context.tokens || context.inspection':
     'equivalent: inspection is set only on entering authenticated and tokens are cleared in every other final state, so && and || agree on every reachable snapshot',
-  'machines/device-code.ts:151': 'equivalent: as above',
-  'machines/device-code.ts:175': 'equivalent: `undefined > 0` is false, so the first operand is redundant',
-  'machines/failure.ts:72': 'equivalent: Set.has of a non-string is false, so the typeof check is redundant',
+  'machines/device-code.ts LogicalOperator context.tokens || context.inspection': 'equivalent: as above',
+  'machines/device-code.ts ConditionalExpression true':
+    'equivalent: `undefined > 0` is false, so the first operand of the interval check is redundant',
+  'machines/failure.ts ConditionalExpression true':
+    'equivalent: Set.has of a non-string is false, so the typeof check is redundant',
 };
 
 function mutationSection(previous: string | undefined): string {
@@ -66,9 +71,11 @@ function mutationSection(previous: string | undefined): string {
         count[mutant.status] = (count[mutant.status] ?? 0) + 1;
         if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') {
           const where = `${path.relative(root, path.resolve(root, source))}:${mutant.location.start.line}`;
-          const replacement = (mutant.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);
+          const flat = (mutant.replacement ?? '').replace(/\s+/g, ' ');
+          const replacement = flat.replace(/\|/g, '\\|').slice(0, 60);
+          const key = `${path.relative(root, path.resolve(root, source))} ${mutant.mutatorName} ${flat}`;
           survivors.push(
-            `| ${where} | ${mutant.mutatorName} | \`${replacement}\` | ${mutant.status} | ${EQUIVALENT[where] ?? 'not judged'} |`,
+            `| ${where} | ${mutant.mutatorName} | \`${replacement}\` | ${mutant.status} | ${EQUIVALENT[key] ?? 'not judged'} |`,
           );
         }
       }
@@ -78,7 +85,7 @@ function mutationSection(previous: string | undefined): string {
     const survived = count.Survived ?? 0;
     const noCoverage = count.NoCoverage ?? 0;
     const score = (100 * (killed + timeout)) / Math.max(1, killed + timeout + survived + noCoverage);
-    const target = name === 'machines' ? 90 : 85;
+    const target = name === 'machines' ? 95 : 90;
     lines.push(
       `| \`${name === 'machines' ? 'machines/' : 'src/protocol/'}\` | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${count.Ignored ?? 0} | **${score.toFixed(1)}%** | ${target}% |`,
     );
