@@ -14,9 +14,10 @@ import {
 } from '../drivers/oidc-node.js';
 import { headlessOpener } from '../drivers/opener.js';
 import type { FlowTransition } from '../drivers/run-flow.js';
+import type { Emulator } from '../emulator/index.js';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from '../protocol/cdf.js';
-import { createFileTokenStore } from '../stores/file-token-store.js';
+import { createFileTokenStore, type TokenStore } from '../stores/file-token-store.js';
 import type { CommandContext } from './commands.js';
 import { ExitCode } from './exit-codes.js';
 import { formatTransition } from './progress.js';
@@ -34,67 +35,88 @@ export async function demo(ctx: CommandContext): Promise<number> {
   const { startEmulator } = await import('../emulator/index.js');
   const emulator = await startEmulator();
   const home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-demo-'));
-  const store = createFileTokenStore(home);
   const outcomes: Outcome[] = [];
-  const print = (t: FlowTransition) => ctx.out(`${formatTransition(t)}\n`);
-  const run = async (flow: string, body: () => Promise<string>) => {
-    ctx.out(`\n${flow}\n`);
-    const started = performance.now();
-    try {
-      outcomes.push({ flow, ok: true, detail: await body(), ms: performance.now() - started });
-    } catch (error) {
-      const detail = isAuthFlowError(error) ? `${error.code}: ${error.message}` : String(error);
-      outcomes.push({ flow, ok: false, detail, ms: performance.now() - started });
-    }
-  };
   try {
     ctx.out(`CDF emulator at ${emulator.baseUrl}, IdP (oidc-provider) at ${emulator.issuer}\n`);
-    await run('1. Login-URL flow (legacy user sign-in), project "demo"', async () => {
-      const session = await loginWithLoginUrl({
-        baseUrl: emulator.baseUrl,
-        project: 'demo',
-        opener: headlessOpener(),
-        onTransition: print,
-        signal: ctx.signal,
-      });
-      await store.write({ v: 1, kind: 'login-url', baseUrl: emulator.baseUrl, ...session });
-      const status = await createCdfClient({ baseUrl: emulator.baseUrl }).getLoginStatus({
-        accessToken: session.accessToken,
-      });
-      return `authenticated as ${status.user} in ${status.project} (token cached, mode 0600, in a temp dir)`;
-    });
-    await run('2. API key (legacy service account), project "demo"', async () => {
-      const identity = await loginWithApiKey({
-        baseUrl: emulator.baseUrl,
-        apiKey: emulator.apiKeys[0]?.key ?? '',
-        project: 'demo',
-        onTransition: print,
-        signal: ctx.signal,
-      });
-      return `ready as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
-    });
-    const oidc = {
-      issuer: emulator.issuer,
-      baseUrl: emulator.baseUrl,
-      project: 'demo',
-      onTransition: print,
-      signal: ctx.signal,
-    };
-    await run('3. OpenID Connect code + PKCE, loopback redirect (RFC 8252)', async () => {
-      const signIn = await loginWithAuthorizationCode({
-        ...oidc,
-        clientId: emulator.clients.cli,
-        opener: headlessOpener(),
-      });
-      const session = sessionFor(signIn, { ...oidc, clientId: emulator.clients.cli });
-      const first = await session.getToken();
-      session.actor.send({ type: 'REFRESH', now: Date.now() });
-      const second = await session.getToken();
-      session.logout();
-      const refreshed = first !== second ? ', refreshed once through the session' : '';
-      return `authenticated as ${signIn.claims?.sub} (ID token verified, token/inspect lists ${signIn.inspection.projects.join(', ')})${refreshed}`;
-    });
-    await run(
+    for (const [flow, body] of demoSteps(ctx, emulator, createFileTokenStore(home))) {
+      ctx.out(`\n${flow}\n`);
+      const started = performance.now();
+      try {
+        outcomes.push({ flow, ok: true, detail: await body(), ms: performance.now() - started });
+      } catch (error) {
+        const detail = isAuthFlowError(error) ? `${error.code}: ${error.message}` : String(error);
+        outcomes.push({ flow, ok: false, detail, ms: performance.now() - started });
+      }
+    }
+  } finally {
+    await emulator.close();
+    await rm(home, { recursive: true, force: true });
+  }
+  ctx.out('\nSummary\n');
+  for (const o of outcomes) ctx.out(`  ${o.ok ? 'ok  ' : 'FAIL'} ${o.flow}: ${o.detail} (${Math.round(o.ms)} ms)\n`);
+  ctx.out('\nTo sign in yourself and watch the statechart light up: npm run serve (cdf-auth demo --serve)\n');
+  return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.auth;
+}
+
+/** The demo's steps, one per flow: a title, and the sign-in that says in words how it ended. */
+function demoSteps(ctx: CommandContext, emulator: Emulator, store: TokenStore): Array<[string, () => Promise<string>]> {
+  const print = (t: FlowTransition) => ctx.out(`${formatTransition(t)}\n`);
+  const oidc = {
+    issuer: emulator.issuer,
+    baseUrl: emulator.baseUrl,
+    project: 'demo',
+    onTransition: print,
+    signal: ctx.signal,
+  };
+  return [
+    [
+      '1. Login-URL flow (legacy user sign-in), project "demo"',
+      async () => {
+        const session = await loginWithLoginUrl({
+          baseUrl: emulator.baseUrl,
+          project: 'demo',
+          opener: headlessOpener(),
+          onTransition: print,
+          signal: ctx.signal,
+        });
+        await store.write({ v: 1, kind: 'login-url', baseUrl: emulator.baseUrl, ...session });
+        const status = await createCdfClient({ baseUrl: emulator.baseUrl }).getLoginStatus({
+          accessToken: session.accessToken,
+        });
+        return `authenticated as ${status.user} in ${status.project} (token cached, mode 0600, in a temp dir)`;
+      },
+    ],
+    [
+      '2. API key (legacy service account), project "demo"',
+      async () => {
+        const identity = await loginWithApiKey({
+          baseUrl: emulator.baseUrl,
+          apiKey: emulator.apiKeys[0]?.key ?? '',
+          project: 'demo',
+          onTransition: print,
+          signal: ctx.signal,
+        });
+        return `ready as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
+      },
+    ],
+    [
+      '3. OpenID Connect code + PKCE, loopback redirect (RFC 8252)',
+      async () => {
+        const signIn = await loginWithAuthorizationCode({
+          ...oidc,
+          clientId: emulator.clients.cli,
+          opener: headlessOpener(),
+        });
+        const session = sessionFor(signIn, { ...oidc, clientId: emulator.clients.cli });
+        const first = await session.getToken();
+        session.actor.send({ type: 'REFRESH', now: Date.now() });
+        const second = await session.getToken();
+        session.logout();
+        const refreshed = first !== second ? ', refreshed once through the session' : '';
+        return `authenticated as ${signIn.claims?.sub} (ID token verified, token/inspect lists ${signIn.inspection.projects.join(', ')})${refreshed}`;
+      },
+    ],
+    [
       '4. OpenID Connect device code (RFC 8628); the IdP names no interval, so the first poll waits 5 s',
       async () => {
         const signIn = await loginWithDeviceCode({
@@ -109,25 +131,21 @@ export async function demo(ctx: CommandContext): Promise<number> {
         });
         return `authenticated as ${signIn.claims?.sub} after the person approved the code`;
       },
-    );
-    await run('5. OpenID Connect client credentials (service, replaces API keys)', async () => {
-      const result = await loginWithClientCredentials({
-        ...oidc,
-        clientId: emulator.clients.service.id,
-        clientSecret: emulator.clients.service.secret,
-        scope: 'api:read',
-        resource: emulator.baseUrl,
-      });
-      return `authenticated as service "${result.inspection.subject}", token for ${result.inspection.projects.join(', ')}`;
-    });
-  } finally {
-    await emulator.close();
-    await rm(home, { recursive: true, force: true });
-  }
-  ctx.out('\nSummary\n');
-  for (const o of outcomes) ctx.out(`  ${o.ok ? 'ok  ' : 'FAIL'} ${o.flow}: ${o.detail} (${Math.round(o.ms)} ms)\n`);
-  ctx.out('\nTo sign in yourself and watch the statechart light up: npm run serve (cdf-auth demo --serve)\n');
-  return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.auth;
+    ],
+    [
+      '5. OpenID Connect client credentials (service, replaces API keys)',
+      async () => {
+        const result = await loginWithClientCredentials({
+          ...oidc,
+          clientId: emulator.clients.service.id,
+          clientSecret: emulator.clients.service.secret,
+          scope: 'api:read',
+          resource: emulator.baseUrl,
+        });
+        return `authenticated as service "${result.inspection.subject}", token for ${result.inspection.projects.join(', ')}`;
+      },
+    ],
+  ];
 }
 
 /** `cdf-auth demo --serve`: the emulator with a sign-in page for a person, and the live statechart page. */

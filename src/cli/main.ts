@@ -7,8 +7,7 @@ import { parseArgs } from 'node:util';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
-import { type CommandContext, diagram, login, logins, logout, status, token } from './commands.js';
-import { demo, emulatorCommand } from './demo.js';
+import type { CommandContext } from './commands.js';
 import { ExitCode, exitCodeOf, UsageError } from './exit-codes.js';
 
 const HELP: Record<string, string> = {
@@ -105,6 +104,53 @@ Machines: login-url, api-key, authorization-code, device-code, client-credential
 `,
 };
 
+type Command = (ctx: CommandContext) => Promise<number>;
+
+/** Each command is loaded when it runs: `cdf-auth token` never loads the emulator and its Koa stack. */
+const done =
+  (command: (ctx: CommandContext) => Promise<void>): Command =>
+  async (ctx) => {
+    await command(ctx);
+    return ExitCode.ok;
+  };
+const COMMANDS: Record<string, Command> = {
+  demo: async (ctx) => (await import('./demo.js')).demo(ctx),
+  emulator: async (ctx) => (await import('./demo.js')).emulatorCommand(ctx),
+  login: done(async (ctx) => (await import('./commands.js')).login(ctx)),
+  token: done(async (ctx) => (await import('./commands.js')).token(ctx)),
+  status: done(async (ctx) => (await import('./commands.js')).status(ctx)),
+  logout: done(async (ctx) => (await import('./commands.js')).logout(ctx)),
+  logins: done(async (ctx) => (await import('./commands.js')).logins(ctx)),
+  diagram: done(async (ctx) => (await import('./commands.js')).diagram(ctx)),
+};
+
+/** Prints a failure as the person (or, with `--json`, a script) reads it; resolves with its exit code. */
+function reportFailure(
+  error: unknown,
+  command: string,
+  json: boolean,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): number {
+  const code = exitCodeOf(error);
+  const message = (e: unknown) => redactText(e instanceof Error ? e.message : String(e));
+  if (json) {
+    const failure = isAuthFlowError(error)
+      ? { code: error.code, message: redactText(error.message) }
+      : error instanceof UsageError
+        ? { code: 'usage', message: error.message }
+        : { code: 'internal', message: message(error) };
+    out(`${JSON.stringify({ error: failure })}\n`);
+  } else if (error instanceof UsageError) {
+    err(`cdf-auth: ${error.message}\n${(Object.hasOwn(HELP, command) && HELP[command]) || ''}`);
+  } else if (isAuthFlowError(error)) {
+    err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
+  } else {
+    err(`cdf-auth: internal error: ${message(error)}\n`);
+  }
+  return code;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: Partial<CommandContext> = {}): Promise<number> {
   const out = io.out ?? ((text: string) => void process.stdout.write(text));
@@ -132,8 +178,10 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     // Every wait listens to the signal; should one still hold the process, Ctrl-C wins all the same.
     if (!io.signal) setTimeout(() => process.exit(ExitCode.cancelled), 3_000).unref();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: proper-lockfile's signal-exit re-raises a signal that no other listener still
+  // holds, which would end the process before the cancelled command reports (exit 130).
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const ctx: CommandContext = {
     flags: parsed.values,
     positionals,
@@ -144,48 +192,11 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     ...(io.store ? { store: io.store } : {}),
   };
   try {
-    switch (command) {
-      case 'demo':
-        return await demo(ctx);
-      case 'emulator':
-        return await emulatorCommand(ctx);
-      case 'login':
-        await login(ctx);
-        return ExitCode.ok;
-      case 'token':
-        await token(ctx);
-        return ExitCode.ok;
-      case 'status':
-        await status(ctx);
-        return ExitCode.ok;
-      case 'logout':
-        await logout(ctx);
-        return ExitCode.ok;
-      case 'logins':
-        await logins(ctx);
-        return ExitCode.ok;
-      case 'diagram':
-        await diagram(ctx);
-        return ExitCode.ok;
-      default:
-        throw new UsageError(`Unknown command "${command}".`);
-    }
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(`Unknown command "${command}".`);
+    return await run(ctx);
   } catch (error) {
-    const code = exitCodeOf(error);
-    if (parsed.values.json) {
-      const failure = isAuthFlowError(error)
-        ? { code: error.code, message: redactText(error.message) }
-        : error instanceof UsageError
-          ? { code: 'usage', message: error.message }
-          : { code: 'internal', message: redactText(error instanceof Error ? error.message : String(error)) };
-      out(`${JSON.stringify({ error: failure })}\n`);
-      return code;
-    }
-    if (error instanceof UsageError)
-      err(`cdf-auth: ${error.message}\n${(Object.hasOwn(HELP, command) && HELP[command]) || ''}`);
-    else if (isAuthFlowError(error)) err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
-    else err(`cdf-auth: internal error: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
-    return code;
+    return reportFailure(error, command, parsed.values.json === true, out, err);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -120,30 +120,17 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
         .slice(0, 24)}.json`,
     );
   const currentFile = path.join(dir, 'current.json');
-  const ensureDir = async () => {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const info = await lstat(dir);
-    if (!info.isDirectory()) throw unsafe(dir, 'is not a folder');
-    // A folder others can read or enter exposes the token files: narrow it (SECURITY: 0700).
-    if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
-  };
+  const ensureDir = () => ensureFolder(dir);
   const save = async (file: string, value: unknown) => {
     await ensureDir();
     await assertPlainFileOrNothing(file);
     await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   };
-  const load = async (file: string): Promise<string | null> => {
-    if ((await assertPlainFileOrNothing(file)) === 'absent') return null;
-    const text = await readIfExists(file);
-    const info = await lstat(file).catch(() => null);
-    if (info && (info.mode & 0o077) !== 0) await chmod(file, 0o600);
-    return text;
-  };
   return {
     dir,
     async read(login) {
       const file = fileOf(login);
-      const text = await load(file);
+      const text = await loadFile(file);
       if (text === null) return null;
       const entry = parseEntry(text);
       if (!entry) {
@@ -170,7 +157,7 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
       }
     },
     async readCurrent() {
-      const text = await load(currentFile);
+      const text = await loadFile(currentFile);
       if (text === null) return null;
       try {
         const value = JSON.parse(text) as Partial<CurrentLogin>;
@@ -183,18 +170,7 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
         message: `${currentFile} is unreadable; name --base-url and --project, or sign in again.`,
       });
     },
-    async list() {
-      const names = await readdir(dir).catch(() => [] as string[]);
-      const entries: CacheEntry[] = [];
-      for (const name of names.filter((n) => /^tokens-[0-9a-f]{24}\.json$/.test(n)).sort()) {
-        const file = path.join(dir, name);
-        const info = await lstat(file).catch(() => null);
-        if (!info?.isFile()) continue;
-        const entry = parseEntry((await readFile(file, 'utf8').catch(() => '')) || '');
-        if (entry) entries.push(entry);
-      }
-      return entries;
-    },
+    list: () => listEntries(dir),
     async assertWritable(login) {
       await ensureDir();
       await assertPlainFileOrNothing(fileOf(login));
@@ -202,38 +178,77 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
     },
     async withLock(login, run, lockOptions = {}) {
       await ensureDir();
-      const file = fileOf(login);
-      const deadline = Date.now() + (lockOptions.timeoutMs ?? 30_000);
-      let release: (() => Promise<void>) | undefined;
-      while (!release) {
-        if (lockOptions.signal?.aborted) {
-          throw new AuthFlowError({ code: 'cancelled', message: 'Waiting for the token cache lock was cancelled.' });
-        }
-        try {
-          release = await lockfile.lock(file, { realpath: false, stale: 10_000, update: 2_000, retries: 0 });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
-            throw new AuthFlowError(
-              { code: 'cacheUnsafe', message: `The token cache ${file} cannot be locked.` },
-              { cause: error },
-            );
-          }
-          if (Date.now() > deadline) {
-            throw new AuthFlowError({
-              code: 'timeout',
-              message: `Another cdf-auth process holds the token cache ${file}; try again.`,
-            });
-          }
-          await pause(100, lockOptions.signal);
-        }
-      }
-      try {
-        return await run();
-      } finally {
-        await release().catch(() => {});
-      }
+      return withFileLock(fileOf(login), run, lockOptions);
     },
   };
+}
+
+/** Creates the folder (0700) or narrows a wider one; a non-folder there is `cacheUnsafe`. */
+async function ensureFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  if (!info.isDirectory()) throw unsafe(dir, 'is not a folder');
+  // A folder others can read or enter exposes the token files: narrow it (docs/security.md §2.3).
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+/** A cache file's text, `null` when absent; a file wider than 0600 is narrowed. */
+async function loadFile(file: string): Promise<string | null> {
+  if ((await assertPlainFileOrNothing(file)) === 'absent') return null;
+  const text = await readIfExists(file);
+  const info = await lstat(file).catch(() => null);
+  if (info && (info.mode & 0o077) !== 0) await chmod(file, 0o600);
+  return text;
+}
+
+async function listEntries(dir: string): Promise<CacheEntry[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const entries: CacheEntry[] = [];
+  for (const name of names.filter((n) => /^tokens-[0-9a-f]{24}\.json$/.test(n)).sort()) {
+    const file = path.join(dir, name);
+    const info = await lstat(file).catch(() => null);
+    if (!info?.isFile()) continue;
+    const entry = parseEntry((await readFile(file, 'utf8').catch(() => '')) || '');
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+/** Holds the lock on `file` (proper-lockfile: a `.lock` folder beside it, stale after 10 s) while `run` runs. */
+async function withFileLock<T>(
+  file: string,
+  run: () => Promise<T>,
+  options: { readonly signal?: AbortSignal; readonly timeoutMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let release: (() => Promise<void>) | undefined;
+  while (!release) {
+    if (options.signal?.aborted) {
+      throw new AuthFlowError({ code: 'cancelled', message: 'Waiting for the token cache lock was cancelled.' });
+    }
+    try {
+      release = await lockfile.lock(file, { realpath: false, stale: 10_000, update: 2_000, retries: 0 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        throw new AuthFlowError(
+          { code: 'cacheUnsafe', message: `The token cache ${file} cannot be locked.` },
+          { cause: error },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new AuthFlowError({
+          code: 'timeout',
+          message: `Another cdf-auth process holds the token cache ${file}; try again.`,
+        });
+      }
+      await pause(100, options.signal);
+    }
+  }
+  try {
+    return await run();
+  } finally {
+    await release().catch(() => {});
+  }
 }
 
 function unsafe(file: string, why: string): AuthFlowError {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
+import { runCli } from '../helpers/cli.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
 
 const run = promisify(execFile);
@@ -29,21 +29,7 @@ beforeEach(async () => {
   return () => rm(home, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    env: { ...env },
-    store: createFileTokenStore(home),
-  });
-  return { code, out, err };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, env);
 
 const loginUrl = (extra: string[] = []) =>
   cli(['login', '--flow', 'login-url', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless', ...extra]);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
+import { runCli } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
@@ -22,21 +23,7 @@ beforeEach(async () => {
   return () => rm(home, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    env: { ...env },
-    store: createFileTokenStore(home),
-  });
-  return { code, out, err };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, env);
 
 describe('cdf-auth CLI', () => {
   it('logs in through the login URL, caches with mode 0600, and token/status/logout work from the cache', async () => {
