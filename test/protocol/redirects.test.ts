@@ -79,6 +79,19 @@ describe('no credentialed CDF request follows a redirect', () => {
   });
 });
 
+describe('what the redirect failure names', () => {
+  it('a 3xx without Location, or with a relative one, names no path or query', async () => {
+    cdf.handle((_req, res) => res.writeHead(302).end());
+    const bare = await failureOf(createCdfClient({ baseUrl: cdf.url }).getLoginStatus({ apiKey: 'k-123456' }));
+    expect(bare).toMatchObject({ code: 'unexpectedRedirect', status: 302 });
+    expect(bare.message).toContain('an unknown place');
+    cdf.handle((_req, res) => res.writeHead(301, { location: '/elsewhere?token=secret-q' }).end());
+    const relative = await failureOf(createCdfClient({ baseUrl: cdf.url }).getLoginStatus({ apiKey: 'k-123456' }));
+    expect(relative.message).toContain(cdf.url);
+    expect(relative.message).not.toContain('secret-q');
+  });
+});
+
 describe('plain http CDF base URLs', () => {
   it('are refused with insecureEndpoint unless the host is a loopback address', async () => {
     for (const baseUrl of ['http://api.cognitedata.com', 'http://10.0.0.1:8080', 'http://example.com/']) {

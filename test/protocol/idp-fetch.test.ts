@@ -1,0 +1,137 @@
+/** The IdP fetch's limits, one by one, on a real loopback server. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { isLoopbackHost } from '../../src/protocol/http.js';
+import { type IdpAnswerRecord, idpFetch } from '../../src/protocol/idp-fetch.js';
+import { startTestServer } from '../helpers/http-server.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const fetchWith = (over: { retryLimit?: number; maxBodyBytes?: number; deadline?: number } = {}) => {
+  const record: IdpAnswerRecord = {};
+  const f = idpFetch({ deadline: over.deadline ?? Date.now() + 10_000, record, ...over });
+  return { f, record };
+};
+const failure = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+  } catch (error) {
+    if (isAuthFlowError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+};
+
+describe('idpFetch', () => {
+  it('records the status and content type of the answer, and hands back the whole body', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' });
+      res.end('{"a":1}');
+    });
+    const { f, record } = fetchWith();
+    const response = await f(server.url);
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ a: 1 });
+    expect(record).toEqual({ status: 201, contentType: 'application/json; charset=utf-8' });
+  });
+
+  it('a 204 comes back with no body', async () => {
+    server.handle((_req, res) => res.writeHead(204).end());
+    const response = await fetchWith().f(server.url);
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+  });
+
+  it('a body of exactly the cap is accepted, one byte more is refused', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('x'.repeat(100));
+    });
+    expect(await (await fetchWith({ maxBodyBytes: 100 }).f(server.url)).text()).toHaveLength(100);
+    const refused = await failure(fetchWith({ maxBodyBytes: 99 }).f(server.url));
+    expect(refused.code).toBe('invalidResponse');
+    expect(refused.message).toContain('99 bytes');
+    expect(refused.status).toBe(200);
+  });
+
+  it('Retry-After as an HTTP date is honoured; without Retry-After the wait is 1 s', async () => {
+    let n = 0;
+    server.handle((_req, res) => {
+      n += 1;
+      if (n === 1) res.writeHead(503, { 'retry-after': new Date(Date.now() + 500).toUTCString() }).end();
+      else if (n === 2) res.writeHead(429).end();
+      else res.writeHead(200).end('ok');
+    });
+    const response = await fetchWith().f(server.url);
+    expect(await response.text()).toBe('ok');
+    expect(n).toBe(3);
+  });
+
+  it('an unreadable Retry-After counts as 1 s; retries stop at the limit and hand back the last answer', async () => {
+    let n = 0;
+    server.handle((_req, res) => {
+      n += 1;
+      res.writeHead(503, { 'retry-after': 'soon' }).end('busy');
+    });
+    const response = await fetchWith({ retryLimit: 1 }).f(server.url);
+    expect(response.status).toBe(503);
+    expect(n).toBe(2);
+    n = 0;
+    expect((await fetchWith({ retryLimit: 0 }).f(server.url)).status).toBe(503);
+    expect(n).toBe(1);
+  });
+
+  it('a code exchange is retried at most once even with a higher limit; other grants use the limit', async () => {
+    let n = 0;
+    server.handle((req, res) => {
+      n += 1;
+      req.resume();
+      res.writeHead(503, { 'retry-after': '0' }).end();
+    });
+    const code = new URLSearchParams({ grant_type: 'authorization_code', code: 'c' });
+    await fetchWith({ retryLimit: 3 }).f(server.url, { method: 'POST', body: code });
+    expect(n).toBe(2);
+    n = 0;
+    const refresh = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'r' });
+    await fetchWith({ retryLimit: 3 }).f(server.url, { method: 'POST', body: refresh });
+    expect(n).toBe(4);
+  });
+
+  it('a wait for Retry-After ends at once when the call is aborted', async () => {
+    server.handle((_req, res) => res.writeHead(503, { 'retry-after': '5' }).end());
+    const abort = new AbortController();
+    const pending = fetchWith().f(server.url, { signal: abort.signal });
+    setTimeout(() => abort.abort(new Error('stop')), 100);
+    await expect(pending).rejects.toThrow('stop');
+  });
+
+  it('a Retry-After that ends past the deadline is not waited for', async () => {
+    let n = 0;
+    server.handle((_req, res) => {
+      n += 1;
+      res.writeHead(429, { 'retry-after': '2' }).end();
+    });
+    const response = await fetchWith({ deadline: Date.now() + 1_000 }).f(server.url);
+    expect(response.status).toBe(429);
+    expect(n).toBe(1);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['http://127.0.0.1:1', true],
+    ['http://127.1.2.3', true],
+    ['http://[::1]:8', true],
+    ['http://localhost', true],
+    ['http://127.0.0.1.example.com', false],
+    ['http://128.0.0.1', false],
+    ['http://example.com', false],
+    ['http://localhost.example', false],
+  ])('%s is loopback: %s', (url, expected) => {
+    expect(isLoopbackHost(new URL(url))).toBe(expected);
+  });
+});
