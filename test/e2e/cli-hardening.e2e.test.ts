@@ -33,20 +33,20 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, 
 
 const loginUrl = (extra: string[] = []) =>
   cli(['login', '--flow', 'login-url', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless', ...extra]);
-const codeLogin = (extra: string[] = []) =>
+/** `cdf-auth login` against the emulator's IdP with its public CLI client; `flow` null leaves --flow out. */
+const oidcLogin = (flow: string | null, extra: string[]) =>
   cli([
     'login',
-    '--flow',
-    'code',
+    ...(flow ? ['--flow', flow] : []),
     '--base-url',
     emulator.baseUrl,
     '--issuer',
     emulator.issuer,
     '--client-id',
     emulator.clients.cli,
-    '--headless',
     ...extra,
   ]);
+const codeLogin = (extra: string[] = []) => oidcLogin('code', ['--headless', ...extra]);
 const tokenFile = async () => path.join(home, (await readdir(home)).find((f) => f.startsWith('tokens-')) ?? 'none');
 const expireCache = async () => {
   const file = await tokenFile();
@@ -226,35 +226,10 @@ describe('the token cache on disk', () => {
 
 describe('--timeout, --json and exit codes', () => {
   it('--timeout is honoured by the code flow (nobody comes back) and the device flow (nobody approves)', async () => {
-    const code = await cli([
-      'login',
-      '--flow',
-      'code',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-      '--client-id',
-      emulator.clients.cli,
-      '--no-browser',
-      '--timeout',
-      '1',
-    ]);
+    const code = await oidcLogin('code', ['--no-browser', '--timeout', '1']);
     expect(code.code).toBe(4);
     expect(code.err).toContain('timeout');
-    const device = await cli([
-      'login',
-      '--flow',
-      'device',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-      '--client-id',
-      emulator.clients.cli,
-      '--timeout',
-      '1',
-    ]);
+    const device = await oidcLogin('device', ['--timeout', '1']);
     expect(device.code).toBe(4);
     expect(device.err).toContain('timeout');
   });
@@ -329,17 +304,7 @@ describe('--timeout, --json and exit codes', () => {
     const bare = await cli(['login', '--base-url', emulator.baseUrl]);
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(/--flow code/);
-    const withIssuer = await cli([
-      'login',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-      '--client-id',
-      emulator.clients.cli,
-      '--headless',
-      '--json',
-    ]);
+    const withIssuer = await oidcLogin(null, ['--headless', '--json']);
     expect(withIssuer.code).toBe(0);
     expect(JSON.parse((await cli(['logins', '--json'])).out)[0].kind).toBe('code');
   });
