@@ -166,7 +166,7 @@ literals (messages) are not mutated. Static mutants (literals evaluated when a m
 configuration object) are not run, because each one costs the whole suite and together they take hours on
 two cores; the machine configuration is checked instead by the path coverage above and the transition
 tests. Score = (killed + timed out) / (killed + timed out + survived + no coverage). A full
-\`npm run mutate\` takes about 15 minutes on this project's 2-core machine (machines/ 4, src/protocol/ 11).
+\`npm run mutate\` takes about 35 minutes on this project's 2-core machine (machines/ 6, src/protocol/ 28).
 
 ${previousMutation ?? ''}
 
