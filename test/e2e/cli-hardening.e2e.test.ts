@@ -12,6 +12,7 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { runCli } from '../helpers/cli.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
+import { startCdfWithoutIdp } from '../helpers/http-server.js';
 
 const run = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
@@ -98,14 +99,8 @@ describe('a value given where a variable name is expected is never echoed', () =
 
 describe('cdf-auth login --flow login-url with the app’s query and fragment', () => {
   it('--redirect-param and --redirect-fragment reach /login/url on both redirect URLs, beside the flow id', async () => {
-    const { startTestServer } = await import('../helpers/http-server.js');
-    const cdf = await startTestServer();
-    const seen: string[] = [];
-    cdf.handle((req, res) => {
-      seen.push(req.url ?? '');
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: {} }));
-    });
+    const cdf = await startCdfWithoutIdp();
+
     try {
       const result = await cli([
         'login',
@@ -124,7 +119,7 @@ describe('cdf-auth login --flow login-url with the app’s query and fragment', 
         '#top',
       ]);
       expect(result.err).toContain('noIdpConfigured');
-      const query = new URL(seen[0] ?? '', cdf.url).searchParams;
+      const query = cdf.loginUrlQuery();
       for (const name of ['redirectUrl', 'errorRedirectUrl']) {
         const url = new URL(query.get(name) ?? '');
         expect([url.searchParams.get('tenant'), url.searchParams.get('x'), url.hash]).toEqual(['acme', '1=2', '#top']);

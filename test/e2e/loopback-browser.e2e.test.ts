@@ -13,7 +13,7 @@ import type { Opener } from '../../src/drivers/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { withParam } from '../helpers/flows.js';
-import { startTestServer } from '../helpers/http-server.js';
+import { startCdfWithoutIdp } from '../helpers/http-server.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -196,13 +196,7 @@ describe('stray requests do not end the sign-in', () => {
 
 describe('the legacy redirect URL carries the app’s own query and fragment', () => {
   it('reach /login/url intact, beside the flow id, for the redirect and the error redirect', async () => {
-    const cdf = await startTestServer();
-    const seen: string[] = [];
-    cdf.handle((req, res) => {
-      seen.push(req.url ?? '');
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: {} }));
-    });
+    const cdf = await startCdfWithoutIdp();
     try {
       const result = await settle(
         loginWithLoginUrl({
@@ -214,7 +208,7 @@ describe('the legacy redirect URL carries the app’s own query and fragment', (
         }),
       );
       expect(result.code).toBe('noIdpConfigured');
-      const query = new URL(seen[0] ?? '', cdf.url).searchParams;
+      const query = cdf.loginUrlQuery();
       for (const name of ['redirectUrl', 'errorRedirectUrl']) {
         const url = new URL(query.get(name) ?? '');
         expect(url.hostname).toBe('127.0.0.1');

@@ -23,3 +23,18 @@ export async function startTestServer() {
       }),
   };
 }
+
+/**
+ * A CDF whose project has no IdP (`/login/url` answers no URL), keeping every request URL: what the
+ * client sent to `/login/url` can be read back, and the flow ends at once with `noIdpConfigured`.
+ */
+export async function startCdfWithoutIdp() {
+  const server = await startTestServer();
+  const seen: string[] = [];
+  server.handle((req, res) => {
+    seen.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ data: {} }));
+  });
+  return { url: server.url, close: server.close, loginUrlQuery: () => new URL(seen[0] ?? '', server.url).searchParams };
+}
