@@ -4,16 +4,16 @@
  * Import `createCodeBrowserLogin` alone to keep the legacy login-URL code out of your bundle.
  * @module
  */
-export { type BrowserLoginOptions, createBrowserLogin } from './drivers/browser.js';
-export { type CodeBrowserLoginOptions, createCodeBrowserLogin } from './drivers/browser-code.js';
-export {
-  assertApiKeyAllowedInBrowser,
-  type BrowserCommonOptions,
-  type BrowserLogin,
-  type FlowStorage,
-  type RedirectOutcome,
-  type UiSnapshot,
-  type UiState,
-} from './drivers/browser-core.js';
-export { createLoginUrlBrowserLogin } from './drivers/browser-login-url.js';
+export { type CodeBrowserLoginOptions, createCodeBrowserLogin } from './drivers/browser/code.js';
+export { assertApiKeyAllowedInBrowser } from './drivers/browser/create-login.js';
+export { type BrowserLoginOptions, createBrowserLogin } from './drivers/browser/index.js';
+export { createLoginUrlBrowserLogin } from './drivers/browser/login-url.js';
+export type {
+  BrowserCommonOptions,
+  BrowserLogin,
+  FlowStorage,
+  RedirectOutcome,
+  UiSnapshot,
+  UiState,
+} from './drivers/browser/types.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';

@@ -1,10 +1,11 @@
-import type { AuthorizationCodeOutput } from '../../machines/authorization-code.js';
-import type { IdClaims } from '../../machines/tokens.js';
-import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from '../flows/authorization-code.js';
-import { createCdfClient } from '../protocol/cdf.js';
-import { createOidcClient } from '../protocol/oidc.js';
-import { type BrowserCommonOptions, type BrowserLogin, createBrowserLoginWith } from './browser-core.js';
+import type { AuthorizationCodeOutput } from '../../../machines/authorization-code.js';
+import type { IdClaims } from '../../../machines/tokens.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from '../../flows/authorization-code.js';
+import { createCdfClient } from '../../protocol/cdf.js';
+import { createOidcClient } from '../../protocol/oidc.js';
+import { createBrowserLoginWith } from './create-login.js';
+import type { BrowserCommonOptions, BrowserLogin } from './types.js';
 
 /** Options of {@link createCodeBrowserLogin}. */
 export interface CodeBrowserLoginOptions extends BrowserCommonOptions {

@@ -1,10 +1,11 @@
 /** The browser driver for the legacy login-URL flow. */
 import * as oauth from 'oauth4webapi';
-import type { LoginUrlOutput } from '../../machines/login-url.js';
-import { loginUrlFlow } from '../flows/login-url.js';
-import { LOGIN_CALLBACK_PARAMS, parseLoginCallback, stripLoginCallback } from '../protocol/callback.js';
-import { createCdfClient } from '../protocol/cdf.js';
-import { type BrowserCommonOptions, type BrowserLogin, createBrowserLoginWith } from './browser-core.js';
+import type { LoginUrlOutput } from '../../../machines/login-url.js';
+import { loginUrlFlow } from '../../flows/login-url.js';
+import { LOGIN_CALLBACK_PARAMS, parseLoginCallback, stripLoginCallback } from '../../protocol/callback.js';
+import { createCdfClient } from '../../protocol/cdf.js';
+import { createBrowserLoginWith } from './create-login.js';
+import type { BrowserCommonOptions, BrowserLogin } from './types.js';
 
 /** Signs a person in with CDF's login URL, by full-page redirect. */
 export function createLoginUrlBrowserLogin(options: BrowserCommonOptions): BrowserLogin {

@@ -2,9 +2,9 @@
  * `createBrowserLogin`: either browser flow from one options object. Import `createCodeBrowserLogin`
  * or `createLoginUrlBrowserLogin` directly to keep the other flow out of your bundle.
  */
-import { type CodeBrowserLoginOptions, createCodeBrowserLogin } from './browser-code.js';
-import type { BrowserCommonOptions, BrowserLogin } from './browser-core.js';
-import { createLoginUrlBrowserLogin } from './browser-login-url.js';
+import { type CodeBrowserLoginOptions, createCodeBrowserLogin } from './code.js';
+import { createLoginUrlBrowserLogin } from './login-url.js';
+import type { BrowserCommonOptions, BrowserLogin } from './types.js';
 
 /** Options of {@link createBrowserLogin}. */
 export type BrowserLoginOptions =

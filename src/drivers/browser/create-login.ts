@@ -1,0 +1,192 @@
+/**
+ * The browser driver: one flow by full-page redirect (or popup). It composes the UI state
+ * (`ui-state.ts`), the pending flow in `sessionStorage` (`stores/pending-flow.ts`, only while the machine
+ * is in its `persistable` state), the resume on the callback page (`redirect.ts`), popup mode
+ * (`popup.ts`) and the tabs' shared session (`tab-sync.ts`). Nothing touches `window` at import or
+ * construction time, so this module is safe to import during server-side rendering. Each flow plugs in
+ * through a {@link FlowAdapter}, so that a bundle carries only the flows it uses.
+ */
+import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
+import type { Failure } from '../../../machines/failure.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { clearPendingFlow, type FlowStorage, savePendingFlow } from '../../stores/pending-flow.js';
+import { signInWithPopup } from './popup.js';
+import { resumeFromRedirect } from './redirect.js';
+import { runUntilRest } from './run-actor.js';
+import { createTabSync } from './tab-sync.js';
+import type { BrowserCommonOptions, BrowserLogin, FlowAdapter, RedirectOutcome } from './types.js';
+import { createUiState, type UiStateStore } from './ui-state.js';
+
+const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
+
+type Token = { accessToken: string; expiresAt: number | null };
+
+/** One answer per page load and flow, however often it is asked (double mounts, two instances). */
+function oncePerPageLoad(flow: string, handle: () => Promise<RedirectOutcome>): [Promise<RedirectOutcome>, boolean] {
+  const key = `${flow}:${window.performance.timeOrigin}`;
+  const existing = redirectsHandled.get(key);
+  if (existing) return [existing, true];
+  const outcome = handle();
+  redirectsHandled.set(key, outcome);
+  return [outcome, false];
+}
+
+/** How a flow's actor is run: persisted while it waits for the callback in redirect mode, forgotten after. */
+function restOf(options: BrowserCommonOptions, adapter: FlowAdapter, storage: () => FlowStorage, ui: UiStateStore) {
+  return (persist: boolean) => (actor: AnyActorRef) =>
+    runUntilRest(actor, {
+      setUi: ui.set,
+      // A popup flow keeps this page: nothing to persist, the callback comes by postMessage.
+      persist:
+        persist && options.mode !== 'popup'
+          ? (waiting) => savePendingFlow(storage(), adapter.flow, waiting.getPersistedSnapshot())
+          : null,
+      forget: () => clearPendingFlow(storage()),
+    });
+}
+
+/** The outcome of a flow's resting snapshot. */
+function outcomeOf(adapter: FlowAdapter, snapshot: AnyMachineSnapshot): RedirectOutcome {
+  if (snapshot.matches('authenticated')) return { status: 'authenticated', ...adapter.tokenOf(snapshot.output) };
+  // `failed` is a resting state (RETRY leaves it), not a final one: its failure is in the context.
+  const failure = (snapshot.context as { failure?: Failure | null }).failure;
+  return { status: 'failed', failure: failure ?? { code: 'cancelled', message: 'The sign-in was cancelled.' } };
+}
+
+/** What starting and resuming a flow needs from its login. */
+interface FlowStartContext {
+  readonly options: BrowserCommonOptions;
+  readonly adapter: FlowAdapter;
+  readonly storage: () => FlowStorage;
+  readonly navigate: (url: string) => void;
+  readonly inspect: Pick<BrowserCommonOptions, 'inspect'>;
+  readonly rest: ReturnType<typeof restOf>;
+  readonly finish: (snapshot: AnyMachineSnapshot) => RedirectOutcome;
+  readonly finishOrThrow: (snapshot: AnyMachineSnapshot) => void;
+}
+
+/** The three ways a flow's actor comes to life: sign-in by redirect, by popup, and the resume on the callback page. */
+function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow }: FlowStartContext) {
+  const actorOf = (machine: AnyStateMachine): AnyActorRef =>
+    createActor(machine, { ...inspect, input: adapter.input() });
+  const signInByRedirect = async () => {
+    clearPendingFlow(storage());
+    const actor = actorOf(adapter.machine(navigate));
+    const done = rest(true)(actor);
+    actor.start();
+    actor.send(adapter.start());
+    const snapshot = await done;
+    if (snapshot.hasTag('persistable')) return;
+    actor.stop();
+    finishOrThrow(snapshot);
+  };
+  return {
+    signIn: (): Promise<void> =>
+      options.mode === 'popup'
+        ? signInWithPopup({
+            adapter,
+            createActor: (to) => actorOf(adapter.machine(to)),
+            run: rest(false),
+            finish: finishOrThrow,
+          })
+        : signInByRedirect(),
+    resume: () =>
+      resumeFromRedirect({
+        adapter,
+        storage,
+        restore: (snapshot) =>
+          createActor(adapter.machine(navigate) as AnyStateMachine, { ...inspect, snapshot: snapshot as never }),
+        run: rest(false),
+        finish,
+      }),
+  };
+}
+
+/** Builds a {@link BrowserLogin} from a flow adapter; use `createBrowserLogin` or a flow's own factory. */
+export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: FlowAdapter): BrowserLogin {
+  const storage = () => options.storage ?? window.sessionStorage;
+  const navigate = (url: string) => (options.navigate ?? ((target: string) => window.location.assign(target)))(url);
+  const ui = createUiState();
+  const inspect = options.inspect ? { inspect: options.inspect } : {};
+  const rest = restOf(options, adapter, storage, ui);
+  let token: Token | null = null;
+  const forgetLocally = () => {
+    token = null;
+    clearPendingFlow(storage());
+    ui.set('anonymous');
+  };
+  const tabs = adapter.refresh
+    ? createTabSync({
+        flow: adapter.flow,
+        refresh: adapter.refresh,
+        ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
+        setUi: ui.set,
+        onTokens: ({ accessToken, expiresAt }) => {
+          token = { accessToken, expiresAt };
+        },
+        onLogout: forgetLocally,
+      })
+    : undefined;
+  const signedIn = (next: Token) => {
+    token = next;
+    ui.set('authenticated');
+  };
+  const finish = (snapshot: AnyMachineSnapshot): RedirectOutcome => {
+    const outcome = outcomeOf(adapter, snapshot);
+    if (outcome.status !== 'authenticated') return outcome;
+    if (adapter.tokenSetOf) tabs?.adopt(adapter.tokenSetOf(snapshot.output), true);
+    signedIn({ accessToken: outcome.accessToken, expiresAt: outcome.expiresAt });
+    return outcome;
+  };
+  const finishOrThrow = (snapshot: AnyMachineSnapshot) => {
+    const outcome = finish(snapshot);
+    if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
+  };
+  const { signIn, resume } = flowStarts({ options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow });
+
+  return {
+    signIn,
+    async handleRedirect() {
+      const [outcome, repeated] = oncePerPageLoad(adapter.flow, () =>
+        resume().then((result) => {
+          // A tab that did not just sign in asks the others for the session they share.
+          if (result.status === 'none') tabs?.hello();
+          return result;
+        }),
+      );
+      const result = await outcome;
+      // Another instance on this page resumed the flow: this one holds the same token.
+      if (repeated && result.status === 'authenticated')
+        signedIn({ accessToken: result.accessToken, expiresAt: result.expiresAt });
+      return result;
+    },
+    state: ui.state,
+    subscribe: ui.subscribe,
+    store: ui.store,
+    accessToken: () => token?.accessToken ?? null,
+    async getToken() {
+      const fromSession = tabs?.getToken();
+      if (fromSession) return fromSession;
+      if (token && (token.expiresAt === null || token.expiresAt > Date.now())) return token.accessToken;
+      throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in (or the token expired); call signIn().' });
+    },
+    logout() {
+      tabs?.logout(true);
+      forgetLocally();
+    },
+  };
+}
+
+/**
+ * API keys do not belong in a browser: any script on the page can read them, and they cannot be
+ * scoped to a person. This throws unless the caller passes the loudly named opt-in.
+ */
+export function assertApiKeyAllowedInBrowser(options: { readonly dangerouslyAllowApiKeyInBrowser?: boolean }): void {
+  if (options.dangerouslyAllowApiKeyInBrowser !== true) {
+    throw new AuthFlowError({
+      code: 'insecureEndpoint',
+      message:
+        'API keys are refused in the browser: use code + PKCE. If you must (a single-user kiosk), pass dangerouslyAllowApiKeyInBrowser: true.',
+    });
+  }
+}

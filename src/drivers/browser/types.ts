@@ -1,0 +1,116 @@
+/** The browser driver's public types, and the {@link FlowAdapter} each flow plugs in with. */
+import type { AnyStateMachine, EventObject, InspectionEvent } from 'xstate';
+import type { Failure } from '../../../machines/failure.js';
+import type { TokenSet } from '../../../machines/tokens.js';
+import type { FlowStorage } from '../../stores/pending-flow.js';
+
+export type { FlowStorage };
+
+/** The one small set of states a UI renders from. */
+export type UiState = 'anonymous' | 'authenticating' | 'authenticated' | 'refreshing' | 'reauthRequired' | 'failed';
+
+/** The UI state as a snapshot object (stable until the state changes), for actor-like consumers. */
+export interface UiSnapshot {
+  readonly status: 'active';
+  readonly value: UiState;
+}
+
+/** Options every browser flow takes. */
+export interface BrowserCommonOptions {
+  /** The CDF cluster. */
+  readonly baseUrl: string;
+  readonly project: string;
+  /** The page that handles the callback (absolute URL, registered with the IdP for the code flow). */
+  readonly redirectUri: string;
+  /** @default window.sessionStorage (looked up when first needed) */
+  readonly storage?: FlowStorage;
+  /** How to send the page away. @default (url) => window.location.assign(url) */
+  readonly navigate?: (url: string) => void;
+  /** Sent as `x-cdp-app`. */
+  readonly appId?: string;
+  /**
+   * Receives XState's inspection events of the flow's actor, for a live diagram or a log. They carry
+   * tokens and codes: pass them through `redact()` before showing or storing them.
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * `redirect` sends this page to the IdP; `popup` opens a window (inside the click, so that it is not
+   * blocked), and the callback page posts the result back to this exact origin. A popup closed by the
+   * person ends the flow as cancelled.
+   * @default 'redirect'
+   */
+  readonly mode?: 'redirect' | 'popup';
+  /** Refresh when fewer than this many ms remain (flows with refresh tokens). @default 30000 */
+  readonly leewayMs?: number;
+}
+
+/** What {@link BrowserLogin.handleRedirect} found on page load. */
+export type RedirectOutcome =
+  | { readonly status: 'none' }
+  | { readonly status: 'authenticated'; readonly accessToken: string; readonly expiresAt: number | null }
+  | { readonly status: 'failed'; readonly failure: Failure }
+  /** Callback parameters with no pending flow: a reload, the Back button, a second tab. Nothing was sent anywhere. */
+  | { readonly status: 'staleCallback' }
+  /** This page is the sign-in popup: the callback went to the opener (same origin only), and the popup closes. */
+  | { readonly status: 'handedToOpener' }
+  /** The person came back without signing in (the Back button from the IdP): the pending flow was dropped. */
+  | { readonly status: 'abandoned' };
+
+/** A browser sign-in. */
+export interface BrowserLogin {
+  /** Starts the flow and sends the page to the IdP. Call it from a click handler. */
+  signIn(): Promise<void>;
+  /**
+   * Call once on every page load. Cleans the callback parameters from the address bar, resumes the
+   * pending flow if there is one, and says what happened. Safe to call twice (React StrictMode).
+   */
+  handleRedirect(): Promise<RedirectOutcome>;
+  /** The UI state now. */
+  readonly state: () => UiState;
+  /** Calls `listener` with every change of {@link UiState}; returns the unsubscribe function. */
+  subscribe(listener: (state: UiState) => void): () => void;
+  /**
+   * The UI state as an actor-like store (`subscribe` returning `{ unsubscribe }`, `getSnapshot`), so that
+   * `useSelector(login.store, (snapshot) => snapshot.value)` from `@xstate/react` works with it.
+   */
+  readonly store: {
+    /** Calls the listener with every new UI snapshot. */
+    subscribe(listener: ((snapshot: UiSnapshot) => void) | { next?(snapshot: UiSnapshot): void }): {
+      /** Stops the calls. */
+      unsubscribe(): void;
+    };
+    /** The current UI snapshot. */
+    getSnapshot(): UiSnapshot;
+  };
+  /** The access token of the signed-in session (in memory only), or `null`. */
+  readonly accessToken: () => string | null;
+  /**
+   * A valid access token: refreshed first when due (code flow). Tabs of one origin share the session:
+   * one tab refreshes under a Web Lock, the others adopt its tokens (BroadcastChannel).
+   */
+  getToken(): Promise<string>;
+  /** Forgets the session and any pending flow. */
+  logout(): void;
+}
+
+/** What a flow brings to the browser driver. */
+export interface FlowAdapter {
+  readonly flow: 'login-url' | 'code';
+  /** The machine with its browser effects; `navigate` sends the page away. */
+  machine(navigate: (url: string) => void): AnyStateMachine;
+  input(): unknown;
+  /** The START event, with fresh random values. */
+  start(): EventObject;
+  /** Whether the page's query carries this flow's callback parameters. */
+  isCallback(params: URLSearchParams): boolean;
+  /** The URL without the callback parameters. */
+  strip(href: string): string;
+  /** The CALLBACK payload for the machine. */
+  callback(href: string): unknown;
+  /** The access token of the machine's output. */
+  tokenOf(output: unknown): { accessToken: string; expiresAt: number | null };
+  /** The full token set of the machine's output, for flows that can refresh. */
+  tokenSetOf?(output: unknown): TokenSet;
+  /** Gets new tokens with the refresh token; absent for flows that cannot refresh. */
+  refresh?(tokens: TokenSet, signal: AbortSignal): Promise<TokenSet>;
+}
