@@ -6,6 +6,7 @@
 import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
+import { inspectingToken, validatingIdToken } from './token-checks.js';
 import type { IdClaims, IdpMetadata, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 export type { OidcSignIn } from './tokens.js';
@@ -192,7 +193,9 @@ export const authorizationCodeMachine = setup({
     discover: notProvided<IdpMetadata, { readonly issuer: string }>('discover'),
     navigateToIdp: notProvided<void, NavigateToIdpInput>('navigateToIdp'),
     exchangeCode: notProvided<TokenSet, ExchangeCodeInput>('exchangeCode'),
-    validateIdToken: notProvided<IdClaims, { readonly idToken: string; readonly nonce: string }>('validateIdToken'),
+    validateIdToken: notProvided<IdClaims, { readonly idToken: string; readonly nonce: string | null }>(
+      'validateIdToken',
+    ),
     inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
   },
   delays: {
@@ -247,6 +250,8 @@ export const authorizationCodeMachine = setup({
     })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, callbackUrl: null })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
+    takeClaims: assign((_, claims: IdClaims) => ({ claims })),
+    takeInspection: assign((_, inspection: Inspection) => ({ inspection })),
   },
 }).createMachine({
   id: 'authorizationCode',
@@ -411,62 +416,8 @@ export const authorizationCodeMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    validatingIdToken: {
-      tags: ['busy'],
-      invoke: {
-        id: 'validateIdToken',
-        src: 'validateIdToken',
-        input: ({ context }) => ({ idToken: context.tokens!.idToken!, nonce: context.attempt!.nonce }),
-        onDone: { target: 'inspectingToken', actions: assign({ claims: ({ event }) => event.output }) },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'idTokenInvalid') },
-        },
-      },
-      after: {
-        validateTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'The ID token could not be validated in time.' },
-          },
-        },
-      },
-      on: { CANCEL: 'cancelled' },
-    },
-    inspectingToken: {
-      tags: ['busy'],
-      invoke: {
-        id: 'inspectToken',
-        src: 'inspectToken',
-        input: ({ context }) => ({ accessToken: context.tokens!.accessToken }),
-        onDone: [
-          {
-            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ context }) => ({
-                code: 'projectMismatch',
-                message: `CDF says this token has no access to project "${context.project}".`,
-              }),
-            },
-          },
-          { target: 'authenticated', actions: assign({ inspection: ({ event }) => event.output }) },
-        ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
-      },
-      after: {
-        inspectTimeout: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: 'timeout', message: 'CDF did not inspect the token in time.' } },
-        },
-      },
-      on: { CANCEL: 'cancelled' },
-    },
+    validatingIdToken: validatingIdToken<AuthorizationCodeContext>((context) => context.attempt!.nonce),
+    inspectingToken: inspectingToken<AuthorizationCodeContext>(),
     authenticated: { type: 'final' },
     failed: {
       on: {

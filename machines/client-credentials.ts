@@ -6,6 +6,7 @@
 import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
+import { inspectingToken } from './token-checks.js';
 import type { Inspection, TokenSet } from './tokens.js';
 
 /** What the machine is created with. The client secret stays in the driver. */
@@ -86,6 +87,7 @@ export const clientCredentialsMachine = setup({
   actions: {
     fail: assign((_, failure: Failure) => ({ failure, tokens: null })),
     setNow: assign(({ event }) => ('now' in event ? { now: event.now } : {})),
+    takeInspection: assign((_, inspection: Inspection) => ({ inspection })),
   },
 }).createMachine({
   id: 'clientCredentials',
@@ -131,39 +133,7 @@ export const clientCredentialsMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    inspectingToken: {
-      tags: ['busy'],
-      invoke: {
-        id: 'inspectToken',
-        src: 'inspectToken',
-        input: ({ context }) => ({ accessToken: context.tokens!.accessToken }),
-        onDone: [
-          {
-            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ context }) => ({
-                code: 'projectMismatch',
-                message: `CDF says this token has no access to project "${context.project}".`,
-              }),
-            },
-          },
-          { target: 'authenticated', actions: assign({ inspection: ({ event }) => event.output }) },
-        ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
-      },
-      after: {
-        inspectTimeout: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: 'timeout', message: 'CDF did not inspect the token in time.' } },
-        },
-      },
-      on: { CANCEL: 'cancelled' },
-    },
+    inspectingToken: inspectingToken<ClientCredentialsContext>(),
     authenticated: {
       after: {
         // When the timer fires, the machine's clock has reached the renewal point.

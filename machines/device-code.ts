@@ -5,6 +5,7 @@
 import { assign, setup } from 'xstate';
 import { type Failure, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
+import { inspectingToken, validatingIdToken } from './token-checks.js';
 import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
@@ -89,7 +90,9 @@ export const deviceCodeMachine = setup({
       'requestDeviceCode',
     ),
     pollToken: notProvided<PollResult, { readonly deviceCode: string }>('pollToken'),
-    validateIdToken: notProvided<IdClaims, { readonly idToken: string; readonly nonce: null }>('validateIdToken'),
+    validateIdToken: notProvided<IdClaims, { readonly idToken: string; readonly nonce: string | null }>(
+      'validateIdToken',
+    ),
     inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
   },
   actions: {
@@ -108,11 +111,15 @@ export const deviceCodeMachine = setup({
       tokens: (result as Extract<PollResult, { kind: 'tokens' }>).tokens,
       authorization: null,
     })),
+    takeClaims: assign((_, claims: IdClaims) => ({ claims })),
+    takeInspection: assign((_, inspection: Inspection) => ({ inspection })),
   },
   delays: {
     pollInterval: ({ context }) => context.intervalMs,
     codeExpiry: ({ context }) => Math.max(0, context.deadline! - context.now),
     requestTimeout: ({ context }) => context.requestTimeoutMs,
+    validateTimeout: ({ context }) => context.requestTimeoutMs,
+    inspectTimeout: ({ context }) => context.requestTimeoutMs,
   },
   guards: {
     isTokens: (_, result: PollResult) => result.kind === 'tokens',
@@ -277,62 +284,8 @@ export const deviceCodeMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    validatingIdToken: {
-      tags: ['busy'],
-      invoke: {
-        id: 'validateIdToken',
-        src: 'validateIdToken',
-        input: ({ context }) => ({ idToken: context.tokens!.idToken!, nonce: null }),
-        onDone: { target: 'inspectingToken', actions: assign({ claims: ({ event }) => event.output }) },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'idTokenInvalid') },
-        },
-      },
-      after: {
-        requestTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'The ID token could not be validated in time.' },
-          },
-        },
-      },
-      on: { CANCEL: 'cancelled' },
-    },
-    inspectingToken: {
-      tags: ['busy'],
-      invoke: {
-        id: 'inspectToken',
-        src: 'inspectToken',
-        input: ({ context }) => ({ accessToken: context.tokens!.accessToken }),
-        onDone: [
-          {
-            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ context }) => ({
-                code: 'projectMismatch',
-                message: `CDF says this token has no access to project "${context.project}".`,
-              }),
-            },
-          },
-          { target: 'authenticated', actions: assign({ inspection: ({ event }) => event.output }) },
-        ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
-      },
-      after: {
-        requestTimeout: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: 'timeout', message: 'CDF did not inspect the token in time.' } },
-        },
-      },
-      on: { CANCEL: 'cancelled' },
-    },
+    validatingIdToken: validatingIdToken<DeviceCodeContext>(() => null),
+    inspectingToken: inspectingToken<DeviceCodeContext>(),
     authenticated: { type: 'final' },
     failed: {
       on: {

@@ -59,15 +59,20 @@ export async function demo(ctx: CommandContext): Promise<number> {
 }
 
 /** The demo's steps, one per flow: a title, and the sign-in that says in words how it ended. */
-function demoSteps(ctx: CommandContext, emulator: Emulator, store: TokenStore): Array<[string, () => Promise<string>]> {
+function demoSteps(ctx: CommandContext, emulator: Emulator, store: TokenStore): DemoStep[] {
   const print = (t: FlowTransition) => ctx.out(`${formatTransition(t)}\n`);
-  const oidc = {
-    issuer: emulator.issuer,
-    baseUrl: emulator.baseUrl,
-    project: 'demo',
-    onTransition: print,
-    signal: ctx.signal,
-  };
+  return [...legacySteps(ctx, emulator, store, print), ...oidcSteps(ctx, emulator, print)];
+}
+
+type DemoStep = [string, () => Promise<string>];
+
+/** The two historic ways in: the login URL and an API key. */
+function legacySteps(
+  ctx: CommandContext,
+  emulator: Emulator,
+  store: TokenStore,
+  print: (t: FlowTransition) => void,
+): DemoStep[] {
   return [
     [
       '1. Login-URL flow (legacy user sign-in), project "demo"',
@@ -99,6 +104,19 @@ function demoSteps(ctx: CommandContext, emulator: Emulator, store: TokenStore): 
         return `ready as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
       },
     ],
+  ];
+}
+
+/** OpenID Connect: code + PKCE on the loopback, device code, client credentials. */
+function oidcSteps(ctx: CommandContext, emulator: Emulator, print: (t: FlowTransition) => void): DemoStep[] {
+  const oidc = {
+    issuer: emulator.issuer,
+    baseUrl: emulator.baseUrl,
+    project: 'demo',
+    onTransition: print,
+    signal: ctx.signal,
+  };
+  return [
     [
       '3. OpenID Connect code + PKCE, loopback redirect (RFC 8252)',
       async () => {

@@ -131,8 +131,8 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
       pollToken: fromPromise<PollResult, { readonly deviceCode: string }>(({ input, signal }) =>
         idp.pollDeviceCode(input.deviceCode, signal),
       ),
-      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: null }>(({ input }) =>
-        idp.validateIdToken(input.idToken, { nonce: null }),
+      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string | null }>(({ input }) =>
+        idp.validateIdToken(input.idToken, { nonce: input.nonce }),
       ),
       inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
         inspect(input.accessToken, signal),

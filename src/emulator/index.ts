@@ -25,8 +25,9 @@ import {
 } from './config.js';
 import { answerDeviceCode } from './device.js';
 import { type Fault, FaultQueue } from './faults.js';
-import { type NextLogin, startIdp } from './idp.js';
-import { createLegacyTokenAuthority } from './legacy-tokens.js';
+import { startIdp } from './idp.js';
+import type { NextLogin } from './idp-options.js';
+import { createLegacyTokenAuthority, type LegacyTokenAuthority } from './legacy-tokens.js';
 
 export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, NextLogin };
 export { defaultProjects, defaultUsers };
@@ -106,21 +107,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const projects = options.projects ?? defaultProjects;
   const users = options.users ?? defaultUsers;
   const apiKeys: EmulatorApiKey[] = [
-    ...(options.apiKeys ?? [
-      {
-        key: `ak-${randomBytes(18).toString('base64url')}`,
-        id: 5001,
-        project: 'demo',
-        serviceAccount: 'demo-service@demo',
-      },
-    ]),
+    ...(options.apiKeys ?? [{ key: `ak-${randomBytes(18).toString('base64url')}`, ...DEFAULT_API_KEY }]),
   ];
   let handler: ((req: http.IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = http.createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  const server = await listen(options.port ?? 0, host, (req, res) =>
+    handler ? handler(req, res) : res.writeHead(503).end(),
+  );
   const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
   const cdfClient = { id: 'cdf-cluster', secret: randomBytes(24).toString('base64url') };
   const serviceClient = {
@@ -130,61 +122,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultQueue();
   const stalled = new Set<ServerResponse>();
   const idpRequests: Array<{ method: string; path: string }> = [];
-  let idp: Awaited<ReturnType<typeof startIdp>>;
-  try {
-    idp = await startIdp({
-      faults,
-      stalled,
-      requests: idpRequests,
-      host,
-      port: options.idpPort ?? 0,
-      headless: options.headless ?? true,
-      users,
-      resourceServers: [baseUrl],
-      accessTokenTtlSeconds: Math.round((options.accessTokenTtlMs ?? 600_000) / 1000),
-      deviceCodeTtlSeconds: Math.round((options.deviceCodeTtlMs ?? 600_000) / 1000),
-      clients: [
-        // A public native client for CLIs: loopback redirect on any port (RFC 8252 7.3), device code.
-        {
-          client_id: 'cli-native',
-          application_type: 'native',
-          token_endpoint_auth_method: 'none',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
-          response_types: ['code'],
-        },
-        // A public browser client (the SPA examples).
-        {
-          client_id: 'spa',
-          application_type: 'web',
-          token_endpoint_auth_method: 'none',
-          redirect_uris: [...(options.spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
-          grant_types: ['authorization_code', 'refresh_token'],
-          response_types: ['code'],
-        },
-        // A confidential service client: client credentials, the replacement for API keys.
-        {
-          client_id: serviceClient.id,
-          client_secret: serviceClient.secret,
-          token_endpoint_auth_method: 'client_secret_basic',
-          grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
-        },
-        {
-          client_id: cdfClient.id,
-          client_secret: cdfClient.secret,
-          token_endpoint_auth_method: 'client_secret_basic',
-          redirect_uris: [`${baseUrl}/login/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-    });
-  } catch (error) {
+  const idp = await startIdp({
+    faults,
+    stalled,
+    requests: idpRequests,
+    host,
+    port: options.idpPort ?? 0,
+    headless: options.headless ?? true,
+    users,
+    resourceServers: [baseUrl],
+    accessTokenTtlSeconds: Math.round((options.accessTokenTtlMs ?? 600_000) / 1000),
+    deviceCodeTtlSeconds: Math.round((options.deviceCodeTtlMs ?? 600_000) / 1000),
+    clients: idpClients({ baseUrl, cdfClient, serviceClient, spaRedirectUris: options.spaRedirectUris }),
+  }).catch((error: unknown) => {
     server.close();
     throw error;
-  }
+  });
   const legacy = await createLegacyTokenAuthority(baseUrl);
   const requests: Array<{ method: string; path: string }> = [];
   const revokedApiKeys = new Set<string>();
@@ -215,17 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requests,
     idpRequests,
     setNextLogin: (next) => idp.setNextLogin(next),
-    async mintLegacyTokens({ user, project, ttlSeconds }) {
-      const p = projects.find((candidate) => candidate.urlName === project);
-      if (!p) throw new Error(`unknown project ${project}`);
-      return legacy.mint({
-        sub: user,
-        project: p.urlName,
-        projectId: p.projectId,
-        groups: p.groups,
-        ttlSeconds: ttlSeconds ?? 3600,
-      });
-    },
+    mintLegacyTokens: legacyMinter(projects, legacy),
     answerDeviceCode,
     revokeApiKey: (key) => revokedApiKeys.add(key),
     fault: (fault) => faults.add(fault),
@@ -236,4 +179,85 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), idp.close()]);
     },
   };
+}
+
+const DEFAULT_API_KEY = { id: 5001, project: 'demo', serviceAccount: 'demo-service@demo' } as const;
+
+/** Mints legacy CDF tokens for a user in a project, as `/login/callback` would. */
+function legacyMinter(
+  projects: readonly EmulatorProject[],
+  legacy: LegacyTokenAuthority,
+): Emulator['mintLegacyTokens'] {
+  return async ({ user, project, ttlSeconds }) => {
+    const p = projects.find((candidate) => candidate.urlName === project);
+    if (!p) throw new Error(`unknown project ${project}`);
+    return legacy.mint({
+      sub: user,
+      project: p.urlName,
+      projectId: p.projectId,
+      groups: p.groups,
+      ttlSeconds: ttlSeconds ?? 3600,
+    });
+  };
+}
+
+/** A server listening on `host:port`, before any handler is ready (it answers 503 until then). */
+async function listen(port: number, host: string, handle: http.RequestListener): Promise<http.Server> {
+  const server = http.createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+/** The IdP's clients: the CLI's and the SPA's public clients, the service's confidential one, and CDF's own. */
+function idpClients({
+  baseUrl,
+  cdfClient,
+  serviceClient,
+  spaRedirectUris,
+}: {
+  baseUrl: string;
+  cdfClient: { id: string; secret: string };
+  serviceClient: { id: string; secret: string };
+  spaRedirectUris: readonly string[] | undefined;
+}) {
+  return [
+    // A public native client for CLIs: loopback redirect on any port (RFC 8252 7.3), device code.
+    {
+      client_id: 'cli-native',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      response_types: ['code'],
+    },
+    // A public browser client (the SPA examples).
+    {
+      client_id: 'spa',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [...(spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    },
+    // A confidential service client: client credentials, the replacement for API keys.
+    {
+      client_id: serviceClient.id,
+      client_secret: serviceClient.secret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: cdfClient.id,
+      client_secret: cdfClient.secret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [`${baseUrl}/login/callback`],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    },
+  ];
 }

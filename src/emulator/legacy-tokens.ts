@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type CryptoKey, decodeJwt, errors, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
-interface LegacyClaims {
+export interface LegacyClaims {
   readonly sub: string;
   readonly project_name: string;
   readonly project_id: number;

@@ -51,7 +51,7 @@ export function codeFlowMachine(options: {
           signal,
         ),
       ),
-      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string }>(({ input }) =>
+      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string | null }>(({ input }) =>
         oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
       ),
       inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>

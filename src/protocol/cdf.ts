@@ -88,7 +88,51 @@ export interface CdfClient {
  * @see docs/cdf-api.md §3 (legacy) and §4.1 (token/inspect)
  */
 export function createCdfClient(options: CdfClientOptions): CdfClient {
-  const base = new URL(options.baseUrl);
+  const base = checkedBase(options.baseUrl);
+  const baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
+  const get = cdfGet(base, baseUrl, options);
+  const loginQuery = (params: LoginUrlParams): Record<string, string> => ({
+    ...(params.errorRedirectUrl ? { errorRedirectUrl: params.errorRedirectUrl } : {}),
+    project: params.project,
+    redirectUrl: params.redirectUrl,
+  });
+  return {
+    baseUrl,
+    async getLoginUrl(params, call) {
+      const what = 'CDF /login/url';
+      return parseLoginUrl(what, await get('login/url', what, { searchParams: loginQuery(params) }, call));
+    },
+    loginRedirectUrl(params) {
+      return `${baseUrl}/login/redirect?${new URLSearchParams(loginQuery(params))}`;
+    },
+    async getLoginStatus(credentials, call) {
+      const what = 'CDF /login/status';
+      return parseStatus(what, await get('login/status', what, { credentials, acceptStatuses: [401] }, call));
+    },
+    async getTokenStatus(idToken, call) {
+      const what = 'CDF /login/token';
+      return parseTokenStatus(what, await get('login/token', what, { searchParams: { token: idToken } }, call));
+    },
+    async getLogoutUrl(credentials, redirectUrl, call) {
+      const what = 'CDF /logout/url';
+      const init = { credentials, acceptStatuses: [401], ...(redirectUrl ? { searchParams: { redirectUrl } } : {}) };
+      return parseLogoutUrl(what, await get('logout/url', what, init, call));
+    },
+    async logout(credentials, call) {
+      const what = 'CDF /logout';
+      return parseStatus(what, await get('logout', what, { credentials, acceptStatuses: [401] }, call));
+    },
+    async inspectToken(accessToken, call) {
+      const what = 'CDF /api/v1/token/inspect';
+      const init = { credentials: { accessToken }, acceptStatuses: [401] };
+      return parseInspection(what, await get('api/v1/token/inspect', what, init, call));
+    },
+  };
+}
+
+/** The base URL, refused unless https (or http on the loopback emulator). */
+function checkedBase(baseUrl: string): URL {
+  const base = new URL(baseUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
     throw new AuthFlowError({ code: 'internal', message: `The base URL must be http(s), not ${base.protocol}` });
   }
@@ -99,7 +143,17 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
       message: `The base URL ${base.origin} is plain http; use https (http is allowed only on 127.0.0.1, [::1] and localhost).`,
     });
   }
-  const baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
+  return base;
+}
+
+interface GetInit {
+  readonly credentials?: CdfCredentials;
+  readonly searchParams?: Record<string, string>;
+  readonly acceptStatuses?: number[];
+}
+
+/** One credentialed GET to the cluster: to its own origin only, with the call's secrets scrubbed from errors. */
+function cdfGet(base: URL, baseUrl: string, options: CdfClientOptions) {
   const api = createKy(baseUrl, options, {
     'x-cdp-sdk': `cdf-authflow:${VERSION}`,
     'x-cdp-app': options.appId ?? 'cdf-authflow',
@@ -117,13 +171,7 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
       ],
     },
   });
-
-  const get = (
-    path: string,
-    what: string,
-    init: { credentials?: CdfCredentials; searchParams?: Record<string, string>; acceptStatuses?: number[] },
-    call?: CallOptions,
-  ): Promise<JsonAnswer> =>
+  return (path: string, what: string, init: GetInit, call?: CallOptions): Promise<JsonAnswer> =>
     callJson(
       (signal) =>
         (api as KyInstance).get(path, {
@@ -142,95 +190,56 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
         ],
       },
     );
+}
 
-  const loginQuery = (params: LoginUrlParams): Record<string, string> => ({
-    ...(params.errorRedirectUrl ? { errorRedirectUrl: params.errorRedirectUrl } : {}),
-    project: params.project,
-    redirectUrl: params.redirectUrl,
-  });
+function parseLoginUrl(what: string, answer: JsonAnswer): string | null {
+  const data = dataOf(answer);
+  if (data === undefined) return invalidShape(what, answer, 'a "data" object');
+  const url = (data as { url?: unknown }).url;
+  if (url === undefined || url === null || url === '') return null;
+  if (typeof url !== 'string' || !isHttpUrl(url)) return invalidShape(what, answer, 'an http(s) "url"');
+  return url;
+}
 
+function parseTokenStatus(what: string, answer: JsonAnswer): TokenStatus {
+  const data = dataOf(answer) as { valid?: unknown; expired?: unknown } | undefined;
+  if (typeof data?.valid !== 'boolean' || typeof data.expired !== 'boolean') {
+    return invalidShape(what, answer, '"valid" and "expired"');
+  }
+  return { valid: data.valid, expired: data.expired };
+}
+
+function parseLogoutUrl(what: string, answer: JsonAnswer): string | null {
+  if (answer.status === 401) return null;
+  const url = (dataOf(answer) as { url?: unknown } | undefined)?.url;
+  if (typeof url !== 'string' || !isHttpUrl(url)) return invalidShape(what, answer, 'an http(s) "url"');
+  return url;
+}
+
+function parseInspection(what: string, answer: JsonAnswer): TokenInspection {
+  if (answer.status === 401) {
+    throw new AuthFlowError({
+      code: 'tokenRejected',
+      message: `${what} answered 401: CDF does not accept this token (is it for this cluster?); sign in again.`,
+      status: 401,
+      ...(answer.requestId ? { requestId: answer.requestId } : {}),
+    });
+  }
+  const body = answer.body as Partial<TokenInspection> | undefined;
+  if (
+    typeof body?.subject !== 'string' ||
+    !Array.isArray(body.projects) ||
+    !body.projects.every(
+      (p) => typeof p?.projectUrlName === 'string' && Array.isArray(p.groups) && p.groups.every(Number.isFinite),
+    ) ||
+    !Array.isArray(body.capabilities)
+  ) {
+    return invalidShape(what, answer, '"subject", "projects" and "capabilities"');
+  }
   return {
-    baseUrl,
-    async getLoginUrl(params, call) {
-      const what = 'CDF /login/url';
-      const answer = await get('login/url', what, { searchParams: loginQuery(params) }, call);
-      const data = dataOf(answer);
-      if (data === undefined) return invalidShape(what, answer, 'a "data" object');
-      const url = (data as { url?: unknown }).url;
-      if (url === undefined || url === null || url === '') return null;
-      if (typeof url !== 'string' || !isHttpUrl(url)) return invalidShape(what, answer, 'an http(s) "url"');
-      return url;
-    },
-    loginRedirectUrl(params) {
-      return `${baseUrl}/login/redirect?${new URLSearchParams(loginQuery(params))}`;
-    },
-    async getLoginStatus(credentials, call) {
-      const what = 'CDF /login/status';
-      const answer = await get('login/status', what, { credentials, acceptStatuses: [401] }, call);
-      if (answer.status === 401) return notLoggedIn;
-      return parseStatus(what, answer);
-    },
-    async getTokenStatus(idToken, call) {
-      const what = 'CDF /login/token';
-      const answer = await get('login/token', what, { searchParams: { token: idToken } }, call);
-      const data = dataOf(answer) as { valid?: unknown; expired?: unknown } | undefined;
-      if (typeof data?.valid !== 'boolean' || typeof data.expired !== 'boolean') {
-        return invalidShape(what, answer, '"valid" and "expired"');
-      }
-      return { valid: data.valid, expired: data.expired };
-    },
-    async getLogoutUrl(credentials, redirectUrl, call) {
-      const what = 'CDF /logout/url';
-      const answer = await get(
-        'logout/url',
-        what,
-        { credentials, acceptStatuses: [401], ...(redirectUrl ? { searchParams: { redirectUrl } } : {}) },
-        call,
-      );
-      if (answer.status === 401) return null;
-      const url = (dataOf(answer) as { url?: unknown } | undefined)?.url;
-      if (typeof url !== 'string' || !isHttpUrl(url)) return invalidShape(what, answer, 'an http(s) "url"');
-      return url;
-    },
-    async logout(credentials, call) {
-      const what = 'CDF /logout';
-      const answer = await get('logout', what, { credentials, acceptStatuses: [401] }, call);
-      if (answer.status === 401) return notLoggedIn;
-      return parseStatus(what, answer);
-    },
-    async inspectToken(accessToken, call) {
-      const what = 'CDF /api/v1/token/inspect';
-      const answer = await get(
-        'api/v1/token/inspect',
-        what,
-        { credentials: { accessToken }, acceptStatuses: [401] },
-        call,
-      );
-      if (answer.status === 401) {
-        throw new AuthFlowError({
-          code: 'tokenRejected',
-          message: `${what} answered 401: CDF does not accept this token (is it for this cluster?); sign in again.`,
-          status: 401,
-          ...(answer.requestId ? { requestId: answer.requestId } : {}),
-        });
-      }
-      const body = answer.body as Partial<TokenInspection> | undefined;
-      if (
-        typeof body?.subject !== 'string' ||
-        !Array.isArray(body.projects) ||
-        !body.projects.every(
-          (p) => typeof p?.projectUrlName === 'string' && Array.isArray(p.groups) && p.groups.every(Number.isFinite),
-        ) ||
-        !Array.isArray(body.capabilities)
-      ) {
-        return invalidShape(what, answer, '"subject", "projects" and "capabilities"');
-      }
-      return {
-        subject: body.subject,
-        projects: body.projects.map((p) => ({ projectUrlName: p.projectUrlName, groups: [...p.groups] })),
-        capabilities: body.capabilities,
-      };
-    },
+    subject: body.subject,
+    projects: body.projects.map((p) => ({ projectUrlName: p.projectUrlName, groups: [...p.groups] })),
+    capabilities: body.capabilities,
   };
 }
 
@@ -248,6 +257,7 @@ function dataOf(answer: JsonAnswer): unknown {
 }
 
 function parseStatus(what: string, answer: JsonAnswer): LoginStatus {
+  if (answer.status === 401) return notLoggedIn;
   const data = dataOf(answer) as Record<string, unknown> | undefined;
   if (typeof data?.loggedIn !== 'boolean') return invalidShape(what, answer, 'a boolean "loggedIn"');
   if (!data.loggedIn) return notLoggedIn;

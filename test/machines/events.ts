@@ -128,8 +128,8 @@ export const deviceCodeEvents: WorldEvent[] = [
   { type: 'xstate.after.codeExpiry.deviceCode.awaitingUser' },
   { type: 'xstate.after.codeExpiry.deviceCode.polling' },
   { type: 'xstate.after.requestTimeout.deviceCode.requestingCode' },
-  { type: 'xstate.after.requestTimeout.deviceCode.validatingIdToken' },
-  { type: 'xstate.after.requestTimeout.deviceCode.inspectingToken' },
+  { type: 'xstate.after.validateTimeout.deviceCode.validatingIdToken' },
+  { type: 'xstate.after.inspectTimeout.deviceCode.inspectingToken' },
 ];
 
 export const clientCredentialsEvents: WorldEvent[] = [

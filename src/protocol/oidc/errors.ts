@@ -33,12 +33,7 @@ export function toAuthFlowError(
   },
   comparisonCode: FailureCode,
 ): AuthFlowError {
-  const scrub = (text: string) =>
-    request.secrets
-      .filter((secret) => secret.length >= 4)
-      .flatMap((secret) => [secret, encodeURIComponent(secret)])
-      .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), redactText(text))
-      .slice(0, 200);
+  const scrub = scrubberOf(request.secrets);
   const make = (failure: Failure) => new AuthFlowError(failure, { cause: scrubbedCause(error, scrub) });
   if (error instanceof AuthFlowError) {
     return error.code === 'network' || error.code === 'invalidResponse'
@@ -58,69 +53,90 @@ export function toAuthFlowError(
       ...(status !== undefined ? { status } : {}),
     });
   }
+  return make(refusalOf(error, what, scrub) ?? failureOf(error, what, scrub, comparisonCode));
+}
+
+/** Scrubs the call's secrets (also URL-encoded) and anything token-shaped from IdP text, and caps its length. */
+function scrubberOf(secrets: readonly string[]): (text: string) => string {
+  return (text) =>
+    secrets
+      .filter((secret) => secret.length >= 4)
+      .flatMap((secret) => [secret, encodeURIComponent(secret)])
+      .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), redactText(text))
+      .slice(0, 200);
+}
+
+/** A Map, not an object literal: an error named "toString" must not find Object.prototype (found by fuzzing). */
+const ERROR_CODES = new Map<string, FailureCode>([
+  ['invalid_grant', 'invalidGrant'],
+  ['access_denied', 'accessDenied'],
+  ['expired_token', 'expiredToken'],
+  ['invalid_client', 'tokenRejected'],
+  ['unauthorized_client', 'tokenRejected'],
+]);
+
+/** The IdP said no: an OAuth error body, a WWW-Authenticate challenge, or an error on the callback. */
+function refusalOf(error: unknown, what: string, scrub: (text: string) => string): Failure | undefined {
   if (error instanceof oauth.ResponseBodyError) {
-    // A Map, not an object literal: an error named "toString" must not find Object.prototype (found by fuzzing).
-    const codes = new Map<string, FailureCode>([
-      ['invalid_grant', 'invalidGrant'],
-      ['access_denied', 'accessDenied'],
-      ['expired_token', 'expiredToken'],
-      ['invalid_client', 'tokenRejected'],
-      ['unauthorized_client', 'tokenRejected'],
-    ]);
-    return make({
-      code: codes.get(error.error) ?? 'idpError',
+    return {
+      code: ERROR_CODES.get(error.error) ?? 'idpError',
       message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
       status: error.status,
-    });
+    };
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     // RFC 6749 5.2: a 401 invalid_client may come as a WWW-Authenticate challenge.
-    const challenge = error.cause[0];
-    const name = String(challenge?.parameters.error ?? 'invalid_client');
-    return make({
+    const name = String(error.cause[0]?.parameters.error ?? 'invalid_client');
+    return {
       code: name === 'invalid_client' || error.status === 401 ? 'tokenRejected' : 'idpError',
       message: `${what} was refused: ${scrub(name)}; check the client id and secret.`,
       status: error.status,
-    });
+    };
   }
   if (error instanceof oauth.AuthorizationResponseError) {
-    return make({
+    return {
       code: error.error === 'access_denied' ? 'accessDenied' : 'idpError',
       message: `The IdP answered ${scrub(error.error)}.`,
-    });
+    };
   }
+  return undefined;
+}
+
+/** What oauth4webapi found wrong with an answer, or what else went wrong. */
+function failureOf(
+  error: unknown,
+  what: string,
+  scrub: (text: string) => string,
+  comparisonCode: FailureCode,
+): Failure {
   if (error instanceof oauth.OperationProcessingError) {
-    // oauth4webapi reports a JWT's missing or malformed claim as INVALID_RESPONSE with the claims beside it.
-    const aboutIdToken =
-      error.code === oauth.JWT_TIMESTAMP_CHECK ||
-      (error.code !== oauth.JSON_ATTRIBUTE_COMPARISON &&
-        ((typeof error.cause === 'object' &&
-          error.cause !== null &&
-          ('claims' in error.cause || 'header' in error.cause)) ||
-          /\b(JWT|JWS|ID Token)\b/.test(error.message)));
-    const code: FailureCode =
-      error.code === oauth.JSON_ATTRIBUTE_COMPARISON || error.code === oauth.JWT_CLAIM_COMPARISON
-        ? comparisonCode === 'idpError'
-          ? 'idTokenInvalid'
-          : comparisonCode
-        : error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN
-          ? 'insecureEndpoint'
-          : aboutIdToken
-            ? 'idTokenInvalid'
-            : 'invalidResponse';
-    return make({ code, message: `${what} failed: ${scrub(error.message)}.` });
+    return { code: processingCode(error, comparisonCode), message: `${what} failed: ${scrub(error.message)}.` };
   }
   if (error instanceof oauth.UnsupportedOperationError && /\b(JWT|JWS)\b/.test(error.message)) {
     // The only JWTs this client processes are ID tokens: an algorithm it does not support is one of theirs.
-    return make({ code: 'idTokenInvalid', message: `${what} failed: ${scrub(error.message)}.` });
+    return { code: 'idTokenInvalid', message: `${what} failed: ${scrub(error.message)}.` };
   }
   if (error instanceof TypeError && !(error instanceof oauth.UnsupportedOperationError)) {
-    return make({ code: 'network', message: `${what} could not reach the IdP.` });
+    return { code: 'network', message: `${what} could not reach the IdP.` };
   }
-  return make({
-    code: 'invalidResponse',
-    message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.`,
-  });
+  return { code: 'invalidResponse', message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.` };
+}
+
+/** The failure code of an oauth4webapi processing error. */
+function processingCode(error: oauth.OperationProcessingError, comparisonCode: FailureCode): FailureCode {
+  if (error.code === oauth.JSON_ATTRIBUTE_COMPARISON || error.code === oauth.JWT_CLAIM_COMPARISON) {
+    return comparisonCode === 'idpError' ? 'idTokenInvalid' : comparisonCode;
+  }
+  if (error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN) {
+    return 'insecureEndpoint';
+  }
+  // oauth4webapi reports a JWT's missing or malformed claim as INVALID_RESPONSE with the claims beside it.
+  const cause = error.cause;
+  const aboutIdToken =
+    error.code === oauth.JWT_TIMESTAMP_CHECK ||
+    (typeof cause === 'object' && cause !== null && ('claims' in cause || 'header' in cause)) ||
+    /\b(JWT|JWS|ID Token)\b/.test(error.message);
+  return aboutIdToken ? 'idTokenInvalid' : 'invalidResponse';
 }
 
 /** A copy of an error chain that keeps names, codes and scrubbed messages, and nothing the IdP sent beside them. */

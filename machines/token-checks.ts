@@ -1,0 +1,79 @@
+/**
+ * The states every OIDC user flow ends with — validate the ID token, then ask CDF's token/inspect — and
+ * the two transitions into `failed` that every waiting state shares. They are state configs, not a child
+ * machine, so that a flow's states stay visible in its own statechart. A machine that uses them names its
+ * actors `validateIdToken` and `inspectToken`, its delays `validateTimeout` and `inspectTimeout`, and
+ * has the actions `fail` (a {@link Failure}), `takeClaims` and `takeInspection`, and the guard
+ * `isOtherProject`.
+ */
+import { type Failure, type FailureCode, toFailure } from './failure.js';
+import type { IdClaims, Inspection, TokenSet } from './tokens.js';
+
+/** What the token checks read from a machine's context. */
+interface TokenCheckContext {
+  readonly tokens: TokenSet | null;
+  readonly project: string | null;
+}
+
+/** Into `failed` with the actor's error as a typed failure (`fallback` when it carries none). */
+export const failOnError = (fallback: FailureCode) =>
+  ({
+    target: 'failed',
+    actions: {
+      type: 'fail',
+      params: ({ event }: { event: { error: unknown } }): Failure => toFailure(event.error, fallback),
+    },
+  }) as const;
+
+/** Into `failed` with a `timeout` failure that says what did not happen in time. */
+export const failOnTimeout = (message: string) =>
+  ({ target: 'failed', actions: { type: 'fail', params: { code: 'timeout', message } satisfies Failure } }) as const;
+
+/** Validates the ID token (signature, claims, `nonce` when the flow sent one), then inspects. */
+export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (context: TContext) => string | null) =>
+  ({
+    tags: ['busy'],
+    invoke: {
+      id: 'validateIdToken',
+      src: 'validateIdToken',
+      input: ({ context }: { context: TContext }) => ({ idToken: context.tokens!.idToken!, nonce: nonceOf(context) }),
+      onDone: {
+        target: 'inspectingToken',
+        actions: { type: 'takeClaims', params: ({ event }: { event: { output: IdClaims } }) => event.output },
+      },
+      onError: failOnError('idTokenInvalid'),
+    },
+    after: { validateTimeout: failOnTimeout('The ID token could not be validated in time.') },
+    on: { CANCEL: 'cancelled' },
+  }) as const;
+
+/** Asks CDF's token/inspect whether it accepts the token, and for the configured project. */
+export const inspectingToken = <TContext extends TokenCheckContext>() =>
+  ({
+    tags: ['busy'],
+    invoke: {
+      id: 'inspectToken',
+      src: 'inspectToken',
+      input: ({ context }: { context: TContext }) => ({ accessToken: context.tokens!.accessToken }),
+      onDone: [
+        {
+          guard: { type: 'isOtherProject', params: ({ event }: { event: { output: Inspection } }) => event.output },
+          target: 'failed',
+          actions: {
+            type: 'fail',
+            params: ({ context }: { context: TContext }): Failure => ({
+              code: 'projectMismatch',
+              message: `CDF says this token has no access to project "${context.project}".`,
+            }),
+          },
+        },
+        {
+          target: 'authenticated',
+          actions: { type: 'takeInspection', params: ({ event }: { event: { output: Inspection } }) => event.output },
+        },
+      ],
+      onError: failOnError('network'),
+    },
+    after: { inspectTimeout: failOnTimeout('CDF did not inspect the token in time.') },
+    on: { CANCEL: 'cancelled' },
+  }) as const;

@@ -1,0 +1,42 @@
+/** The emulator IdP's options and handle. */
+import type { ServerResponse } from 'node:http';
+import type { JWK } from 'jose';
+import type { EmulatorUser } from './config.js';
+import type { FaultQueue } from './faults.js';
+
+/** What the next sign-in at the IdP does, in headless mode. */
+export type NextLogin = { readonly approve: string } | { readonly deny: true };
+
+/** A client registered at the IdP. */
+interface IdpClient {
+  readonly client_id: string;
+  readonly [key: string]: unknown;
+}
+
+export interface StartedIdp {
+  readonly issuer: string;
+  /** The private signing key (JWK with `kid`), for tests that forge tokens. */
+  readonly privateJwk: JWK;
+  /** The public JWKS as the IdP serves it. */
+  readonly publicJwks: { keys: JWK[] };
+  setNextLogin(next: NextLogin): void;
+  close(): Promise<void>;
+}
+
+export interface IdpOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly headless: boolean;
+  readonly users: readonly EmulatorUser[];
+  readonly clients: readonly IdpClient[];
+  /** Resource servers (audience URLs) whose access tokens are JWTs. */
+  readonly resourceServers: readonly string[];
+  readonly accessTokenTtlSeconds: number;
+  readonly deviceCodeTtlSeconds: number;
+  /** Faults with `on: 'idp'` apply here. */
+  readonly faults: FaultQueue;
+  /** Responses a stall fault holds open, ended when the emulator closes. */
+  readonly stalled: Set<ServerResponse>;
+  /** Every request the IdP received (method and path, no query or body). */
+  readonly requests: Array<{ method: string; path: string }>;
+}

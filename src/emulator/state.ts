@@ -1,0 +1,22 @@
+/** The state of one emulated cluster, shared by its routes. */
+import type { ServerResponse } from 'node:http';
+import type { EmulatorApiKey, EmulatorProject, EmulatorUser } from './config.js';
+import type { FaultQueue } from './faults.js';
+import type { LegacyTokenAuthority } from './legacy-tokens.js';
+
+/** The emulated cluster's state, shared by its routes. */
+export interface CdfState {
+  readonly baseUrl: string;
+  readonly issuer: string;
+  readonly cdfClient: { readonly id: string; readonly secret: string };
+  readonly projects: readonly EmulatorProject[];
+  readonly users: readonly EmulatorUser[];
+  readonly apiKeys: EmulatorApiKey[];
+  readonly revokedApiKeys: Set<string>;
+  readonly legacy: LegacyTokenAuthority;
+  readonly legacyTokenTtlSeconds: number;
+  readonly faults: FaultQueue;
+  readonly requests: Array<{ method: string; path: string }>;
+  readonly statusUnauthorizedAs401: boolean;
+  readonly stalled: Set<ServerResponse>;
+}
