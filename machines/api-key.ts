@@ -5,7 +5,7 @@
  * `verifyApiKey` actor, so no snapshot or inspection event can carry it.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, toFailure } from './failure.js';
+import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import { notProvided } from './not-provided.js';
 
 /** The answer of `/login/status` for an API key, as the driver fetched it. */
@@ -128,19 +128,10 @@ export const apiKeyMachine = setup({
           },
           { target: 'ready', actions: assign({ identity: ({ event }) => event.output }) },
         ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
-        verifyTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'CDF did not verify the API key in time; try again.' },
-          },
-        },
+        verifyTimeout: failOnTimeout('CDF did not verify the API key in time; try again.'),
       },
       on: { CANCEL: 'cancelled' },
     },

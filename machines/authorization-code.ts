@@ -4,7 +4,7 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, toFailure } from './failure.js';
+import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import { notProvided } from './not-provided.js';
 import { inspectingToken, validatingIdToken } from './token-checks.js';
 import type { IdClaims, IdpMetadata, Inspection, OidcSignIn, TokenSet } from './tokens.js';
@@ -324,16 +324,10 @@ export const authorizationCodeMachine = setup({
           },
           { target: 'redirectingToIdp', actions: assign({ metadata: ({ event }) => event.output }) },
         ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
-        discoverTimeout: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: 'timeout', message: 'The IdP did not answer discovery in time.' } },
-        },
+        discoverTimeout: failOnTimeout('The IdP did not answer discovery in time.'),
       },
       on: { CANCEL: 'cancelled' },
     },
@@ -349,10 +343,7 @@ export const authorizationCodeMachine = setup({
           attempt: context.attempt!,
         }),
         onDone: 'awaitingCallback',
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'navigationFailed') },
-        },
+        onError: failOnError('navigationFailed'),
       },
       after: {
         navigateTimeout: {
@@ -368,13 +359,7 @@ export const authorizationCodeMachine = setup({
     awaitingCallback: {
       tags: ['persistable', 'waitingForUser'],
       after: {
-        callbackTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'Sign-in was not completed in time; start again.' },
-          },
-        },
+        callbackTimeout: failOnTimeout('Sign-in was not completed in time; start again.'),
       },
       on: {
         CALLBACK: onCallback,
@@ -403,16 +388,10 @@ export const authorizationCodeMachine = setup({
           },
           { target: 'validatingIdToken', actions: assign({ tokens: ({ event }) => event.output, callbackUrl: null }) },
         ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
-        exchangeTimeout: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: 'timeout', message: 'The IdP did not issue tokens in time.' } },
-        },
+        exchangeTimeout: failOnTimeout('The IdP did not issue tokens in time.'),
       },
       on: { CANCEL: 'cancelled' },
     },

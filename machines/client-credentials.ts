@@ -4,7 +4,7 @@
  * new one before it expires.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, toFailure } from './failure.js';
+import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import { notProvided } from './not-provided.js';
 import { inspectingToken } from './token-checks.js';
 import type { Inspection, TokenSet } from './tokens.js';
@@ -120,16 +120,10 @@ export const clientCredentialsMachine = setup({
           },
           { target: 'inspectingToken', actions: assign({ tokens: ({ event }) => event.output, failure: null }) },
         ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
-        requestTimeout: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: 'timeout', message: 'The IdP did not issue a token in time.' } },
-        },
+        requestTimeout: failOnTimeout('The IdP did not issue a token in time.'),
       },
       on: { CANCEL: 'cancelled' },
     },

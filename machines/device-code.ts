@@ -3,7 +3,7 @@
  * person `user_code` and `verification_uri`, poll the token endpoint at the interval the IdP asks for.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, toFailure } from './failure.js';
+import { type Failure, failOnError, failOnTimeout, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
 import { inspectingToken, validatingIdToken } from './token-checks.js';
 import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
@@ -193,19 +193,10 @@ export const deviceCodeMachine = setup({
             },
           ],
         },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
-        requestTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'The IdP did not issue a device code in time.' },
-          },
-        },
+        requestTimeout: failOnTimeout('The IdP did not issue a device code in time.'),
       },
       on: { CANCEL: 'cancelled' },
     },

@@ -109,3 +109,17 @@ const NEW_SIGN_IN: ReadonlySet<FailureCode> = new Set<FailureCode>([
 export function needsNewSignIn(code: FailureCode): boolean {
   return NEW_SIGN_IN.has(code);
 }
+
+/** Into `failed` with the actor's error as a typed failure (`fallback` when it carries none). */
+export const failOnError = (fallback: FailureCode) =>
+  ({
+    target: 'failed',
+    actions: {
+      type: 'fail',
+      params: ({ event }: { event: { error: unknown } }): Failure => toFailure(event.error, fallback),
+    },
+  }) as const;
+
+/** Into `failed` with a `timeout` failure that says what did not happen in time. */
+export const failOnTimeout = (message: string) =>
+  ({ target: 'failed', actions: { type: 'fail', params: { code: 'timeout', message } satisfies Failure } }) as const;

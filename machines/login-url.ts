@@ -6,7 +6,7 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, toFailure } from './failure.js';
+import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import { notProvided } from './not-provided.js';
 
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
@@ -296,10 +296,7 @@ export const loginUrlMachine = setup({
             actions: assign({ loginUrl: ({ event }) => event.output }),
           },
         ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
         fetchTimeout: {
@@ -322,10 +319,7 @@ export const loginUrlMachine = setup({
         src: 'navigateToIdp',
         input: ({ context }) => ({ url: context.loginUrl! }),
         onDone: 'awaitingCallback',
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'navigationFailed') },
-        },
+        onError: failOnError('navigationFailed'),
       },
       after: {
         navigateTimeout: {
@@ -348,13 +342,7 @@ export const loginUrlMachine = setup({
     awaitingCallback: {
       tags: ['persistable', 'waitingForUser'],
       after: {
-        callbackTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'Sign-in was not completed in time; start again.' },
-          },
-        },
+        callbackTimeout: failOnTimeout('Sign-in was not completed in time; start again.'),
       },
       on: {
         CALLBACK: onCallback,
@@ -419,19 +407,10 @@ export const loginUrlMachine = setup({
             }),
           },
         ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') },
-        },
+        onError: failOnError('network'),
       },
       after: {
-        validateTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'timeout', message: 'CDF did not validate the tokens in time; try again.' },
-          },
-        },
+        validateTimeout: failOnTimeout('CDF did not validate the tokens in time; try again.'),
       },
       on: { CANCEL: 'cancelled' },
     },

@@ -1,12 +1,11 @@
 /**
- * The states every OIDC user flow ends with — validate the ID token, then ask CDF's token/inspect — and
- * the two transitions into `failed` that every waiting state shares. They are state configs, not a child
+ * The states every OIDC user flow ends with — validate the ID token, then ask CDF's token/inspect —  They are state configs, not a child
  * machine, so that a flow's states stay visible in its own statechart. A machine that uses them names its
  * actors `validateIdToken` and `inspectToken`, its delays `validateTimeout` and `inspectTimeout`, and
  * has the actions `fail` (a {@link Failure}), `takeClaims` and `takeInspection`, and the guard
  * `isOtherProject`.
  */
-import { type Failure, type FailureCode, toFailure } from './failure.js';
+import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import type { IdClaims, Inspection, TokenSet } from './tokens.js';
 
 /** What the token checks read from a machine's context. */
@@ -14,20 +13,6 @@ interface TokenCheckContext {
   readonly tokens: TokenSet | null;
   readonly project: string | null;
 }
-
-/** Into `failed` with the actor's error as a typed failure (`fallback` when it carries none). */
-export const failOnError = (fallback: FailureCode) =>
-  ({
-    target: 'failed',
-    actions: {
-      type: 'fail',
-      params: ({ event }: { event: { error: unknown } }): Failure => toFailure(event.error, fallback),
-    },
-  }) as const;
-
-/** Into `failed` with a `timeout` failure that says what did not happen in time. */
-export const failOnTimeout = (message: string) =>
-  ({ target: 'failed', actions: { type: 'fail', params: { code: 'timeout', message } satisfies Failure } }) as const;
 
 /** Validates the ID token (signature, claims, `nonce` when the flow sent one), then inspects. */
 export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (context: TContext) => string | null) =>
