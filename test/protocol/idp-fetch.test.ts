@@ -121,6 +121,60 @@ describe('idpFetch', () => {
   });
 });
 
+describe('idpFetch reading the body', () => {
+  /** A fetch that answers with these chunks, then ends (or breaks off with `fail`). */
+  const chunked =
+    (chunks: string[], init: ResponseInit = {}, fail?: Error): typeof fetch =>
+    async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+            if (fail) controller.error(fail);
+            else controller.close();
+          },
+        }),
+        init,
+      );
+  const withFetch = (fetch: typeof fetch, maxBodyBytes?: number) =>
+    idpFetch({ deadline: Date.now() + 10_000, record: {}, fetch, ...(maxBodyBytes ? { maxBodyBytes } : {}) });
+
+  it('a body in many chunks comes back whole and in order', async () => {
+    const response = await withFetch(chunked(['ab', 'cde', '', 'f']))('http://127.0.0.1:1/');
+    expect(await response.text()).toBe('abcdef');
+  });
+
+  it('205 and 304 come back with no body, whatever was sent', async () => {
+    for (const status of [205, 304]) {
+      const response = await withFetch(async () => new Response(null, { status }))('http://127.0.0.1:1/');
+      expect(response.status).toBe(status);
+      expect(response.body).toBeNull();
+    }
+  });
+
+  it('a declared Content-Length of exactly the cap is read; one more is refused before reading', async () => {
+    const sized =
+      (length: number): typeof fetch =>
+      async () =>
+        new Response('x'.repeat(10), { headers: { 'content-length': String(length) } });
+    expect(await (await withFetch(sized(10), 10)('http://127.0.0.1:1/')).text()).toBe('x'.repeat(10));
+    const refused = await failure(withFetch(sized(11), 10)('http://127.0.0.1:1/'));
+    expect(refused.code).toBe('invalidResponse');
+  });
+
+  it('a body that breaks off is a network failure without the raw error; an aborted read keeps its own error', async () => {
+    const broken = await failure(withFetch(chunked(['ab'], {}, new Error('socket hang up')))('http://127.0.0.1:1/'));
+    expect(broken.code).toBe('network');
+    expect(broken.message).toBe('The connection to the IdP broke off in the middle of its answer.');
+    expect((broken.cause as Error).message).toBe('socket hang up');
+    const controller = new AbortController();
+    controller.abort();
+    const reason = new Error('stopped by the caller');
+    const f = withFetch(chunked(['ab'], {}, reason));
+    await expect(f('http://127.0.0.1:1/', { signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
 describe('isLoopbackHost', () => {
   it.each([
     ['http://127.0.0.1:1', true],
