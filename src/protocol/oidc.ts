@@ -62,7 +62,8 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       return {
         issuer: metadata.issuer,
         issParameterSupported: metadata.authorization_response_iss_parameter_supported === true,
-        s256Supported: (metadata.code_challenge_methods_supported ?? []).includes('S256'),
+        // Entra ID supports S256 but does not list it: only a list without S256 is a refusal (RFC 8414 §2).
+        s256Supported: metadata.code_challenge_methods_supported?.includes('S256') ?? true,
       };
     },
     authorizationUrl: (input) => authorizationUrl(idp, input),

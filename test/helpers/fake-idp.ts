@@ -8,7 +8,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
  * A real loopback IdP that answers discovery and JWKS itself and lets each test script the token and
  * device endpoints: for answers no well-behaved IdP gives (echoed secrets, 429, HTML, 50 MB, resets).
  */
-export async function startFakeIdp() {
+export async function startFakeIdp(options: { metadata?: (issuer: string) => Record<string, unknown> } = {}) {
   const server = await startTestServer();
   const issuer = server.url;
   const pair = await generateKeyPair('RS256', { extractable: true });
@@ -23,7 +23,7 @@ export async function startFakeIdp() {
       body += chunk.toString();
     });
     req.on('end', () => {
-      if (path === '/.well-known/openid-configuration') {
+      if (path.endsWith('/.well-known/openid-configuration')) {
         json(res, 200, {
           issuer,
           authorization_endpoint: `${issuer}/auth`,
@@ -32,6 +32,7 @@ export async function startFakeIdp() {
           jwks_uri: `${issuer}/jwks`,
           code_challenge_methods_supported: ['S256'],
           response_types_supported: ['code'],
+          ...options.metadata?.(issuer),
         });
         return;
       }

@@ -136,8 +136,8 @@ describe('idpFetch reading the body', () => {
         }),
         init,
       );
-  const withFetch = (fetch: typeof fetch, maxBodyBytes?: number) =>
-    idpFetch({ deadline: Date.now() + 10_000, record: {}, fetch, ...(maxBodyBytes ? { maxBodyBytes } : {}) });
+  const withFetch = (answer: typeof globalThis.fetch, maxBodyBytes?: number) =>
+    idpFetch({ deadline: Date.now() + 10_000, record: {}, fetch: answer, ...(maxBodyBytes ? { maxBodyBytes } : {}) });
 
   it('a body in many chunks comes back whole and in order', async () => {
     const response = await withFetch(chunked(['ab', 'cde', '', 'f']))('http://127.0.0.1:1/');

@@ -256,7 +256,9 @@ describe('toAuthFlowError', () => {
     const chain: string[] = [];
     for (let at: unknown = cause; at instanceof Error; at = at.cause) chain.push(at.message);
     expect(chain).toEqual(['top [redacted]', 'level 1', 'level 2', 'level 3']);
-    expect(Object.hasOwn(cause.cause?.cause?.cause ?? {}, 'cause')).toBe(false);
+    const last = (cause.cause?.cause as Error | undefined)?.cause as Error | undefined;
+    expect(last?.message).toBe('level 3');
+    expect(Object.hasOwn(last ?? {}, 'cause')).toBe(false);
     expect(map('text', { status: 200 }).cause).toBeUndefined();
   });
 });

@@ -42,7 +42,7 @@ export function pollDeviceCode(idp: IdpContext, deviceCode: string, signal?: Abo
       if (error instanceof oauth.ResponseBodyError) {
         if (error.error === 'authorization_pending') return { kind: 'pending' };
         if (error.error === 'slow_down') return { kind: 'slowDown' };
-        if (error.error === 'access_denied') return { kind: 'denied' };
+        if (error.error === 'access_denied' || error.error === 'authorization_declined') return { kind: 'denied' };
         if (error.error === 'expired_token') return { kind: 'expired' };
       }
       throw error;

@@ -70,6 +70,8 @@ function scrubberOf(secrets: readonly string[]): (text: string) => string {
 const ERROR_CODES = new Map<string, FailureCode>([
   ['invalid_grant', 'invalidGrant'],
   ['access_denied', 'accessDenied'],
+  // Entra ID's name for a declined device code (RFC 8628 §3.5 says access_denied).
+  ['authorization_declined', 'accessDenied'],
   ['expired_token', 'expiredToken'],
   ['invalid_client', 'tokenRejected'],
   ['unauthorized_client', 'tokenRejected'],

@@ -6,6 +6,7 @@
  */
 import {
   createRemoteJWKSet,
+  decodeJwt,
   type JWTPayload,
   customFetch as joseCustomFetch,
   errors as joseErrors,
@@ -13,7 +14,7 @@ import {
 } from 'jose';
 import type { IdClaims } from '../../../machines/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { type IdpContext, limitedFetch, metadataOf } from './context.js';
+import { expectedIssuerOf, type IdpContext, limitedFetch, metadataOf } from './context.js';
 
 const invalid = (message: string, cause?: unknown) =>
   new AuthFlowError({ code: 'idTokenInvalid', message }, cause === undefined ? undefined : { cause });
@@ -71,8 +72,10 @@ async function verifiedPayload(idp: IdpContext, idToken: string): Promise<JWTPay
       limitedFetch(idp, Date.now() + idp.timeoutMs, {})(url, init)) as never,
   });
   try {
+    // For a multi-tenant authority the issuer depends on the token's tid; the signature then covers both.
+    const issuer = expectedIssuerOf(metadata, decodeJwt(idToken));
     const { payload } = await jwtVerify(idToken, idp.jwks as ReturnType<typeof createRemoteJWKSet>, {
-      issuer: metadata.issuer,
+      issuer,
       audience: idp.options.clientId,
       algorithms: [...idp.algorithms],
       clockTolerance: idp.skewSeconds,
