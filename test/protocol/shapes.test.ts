@@ -291,11 +291,15 @@ describe('IdP answers, exactly', () => {
       issParameterSupported: true,
       s256Supported: true,
     });
+    // No list at all (Entra ID) is not a refusal; a list without S256 is.
     expect(await idpWith(() => new Response()).discover()).toEqual({
       issuer,
       issParameterSupported: false,
-      s256Supported: false,
+      s256Supported: true,
     });
+    expect(
+      await idpWith(() => new Response(), { code_challenge_methods_supported: ['plain'] }).discover(),
+    ).toMatchObject({ s256Supported: false });
   });
 });
 
