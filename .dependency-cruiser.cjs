@@ -4,7 +4,7 @@
  * knows no runtime and no face; flows are runtime-free; the emulator shares no code with the client side.
  */
 const CLIENT =
-  '^src/(protocol|flows|drivers|stores|session|viz|errors|cli)/|^src/(index|node|browser)\\.ts$|^machines/';
+  '^src/(protocol|flows|drivers|stores|session|viz|errors|cli|config)/|^src/(index|node|browser)\\.ts$|^machines/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -35,6 +35,13 @@ module.exports = {
           '^(node:)?(fs|http|https|net|child_process|os|path|crypto)$',
         ],
       },
+    },
+    {
+      name: 'config-is-plain-data',
+      severity: 'error',
+      comment: 'IdP presets and settings are plain values: no I/O, no runtime, nothing above them.',
+      from: { path: '^src/config/' },
+      to: { path: ['^src/(?!config/)', '^machines/'], dependencyTypes: ['local', 'core', 'npm'] },
     },
     {
       name: 'flows-are-runtime-free',
@@ -81,7 +88,7 @@ module.exports = {
       severity: 'error',
       comment: 'oidc-provider and its Koa stack stay out of the library; only the CLI loads the emulator (lazily).',
       from: {
-        path: '^src/(protocol|flows|drivers|stores|session|viz|errors)/|^src/(index|node|browser)\\.ts$|^machines/',
+        path: '^src/(protocol|flows|drivers|stores|session|viz|errors|config)/|^src/(index|node|browser)\\.ts$|^machines/',
       },
       to: { path: '^src/emulator/' },
     },

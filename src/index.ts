@@ -16,6 +16,24 @@ export { type ClientCredentialsOutput, clientCredentialsOutput } from '../machin
 export { type Failure, type FailureCode, isFailureCode } from '../machines/failure.js';
 export type { LoginUrlSession } from '../machines/login-url.js';
 export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/tokens.js';
+export {
+  type Auth0Options,
+  auth0,
+  type CognitoOptions,
+  cdfScopes,
+  clusterUrl,
+  cognito,
+  type EntraOptions,
+  entra,
+  type GenericOidcOptions,
+  type IdpPreset,
+  type IdpProvider,
+  type KeycloakOptions,
+  keycloak,
+  type OktaOptions,
+  oidc,
+  okta,
+} from './config/idp-presets.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
 export { parseLoginCallback, stripLoginCallback } from './protocol/callback.js';
 export {

@@ -7,6 +7,7 @@ import type { AuthorizationCodeInput, OidcSignIn } from '../../machines/authoriz
 import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
+import { cdfScopes, type IdpPreset } from '../config/idp-presets.js';
 import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from '../flows/authorization-code.js';
 import { untilDeadline } from '../flows/clock.js';
 import { createCdfClient } from '../protocol/cdf.js';
@@ -19,13 +20,22 @@ import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
 /** What every OIDC flow needs to know. */
 export interface OidcFlowOptions extends FlowOptions {
-  /** The IdP's issuer identifier. */
-  readonly issuer: string;
+  /** The IdP's issuer identifier (or pass `idp`). */
+  readonly issuer?: string;
+  /** An IdP preset (`entra(...)`, `auth0(...)`, ...): issuer, scopes and extra parameters in one. */
+  readonly idp?: IdpPreset;
   readonly clientId: string;
   /** The CDF cluster the token is for; `/api/v1/token/inspect` is asked there. */
   readonly baseUrl: string;
-  /** @default 'openid profile offline_access' (user flows), the cluster's `.default` scope for services */
+  /**
+   * @default the preset's scope; without one, `{cluster}/.default offline_access openid profile` for user
+   * flows and `{cluster}/.default` for services ({@link cdfScopes}), so that the token is for CDF
+   */
   readonly scope?: string;
+  /** Extra authorization parameters (`login_hint`, `domain_hint`, Auth0's `audience`); added to the preset's. */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** Extra parameters of the device and client-credentials requests (Auth0's `audience`); added to the preset's. */
+  readonly tokenParams?: Readonly<Record<string, string>>;
   /** When set, CDF must list this project for the token. */
   readonly project?: string;
   /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, timeouts). */
@@ -34,6 +44,20 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly appId?: string;
   /** Limits of the CDF calls (`/api/v1/token/inspect`): deadline, retries, body cap. */
   readonly http?: HttpOptions;
+}
+
+/** The issuer, scope and extra parameters of a flow: its own options first, then the preset, then CDF's convention. */
+export function resolveIdp(options: OidcFlowOptions, kind: 'user' | 'service') {
+  const issuer = options.issuer ?? options.idp?.issuer;
+  if (!issuer) throw new TypeError('Pass issuer or idp (a preset such as entra({ tenant, cluster })).');
+  const derived = cdfScopes(options.baseUrl);
+  const presetScope = kind === 'user' ? options.idp?.userScope : options.idp?.serviceScope;
+  return {
+    issuer,
+    scope: options.scope ?? presetScope ?? derived[kind],
+    authorizationParams: { ...options.idp?.authorizationParams, ...options.authorizationParams },
+    tokenParams: { ...options.idp?.tokenParams, ...options.tokenParams },
+  };
 }
 
 const cdfOf = (options: OidcFlowOptions) =>
@@ -65,7 +89,8 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  * @see RFC 8252, RFC 7636, RFC 9207
  */
 export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<OidcSignIn> {
-  const idp = createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
+  const resolved = resolveIdp(options, 'user');
+  const idp = createOidcClient({ issuer: resolved.issuer, clientId: options.clientId, ...options.oidc });
   const cdf = cdfOf(options);
   const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener('/callback');
@@ -76,14 +101,15 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
       cdf,
       navigate: (url) => opener(url, { signal: navigation.signal }),
       ...(options.prompt ? { prompt: options.prompt } : {}),
+      authorizationParams: resolved.authorizationParams,
     });
     const snapshot = await runFlow(
       machine,
       {
-        issuer: options.issuer,
+        issuer: resolved.issuer,
         clientId: options.clientId,
         redirectUri: listener.redirectUrl,
-        scope: options.scope ?? 'openid profile offline_access',
+        scope: resolved.scope,
         project: options.project ?? null,
         ignoreStrayCallbacks: true,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
@@ -121,12 +147,13 @@ export interface DeviceCodeFlowOptions extends OidcFlowOptions {
  * @see RFC 8628
  */
 export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<OidcSignIn> {
-  const idp = createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
+  const resolved = resolveIdp(options, 'user');
+  const idp = createOidcClient({ issuer: resolved.issuer, clientId: options.clientId, ...options.oidc });
   const inspect = cdfInspector(options);
   const machine = deviceCodeMachine.provide({
     actors: {
       requestDeviceCode: fromPromise<DeviceAuthorization, { readonly clientId: string; readonly scope: string }>(
-        ({ input, signal }) => idp.requestDeviceCode({ scope: input.scope }, signal),
+        ({ input, signal }) => idp.requestDeviceCode({ scope: input.scope, params: resolved.tokenParams }, signal),
       ),
       pollToken: fromPromise<PollResult, { readonly deviceCode: string }>(({ input, signal }) =>
         idp.pollDeviceCode(input.deviceCode, signal),
@@ -149,7 +176,7 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
     machine,
     {
       clientId: options.clientId,
-      scope: options.scope ?? 'openid profile offline_access',
+      scope: resolved.scope,
       project: options.project ?? null,
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     },
@@ -176,13 +203,18 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
 export async function loginWithClientCredentials(
   options: ClientCredentialsFlowOptions,
 ): Promise<{ tokens: TokenSet; inspection: Inspection }> {
+  const resolved = resolveIdp(options, 'service');
   const idp = serviceClient(options);
   const inspect = cdfInspector(options);
   const machine = clientCredentialsMachine.provide({
     actors: {
       requestToken: fromPromise<TokenSet, { readonly clientId: string; readonly scope: string }>(({ input, signal }) =>
         idp.clientCredentials(
-          { scope: input.scope, ...(options.resource ? { resource: options.resource } : {}) },
+          {
+            scope: input.scope,
+            params: resolved.tokenParams,
+            ...(options.resource ? { resource: options.resource } : {}),
+          },
           signal,
         ),
       ),
@@ -195,7 +227,7 @@ export async function loginWithClientCredentials(
     machine,
     {
       clientId: options.clientId,
-      scope: options.scope ?? '',
+      scope: resolved.scope,
       project: options.project ?? null,
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     },
@@ -209,7 +241,7 @@ export async function loginWithClientCredentials(
 
 function serviceClient(options: ClientCredentialsFlowOptions): OidcClient {
   return createOidcClient({
-    issuer: options.issuer,
+    issuer: resolveIdp(options, 'service').issuer,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     ...options.oidc,
@@ -229,7 +261,7 @@ export function sessionFor(
 ): Session {
   const idp = options.clientSecret
     ? serviceClient(options as ClientCredentialsFlowOptions)
-    : createOidcClient({ issuer: options.issuer, clientId: options.clientId, ...options.oidc });
+    : createOidcClient({ issuer: resolveIdp(options, 'user').issuer, clientId: options.clientId, ...options.oidc });
   const original = signIn.claims ?? null;
   return createSession({
     tokens: signIn.tokens,
@@ -238,7 +270,8 @@ export function sessionFor(
     refresh: async (current, signal) => {
       if (options.clientSecret) {
         const resource = (options as ClientCredentialsFlowOptions).resource;
-        return idp.clientCredentials({ scope: options.scope ?? '', ...(resource ? { resource } : {}) }, signal);
+        const { scope, tokenParams } = resolveIdp(options, 'service');
+        return idp.clientCredentials({ scope, params: tokenParams, ...(resource ? { resource } : {}) }, signal);
       }
       if (!current.refreshToken) {
         throw Object.assign(new Error('no refresh token'), {

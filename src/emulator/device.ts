@@ -14,8 +14,14 @@ const hidden = (html: string): Record<string, string> => {
   return fields;
 };
 
-/** Approves or denies the device code whose complete verification URI is given. */
-export async function answerDeviceCode(verificationUriComplete: string, approve: boolean): Promise<void> {
+/**
+ * Approves or denies a device code at its verification page: the complete verification URI, or (where the
+ * IdP gives none, as Entra does) the verification URI and the user code.
+ */
+export async function answerDeviceCode(verificationUri: string, approve: boolean, userCode?: string): Promise<void> {
+  const page = new URL(verificationUri);
+  if (userCode !== undefined && !page.searchParams.has('user_code')) page.searchParams.set('user_code', userCode);
+  const verificationUriComplete = page.toString();
   const jar = new CookieJar();
   const request = async (url: string, body?: Record<string, string>): Promise<{ url: string; html: string }> => {
     let current = url;
@@ -45,7 +51,7 @@ export async function answerDeviceCode(verificationUriComplete: string, approve:
     throw new Error('too many redirects at the device verification page');
   };
   const first = await request(verificationUriComplete);
-  const action = new URL('/device', verificationUriComplete).toString();
+  const action = new URL(page.pathname, page).toString();
   const confirm = await request(action, hidden(first.html));
   const fields = hidden(confirm.html);
   delete fields.confirm;

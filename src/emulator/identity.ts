@@ -23,7 +23,7 @@ export type Identity = ReturnType<typeof createIdentity>;
 
 /** Creates the resolvers of one emulated cluster. */
 export function createIdentity(state: CdfState) {
-  const jwks = createRemoteJWKSet(new URL(`${state.issuer}/jwks`));
+  const jwks = createRemoteJWKSet(new URL(state.idpEndpoints.jwks));
   const project = (name: string | null): EmulatorProject | undefined =>
     state.projects.find((p) => name !== null && p.urlName.toLowerCase() === name.toLowerCase());
 

@@ -3,11 +3,19 @@ import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { IdpOptions } from './idp-options.js';
 import { escapeHtml, page } from './idp-pages.js';
+import type { ProviderErrors } from './idp-profiles.js';
 
 /** The `oidc-provider` configuration for these options (typed loosely: the package ships no types). */
-export function providerConfiguration(options: IdpOptions, privateJwk: JWK): Record<string, unknown> {
+export function providerConfiguration(
+  options: IdpOptions,
+  privateJwk: JWK,
+  errors: ProviderErrors,
+): Record<string, unknown> {
   const usersById = new Map(options.users.map((user) => [user.id, user]));
+  const { profile } = options;
   return {
+    routes: profile.routes,
+    extraParams: [...profile.extraParams],
     clients: options.clients.map((client) => ({ ...client })),
     jwks: { keys: [privateJwk] },
     cookies: { keys: [randomBytes(24).toString('base64url')] },
@@ -16,13 +24,19 @@ export function providerConfiguration(options: IdpOptions, privateJwk: JWK): Rec
     // prompt=consent dance for the emulator's own first-party clients.
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
       client.grantTypeAllowed('refresh_token'),
-    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    claims: profile.claims,
     findAccount: async (_ctx: unknown, id: string) => {
       const user = usersById.get(id);
       if (!user) return undefined;
       return {
         accountId: id,
-        claims: async () => ({ sub: id, name: user.name, email: user.email, email_verified: true }),
+        claims: async () => ({
+          sub: id,
+          name: user.name,
+          email: user.email,
+          email_verified: true,
+          ...profile.accountClaims(id),
+        }),
       };
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -47,10 +61,10 @@ export function providerConfiguration(options: IdpOptions, privateJwk: JWK): Rec
         },
       },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      revocation: { enabled: profile.revocation },
+      introspection: { enabled: profile.revocation },
       rpInitiatedLogout: { enabled: true },
-      resourceIndicators: resourceIndicators(options),
+      resourceIndicators: resourceIndicators(options, errors),
     },
     ttl: {
       AccessToken: options.accessTokenTtlSeconds,
@@ -73,18 +87,37 @@ export function providerConfiguration(options: IdpOptions, privateJwk: JWK): Rec
   };
 }
 
-/** RFC 8707 resource indicators: JWT access tokens for the configured resource servers (the CDF cluster). */
-function resourceIndicators(options: IdpOptions) {
+/** The part of a Koa context the resource rules read. */
+interface ResourceContext {
+  readonly oidc?: { readonly params?: Record<string, unknown>; readonly body?: Record<string, unknown> };
+  readonly method: string;
+  readonly query: Record<string, unknown>;
+}
+
+/**
+ * The parameters as the client sent them: oidc-provider fills in a default `resource` beside them, and
+ * its token endpoint keeps only the grant's own parameters (Auth0's `audience` would be lost).
+ */
+const sentParams = (ctx: ResourceContext): Record<string, unknown> =>
+  (ctx.method === 'POST' ? ctx.oidc?.body : ctx.query) ?? {};
+
+/**
+ * RFC 8707 resource indicators, as the profile decides: which resource server (the CDF cluster) a request's
+ * access token is for, as a JWT; no resource means an opaque token that CDF cannot read.
+ */
+function resourceIndicators(options: IdpOptions, errors: ProviderErrors) {
   const resourceServers = new Set(options.resourceServers);
   return {
     enabled: true,
-    defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) =>
-      oneOf?.[0] ?? options.resourceServers[0] ?? undefined,
+    defaultResource: (ctx: ResourceContext) =>
+      options.profile.resourceFor({ ...sentParams(ctx), ...ctx.oidc?.params }, options.resourceServers, errors),
     useGrantedResource: () => true,
-    getResourceServerInfo: (_ctx: unknown, resourceIndicator: string) => {
-      if (!resourceServers.has(resourceIndicator)) throw new Error('unknown resource server');
+    getResourceServerInfo: (ctx: ResourceContext, resourceIndicator: string) => {
+      const sent = sentParams(ctx);
+      if (sent.resource !== undefined) options.profile.resourceFor(sent, options.resourceServers, errors);
+      if (!resourceServers.has(resourceIndicator)) throw new errors.InvalidTarget('unknown resource server');
       return {
-        scope: 'api:read',
+        scope: options.profile.resourceScopes(resourceIndicator),
         audience: resourceIndicator,
         accessTokenTTL: options.accessTokenTtlSeconds,
         accessTokenFormat: 'jwt',

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { JWK } from 'jose';
 import type { EmulatorUser } from './config.js';
 import type { FaultQueue } from './faults.js';
+import type { IdpProfile } from './idp-profiles.js';
 
 /** What the next sign-in at the IdP does, in headless mode. */
 export type NextLogin = { readonly approve: string } | { readonly deny: true };
@@ -13,8 +14,17 @@ interface IdpClient {
   readonly [key: string]: unknown;
 }
 
+/** The IdP endpoints CDF's legacy login (a confidential client of the IdP) calls. */
+export interface IdpEndpoints {
+  readonly authorize: string;
+  readonly token: string;
+  readonly jwks: string;
+  readonly endSession: string;
+}
+
 export interface StartedIdp {
   readonly issuer: string;
+  readonly endpoints: IdpEndpoints;
   /** The private signing key (JWK with `kid`), for tests that forge tokens. */
   readonly privateJwk: JWK;
   /** The public JWKS as the IdP serves it. */
@@ -24,6 +34,8 @@ export interface StartedIdp {
 }
 
 export interface IdpOptions {
+  /** How strict, and in whose shapes, the IdP answers. */
+  readonly profile: IdpProfile;
   readonly host: string;
   readonly port: number;
   readonly headless: boolean;

@@ -16,7 +16,7 @@ import { escapeHtml, page } from './idp-pages.js';
 /** Starts the IdP on its own port; resolves once it listens. */
 export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
   // oidc-provider (and its Koa stack) is loaded here only, so the client side never pulls it in.
-  const { default: Provider } = await import('oidc-provider');
+  const { default: Provider, errors } = await import('oidc-provider');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const privateJwk: JWK = {
     ...(await exportJWK(privateKey)),
@@ -32,20 +32,23 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
-  const issuer = `http://${options.host}:${(server.address() as AddressInfo).port}`;
+  const origin = `http://${options.host}:${(server.address() as AddressInfo).port}`;
+  const issuer = options.profile.issuerOf(origin);
   let nextLogin: NextLogin = { approve: options.users[0]?.id ?? 'alice' };
 
-  const provider = new Provider(issuer, providerConfiguration(options, privateJwk) as never);
+  const provider = new Provider(issuer, providerConfiguration(options, privateJwk, errors as never) as never);
+  provider.use(options.profile.middleware(origin) as never);
+  const routes = options.profile.routes;
   const callback = provider.callback();
 
-  const interaction = interactionHandler(provider, options, issuer, () => nextLogin);
+  const interaction = interactionHandler(provider, options, origin, () => nextLogin);
 
   const idpEnvelope = (out: ServerResponse, status: number, message: string) => {
     out.writeHead(status, { 'content-type': 'application/json' });
     out.end(JSON.stringify({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: message }));
   };
   handler = (req, res) => {
-    const path = new URL(req.url ?? '/', issuer).pathname;
+    const path = new URL(req.url ?? '/', origin).pathname;
     options.requests.push({ method: req.method ?? 'GET', path });
     const fault = options.faults.take(path, 'idp');
     if (fault) {
@@ -71,6 +74,12 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
 
   return {
     issuer,
+    endpoints: {
+      authorize: `${origin}${routes.authorization ?? '/auth'}`,
+      token: `${origin}${routes.token ?? '/token'}`,
+      jwks: `${origin}${routes.jwks ?? '/jwks'}`,
+      endSession: `${origin}${routes.end_session ?? '/session/end'}`,
+    },
     privateJwk,
     publicJwks: { keys: [publicJwk] },
     setNextLogin(next) {

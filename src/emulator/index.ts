@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
@@ -27,13 +27,22 @@ import { answerDeviceCode } from './device.js';
 import { type Fault, FaultQueue } from './faults.js';
 import { startIdp } from './idp.js';
 import type { NextLogin } from './idp-options.js';
+import { type IdpProfileName, idpProfile, tenantIdOf } from './idp-profiles.js';
 import { createLegacyTokenAuthority, type LegacyTokenAuthority } from './legacy-tokens.js';
 
-export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, NextLogin };
+export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, IdpProfileName, NextLogin };
 export { defaultProjects, defaultUsers };
 
 /** Options of {@link startEmulator}. Everything has a default. */
 export interface EmulatorOptions {
+  /**
+   * Whose rules the IdP follows: `generic` (plain oidc-provider, the cluster is the default audience),
+   * `entra` (Entra ID v2: tenant paths, audience only from the cluster's scope, ...) or `auth0` (issuer
+   * with a trailing slash, a JWT only with `audience`). @default 'generic'
+   */
+  readonly profile?: IdpProfileName;
+  /** Makes the tenant id, client secret and API key the same on every start. @default random */
+  readonly seed?: string;
   /** Port of the CDF API; 0 picks a free one. @default 0 */
   readonly port?: number;
   /** Port of the IdP; 0 picks a free one. @default 0 */
@@ -64,8 +73,14 @@ export interface EmulatorOptions {
 export interface Emulator {
   /** The emulated cluster, e.g. `http://127.0.0.1:40123`. */
   readonly baseUrl: string;
-  /** The IdP's issuer, e.g. `http://127.0.0.1:40124`. */
+  /** The IdP's issuer, e.g. `http://127.0.0.1:40124` (`…/{tenant}/v2.0` for `entra`, with a `/` for `auth0`). */
   readonly issuer: string;
+  /** The IdP's profile. */
+  readonly profile: IdpProfileName;
+  /** The IdP's origin: the `authority` of an `entra()` preset pointed at the emulator. */
+  readonly idpOrigin: string;
+  /** The Entra tenant id (`entra` profile), else `null`. */
+  readonly tenantId: string | null;
   readonly projects: readonly EmulatorProject[];
   readonly users: readonly EmulatorUser[];
   readonly apiKeys: readonly EmulatorApiKey[];
@@ -89,8 +104,11 @@ export interface Emulator {
     project: string;
     ttlSeconds?: number;
   }): Promise<{ accessToken: string; idToken: string }>;
-  /** Plays the person at the IdP's device page: approve or deny the code (RFC 8628 3.3). */
-  answerDeviceCode(verificationUriComplete: string, approve: boolean): Promise<void>;
+  /**
+   * Plays the person at the IdP's device page: approve or deny the code (RFC 8628 3.3). Pass the complete
+   * verification URI, or the verification URI and the user code (Entra gives no complete URI).
+   */
+  answerDeviceCode(verificationUri: string, approve: boolean, userCode?: string): Promise<void>;
   /** Revokes an API key: `/login/status` then answers `loggedIn: false` for it. */
   revokeApiKey(key: string): void;
   /** Queues a fault (5xx, 429, odd body, 10 MB, reset, delay, stall) for matching requests of the CDF API or, with `on: 'idp'`, the IdP. */
@@ -106,34 +124,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = '127.0.0.1';
   const projects = options.projects ?? defaultProjects;
   const users = options.users ?? defaultUsers;
-  const apiKeys: EmulatorApiKey[] = [
-    ...(options.apiKeys ?? [{ key: `ak-${randomBytes(18).toString('base64url')}`, ...DEFAULT_API_KEY }]),
-  ];
+  const secret = secretsOf(options.seed);
+  const apiKeys: EmulatorApiKey[] = [...(options.apiKeys ?? [{ key: `ak-${secret('api-key')}`, ...DEFAULT_API_KEY }])];
+  const profile = idpProfile(options.profile ?? 'generic', tenantIdOf(options.seed));
   let handler: ((req: http.IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = await listen(options.port ?? 0, host, (req, res) =>
     handler ? handler(req, res) : res.writeHead(503).end(),
   );
   const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
-  const cdfClient = { id: 'cdf-cluster', secret: randomBytes(24).toString('base64url') };
-  const serviceClient = {
-    id: 'service',
-    secret: options.serviceClientSecret ?? `cs-${randomBytes(18).toString('base64url')}`,
-  };
+  const cdfClient = { id: 'cdf-cluster', secret: secret('cdf-client') };
+  const serviceClient = { id: 'service', secret: options.serviceClientSecret ?? `cs-${secret('service')}` };
   const faults = new FaultQueue();
   const stalled = new Set<ServerResponse>();
   const idpRequests: Array<{ method: string; path: string }> = [];
+  const clients = idpClients({ baseUrl, cdfClient, serviceClient, spaRedirectUris: options.spaRedirectUris });
   const idp = await startIdp({
+    ...idpOptionsOf(options, users, baseUrl),
+    profile,
     faults,
     stalled,
     requests: idpRequests,
     host,
-    port: options.idpPort ?? 0,
-    headless: options.headless ?? true,
-    users,
-    resourceServers: [baseUrl],
-    accessTokenTtlSeconds: Math.round((options.accessTokenTtlMs ?? 600_000) / 1000),
-    deviceCodeTtlSeconds: Math.round((options.deviceCodeTtlMs ?? 600_000) / 1000),
-    clients: idpClients({ baseUrl, cdfClient, serviceClient, spaRedirectUris: options.spaRedirectUris }),
+    clients,
   }).catch((error: unknown) => {
     server.close();
     throw error;
@@ -144,6 +156,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   handler = createCdfHandler({
     baseUrl,
     issuer: idp.issuer,
+    idpEndpoints: idp.endpoints,
+    issParameter: profile.name !== 'entra',
     cdfClient,
     projects,
     users,
@@ -160,6 +174,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     baseUrl,
     issuer: idp.issuer,
+    profile: profile.name,
+    idpOrigin: new URL(idp.endpoints.token).origin,
+    tenantId: profile.tenantId,
     projects,
     users,
     apiKeys,
@@ -182,6 +199,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 const DEFAULT_API_KEY = { id: 5001, project: 'demo', serviceAccount: 'demo-service@demo' } as const;
+
+/** The IdP's options that come straight from the emulator's. */
+function idpOptionsOf(options: EmulatorOptions, users: readonly EmulatorUser[], baseUrl: string) {
+  return {
+    port: options.idpPort ?? 0,
+    headless: options.headless ?? true,
+    users,
+    resourceServers: [baseUrl],
+    accessTokenTtlSeconds: Math.round((options.accessTokenTtlMs ?? 600_000) / 1000),
+    deviceCodeTtlSeconds: Math.round((options.deviceCodeTtlMs ?? 600_000) / 1000),
+  };
+}
+
+/** Secrets: random, or derived from the seed so that a `--seed` start prints the same ones every time. */
+function secretsOf(seed: string | undefined): (label: string) => string {
+  return (label) =>
+    seed === undefined
+      ? randomBytes(18).toString('base64url')
+      : createHash('sha256').update(`${seed}:${label}`).digest('base64url').slice(0, 24);
+}
 
 /** Mints legacy CDF tokens for a user in a project, as `/login/callback` would. */
 function legacyMinter(

@@ -133,7 +133,7 @@ function sessionRoutes(state: CdfState, identity: Identity): Record<string, Rout
       const who = await identity.caller(req);
       if (who.kind === 'none') return envelope(res, 401, 'Could not authenticate.');
       // The IdP's own logout page; `redirectUrl` is accepted but not honoured (no registered URIs).
-      const logout = new URL(`${state.issuer}/session/end`);
+      const logout = new URL(state.idpEndpoints.endSession);
       logout.searchParams.set('client_id', state.cdfClient.id);
       json(res, 200, { data: { url: logout.toString() } });
     },
@@ -167,7 +167,7 @@ function sendToIdp(state: CdfState, res: ServerResponse, pending: PendingLogin, 
   pending.nonce = randomBytes(16).toString('base64url');
   const idpState = randomBytes(24).toString('base64url');
   remember(idpState);
-  const authorize = new URL(`${state.issuer}/auth`);
+  const authorize = new URL(state.idpEndpoints.authorize);
   authorize.search = new URLSearchParams({
     client_id: state.cdfClient.id,
     response_type: 'code',
@@ -193,7 +193,9 @@ async function subjectOfCallback(
   pending: PendingLogin,
   url: URL,
 ): Promise<{ sub: string } | { error: string; description: string }> {
-  if (url.searchParams.get('iss') !== state.issuer)
+  // RFC 9207, where the IdP sends it (Entra does not).
+  const iss = url.searchParams.get('iss');
+  if (iss === null ? state.issParameter : iss !== state.issuer)
     return { error: 'invalid_request', description: 'The IdP response came from an unexpected issuer.' };
   const idpError = url.searchParams.get('error');
   if (idpError !== null)
@@ -204,7 +206,7 @@ async function subjectOfCallback(
   const code = url.searchParams.get('code');
   if (!code) return { error: 'invalid_request', description: 'The IdP response carried no code.' };
   const { id, secret } = state.cdfClient;
-  const tokenResponse = await fetch(`${state.issuer}/token`, {
+  const tokenResponse = await fetch(state.idpEndpoints.token, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,

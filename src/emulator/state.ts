@@ -2,12 +2,17 @@
 import type { ServerResponse } from 'node:http';
 import type { EmulatorApiKey, EmulatorProject, EmulatorUser } from './config.js';
 import type { FaultQueue } from './faults.js';
+import type { IdpEndpoints } from './idp-options.js';
 import type { LegacyTokenAuthority } from './legacy-tokens.js';
 
 /** The emulated cluster's state, shared by its routes. */
 export interface CdfState {
   readonly baseUrl: string;
   readonly issuer: string;
+  /** The IdP's endpoints, for the legacy login (CDF is a confidential client of the IdP). */
+  readonly idpEndpoints: IdpEndpoints;
+  /** Whether the IdP sends RFC 9207 `iss` with its authorization responses. */
+  readonly issParameter: boolean;
   readonly cdfClient: { readonly id: string; readonly secret: string };
   readonly projects: readonly EmulatorProject[];
   readonly users: readonly EmulatorUser[];

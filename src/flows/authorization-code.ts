@@ -13,6 +13,7 @@ import {
   type NavigateToIdpInput,
 } from '../../machines/authorization-code.js';
 import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
 import { untilDeadline } from './clock.js';
@@ -23,6 +24,8 @@ export function codeFlowMachine(options: {
   readonly cdf: CdfClient;
   readonly navigate: (url: string) => Promise<void>;
   readonly prompt?: string;
+  /** Extra authorization parameters (Auth0's `audience`, `login_hint`, ...). */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
 }) {
   const { oidc, cdf } = options;
   return authorizationCodeMachine.provide({
@@ -36,6 +39,7 @@ export function codeFlowMachine(options: {
           nonce: input.attempt.nonce,
           codeVerifier: input.attempt.codeVerifier,
           ...(options.prompt ? { prompt: options.prompt } : {}),
+          ...(options.authorizationParams ? { params: options.authorizationParams } : {}),
         });
         await options.navigate(url);
       }),
@@ -64,8 +68,31 @@ export function codeFlowMachine(options: {
 
 /** CDF's `/api/v1/token/inspect`, reduced to what the OIDC machines decide on. */
 export async function inspectAt(cdf: CdfClient, accessToken: string, signal?: AbortSignal): Promise<Inspection> {
-  const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
-  return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
+  try {
+    const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
+    return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
+  } catch (error) {
+    throw error instanceof AuthFlowError && error.code === 'tokenRejected' ? audienceHint(cdf, error) : error;
+  }
+}
+
+/**
+ * CDF refusing a token the IdP has just issued almost always means the token is for another audience
+ * (Entra without the cluster scope issues one for Microsoft Graph; Auth0 without `audience` an opaque
+ * one). The failure says so, and which option fixes it.
+ */
+function audienceHint(cdf: CdfClient, error: AuthFlowError): AuthFlowError {
+  const resource = new URL(cdf.baseUrl).origin;
+  return new AuthFlowError(
+    {
+      ...error.toFailure(),
+      message:
+        `CDF (${resource}) refused the token the IdP just issued (HTTP 401): it is most likely for another audience. ` +
+        `Ask for a token for the cluster: scope "${resource}/.default" (CLI: --scope, or --provider entra with --cluster), ` +
+        'or for Auth0 the audience of the API CDF trusts (--audience).',
+    },
+    { cause: error },
+  );
 }
 
 /** A fresh attempt: state, nonce and PKCE verifier from the CSPRNG (RFC 9700 2.1.1). */

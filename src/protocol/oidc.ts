@@ -26,6 +26,8 @@ export interface OidcClient {
     nonce: string;
     codeVerifier: string;
     prompt?: string;
+    /** Extra parameters (e.g. Auth0's `audience`); the protocol's own cannot be replaced. */
+    params?: Readonly<Record<string, string>>;
   }): Promise<string>;
   /** Checks the callback again (state, iss) and redeems its code once. */
   exchangeCode(
@@ -37,9 +39,15 @@ export interface OidcClient {
   /** The refresh-token grant (RFC 6749 §6); a rotated refresh token comes back in the set. */
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
   /** The client-credentials grant (RFC 6749 §4.4), with an RFC 8707 `resource` when the IdP needs one. */
-  clientCredentials(input: { scope: string; resource?: string }, signal?: AbortSignal): Promise<TokenSet>;
-  /** The device authorization request (RFC 8628 §3.1). */
-  requestDeviceCode(input: { scope: string }, signal?: AbortSignal): Promise<DeviceAuthorization>;
+  clientCredentials(
+    input: { scope: string; resource?: string; params?: Readonly<Record<string, string>> },
+    signal?: AbortSignal,
+  ): Promise<TokenSet>;
+  /** The device authorization request (RFC 8628 §3.1), with extra parameters such as Auth0's `audience`. */
+  requestDeviceCode(
+    input: { scope: string; params?: Readonly<Record<string, string>> },
+    signal?: AbortSignal,
+  ): Promise<DeviceAuthorization>;
   /** One device token poll (RFC 8628 §3.4): tokens, or pending, slow down, denied, expired. */
   pollDeviceCode(deviceCode: string, signal?: AbortSignal): Promise<PollResult>;
 }
@@ -60,7 +68,8 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
     async discover(signal) {
       const metadata = await metadataOf(idp, signal);
       return {
-        issuer: metadata.issuer,
+        // An Entra multi-tenant template was checked against the configured authority in metadataOf.
+        issuer: metadata.issuer.includes('{tenantid}') ? options.issuer : metadata.issuer,
         issParameterSupported: metadata.authorization_response_iss_parameter_supported === true,
         // Entra ID supports S256 but does not list it: only a list without S256 is a refusal (RFC 8414 §2).
         s256Supported: metadata.code_challenge_methods_supported?.includes('S256') ?? true,

@@ -37,7 +37,8 @@ describe('an Entra ID multi-tenant authority', () => {
 
   it('accepts the {tenantid} template in the metadata, and an ID token whose iss is the template with its tid', async () => {
     const client = await start();
-    expect((await client.discover()).issuer).toBe(template(idp!.issuer));
+    // The machines compare it with the configured issuer: the template was checked against it already.
+    expect((await client.discover()).issuer).toBe(`${idp!.issuer}/common/v2.0`);
     const token = await idp!.sign({ iss: `${idp!.issuer}/${TID}/v2.0`, tid: TID });
     expect(await client.validateIdToken(token, {})).toMatchObject({ iss: `${idp!.issuer}/${TID}/v2.0` });
   });

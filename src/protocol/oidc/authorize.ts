@@ -11,6 +11,43 @@ export interface AuthorizationRequest {
   readonly nonce: string;
   readonly codeVerifier: string;
   readonly prompt?: string;
+  /** Extra parameters the IdP needs (Auth0's `audience`, `login_hint`, `domain_hint`); never the protocol's own. */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** The parameters this client sets itself: extra parameters must not replace them. */
+export const PROTOCOL_PARAMS = new Set([
+  'client_id',
+  'response_type',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'grant_type',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'device_code',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+]);
+
+/** The extra parameters, refused when one would replace a parameter of the protocol. */
+export function extraParams(params: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (PROTOCOL_PARAMS.has(name)) {
+      throw new AuthFlowError({
+        code: 'internal',
+        message: `The extra parameter "${name}" is one this client sets itself; it cannot be replaced.`,
+      });
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 /** The URL to send the person to; the verifier itself never appears in it, only its S256 challenge. */
@@ -21,6 +58,7 @@ export async function authorizationUrl(idp: IdpContext, input: AuthorizationRequ
   }
   const url = new URL(metadata.authorization_endpoint);
   url.search = new URLSearchParams({
+    ...extraParams(input.params),
     client_id: idp.options.clientId,
     response_type: 'code',
     redirect_uri: input.redirectUri,

@@ -1,12 +1,13 @@
 /** The device authorization grant (RFC 8628): the request for a code, and one poll for tokens. */
 import * as oauth from 'oauth4webapi';
 import type { DeviceAuthorization, PollResult } from '../../../machines/device-code.js';
+import { extraParams } from './authorize.js';
 import { callIdp, type IdpContext, tokenSetOf } from './context.js';
 
 /** The device authorization request (§3.1). */
 export function requestDeviceCode(
   idp: IdpContext,
-  input: { readonly scope: string },
+  input: { readonly scope: string; readonly params?: Readonly<Record<string, string>> },
   signal?: AbortSignal,
 ): Promise<DeviceAuthorization> {
   return callIdp(idp, 'The device authorization request', signal, [], async (request, metadata) => {
@@ -14,7 +15,7 @@ export function requestDeviceCode(
       metadata,
       idp.client,
       idp.auth,
-      { scope: input.scope },
+      { ...extraParams(input.params), scope: input.scope },
       request,
     );
     const answer = await oauth.processDeviceAuthorizationResponse(metadata, idp.client, response);

@@ -1,6 +1,7 @@
 /** The token endpoint's grants (RFC 6749 §4.1.3, §4.4, §6): the code exchange, the refresh, client credentials. */
 import * as oauth from 'oauth4webapi';
 import type { TokenSet } from '../../../machines/tokens.js';
+import { extraParams } from './authorize.js';
 import { callIdp, type IdpContext, tokenSetOf } from './context.js';
 import { codeOf } from './errors.js';
 
@@ -48,7 +49,11 @@ export function refresh(idp: IdpContext, refreshToken: string, signal?: AbortSig
 /** The client-credentials grant, with an RFC 8707 `resource` when the IdP needs one. */
 export function clientCredentials(
   idp: IdpContext,
-  input: { readonly scope: string; readonly resource?: string | undefined },
+  input: {
+    readonly scope: string;
+    readonly resource?: string | undefined;
+    readonly params?: Readonly<Record<string, string>>;
+  },
   signal?: AbortSignal,
 ): Promise<TokenSet> {
   return callIdp(idp, 'The client-credentials request', signal, [], async (request, metadata) => {
@@ -56,7 +61,11 @@ export function clientCredentials(
       metadata,
       idp.client,
       idp.auth,
-      { scope: input.scope, ...(input.resource ? { resource: input.resource } : {}) },
+      {
+        ...extraParams(input.params),
+        ...(input.scope ? { scope: input.scope } : {}),
+        ...(input.resource ? { resource: input.resource } : {}),
+      },
       request,
     );
     return tokenSetOf(idp, await oauth.processClientCredentialsResponse(metadata, idp.client, response), input.scope);

@@ -1,0 +1,295 @@
+/**
+ * IdP presets: what each identity provider CDF customers use needs to be asked, so that the access token
+ * it issues is one CDF accepts. A preset names the issuer, the scope of the user flows (code, device) and
+ * of client credentials, and the extra parameters some IdPs need (Auth0's `audience`). The wire facts
+ * behind each preset are in docs/guides/ (Entra ID, Auth0, Cognito).
+ */
+
+/** The IdPs with a preset. */
+export type IdpProvider = 'entra' | 'auth0' | 'cognito' | 'okta' | 'keycloak' | 'oidc';
+
+/** What an OIDC sign-in needs from the IdP side, as a preset resolves it. */
+export interface IdpPreset {
+  readonly provider: IdpProvider;
+  /** The issuer identifier; discovery must answer with exactly this (Entra's multi-tenant template aside). */
+  readonly issuer: string;
+  /** The scope of the user flows (code + PKCE, device code). */
+  readonly userScope: string;
+  /** The scope of client credentials; empty when the IdP needs none. */
+  readonly serviceScope: string;
+  /** Extra parameters of the authorization request, e.g. `audience`, `domain_hint`. */
+  readonly authorizationParams: Readonly<Record<string, string>>;
+  /** Extra parameters of the device and client-credentials requests, e.g. `audience`. */
+  readonly tokenParams: Readonly<Record<string, string>>;
+  /** Whether the IdP has a device authorization endpoint. */
+  readonly deviceFlow: boolean;
+}
+
+/** The scopes that make a refresh token and an ID token possible in the user flows. */
+const USER_SCOPES = 'offline_access openid profile';
+
+const CLUSTER = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * The base URL of a CDF cluster by name, as the Cognite Toolkit's `CDF_CLUSTER` does:
+ * `westeurope-1` → `https://westeurope-1.cognitedata.com`.
+ *
+ * @example
+ * ```ts
+ * clusterUrl('westeurope-1'); // 'https://westeurope-1.cognitedata.com'
+ * ```
+ */
+export function clusterUrl(cluster: string): string {
+  if (!CLUSTER.test(cluster)) {
+    throw new TypeError(
+      `"${cluster.slice(0, 64)}" is not a CDF cluster name (letters, digits and -, e.g. westeurope-1).`,
+    );
+  }
+  return `https://${cluster}.cognitedata.com`;
+}
+
+/** The origin of a CDF base URL, the resource its tokens are for. */
+const originOf = (baseUrl: string) => new URL(baseUrl).origin;
+
+/**
+ * The scopes that make Entra ID (and any IdP following its convention) issue a token for this cluster:
+ * `{origin}/.default`, plus `offline_access openid profile` for the user flows. This is the default
+ * whenever no scope is given, as `IDP_SCOPES` defaults to `{CDF_URL}/.default` in the CDF ecosystem.
+ *
+ * @example
+ * ```ts
+ * cdfScopes('https://westeurope-1.cognitedata.com').user;
+ * // 'https://westeurope-1.cognitedata.com/.default offline_access openid profile'
+ * ```
+ */
+export function cdfScopes(baseUrl: string): { readonly user: string; readonly service: string } {
+  const resource = `${originOf(baseUrl)}/.default`;
+  return { user: `${resource} ${USER_SCOPES}`, service: resource };
+}
+
+/** Options of {@link entra}. */
+export interface EntraOptions {
+  /** The directory: a tenant GUID, a verified domain, or `organizations` / `common` for multi-tenant apps. */
+  readonly tenant: string;
+  /** The CDF cluster's base URL the token is for (or use `cluster`). */
+  readonly baseUrl?: string;
+  /** The CDF cluster by name, e.g. `westeurope-1`. */
+  readonly cluster?: string;
+  /**
+   * `default` asks for `{cluster}/.default` (the app registration's configured permissions);
+   * `impersonation` for `{cluster}/user_impersonation {cluster}/IDENTITY`, where the registration uses them.
+   * @default 'default'
+   */
+  readonly scopes?: 'default' | 'impersonation';
+  /** The login host, for national clouds or a local emulator. @default 'https://login.microsoftonline.com' */
+  readonly authority?: string;
+  /** Extra authorization parameters, e.g. `{ domain_hint: 'contoso.com', login_hint: 'ada@contoso.com' }`. */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+}
+
+/** The CDF base URL of a preset's options: `baseUrl`, or the cluster by name. */
+function baseUrlOf(options: { readonly baseUrl?: string; readonly cluster?: string }, preset: string): string {
+  if (options.baseUrl) return options.baseUrl;
+  if (options.cluster) return clusterUrl(options.cluster);
+  throw new TypeError(`${preset}() needs the CDF cluster: pass baseUrl or cluster.`);
+}
+
+/**
+ * Microsoft Entra ID (v2 endpoints), where most CDF projects sign in. The scope names the cluster, which
+ * makes Entra issue the token for CDF (without it the token is for Microsoft Graph, and CDF answers 401).
+ *
+ * @example
+ * ```ts
+ * const preset = entra({ tenant: 'contoso.onmicrosoft.com', cluster: 'westeurope-1' });
+ * // preset.issuer === 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0'
+ * ```
+ */
+export function entra(options: EntraOptions): IdpPreset {
+  if (!/^[A-Za-z0-9.-]+$/.test(options.tenant)) throw new TypeError('entra(): tenant is a tenant id or domain.');
+  const authority = (options.authority ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+  const cluster = originOf(baseUrlOf(options, 'entra'));
+  const user =
+    options.scopes === 'impersonation'
+      ? `${cluster}/user_impersonation ${cluster}/IDENTITY ${USER_SCOPES}`
+      : `${cluster}/.default ${USER_SCOPES}`;
+  return {
+    provider: 'entra',
+    issuer: `${authority}/${options.tenant}/v2.0`,
+    userScope: user,
+    serviceScope: `${cluster}/.default`,
+    authorizationParams: { ...options.authorizationParams },
+    tokenParams: {},
+    deviceFlow: true,
+  };
+}
+
+/** Options of {@link auth0}. */
+export interface Auth0Options {
+  /** The tenant's domain, e.g. `my-tenant.eu.auth0.com` or a custom domain (or an origin, for a local emulator). */
+  readonly domain: string;
+  /** The API identifier CDF's project trusts; without it Auth0 issues an opaque token CDF cannot read. */
+  readonly audience: string;
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Auth0: the issuer has a trailing slash, and `audience` goes on the authorization, device and
+ * client-credentials requests, so that the access token is a JWT for the API CDF trusts.
+ *
+ * @example
+ * ```ts
+ * const preset = auth0({ domain: 'my-tenant.eu.auth0.com', audience: 'https://my-cdf-api' });
+ * ```
+ */
+export function auth0(options: Auth0Options): IdpPreset {
+  if (!options.audience) throw new TypeError('auth0(): audience is required (the API identifier CDF trusts).');
+  return {
+    provider: 'auth0',
+    issuer: `${originOfDomain(options.domain)}/`,
+    userScope: USER_SCOPES,
+    serviceScope: '',
+    authorizationParams: { ...options.authorizationParams, audience: options.audience },
+    tokenParams: { audience: options.audience },
+    deviceFlow: true,
+  };
+}
+
+/** Options of {@link cognito}. */
+export interface CognitoOptions {
+  /** The AWS region, e.g. `eu-west-1`. */
+  readonly region: string;
+  /** The user pool id, e.g. `eu-west-1_AbCdEf123`. */
+  readonly userPoolId: string;
+  /** The resource-server scopes (`resource-id/scope`) of client credentials. */
+  readonly serviceScope?: string;
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Amazon Cognito: the issuer is the user pool; there is no device flow, and `offline_access` is not a
+ * Cognito scope (the code flow gets a refresh token without it).
+ *
+ * @example
+ * ```ts
+ * const preset = cognito({ region: 'eu-west-1', userPoolId: 'eu-west-1_AbCdEf123' });
+ * ```
+ */
+export function cognito(options: CognitoOptions): IdpPreset {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) throw new TypeError('cognito(): region is e.g. eu-west-1.');
+  if (!/^[\w-]+_[0-9A-Za-z]+$/.test(options.userPoolId))
+    throw new TypeError('cognito(): userPoolId is e.g. eu-west-1_AbC.');
+  return {
+    provider: 'cognito',
+    issuer: `https://cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`,
+    userScope: 'openid profile',
+    serviceScope: options.serviceScope ?? '',
+    authorizationParams: { ...options.authorizationParams },
+    tokenParams: {},
+    deviceFlow: false,
+  };
+}
+
+/** Options of {@link okta}. */
+export interface OktaOptions {
+  /** The org's domain, e.g. `my-org.okta.com`. */
+  readonly domain: string;
+  /** The custom authorization server; `null` for the org server. @default 'default' */
+  readonly authorizationServer?: string | null;
+  /** The custom scopes of client credentials. */
+  readonly serviceScope?: string;
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Okta: a custom authorization server (`/oauth2/default` unless named) or the org server.
+ *
+ * @example
+ * ```ts
+ * const preset = okta({ domain: 'my-org.okta.com' });
+ * ```
+ */
+export function okta(options: OktaOptions): IdpPreset {
+  const server = options.authorizationServer === undefined ? 'default' : options.authorizationServer;
+  return {
+    provider: 'okta',
+    issuer: `${originOfDomain(options.domain)}${server === null ? '' : `/oauth2/${server}`}`,
+    userScope: USER_SCOPES,
+    serviceScope: options.serviceScope ?? '',
+    authorizationParams: { ...options.authorizationParams },
+    tokenParams: {},
+    deviceFlow: true,
+  };
+}
+
+/** Options of {@link keycloak}. */
+export interface KeycloakOptions {
+  /** The server, e.g. `https://sso.example.com` (with `/auth` for versions before 17). */
+  readonly url: string;
+  readonly realm: string;
+  readonly serviceScope?: string;
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Keycloak: the issuer is the realm.
+ *
+ * @example
+ * ```ts
+ * const preset = keycloak({ url: 'https://sso.example.com', realm: 'cdf' });
+ * ```
+ */
+export function keycloak(options: KeycloakOptions): IdpPreset {
+  return {
+    provider: 'keycloak',
+    issuer: `${options.url.replace(/\/+$/, '')}/realms/${encodeURIComponent(options.realm)}`,
+    userScope: USER_SCOPES,
+    serviceScope: options.serviceScope ?? '',
+    authorizationParams: { ...options.authorizationParams },
+    tokenParams: {},
+    deviceFlow: true,
+  };
+}
+
+/** Options of {@link oidc}. */
+export interface GenericOidcOptions {
+  readonly issuer: string;
+  /** The CDF cluster; when no scope is given, the scopes are derived from it ({@link cdfScopes}). */
+  readonly baseUrl?: string;
+  readonly cluster?: string;
+  readonly userScope?: string;
+  readonly serviceScope?: string;
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  readonly tokenParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Any other OpenID Connect provider. Without scopes, the CDF convention applies: `{cluster}/.default`.
+ *
+ * @example
+ * ```ts
+ * const preset = oidc({ issuer: 'https://idp.example.com', cluster: 'westeurope-1' });
+ * ```
+ */
+export function oidc(options: GenericOidcOptions): IdpPreset {
+  const derived = options.baseUrl || options.cluster ? cdfScopes(baseUrlOf(options, 'oidc')) : null;
+  return {
+    provider: 'oidc',
+    issuer: options.issuer,
+    userScope: options.userScope ?? derived?.user ?? USER_SCOPES,
+    serviceScope: options.serviceScope ?? derived?.service ?? '',
+    authorizationParams: { ...options.authorizationParams },
+    tokenParams: { ...options.tokenParams },
+    deviceFlow: true,
+  };
+}
+
+/** `https://{domain}`, or the origin given (plain http reaches only a loopback emulator: the client refuses it elsewhere). */
+function originOfDomain(domain: string): string {
+  return /^https?:\/\//.test(domain) ? new URL(domain).origin : `https://${hostOf(domain)}`;
+}
+
+function hostOf(domain: string): string {
+  const host = domain.replace(/^https:\/\//, '').replace(/\/+$/, '');
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) throw new TypeError(`"${host.slice(0, 64)}" is not a domain.`);
+  return host;
+}

@@ -1,0 +1,287 @@
+/**
+ * The emulator IdP's profiles: as strict as the real IdPs, so that a configuration that would fail against
+ * Entra ID or Auth0 fails against the emulator too (docs/guides/). `generic` is plain oidc-provider with the
+ * cluster as the default audience; `entra` and `auth0` change paths, issuer, audience rules, metadata and
+ * error bodies the way those IdPs do, on top of the same oidc-provider.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+
+/** The profile names. */
+export type IdpProfileName = 'generic' | 'entra' | 'auth0';
+
+/** The part of a Koa context the profiles read and change. */
+interface KoaContext {
+  path: string;
+  status: number;
+  body: unknown;
+  method: string;
+  request: { body?: unknown };
+  query: Record<string, unknown>;
+  response: { get(name: string): string; set(name: string, value: string): void };
+  oidc?: { params?: Record<string, unknown> };
+}
+
+/** The errors of oidc-provider a profile throws (the package is loaded lazily, so they are passed in). */
+export interface ProviderErrors {
+  InvalidRequest: new (description: string) => Error;
+  InvalidScope: new (description: string, scope: string) => Error;
+  InvalidTarget: new (description: string) => Error;
+  AccessDenied: new (description: string) => Error;
+}
+
+/** A profile: what differs from plain oidc-provider. */
+export interface IdpProfile {
+  readonly name: IdpProfileName;
+  /** The Entra tenant id (a GUID), `null` for the other profiles. */
+  readonly tenantId: string | null;
+  /** The issuer for the IdP's origin. */
+  issuerOf(origin: string): string;
+  /** oidc-provider's `routes` (paths of the endpoints). */
+  readonly routes: Readonly<Record<string, string>>;
+  /** oidc-provider's `claims` (which claims each scope releases). */
+  readonly claims: Readonly<Record<string, readonly string[]>>;
+  /** Request parameters oidc-provider must keep (Auth0's `audience`). */
+  readonly extraParams: readonly string[];
+  /** Claims of a user beside `sub`, `name`, `email`. */
+  accountClaims(userId: string): Record<string, unknown>;
+  /** Whether the IdP advertises RFC 7009 revocation and introspection. */
+  readonly revocation: boolean;
+  /**
+   * The resource (audience) a request's access token is for, or `undefined` for an opaque token. Throws
+   * the IdP's own error for a request the real IdP refuses.
+   */
+  resourceFor(
+    params: Record<string, unknown>,
+    resourceServers: readonly string[],
+    errors: ProviderErrors,
+  ): string | undefined;
+  /** The scopes a resource server grants. */
+  resourceScopes(resource: string): string;
+  /** Koa middleware: path aliases before oidc-provider, the IdP's answer shapes after it. */
+  middleware(origin: string): (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+}
+
+/** A stable tenant id for a seed (or a random one). */
+export function tenantIdOf(seed?: string): string {
+  if (seed === undefined) return randomUUID();
+  const hex = createHash('sha256').update(`tenant:${seed}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const words = (scope: unknown) => (typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []);
+
+/** Today's emulator: the cluster is the audience unless a `resource` names another. */
+function genericProfile(): IdpProfile {
+  return {
+    name: 'generic',
+    tenantId: null,
+    issuerOf: (origin) => origin,
+    routes: {},
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    extraParams: [],
+    accountClaims: () => ({}),
+    revocation: true,
+    resourceFor: (params, servers) => (typeof params.resource === 'string' ? params.resource : servers[0]),
+    resourceScopes: (resource) => `api:read ${resource}/.default`,
+    middleware: () => async (_ctx, next) => next(),
+  };
+}
+
+/** AADSTS codes of the errors the emulator's Entra answers with. */
+const AADSTS: Readonly<Record<string, number>> = {
+  invalid_grant: 70000,
+  invalid_client: 7000215,
+  unauthorized_client: 700016,
+  invalid_scope: 70011,
+  invalid_request: 900144,
+  invalid_target: 901002,
+  authorization_pending: 70016,
+  authorization_declined: 70000,
+  expired_token: 70019,
+  slow_down: 70016,
+  access_denied: 65004,
+};
+
+/**
+ * Microsoft Entra ID (v2): tenant paths, the tenant issuer and the `{tenantid}` template of `common` and
+ * `organizations`, an audience only from a scope that names the resource (`…/.default`,
+ * `…/user_impersonation`, `…/IDENTITY`), no `resource` parameter, no PKCE method list and no RFC 9207
+ * `iss`, a device answer with `message` and without `verification_uri_complete`, AADSTS error bodies,
+ * `authorization_declined`, and no revocation endpoint.
+ */
+function entraProfile(tenantId: string): IdpProfile {
+  const t = `/${tenantId}`;
+  const resourceOfScope = (scope: string, servers: readonly string[]) =>
+    servers.find((server) =>
+      [`${server}/.default`, `${server}/user_impersonation`, `${server}/IDENTITY`].includes(scope),
+    );
+  return {
+    name: 'entra',
+    tenantId,
+    issuerOf: (origin) => `${origin}${t}/v2.0`,
+    routes: {
+      authorization: `${t}/oauth2/v2.0/authorize`,
+      token: `${t}/oauth2/v2.0/token`,
+      device_authorization: `${t}/oauth2/v2.0/devicecode`,
+      code_verification: '/devicelogin',
+      jwks: `${t}/discovery/v2.0/keys`,
+      end_session: `${t}/oauth2/v2.0/logout`,
+      userinfo: '/oidc/userinfo',
+    },
+    claims: {
+      openid: ['sub', 'tid', 'oid', 'ver'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    extraParams: [],
+    accountClaims: (userId) => ({
+      tid: tenantId,
+      oid: tenantIdOf(`oid:${tenantId}:${userId}`),
+      ver: '2.0',
+      preferred_username: `${userId}@emulator.onmicrosoft.com`,
+    }),
+    revocation: false,
+    resourceFor(params, servers, errors) {
+      if (params.resource !== undefined) {
+        throw new errors.InvalidTarget("AADSTS901002: The 'resource' request parameter is not supported.");
+      }
+      const resources = new Set(
+        words(params.scope).flatMap((scope) => {
+          const server = resourceOfScope(scope, servers);
+          return server ? [server] : [];
+        }),
+      );
+      if (resources.size > 1) {
+        throw new errors.InvalidScope(
+          'AADSTS28000: Provided value for the input parameter scope is not valid because it contains more than one resource.',
+          String(params.scope),
+        );
+      }
+      // No scope names the cluster: the token is for Microsoft Graph, which CDF does not accept.
+      return [...resources][0];
+    },
+    resourceScopes: (resource) => `${resource}/.default ${resource}/user_impersonation ${resource}/IDENTITY`,
+    middleware: (origin) => entraMiddleware(tenantId, origin),
+  };
+}
+
+/** Entra's shapes around oidc-provider. */
+function entraMiddleware(tenantId: string, origin: string) {
+  const t = `/${tenantId}`;
+  return async (ctx: KoaContext, next: () => Promise<void>) => {
+    const alias = /^\/(common|organizations)(\/.*)$/.exec(ctx.path);
+    if (alias) ctx.path = `${t}${alias[2]}`;
+    const isDiscovery = ctx.path === `${t}/v2.0/.well-known/openid-configuration`;
+    if (isDiscovery) ctx.path = '/.well-known/openid-configuration';
+    else if (ctx.path === '/.well-known/openid-configuration') {
+      ctx.status = 404;
+      ctx.body = { error: 'invalid_tenant', error_description: 'AADSTS90002: Tenant not found.' };
+      return;
+    }
+    const isToken = ctx.path === `${t}/oauth2/v2.0/token`;
+    const isDevice = ctx.path === `${t}/oauth2/v2.0/devicecode`;
+    await next();
+    if (isDiscovery) ctx.body = entraMetadata(ctx.body as Record<string, unknown>, tenantId, origin, alias?.[1]);
+    stripIssParameter(ctx);
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if ((isToken || isDevice) && body && typeof body.error === 'string') ctx.body = aadstsError(ctx, body);
+    if (isDevice && body && typeof body.device_code === 'string') {
+      const { verification_uri_complete: _complete, ...rest } = body;
+      ctx.body = {
+        ...rest,
+        message: `To sign in, use a web browser to open the page ${String(body.verification_uri)} and enter the code ${String(body.user_code)} to authenticate.`,
+      };
+    }
+  };
+}
+
+/** Entra's metadata: no PKCE method list, no RFC 9207 flag, no revocation; the template for the aliases. */
+function entraMetadata(metadata: Record<string, unknown>, tenantId: string, origin: string, alias?: string) {
+  const {
+    code_challenge_methods_supported: _pkce,
+    authorization_response_iss_parameter_supported: _iss,
+    revocation_endpoint: _revocation,
+    introspection_endpoint: _introspection,
+    ...rest
+  } = metadata;
+  if (!alias) return rest;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    out[key] = typeof value === 'string' ? value.replace(`${origin}/${tenantId}/`, `${origin}/${alias}/`) : value;
+  }
+  return { ...out, issuer: `${origin}/{tenantid}/v2.0` };
+}
+
+/** Entra sends no `iss` with the authorization response (no RFC 9207). */
+function stripIssParameter(ctx: KoaContext): void {
+  if (ctx.status !== 302 && ctx.status !== 303) return;
+  const location = ctx.response.get('location');
+  // Relative locations are the IdP's own pages (interactions), not the authorization response.
+  if (!/^https?:\/\//.test(location)) return;
+  const url = new URL(location);
+  if (!url.searchParams.has('state') || !url.searchParams.has('iss')) return;
+  url.searchParams.delete('iss');
+  ctx.response.set('location', url.toString());
+}
+
+/** An error body as Entra writes it; a declined device code is `authorization_declined`. */
+function aadstsError(ctx: KoaContext, body: Record<string, unknown>) {
+  const grant = (ctx.request.body as Record<string, unknown> | undefined)?.grant_type;
+  const declined = body.error === 'access_denied' && grant === 'urn:ietf:params:oauth:grant-type:device_code';
+  const error = declined ? 'authorization_declined' : String(body.error);
+  const code = AADSTS[error] ?? 90000;
+  const described = String(body.error_description ?? error);
+  return {
+    error,
+    error_description: described.startsWith('AADSTS') ? described : `AADSTS${code}: ${described}`,
+    error_codes: [code],
+    timestamp: new Date()
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
+    trace_id: randomUUID(),
+    correlation_id: randomUUID(),
+    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+  };
+}
+
+/**
+ * Auth0: the issuer with a trailing slash, Auth0's paths, and a JWT for an API only when `audience`
+ * names it (otherwise an opaque token, good only for /userinfo).
+ */
+function auth0Profile(): IdpProfile {
+  return {
+    name: 'auth0',
+    tenantId: null,
+    issuerOf: (origin) => `${origin}/`,
+    routes: {
+      authorization: '/authorize',
+      token: '/oauth/token',
+      device_authorization: '/oauth/device/code',
+      code_verification: '/activate',
+      jwks: '/.well-known/jwks.json',
+      revocation: '/oauth/revoke',
+      end_session: '/oidc/logout',
+      userinfo: '/userinfo',
+    },
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    extraParams: ['audience'],
+    accountClaims: () => ({}),
+    revocation: true,
+    resourceFor(params, servers, errors) {
+      if (params.audience === undefined) return undefined;
+      const audience = String(params.audience);
+      if (!servers.includes(audience)) throw new errors.AccessDenied(`Service not found: ${audience}`);
+      return audience;
+    },
+    resourceScopes: () => 'api:read',
+    middleware: () => async (_ctx, next) => next(),
+  };
+}
+
+/** The profile by name. */
+export function idpProfile(name: IdpProfileName, tenantId: string): IdpProfile {
+  if (name === 'entra') return entraProfile(tenantId);
+  if (name === 'auth0') return auth0Profile();
+  return genericProfile();
+}
