@@ -18,7 +18,7 @@ import type { Emulator } from '../emulator/index.js';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import { createFileTokenStore, type TokenStore } from '../stores/file-token-store.js';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { formatTransition } from './progress.js';
 

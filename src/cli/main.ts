@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './context.js';
 import { ExitCode, exitCodeOf, UsageError } from './exit-codes.js';
 
 const HELP: Record<string, string> = {
@@ -116,12 +116,12 @@ const done =
 const COMMANDS: Record<string, Command> = {
   demo: async (ctx) => (await import('./demo.js')).demo(ctx),
   emulator: async (ctx) => (await import('./demo.js')).emulatorCommand(ctx),
-  login: done(async (ctx) => (await import('./commands.js')).login(ctx)),
-  token: done(async (ctx) => (await import('./commands.js')).token(ctx)),
-  status: done(async (ctx) => (await import('./commands.js')).status(ctx)),
-  logout: done(async (ctx) => (await import('./commands.js')).logout(ctx)),
-  logins: done(async (ctx) => (await import('./commands.js')).logins(ctx)),
-  diagram: done(async (ctx) => (await import('./commands.js')).diagram(ctx)),
+  login: done(async (ctx) => (await import('./commands/login.js')).login(ctx)),
+  token: done(async (ctx) => (await import('./commands/token.js')).token(ctx)),
+  status: done(async (ctx) => (await import('./commands/status.js')).status(ctx)),
+  logout: done(async (ctx) => (await import('./commands/logout.js')).logout(ctx)),
+  logins: done(async (ctx) => (await import('./commands/logins.js')).logins(ctx)),
+  diagram: done(async (ctx) => (await import('./commands/diagram.js')).diagram(ctx)),
 };
 
 /** Prints a failure as the person (or, with `--json`, a script) reads it; resolves with its exit code. */

@@ -1,0 +1,150 @@
+/**
+ * The cached login a command works on, and its access token: refreshed first when about to expire, under
+ * the entry's inter-process lock.
+ */
+import { needsNewSignIn } from '../../machines/failure.js';
+import type { IdClaims, TokenSet } from '../../machines/tokens.js';
+import { sessionFor } from '../drivers/oidc-node.js';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+import {
+  type CachedOidcLogin,
+  type CacheEntry,
+  type CurrentLogin,
+  createFileTokenStore,
+  type TokenStore,
+} from '../stores/file-token-store.js';
+import { type CommandContext, text } from './context.js';
+import { UsageError } from './exit-codes.js';
+
+/**
+ * The login a command works on: `--base-url` and `--project` name it; `--base-url` alone picks the one
+ * login cached for that cluster (never another cluster's); neither means the current login.
+ */
+export async function chosenLogin(ctx: CommandContext, store: TokenStore): Promise<CurrentLogin> {
+  const baseUrl = text(ctx, 'base-url');
+  const project = text(ctx, 'project');
+  if (baseUrl && project !== undefined) return { baseUrl, project };
+  if (!baseUrl) {
+    if (project !== undefined) throw new UsageError('--project needs --base-url beside it.');
+    const current = await store.readCurrent();
+    if (!current)
+      throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in; run "cdf-auth login" first.' });
+    return current;
+  }
+  const wanted = sameBase(baseUrl);
+  const found = (await store.list()).filter((entry) => wanted(entry.baseUrl));
+  if (found.length === 1 && found[0]) return { baseUrl: found[0].baseUrl, project: found[0].project };
+  if (found.length === 0) throw new UsageError(`No login is cached for ${baseUrl}; run "cdf-auth login" for it.`);
+  throw new UsageError(
+    `Several logins are cached for ${baseUrl}; name one with --project (${found.map((e) => e.project || '""').join(', ')}).`,
+  );
+}
+
+export function sameBase(baseUrl: string): (other: string) => boolean {
+  const key = (url: string) => {
+    try {
+      const parsed = new URL(url);
+      return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+    } catch {
+      return url;
+    }
+  };
+  const wanted = key(baseUrl);
+  return (other) => key(other) === wanted;
+}
+
+export async function cached(
+  ctx: CommandContext,
+): Promise<{ store: TokenStore; login: CurrentLogin; entry: CacheEntry }> {
+  const store = ctx.store ?? createFileTokenStore();
+  const login = await chosenLogin(ctx, store);
+  const entry = await store.read(login);
+  if (!entry) {
+    throw new AuthFlowError({
+      code: 'notLoggedIn',
+      message: `Not signed in to ${login.project || '(no project)'} at ${login.baseUrl}; run "cdf-auth login".`,
+    });
+  }
+  return { store, login, entry };
+}
+
+export const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
+  if (entry.kind === 'login-url') return { accessToken: entry.accessToken };
+  if (entry.kind === 'oidc') return { accessToken: entry.tokens.accessToken };
+  const apiKey = ctx.env[entry.apiKeyEnv];
+  if (!apiKey) throw new UsageError(`The API key variable ${entry.apiKeyEnv} is not set in this shell.`);
+  return { apiKey };
+};
+
+const isFresh = (entry: CachedOidcLogin) => entry.tokens.expiresAt - 30_000 > Date.now();
+
+/**
+ * The cached OIDC access token, refreshed first when it is about to expire; the cache follows. The
+ * refresh runs under the entry's inter-process lock: a process that waited re-reads the cache and
+ * takes the tokens the winner wrote, instead of spending a rotated refresh token (which would make the
+ * IdP revoke the whole family).
+ */
+export async function freshOidcToken(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
+  if (isFresh(entry)) return entry.tokens.accessToken;
+  const login = { baseUrl: entry.baseUrl, project: entry.project };
+  return store.withLock(
+    login,
+    async () => {
+      const current = await store.read(login);
+      if (current?.kind !== 'oidc') {
+        throw new AuthFlowError({ code: 'notLoggedIn', message: 'The login was removed meanwhile; sign in again.' });
+      }
+      if (isFresh(current)) return current.tokens.accessToken;
+      try {
+        return await refreshEntry(ctx, store, current);
+      } catch (error) {
+        // A refused refresh ends the login: nothing stays on disk (docs/security.md §2.3), unless another
+        // process wrote a new login after this one was read.
+        if (error instanceof AuthFlowError && needsNewSignIn(error.code)) {
+          const now = await store.read(login).catch(() => null);
+          if (now?.kind === 'oidc' && now.tokens.refreshToken === current.tokens.refreshToken)
+            await store.remove(login);
+        }
+        throw error;
+      }
+    },
+    { signal: ctx.signal, timeoutMs: 60_000 },
+  );
+}
+
+async function refreshEntry(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
+  const clientSecret = entry.clientSecretEnv ? ctx.env[entry.clientSecretEnv] : undefined;
+  if (entry.clientSecretEnv && !clientSecret) {
+    throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
+  }
+  const base = { issuer: entry.issuer, clientId: entry.clientId, baseUrl: entry.baseUrl, scope: entry.scope };
+  let next: TokenSet | undefined;
+  const session = sessionFor(
+    { tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null },
+    clientSecret
+      ? { ...base, clientSecret, ...(entry.resource ? { resource: entry.resource } : {}) }
+      : (base as Parameters<typeof sessionFor>[1]),
+    {
+      onTokens: (tokens) => {
+        next = tokens;
+      },
+    },
+  );
+  // Ctrl-C ends the wait at once: logging the session out stops the refresh and aborts its request.
+  const cancelled = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      session.logout();
+      reject(new AuthFlowError({ code: 'cancelled', message: 'The token refresh was cancelled.' }));
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  cancelled.catch(() => {});
+  try {
+    const token = await Promise.race([session.getToken(), cancelled]);
+    if (next) await store.write({ ...entry, tokens: next });
+    return token;
+  } finally {
+    session.logout();
+  }
+}

@@ -1,0 +1,20 @@
+/** `cdf-auth diagram`: print a machine as mermaid, dot, svg or json. */
+import { machinesByName as machines } from '../../../machines/index.js';
+import { type DiagramFormat, renderDiagram } from '../../viz/diagram.js';
+import { type CommandContext, text } from '../context.js';
+import { UsageError } from '../exit-codes.js';
+
+export async function diagram(ctx: CommandContext): Promise<void> {
+  const name = ctx.positionals[0];
+  const machine = name && Object.hasOwn(machines, name) ? machines[name as keyof typeof machines] : undefined;
+  if (!machine) throw new UsageError(`Name a machine: ${Object.keys(machines).join(', ')}.`);
+  const format = text(ctx, 'format') ?? 'mermaid';
+  if (format === 'svg') {
+    // Graphviz as WebAssembly, in this process (an optional peer dependency): nothing is fetched.
+    const { renderSvg } = await import('../../viz/live-page.js');
+    ctx.out(`${(await renderSvg(machine)).trimEnd()}\n`);
+    return;
+  }
+  if (!['mermaid', 'dot', 'json'].includes(format)) throw new UsageError('--format is mermaid, dot, svg or json.');
+  ctx.out(renderDiagram(machine, format as DiagramFormat));
+}
