@@ -11,7 +11,23 @@ const out = path.join(root, '.examples-check');
 
 /** What an example may use without saying where it comes from. */
 const imports = {
-  'cdf-authflow': ['createCdfClient', 'createOidcClient', 'createSession', 'isAuthFlowError', 'renderDiagram'],
+  'cdf-authflow': [
+    'createCdfClient',
+    'createOidcClient',
+    'createSession',
+    'isAuthFlowError',
+    'renderDiagram',
+    'clusterUrl',
+    'cdfScopes',
+    'entra',
+    'auth0',
+    'cognito',
+    'okta',
+    'keycloak',
+    'oidc',
+    'resolveSettings',
+    'presetOf',
+  ],
   'cdf-authflow/node': ['loginWithApiKey', 'loginWithAuthorizationCode', 'loginWithLoginUrl'],
   'cdf-authflow/browser': ['createBrowserLogin'],
   'cdf-authflow/machines': ['loginUrlMachine', 'type LegacyValidation'],

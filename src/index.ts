@@ -34,6 +34,17 @@ export {
   oidc,
   okta,
 } from './config/idp-presets.js';
+export {
+  describeSettings,
+  type ExplicitSettings,
+  type FlowName,
+  type ProfileSettings,
+  presetOf,
+  resolveSettings,
+  type Settings,
+  SettingsError,
+  type Sourced,
+} from './config/settings.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
 export { parseLoginCallback, stripLoginCallback } from './protocol/callback.js';
 export {
@@ -46,7 +57,7 @@ export {
   type TokenInspection,
   type TokenStatus,
 } from './protocol/cdf.js';
-export type { CallOptions, HttpOptions } from './protocol/http.js';
+export type { CallOptions, HttpOptions, JsonAnswer } from './protocol/http.js';
 export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';
 export { VERSION } from './protocol/version.js';

@@ -4,6 +4,7 @@
  */
 import { needsNewSignIn } from '../../machines/failure.js';
 import type { IdClaims, TokenSet } from '../../machines/tokens.js';
+import { clusterUrl } from '../config/idp-presets.js';
 import { sessionFor } from '../drivers/oidc-node.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import {
@@ -15,14 +16,25 @@ import {
 } from '../stores/file-token-store.js';
 import { type CommandContext, text } from './context.js';
 import { UsageError } from './exit-codes.js';
+import { readProfile } from './profiles.js';
 
 /**
- * The login a command works on: `--base-url` and `--project` name it; `--base-url` alone picks the one
+ * The login a command works on: `--base-url` (or `--cluster`, or `--profile`) and `--project` name it; `--base-url` alone picks the one
  * login cached for that cluster (never another cluster's); neither means the current login.
  */
 export async function chosenLogin(ctx: CommandContext, store: TokenStore): Promise<CurrentLogin> {
-  const baseUrl = text(ctx, 'base-url');
-  const project = text(ctx, 'project');
+  const profileName = text(ctx, 'profile');
+  const profile = profileName ? await readProfile(ctx, profileName) : undefined;
+  const cluster = text(ctx, 'cluster');
+  let fromCluster: string | undefined;
+  try {
+    fromCluster = cluster ? clusterUrl(cluster) : undefined;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const baseUrl = text(ctx, 'base-url') ?? fromCluster ?? profile?.baseUrl;
+  // A profile names its login exactly: no project in it is the login without one.
+  const project = text(ctx, 'project') ?? profile?.project ?? (profile ? '' : undefined);
   if (baseUrl && project !== undefined) return { baseUrl, project };
   if (!baseUrl) {
     if (project !== undefined) throw new UsageError('--project needs --base-url beside it.');
@@ -76,7 +88,9 @@ export const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
   return { apiKey };
 };
 
-const isFresh = (entry: CachedOidcLogin) => entry.tokens.expiresAt - 30_000 > Date.now();
+/** Fresh: not about to expire, and not the token CDF just refused (`rejected`). */
+const isFresh = (entry: CachedOidcLogin, rejected?: string) =>
+  entry.tokens.expiresAt - 30_000 > Date.now() && entry.tokens.accessToken !== rejected;
 
 /**
  * The cached OIDC access token, refreshed first when it is about to expire; the cache follows. The
@@ -84,8 +98,13 @@ const isFresh = (entry: CachedOidcLogin) => entry.tokens.expiresAt - 30_000 > Da
  * takes the tokens the winner wrote, instead of spending a rotated refresh token (which would make the
  * IdP revoke the whole family).
  */
-export async function freshOidcToken(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
-  if (isFresh(entry)) return entry.tokens.accessToken;
+export async function freshOidcToken(
+  ctx: CommandContext,
+  store: TokenStore,
+  entry: CachedOidcLogin,
+  rejected?: string,
+): Promise<string> {
+  if (isFresh(entry, rejected)) return entry.tokens.accessToken;
   const login = { baseUrl: entry.baseUrl, project: entry.project };
   return store.withLock(
     login,
@@ -94,7 +113,7 @@ export async function freshOidcToken(ctx: CommandContext, store: TokenStore, ent
       if (current?.kind !== 'oidc') {
         throw new AuthFlowError({ code: 'notLoggedIn', message: 'The login was removed meanwhile; sign in again.' });
       }
-      if (isFresh(current)) return current.tokens.accessToken;
+      if (isFresh(current, rejected)) return current.tokens.accessToken;
       try {
         return await refreshEntry(ctx, store, current);
       } catch (error) {
@@ -117,7 +136,13 @@ async function refreshEntry(ctx: CommandContext, store: TokenStore, entry: Cache
   if (entry.clientSecretEnv && !clientSecret) {
     throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
   }
-  const base = { issuer: entry.issuer, clientId: entry.clientId, baseUrl: entry.baseUrl, scope: entry.scope };
+  const base = {
+    issuer: entry.issuer,
+    clientId: entry.clientId,
+    baseUrl: entry.baseUrl,
+    scope: entry.scope,
+    ...(entry.tokenParams ? { tokenParams: entry.tokenParams } : {}),
+  };
   let next: TokenSet | undefined;
   const session = sessionFor(
     { tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null },

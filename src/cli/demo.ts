@@ -192,27 +192,3 @@ async function serve(ctx: CommandContext): Promise<number> {
 }
 
 /** Keeps the emulator up until SIGINT/SIGTERM; prints its base URL (or, with --json, the demo credentials). */
-export async function emulatorCommand(ctx: CommandContext): Promise<number> {
-  const { startEmulator } = await import('../emulator/index.js');
-  const port = typeof ctx.flags.port === 'string' ? Number(ctx.flags.port) : 0;
-  const emulator = await startEmulator({ port, headless: ctx.flags.interactive !== true });
-  if (ctx.flags.json) {
-    ctx.out(
-      `${JSON.stringify({
-        baseUrl: emulator.baseUrl,
-        issuer: emulator.issuer,
-        projects: emulator.projects.map((p) => ({ urlName: p.urlName, hasIdp: p.hasIdp })),
-        users: emulator.users.map((u) => u.id),
-        apiKeys: emulator.apiKeys.map((k) => ({ key: k.key, project: k.project, serviceAccount: k.serviceAccount })),
-      })}\n`,
-    );
-  } else {
-    ctx.out(`${emulator.baseUrl}\n`);
-  }
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await emulator.close();
-  return ExitCode.ok;
-}

@@ -41,10 +41,16 @@ through (no token is printed), refreshes through the session, and prints a summa
              statechart page (its URL is printed); everything on 127.0.0.1
   --port N   the live page's port (default: a free one)
 `,
-  emulator: `Usage: cdf-auth emulator [--port N] [--json] [--interactive]
+  emulator: `Usage: cdf-auth emulator [--profile generic|entra|auth0] [--port N] [--idp-port N] [--seed S] [--json]
 
+Runs a local CDF and its IdP (oidc-provider) on 127.0.0.1 until Ctrl-C, and prints commands to try.
+
+  --profile P     how the IdP behaves: generic (default), entra (Entra ID v2: tenant paths, a token for
+                  CDF only with the cluster's scope, AADSTS errors, ...) or auth0 (a JWT only with audience)
   --port N        port of the CDF API (default: a free one)
-  --json          print base URL, issuer and the demo credentials as JSON
+  --idp-port N    port of the IdP (default: a free one)
+  --seed S        the same tenant id, client secret and API key on every start
+  --json          print every URL, client id, secret, user and API key, and the commands, as JSON
   --interactive   show a sign-in page at the IdP instead of approving headlessly
 `,
   login: `Usage: cdf-auth login --flow <flow> --base-url URL [--project P] [options]
@@ -115,13 +121,15 @@ const done =
   };
 const COMMANDS: Record<string, Command> = {
   demo: async (ctx) => (await import('./demo.js')).demo(ctx),
-  emulator: async (ctx) => (await import('./demo.js')).emulatorCommand(ctx),
+  emulator: async (ctx) => (await import('./commands/emulator.js')).emulator(ctx),
   login: done(async (ctx) => (await import('./commands/login.js')).login(ctx)),
   token: done(async (ctx) => (await import('./commands/token.js')).token(ctx)),
   status: done(async (ctx) => (await import('./commands/status.js')).status(ctx)),
   logout: done(async (ctx) => (await import('./commands/logout.js')).logout(ctx)),
   logins: done(async (ctx) => (await import('./commands/logins.js')).logins(ctx)),
   diagram: done(async (ctx) => (await import('./commands/diagram.js')).diagram(ctx)),
+  api: done(async (ctx) => (await import('./commands/api.js')).api(ctx)),
+  profiles: done(async (ctx) => (await import('./commands/profiles.js')).profiles(ctx)),
 };
 
 /** Prints a failure as the person (or, with `--json`, a script) reads it; resolves with its exit code. */
@@ -182,7 +190,7 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
   // holds, which would end the process before the cancelled command reports (exit 130).
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const ctx: CommandContext = {
+  const base: CommandContext = {
     flags: parsed.values,
     positionals,
     out,
@@ -194,6 +202,9 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
   try {
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) throw new UsageError(`Unknown command "${command}".`);
+    // --env-file (or --dotenv): its variables beneath the environment, for every command alike.
+    const { environmentOf } = await import('./settings-of.js');
+    const ctx: CommandContext = { ...base, env: (await environmentOf(base)) as NodeJS.ProcessEnv };
     return await run(ctx);
   } catch (error) {
     return reportFailure(error, command, parsed.values.json === true, out, err);
@@ -215,6 +226,19 @@ function parse(argv: readonly string[]) {
       verbose: { type: 'boolean', short: 'v' },
       flow: { type: 'string' },
       'base-url': { type: 'string' },
+      cluster: { type: 'string' },
+      provider: { type: 'string' },
+      tenant: { type: 'string' },
+      authority: { type: 'string' },
+      audience: { type: 'string' },
+      'env-file': { type: 'string' },
+      dotenv: { type: 'boolean' },
+      profile: { type: 'string' },
+      method: { type: 'string', short: 'X' },
+      field: { type: 'string', short: 'f', multiple: true },
+      input: { type: 'string' },
+      seed: { type: 'string' },
+      'idp-port': { type: 'string' },
       project: { type: 'string' },
       'api-key-env': { type: 'string' },
       issuer: { type: 'string' },

@@ -75,6 +75,18 @@ export interface CdfClient {
   logout(credentials: CdfCredentials, options?: CallOptions): Promise<LoginStatus>;
   /** GET `/api/v1/token/inspect` with a Bearer token. */
   inspectToken(accessToken: string, options?: CallOptions): Promise<TokenInspection>;
+  /**
+   * One authenticated request to any path of the cluster (e.g. `api/v1/projects/demo/assets`), JSON in and
+   * out. A 401 comes back as an answer (so that the caller can refresh once and retry); any other non-2xx
+   * throws code `http`; a redirect is never followed.
+   */
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    credentials: CdfCredentials,
+    init?: { readonly json?: unknown; readonly searchParams?: Record<string, string> },
+    options?: CallOptions,
+  ): Promise<JsonAnswer>;
 }
 
 /**
@@ -90,7 +102,9 @@ export interface CdfClient {
 export function createCdfClient(options: CdfClientOptions): CdfClient {
   const base = checkedBase(options.baseUrl);
   const baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
-  const get = cdfGet(base, baseUrl, options);
+  const call = cdfCall(base, baseUrl, options);
+  const get = (path: string, what: string, init: CallInit, callOptions?: CallOptions) =>
+    call('GET', path, what, init, callOptions);
   const loginQuery = (params: LoginUrlParams): Record<string, string> => ({
     ...(params.errorRedirectUrl ? { errorRedirectUrl: params.errorRedirectUrl } : {}),
     project: params.project,
@@ -122,10 +136,18 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
       const what = 'CDF /logout';
       return parseStatus(what, await get('logout', what, { credentials, acceptStatuses: [401] }, call));
     },
-    async inspectToken(accessToken, call) {
+    async inspectToken(accessToken, callOptions) {
       const what = 'CDF /api/v1/token/inspect';
       const init = { credentials: { accessToken }, acceptStatuses: [401] };
-      return parseInspection(what, await get('api/v1/token/inspect', what, init, call));
+      return parseInspection(what, await get('api/v1/token/inspect', what, init, callOptions));
+    },
+    request(method, path, credentials, init = {}, callOptions) {
+      const relative = path.replace(/^\/+/, '');
+      if (/^[a-z][a-z0-9+.-]*:/i.test(relative) || path.startsWith('//')) {
+        throw new AuthFlowError({ code: 'internal', message: 'The path must be a path of the cluster, not a URL.' });
+      }
+      const what = `CDF ${method} /${relative.split('?')[0]}`;
+      return call(method, relative, what, { ...init, credentials, acceptStatuses: [401] }, callOptions);
     },
   };
 }
@@ -146,14 +168,15 @@ function checkedBase(baseUrl: string): URL {
   return base;
 }
 
-interface GetInit {
+interface CallInit {
   readonly credentials?: CdfCredentials;
   readonly searchParams?: Record<string, string>;
   readonly acceptStatuses?: number[];
+  readonly json?: unknown;
 }
 
-/** One credentialed GET to the cluster: to its own origin only, with the call's secrets scrubbed from errors. */
-function cdfGet(base: URL, baseUrl: string, options: CdfClientOptions) {
+/** One credentialed call to the cluster: to its own origin only, with the call's secrets scrubbed from errors. */
+function cdfCall(base: URL, baseUrl: string, options: CdfClientOptions) {
   const api = createKy(baseUrl, options, {
     'x-cdp-sdk': `cdf-authflow:${VERSION}`,
     'x-cdp-app': options.appId ?? 'cdf-authflow',
@@ -171,13 +194,15 @@ function cdfGet(base: URL, baseUrl: string, options: CdfClientOptions) {
       ],
     },
   });
-  return (path: string, what: string, init: GetInit, call?: CallOptions): Promise<JsonAnswer> =>
+  return (method: string, path: string, what: string, init: CallInit, call?: CallOptions): Promise<JsonAnswer> =>
     callJson(
       (signal) =>
-        (api as KyInstance).get(path, {
+        (api as KyInstance)(path, {
+          method,
           signal,
           headers: authHeaders(init.credentials),
           ...(init.searchParams ? { searchParams: init.searchParams } : {}),
+          ...(init.json !== undefined ? { json: init.json } : {}),
         }),
       what,
       {

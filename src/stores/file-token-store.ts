@@ -51,6 +51,8 @@ export interface CachedOidcLogin {
   readonly scope: string;
   readonly clientSecretEnv?: string;
   readonly resource?: string;
+  /** Extra parameters of the token requests (Auth0's `audience`); never a secret. */
+  readonly tokenParams?: Readonly<Record<string, string>>;
   readonly tokens: {
     readonly accessToken: string;
     readonly tokenType: string;
@@ -338,6 +340,13 @@ export function parseEntry(text: string): CacheEntry | null {
       typeof tokens.tokenType !== 'string' ||
       typeof tokens.expiresAt !== 'number' ||
       !['undefined', 'string'].includes(typeof tokens.refreshToken)
+    ) {
+      return null;
+    }
+    const params = v.tokenParams;
+    if (
+      params !== undefined &&
+      (typeof params !== 'object' || params === null || !Object.values(params).every((p) => typeof p === 'string'))
     ) {
       return null;
     }

@@ -1,18 +1,23 @@
 /** `cdf-auth login`: sign in with any flow and cache the result. */
-import type { IdClaims, TokenSet } from '../../../machines/tokens.js';
+import type { OidcSignIn } from '../../../machines/tokens.js';
+import type { IdpPreset } from '../../config/idp-presets.js';
+import { describeSettings, type FlowName, presetOf, type Settings } from '../../config/settings.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node.js';
 import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
+  resolveIdp,
 } from '../../drivers/oidc-node.js';
 import { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from '../../drivers/opener.js';
 import type { FlowTransition } from '../../drivers/run-flow.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
-import { type CommandContext, fromEnv, required, seconds, text } from '../context.js';
+import { type CommandContext, fromEnv, seconds, text } from '../context.js';
 import { UsageError } from '../exit-codes.js';
+import { savable, saveProfile } from '../profiles.js';
 import { progressReporter } from '../progress.js';
+import { settingsOf } from '../settings-of.js';
 
 /** The app's own query parameters for the login-URL redirect, from `--redirect-param name=value`. */
 const redirectParams = (ctx: CommandContext): Record<string, string> => {
@@ -27,22 +32,37 @@ const redirectParams = (ctx: CommandContext): Record<string, string> => {
   return params;
 };
 
-const FLOWS = 'code, device, client-credentials, login-url or api-key';
+/**
+ * The flow when none is named, as azure-identity's DefaultAzureCredential chooses: a client secret means
+ * a service (client credentials); an IdP means a person, by code + PKCE where a browser can open on this
+ * machine, by device code where none can (an SSH session, no display). Otherwise one error lists what
+ * was looked for.
+ */
+function chosenFlow(ctx: CommandContext, settings: Settings): FlowName {
+  if (settings.flow) return settings.flow.value;
+  if (settings.clientSecretEnv) return 'client-credentials';
+  if (settings.issuer || settings.provider || settings.tenant) {
+    if (ctx.flags.headless) return 'code';
+    const remote = Boolean(ctx.env.SSH_CONNECTION || ctx.env.SSH_TTY);
+    const noDisplay = process.platform === 'linux' && !ctx.env.DISPLAY && !ctx.env.WAYLAND_DISPLAY;
+    return remote || noDisplay ? 'device' : 'code';
+  }
+  throw new UsageError(
+    'Say how to sign in. Looked for: --flow (or LOGIN_FLOW); a client secret for a service (--client-secret-env or ' +
+      'IDP_CLIENT_SECRET); an IdP for a person (--issuer, --provider, --tenant, IDP_TENANT_ID or IDP_TOKEN_URL). ' +
+      'Found none. Flows: code, device, client-credentials, login-url, api-key.',
+  );
+}
 
 export async function login(ctx: CommandContext): Promise<void> {
-  const flow = text(ctx, 'flow') ?? (text(ctx, 'issuer') ? 'code' : undefined);
-  if (!flow) {
-    throw new UsageError(
-      `Say how to sign in: --flow ${FLOWS.replaceAll(', ', ' | ').replace(' or ', ' | ')} (with --issuer, --flow code is the default).`,
-    );
-  }
-  if (!['login-url', 'api-key', 'code', 'device', 'client-credentials'].includes(flow)) {
-    throw new UsageError(`Unknown flow "${flow.slice(0, 40)}"; use ${FLOWS}.`);
-  }
-  const baseUrl = required(ctx, 'base-url');
+  const settings = await settingsOf(ctx, { newProfileAllowed: true });
+  if (ctx.flags.verbose === true) for (const line of describeSettings(settings)) ctx.err(`${line}\n`);
+  const flow = chosenFlow(ctx, settings);
+  const baseUrl = settings.baseUrl?.value;
+  if (!baseUrl) throw new UsageError('Name the cluster: --cluster NAME or --base-url URL (or CDF_CLUSTER / CDF_URL).');
   const store = ctx.store ?? createFileTokenStore();
   // A cache that cannot take the result fails now, not after the person has signed in.
-  await store.assertWritable({ baseUrl, project: text(ctx, 'project') ?? '' });
+  await store.assertWritable({ baseUrl, project: settings.project?.value ?? '' });
   const timeoutMs = seconds(ctx, 'timeout');
   // --timeout bounds the whole sign-in, whichever flow: its end reads as `timeout`, Ctrl-C as `cancelled`.
   const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
@@ -50,7 +70,9 @@ export async function login(ctx: CommandContext): Promise<void> {
   const progress = progressReporter({ verbose: ctx.flags.verbose === true });
   const common = { baseUrl, signal, onTransition: progress.onTransition };
   try {
-    await signInWith(ctx, flow, store, common, timeoutMs);
+    await signInWith(ctx, flow, settings, store, common, timeoutMs);
+    const profile = text(ctx, 'profile');
+    if (profile) await saveProfile(ctx, profile, savable({ ...settings, flow: { value: flow, from: 'login' } }));
   } catch (error) {
     if (deadline?.aborted && !ctx.signal.aborted && !(error instanceof UsageError)) {
       throw new AuthFlowError({
@@ -66,14 +88,16 @@ export async function login(ctx: CommandContext): Promise<void> {
 
 async function signInWith(
   ctx: CommandContext,
-  flow: string,
+  flow: FlowName,
+  settings: Settings,
   store: TokenStore,
   common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
   timeoutMs: number | undefined,
 ): Promise<void> {
   const { baseUrl } = common;
   if (flow === 'login-url') {
-    const project = required(ctx, 'project');
+    const project = settings.project?.value;
+    if (!project) throw new UsageError('The login-URL flow needs the project: --project or CDF_PROJECT.');
     const opener: Opener = ctx.flags.headless
       ? headlessOpener()
       : ctx.flags['no-browser']
@@ -99,7 +123,7 @@ async function signInWith(
   }
   if (flow === 'api-key') {
     const { name: variable, value: apiKey } = fromEnv(ctx, 'api-key-env');
-    const project = text(ctx, 'project');
+    const project = settings.project?.value;
     const identity = await loginWithApiKey({ ...common, apiKey, ...(project ? { project } : {}) });
     await store.write({
       v: 1,
@@ -112,43 +136,36 @@ async function signInWith(
     report(ctx, { user: identity.user, project: identity.project, projectId: identity.projectId, expiresAt: null });
     return;
   }
-  await loginOidc(ctx, flow as 'code' | 'device' | 'client-credentials', store, common, timeoutMs);
+  await loginOidc(ctx, flow, settings, store, common, timeoutMs);
 }
 
 async function loginOidc(
   ctx: CommandContext,
   flow: 'code' | 'device' | 'client-credentials',
+  settings: Settings,
   store: TokenStore,
   common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
   timeoutMs: number | undefined,
 ): Promise<void> {
-  const issuer = required(ctx, 'issuer');
-  const clientId = required(ctx, 'client-id');
-  const project = text(ctx, 'project');
-  const base = { ...common, issuer, clientId, ...(project ? { project } : {}) };
-  let signIn: {
-    tokens: TokenSet;
-    claims: IdClaims | null;
-    inspection: { subject: string; projects: readonly string[] };
-  };
-  let scope: string;
+  const idp = idpOf(settings);
+  const clientId = settings.clientId?.value;
+  if (!clientId) throw new UsageError('Name the app: --client-id or IDP_CLIENT_ID.');
+  const project = settings.project?.value;
+  const scope = settings.scope?.value;
+  const base = { ...common, idp, clientId, ...(project ? { project } : {}), ...(scope ? { scope } : {}) };
+  const resource = text(ctx, 'resource');
   let secretEnv: string | undefined;
-  let resource: string | undefined;
+  let signIn: OidcSignIn | (Omit<OidcSignIn, 'claims'> & { claims: null });
   if (flow === 'client-credentials') {
-    const secret = fromEnv(ctx, 'client-secret-env');
+    const secret = secretFrom(ctx, settings);
     secretEnv = secret.name;
-    const clientSecret = secret.value;
-    scope = text(ctx, 'scope') ?? '';
-    resource = text(ctx, 'resource');
     const result = await loginWithClientCredentials({
       ...base,
-      clientSecret,
-      scope,
+      clientSecret: secret.value,
       ...(resource ? { resource } : {}),
     });
     signIn = { ...result, claims: null };
   } else if (flow === 'code') {
-    scope = text(ctx, 'scope') ?? 'openid profile offline_access';
     const opener: Opener = ctx.flags.headless
       ? headlessOpener()
       : ctx.flags['no-browser']
@@ -156,15 +173,13 @@ async function loginOidc(
         : systemBrowserOpener(ctx.env);
     signIn = await loginWithAuthorizationCode({
       ...base,
-      scope,
       opener,
       ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
     });
   } else {
-    scope = text(ctx, 'scope') ?? 'openid profile offline_access';
+    if (!idp.deviceFlow) throw new UsageError(`${idp.provider} has no device flow; use --flow code.`);
     signIn = await loginWithDeviceCode({
       ...base,
-      scope,
       onUserCode: (info) =>
         ctx.err(
           `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}\n${
@@ -173,6 +188,7 @@ async function loginOidc(
         ),
     });
   }
+  const resolved = resolveIdp(base, flow === 'client-credentials' ? 'service' : 'user');
   await store.write({
     v: 1,
     kind: 'oidc',
@@ -180,11 +196,12 @@ async function loginOidc(
     baseUrl: common.baseUrl,
     project: project ?? '',
     user: signIn.inspection.subject,
-    issuer,
+    issuer: resolved.issuer,
     clientId,
-    scope,
+    scope: resolved.scope,
     ...(secretEnv ? { clientSecretEnv: secretEnv } : {}),
     ...(resource ? { resource } : {}),
+    ...(Object.keys(resolved.tokenParams).length > 0 ? { tokenParams: resolved.tokenParams } : {}),
     tokens: signIn.tokens,
     claims: signIn.claims,
   });
@@ -194,6 +211,32 @@ async function loginOidc(
     projectId: -1,
     expiresAt: signIn.tokens.expiresAt,
   });
+}
+
+/** The IdP of the settings: a preset (`--provider`, `--tenant`), or the `--issuer` with CDF's default scopes. */
+function idpOf(settings: Settings): IdpPreset {
+  let idp: IdpPreset | undefined;
+  try {
+    idp = presetOf(settings);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (!idp) {
+    throw new UsageError(
+      'Name the IdP: --issuer URL, or --provider entra with --tenant (or IDP_TENANT_ID, IDP_TOKEN_URL).',
+    );
+  }
+  return idp;
+}
+
+/** The client secret from the variable the settings name (`--client-secret-env`, or IDP_CLIENT_SECRET itself). */
+function secretFrom(ctx: CommandContext, settings: Settings): { name: string; value: string } {
+  const name = settings.clientSecretEnv?.value;
+  if (!name) throw new UsageError('Client credentials need the secret: --client-secret-env VAR, or IDP_CLIENT_SECRET.');
+  if (settings.clientSecretEnv?.from === '--client-secret-env') return fromEnv(ctx, 'client-secret-env');
+  const value = ctx.env[name];
+  if (!value) throw new UsageError(`The variable ${name} is not set or is empty.`);
+  return { name, value };
 }
 
 function report(

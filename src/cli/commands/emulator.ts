@@ -1,0 +1,84 @@
+/**
+ * `cdf-auth emulator`: the local CDF and its IdP, kept running until Ctrl-C. `--profile entra|auth0|generic`
+ * picks how strict the IdP is; `--port`, `--idp-port` and `--seed` make every URL, id and secret stable,
+ * so that a second terminal (or a test) can use what `--json` printed.
+ */
+import type { Emulator, IdpProfileName } from '../../emulator/index.js';
+import { type CommandContext, text } from '../context.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+
+const PROFILES: readonly IdpProfileName[] = ['generic', 'entra', 'auth0'];
+
+const portOf = (ctx: CommandContext, flag: string): number => {
+  const value = text(ctx, flag);
+  if (value === undefined) return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--${flag} takes a port number.`);
+  return port;
+};
+
+/** The IdP options of `cdf-auth login` that reach this emulator's IdP. */
+function idpFlags(emulator: Emulator): string {
+  if (emulator.profile === 'entra') {
+    return `--provider entra --authority ${emulator.idpOrigin} --tenant ${emulator.tenantId}`;
+  }
+  if (emulator.profile === 'auth0')
+    return `--provider auth0 --issuer ${emulator.issuer} --audience ${emulator.baseUrl}`;
+  return `--issuer ${emulator.issuer}`;
+}
+
+/** Commands to try against this emulator, in a second terminal. */
+function commandsToTry(emulator: Emulator): string[] {
+  const base = `--base-url ${emulator.baseUrl} --project demo`;
+  const idp = idpFlags(emulator);
+  return [
+    `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code --headless`,
+    `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device`,
+    `IDP_CLIENT_SECRET=${emulator.clients.service.secret} cdf-auth login ${base} ${idp} --client-id ${emulator.clients.service.id}`,
+    `CDF_API_KEY=${emulator.apiKeys[0]?.key ?? ''} cdf-auth login ${base} --flow api-key --api-key-env CDF_API_KEY`,
+    `cdf-auth login ${base} --flow login-url --headless`,
+    'cdf-auth status',
+    'cdf-auth api /api/v1/projects/demo/assets',
+  ];
+}
+
+/** What `--json` prints: every id, secret, user and key of the emulator, and the commands to try. */
+function described(emulator: Emulator) {
+  return {
+    profile: emulator.profile,
+    baseUrl: emulator.baseUrl,
+    issuer: emulator.issuer,
+    idpOrigin: emulator.idpOrigin,
+    tenantId: emulator.tenantId,
+    clients: emulator.clients,
+    projects: emulator.projects.map((p) => ({ urlName: p.urlName, hasIdp: p.hasIdp })),
+    users: emulator.users.map((u) => u.id),
+    apiKeys: emulator.apiKeys.map((k) => ({ key: k.key, project: k.project, serviceAccount: k.serviceAccount })),
+    try: commandsToTry(emulator),
+  };
+}
+
+export async function emulator(ctx: CommandContext): Promise<number> {
+  const profile = (text(ctx, 'profile') ?? 'generic') as IdpProfileName;
+  if (!PROFILES.includes(profile)) throw new UsageError(`--profile is ${PROFILES.join(', ')}.`);
+  const seed = text(ctx, 'seed');
+  const { startEmulator } = await import('../../emulator/index.js');
+  const running = await startEmulator({
+    profile,
+    port: portOf(ctx, 'port'),
+    idpPort: portOf(ctx, 'idp-port'),
+    headless: ctx.flags.interactive !== true,
+    ...(seed ? { seed } : {}),
+  });
+  if (ctx.flags.json) ctx.out(`${JSON.stringify(described(running))}\n`);
+  else {
+    ctx.out(`CDF ${running.baseUrl}, IdP ${running.issuer} (${running.profile}). Try, in another terminal:\n`);
+    for (const command of commandsToTry(running)) ctx.out(`  ${command}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await running.close();
+  return ExitCode.ok;
+}

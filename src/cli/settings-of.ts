@@ -1,0 +1,66 @@
+/**
+ * The settings of a command: its flags, then the environment (with `--env-file FILE`, or `.env` in the
+ * working directory with `--dotenv`; variables already set win over the file, as with dotenv), then the
+ * saved profile named by `--profile`. `--verbose` prints where each came from.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
+import { type ProfileSettings, resolveSettings, type Settings, SettingsError } from '../config/settings.js';
+import { type CommandContext, text } from './context.js';
+import { UsageError } from './exit-codes.js';
+import { readProfile, readProfiles } from './profiles.js';
+
+/** The environment with the variables of `--env-file` (or `--dotenv`) beneath it. */
+export async function environmentOf(ctx: CommandContext): Promise<Readonly<Record<string, string | undefined>>> {
+  const file = text(ctx, 'env-file') ?? (ctx.flags.dotenv === true ? '.env' : undefined);
+  if (!file) return ctx.env;
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`The env file ${file} cannot be read.`);
+  }
+  return { ...parseEnv(content), ...ctx.env };
+}
+
+/**
+ * The command's settings (its environment already holds `--env-file`'s variables, see main.ts); a setting that cannot be used is a usage error naming where it came from. `login --profile NAME` may
+ * name a profile it is about to save.
+ */
+export async function settingsOf(
+  ctx: CommandContext,
+  options: { readonly newProfileAllowed?: boolean } = {},
+): Promise<Settings> {
+  const env = ctx.env;
+  const profileName = text(ctx, 'profile');
+  const known = profileName && options.newProfileAllowed ? Object.hasOwn(await readProfiles(ctx), profileName) : true;
+  const profile: ProfileSettings | undefined = profileName && known ? await readProfile(ctx, profileName) : undefined;
+  try {
+    const flag = (name: string) => text(ctx, name);
+    const explicit = Object.fromEntries(
+      Object.entries({
+        baseUrl: flag('base-url'),
+        cluster: flag('cluster'),
+        project: flag('project'),
+        flow: flag('flow'),
+        provider: flag('provider'),
+        issuer: flag('issuer'),
+        authority: flag('authority'),
+        tenant: flag('tenant'),
+        clientId: flag('client-id'),
+        clientSecretEnv: flag('client-secret-env'),
+        scope: flag('scope'),
+        audience: flag('audience'),
+      }).filter(([, value]) => value !== undefined),
+    );
+    const settings = resolveSettings(
+      explicit,
+      env,
+      profile && profileName ? { name: profileName, settings: profile } : undefined,
+    );
+    return settings;
+  } catch (error) {
+    if (error instanceof SettingsError || error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
