@@ -12,7 +12,7 @@ export type { OidcClientOptions } from './oidc/context.js';
 
 import { pollDeviceCode, requestDeviceCode } from './oidc/device.js';
 import { validateIdToken } from './oidc/id-token.js';
-import { clientCredentials, exchangeCode, refresh } from './oidc/token.js';
+import { clientCredentials, exchangeCode, refresh, revoke } from './oidc/token.js';
 
 /** A client of one IdP. Create it with {@link createOidcClient}. */
 export interface OidcClient {
@@ -43,6 +43,11 @@ export interface OidcClient {
     input: { scope: string; resource?: string; params?: Readonly<Record<string, string>> },
     signal?: AbortSignal,
   ): Promise<TokenSet>;
+  /**
+   * Revokes a token at the IdP (RFC 7009): `true` when revoked, `false` when the IdP advertises no
+   * revocation endpoint (Entra ID). Revoking the refresh token ends the sign-in at the IdP.
+   */
+  revoke(token: string, hint: 'refresh_token' | 'access_token', signal?: AbortSignal): Promise<boolean>;
   /** The device authorization request (RFC 8628 §3.1), with extra parameters such as Auth0's `audience`. */
   requestDeviceCode(
     input: { scope: string; params?: Readonly<Record<string, string>> },
@@ -80,6 +85,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
     validateIdToken: (idToken, expected) => validateIdToken(idp, idToken, expected),
     refresh: (refreshToken, signal) => refresh(idp, refreshToken, signal),
     clientCredentials: (input, signal) => clientCredentials(idp, input, signal),
+    revoke: (token, hint, signal) => revoke(idp, token, hint, signal),
     requestDeviceCode: (input, signal) => requestDeviceCode(idp, input, signal),
     pollDeviceCode: (deviceCode, signal) => pollDeviceCode(idp, deviceCode, signal),
   };

@@ -71,3 +71,25 @@ export function clientCredentials(
     return tokenSetOf(idp, await oauth.processClientCredentialsResponse(metadata, idp.client, response), input.scope);
   });
 }
+
+/**
+ * Revokes a token at the IdP (RFC 7009), when the IdP advertises a revocation endpoint: `true` when it
+ * was revoked, `false` when the IdP offers no revocation (Entra ID does not). Revoking a refresh token
+ * ends the session it belongs to; an IdP answers 200 for a token it does not know (§2.2).
+ */
+export function revoke(
+  idp: IdpContext,
+  token: string,
+  hint: 'refresh_token' | 'access_token',
+  signal?: AbortSignal,
+): Promise<boolean> {
+  return callIdp(idp, 'The token revocation', signal, [token], async (request, metadata) => {
+    if (!metadata.revocation_endpoint) return false;
+    const response = await oauth.revocationRequest(metadata, idp.client, idp.auth, token, {
+      ...request,
+      additionalParameters: { token_type_hint: hint },
+    });
+    await oauth.processRevocationResponse(response);
+    return true;
+  });
+}
