@@ -17,13 +17,15 @@ Usage: cdf-auth <command> [options]
 
 Commands:
   demo                 run every flow against a local emulator and a real OIDC provider
-  emulator             start the local CDF emulator and keep it running
+  emulator             a local CDF and IdP (--profile generic|entra|auth0), kept running
   login                sign in and cache the result: --flow code | device | client-credentials
-                       (OpenID Connect), or login-url | api-key (legacy)
+                       (OpenID Connect), or login-url | api-key (legacy); picks one when not named
   token                print the cached access token (for curl -H "Authorization: Bearer ...")
-  status               ask CDF who the cached login is (token/inspect, or /login/status for legacy)
-  logout               delete the cached login (ending the legacy session at CDF first)
+  status               who the cached login is, its IdP, expiry, scopes and projects (like cdf auth verify)
+  api PATH             one authenticated request to the cluster, JSON out (like gh api)
+  logout               revoke at the IdP where it can (or end the legacy session at CDF), delete the login
   logins               list the cached logins
+  profiles             list the saved profiles
   diagram <machine>    print a machine as mermaid, dot, svg or json
 
 Every command takes --json: results, and failures as {"error":{"code","message"}}, on stdout.
@@ -53,9 +55,12 @@ Runs a local CDF and its IdP (oidc-provider) on 127.0.0.1 until Ctrl-C, and prin
   --json          print every URL, client id, secret, user and API key, and the commands, as JSON
   --interactive   show a sign-in page at the IdP instead of approving headlessly
 `,
-  login: `Usage: cdf-auth login --flow <flow> --base-url URL [--project P] [options]
+  login: `Usage: cdf-auth login [--cluster NAME | --base-url URL] [--project P] [IdP options] [--flow F]
 
-Without --flow, --issuer means --flow code; otherwise name the flow.
+Without --flow: a client secret (--client-secret-env, IDP_CLIENT_SECRET) means client-credentials; an
+IdP (--issuer, --provider, --tenant) means a person: code where a browser can open here, device over SSH
+or without a display. Flags win over the environment (CDF_*, IDP_*, LOGIN_FLOW, PROVIDER), the
+environment over --profile; --verbose prints where each setting came from.
 
 Flows:
   --flow code                 OpenID Connect code + PKCE: the system browser, a 127.0.0.1 loopback redirect
@@ -64,22 +69,33 @@ Flows:
   --flow login-url            legacy: sign a person in through CDF's login URL
   --flow api-key              legacy: verify an API key read from the variable named by --api-key-env
 
-Options:
-  --base-url URL      the cluster, e.g. https://api.cognitedata.com
-  --project P         the project's URL name (required for login-url; checked at token/inspect otherwise)
-  --issuer URL        the IdP's issuer (OIDC flows)
-  --client-id ID      the app's client id at the IdP (OIDC flows)
-  --scope S           scopes to ask for (default: openid profile offline_access; for services, none)
-  --client-secret-env VAR   the variable that holds the client secret (client-credentials)
-  --resource URL      an RFC 8707 resource indicator, e.g. the cluster URL (client-credentials)
+The cluster:
+  --cluster NAME      https://NAME.cognitedata.com (CDF_CLUSTER); or --base-url URL (CDF_URL)
+  --project P         the project's URL name (CDF_PROJECT; required for login-url, checked at token/inspect otherwise)
+The IdP:
+  --provider P        entra, auth0, cognito, okta, keycloak or oidc (PROVIDER; --tenant alone means entra)
+  --tenant T          the Entra ID tenant: id, domain, organizations or common (IDP_TENANT_ID, IDP_TOKEN_URL)
+  --authority URL     the Entra login host, for national clouds or the emulator (default https://login.microsoftonline.com)
+  --issuer URL        the IdP's issuer (every other IdP)
+  --audience A        the API audience (Auth0; IDP_AUDIENCE)
+  --client-id ID      the app's client id at the IdP (IDP_CLIENT_ID)
+  --scope S           scopes (IDP_SCOPES; default: the preset's, else {cluster}/.default offline_access openid profile,
+                      for services {cluster}/.default)
+  --client-secret-env VAR   the variable that holds the client secret (default IDP_CLIENT_SECRET when set)
+  --resource URL      an RFC 8707 resource indicator (client-credentials; not at Entra ID, which refuses it)
+Legacy:
   --api-key-env VAR   the environment variable that holds the API key (never pass a key as an argument)
-  --no-browser        print the login URL instead of opening a browser (SSH sessions)
+  --redirect-param K=V   an extra query parameter on the login-URL redirect (repeatable)
+  --redirect-fragment F  a fragment on the login-URL redirect
+Where settings come from:
+  --env-file FILE     read variables from FILE (set variables win); --dotenv reads ./.env
+  --profile NAME      use the saved settings of NAME, and save this login's settings (no secret) under it
+The sign-in:
+  --no-browser        print the login URL instead of opening a browser
   --headless          follow the redirects without a browser (the emulator's headless IdP)
   --timeout S         seconds the whole sign-in may take, in every flow (default: 300 to come back
                       from the browser; each request 15)
-  --redirect-param K=V   an extra query parameter on the login-URL redirect (repeatable)
-  --redirect-fragment F  a fragment on the login-URL redirect
-  --verbose           print every state transition
+  --verbose           print every setting's source and every state transition
   --json              print the result as JSON
 `,
   token: `Usage: cdf-auth token [--base-url URL [--project P]]
@@ -89,15 +105,35 @@ Prints the cached access token of the current login, or of the one login cached 
 refreshed first (refresh token, or a new client-credentials request), once however many cdf-auth
 processes ask at the same time.
 `,
-  status: `Usage: cdf-auth status [--base-url URL [--project P]] [--json]
+  status: `Usage: cdf-auth status [--base-url URL | --cluster NAME | --profile NAME] [--project P] [--verbose] [--json]
 
-Asks CDF who the cached login is: /api/v1/token/inspect for OpenID Connect, /login/status for the
-legacy flows. Exits 3 when CDF no longer accepts it.
+Like the Cognite Toolkit's "cdf auth verify": who the cached login is (subject), the IdP, the cluster and
+project, when the token expires and its scopes, then each project the token reaches with its group and
+capability counts (/api/v1/token/inspect); --verbose lists the capabilities. Legacy logins ask
+/login/status. Exits 3 when CDF no longer accepts the login.
+`,
+  api: `Usage: cdf-auth api PATH [-X METHOD] [-f key=value]... [--input FILE] [--base-url URL | --profile NAME]
+
+One authenticated request to the cluster of the cached login, like "gh api"; the JSON answer on stdout.
+{project} in PATH is the login's project, e.g. cdf-auth api /api/v1/projects/{project}/assets
+
+  -X METHOD       GET, POST, PUT, PATCH or DELETE (default GET, or POST with a body)
+  -f key=value    a query parameter of a GET, else a field of the JSON body (repeatable)
+  --input FILE    the JSON body from FILE (- for stdin)
+
+An OpenID Connect token CDF refuses with 401 is refreshed once and the request retried.
+`,
+  profiles: `Usage: cdf-auth profiles [--json]
+
+Lists the saved profiles ("cdf-auth login --profile NAME ..." saves one): their settings, and the names
+of the variables that hold secrets, never a secret.
 `,
   logout: `Usage: cdf-auth logout [--base-url URL [--project P]]
 
-Deletes the cached login (also an unreadable one). For a login-URL login it first ends the session at
-CDF (/logout); the local copy goes even when CDF cannot be reached.
+Deletes the cached login (also an unreadable one). First it ends what can be ended elsewhere: an OpenID
+Connect login's refresh token is revoked at the IdP (RFC 7009) where the IdP offers revocation (Entra ID
+does not: it says so); a login-URL session is ended at CDF (/logout). The local copy goes even when
+neither can be reached.
 `,
   logins: `Usage: cdf-auth logins [--json]
 
