@@ -61,5 +61,12 @@ export type { CallOptions, HttpOptions, JsonAnswer } from './protocol/http.js';
 export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';
 export { VERSION } from './protocol/version.js';
+export {
+  apiKeySession,
+  type CdfSession,
+  loginUrlSession,
+  oidcSession,
+  type WayIn,
+} from './session/cdf-session.js';
 export { createSession, type Session, type SessionOptions } from './session/session.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

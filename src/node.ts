@@ -20,6 +20,7 @@ export {
 export {
   type AuthorizationCodeFlowOptions,
   type ClientCredentialsFlowOptions,
+  cdfSessionFor,
   type DeviceCodeFlowOptions,
   loginWithAuthorizationCode,
   loginWithClientCredentials,

@@ -13,6 +13,7 @@ import { untilDeadline } from '../flows/clock.js';
 import { createCdfClient } from '../protocol/cdf.js';
 import type { HttpOptions } from '../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
+import { type CdfSession, oidcSession } from '../session/cdf-session.js';
 import { createSession, type Session } from '../session/session.js';
 import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
@@ -282,6 +283,41 @@ export function sessionFor(
       const next = await idp.refresh(current.refreshToken, signal);
       if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
       return next;
+    },
+  });
+}
+
+/**
+ * A {@link CdfSession} over an OIDC sign-in: {@link sessionFor}'s refresh rules, CDF requests with one
+ * refresh and retry on a 401, and a logout that revokes the refresh token at the IdP (RFC 7009) where the
+ * IdP advertises revocation.
+ *
+ * @example
+ * ```ts
+ * const device = { idp: entra({ tenant, cluster: 'westeurope-1' }), clientId, baseUrl, onUserCode: console.log };
+ * const session = cdfSessionFor(await loginWithDeviceCode(device), device);
+ * const answer = await session.request('GET', `api/v1/projects/${project}/assets`);
+ * ```
+ */
+export function cdfSessionFor(
+  signIn: { tokens: TokenSet; claims?: IdClaims | null },
+  options: Parameters<typeof sessionFor>[1],
+  extra: Parameters<typeof sessionFor>[2] = {},
+): CdfSession {
+  const session = sessionFor(signIn, options, extra);
+  const secret = options.clientSecret;
+  const idp = createOidcClient({
+    issuer: resolveIdp(options, 'user').issuer,
+    clientId: options.clientId,
+    ...(secret ? { clientSecret: secret } : {}),
+    ...options.oidc,
+  });
+  return oidcSession(session, {
+    baseUrl: options.baseUrl,
+    ...(options.appId ? { appId: options.appId } : {}),
+    revoke: () => {
+      const refreshToken = session.actor.getSnapshot().context.tokens?.refreshToken;
+      return refreshToken ? idp.revoke(refreshToken, 'refresh_token') : Promise.resolve(false);
     },
   });
 }

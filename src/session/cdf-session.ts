@@ -1,0 +1,198 @@
+/**
+ * One session surface for every way into CDF — an OIDC sign-in, a login-URL session, an API key — so that
+ * an app migrates flow by flow without changing how it calls CDF: the auth headers, an authenticated
+ * request helper, a 401 that leads to one refresh where the way in can refresh and to `reauthRequired`
+ * where it cannot, and a logout that ends what can be ended remotely.
+ */
+import type { LoginUrlSession } from '../../machines/login-url.js';
+import type { TokenSet } from '../../machines/tokens.js';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { type CdfClient, type CdfCredentials, createCdfClient } from '../protocol/cdf.js';
+import type { CallOptions, JsonAnswer } from '../protocol/http.js';
+import { createSession, type Session } from './session.js';
+
+/** The ways into CDF a {@link CdfSession} can hold. */
+export type WayIn = 'oidc' | 'login-url' | 'api-key';
+
+/** A session with CDF, the same for every way in. */
+export interface CdfSession {
+  readonly wayIn: WayIn;
+  readonly baseUrl: string;
+  /** The headers that authenticate a request: `Authorization: Bearer …` or `api-key: …`. Secret. */
+  headers(): Promise<Record<string, string>>;
+  /** A valid access token (OIDC, login URL). An API-key session has none and rejects with `notLoggedIn`. */
+  getToken(): Promise<string>;
+  /**
+   * One authenticated request to the cluster, JSON in and out. A 401 is reported to the session: an OIDC
+   * session refreshes once and the request is retried once; a legacy session ends in `reauthRequired`.
+   */
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    init?: { readonly json?: unknown; readonly searchParams?: Record<string, string> },
+    options?: CallOptions,
+  ): Promise<JsonAnswer>;
+  /** `authenticated`, `refreshing`, `reauthRequired` or `loggedOut`. */
+  state(): string;
+  /** Ends the session here, and where the way in allows it remotely (`end`); resolves once both are done. */
+  logout(): Promise<void>;
+}
+
+/** How a way in plugs into {@link cdfSessionOf}. */
+interface WayInParts {
+  readonly wayIn: WayIn;
+  readonly baseUrl: string;
+  readonly session: Session;
+  readonly credentials: (token: string) => CdfCredentials;
+  /** Ends the session remotely (CDF's /logout, the IdP's revocation); errors are the caller's to ignore. */
+  readonly end?: (token: string) => Promise<void>;
+  readonly appId?: string;
+}
+
+const refused = (why: string) => async (): Promise<TokenSet> => {
+  throw new AuthFlowError({ code: 'reauthRequired', message: why });
+};
+
+/** The one surface over a way in's session. */
+function cdfSessionOf(parts: WayInParts): CdfSession {
+  const cdf: CdfClient = createCdfClient({ baseUrl: parts.baseUrl, ...(parts.appId ? { appId: parts.appId } : {}) });
+  const { session } = parts;
+  const credentialsNow = async () => {
+    const token = await session.getToken();
+    return { token, credentials: parts.credentials(token) };
+  };
+  return {
+    wayIn: parts.wayIn,
+    baseUrl: cdf.baseUrl,
+    async headers(): Promise<Record<string, string>> {
+      const { credentials } = await credentialsNow();
+      return credentials.apiKey !== undefined
+        ? { 'api-key': credentials.apiKey }
+        : { authorization: `Bearer ${credentials.accessToken}` };
+    },
+    async getToken() {
+      if (parts.wayIn === 'api-key') {
+        throw new AuthFlowError({
+          code: 'notLoggedIn',
+          message: 'An API-key session has no access token; use headers().',
+        });
+      }
+      return session.getToken();
+    },
+    async request(method, path, init, options) {
+      const first = await credentialsNow();
+      const answer = await cdf.request(method, path, first.credentials, init, options);
+      if (answer.status !== 401) return answer;
+      session.reportUnauthorized(first.token);
+      // One refresh at most (the session machine's rule), then one retry; a legacy session ends here.
+      const second = await credentialsNow();
+      if (second.token === first.token) {
+        throw new AuthFlowError({ code: 'reauthRequired', message: 'CDF refused the session (401); sign in again.' });
+      }
+      const retried = await cdf.request(method, path, second.credentials, init, options);
+      if (retried.status === 401) session.reportUnauthorized(second.token);
+      return retried;
+    },
+    state: session.state,
+    async logout() {
+      const token = session.state() === 'authenticated' ? await session.getToken().catch(() => null) : null;
+      // `end` takes what it needs (a token, a refresh token) before the session forgets it.
+      const ending = token && parts.end ? parts.end(token) : undefined;
+      session.logout();
+      await ending;
+    },
+  };
+}
+
+/**
+ * A {@link CdfSession} over a login-URL session: the legacy token until it expires (it cannot be
+ * refreshed), CDF's `/logout` on logout.
+ *
+ * @example
+ * ```ts
+ * const session = loginUrlSession(await loginWithLoginUrl({ baseUrl, project }), { baseUrl });
+ * const assets = await session.request('GET', `api/v1/projects/${project}/assets`);
+ * ```
+ */
+export function loginUrlSession(
+  signedIn: LoginUrlSession,
+  options: { readonly baseUrl: string; readonly appId?: string },
+): CdfSession {
+  const session = createSession({
+    tokens: {
+      accessToken: signedIn.accessToken,
+      tokenType: 'Bearer',
+      expiresAt: signedIn.expiresAt ?? Number.MAX_SAFE_INTEGER,
+    },
+    refresh: refused(
+      'The login-URL session has expired or was refused, and legacy tokens cannot be refreshed; sign in again.',
+    ),
+  });
+  const cdf = createCdfClient({ baseUrl: options.baseUrl });
+  return cdfSessionOf({
+    wayIn: 'login-url',
+    baseUrl: options.baseUrl,
+    session,
+    credentials: (accessToken) => ({ accessToken }),
+    end: async (accessToken) => {
+      await cdf.logout({ accessToken });
+    },
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
+}
+
+/**
+ * A {@link CdfSession} over an API key: the key in the `api-key` header until CDF refuses it
+ * (`reauthRequired`: rotate the key).
+ *
+ * @example
+ * ```ts
+ * const session = apiKeySession({ apiKey, baseUrl });
+ * const headers = await session.headers(); // { 'api-key': ... }
+ * ```
+ */
+export function apiKeySession(options: {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  readonly appId?: string;
+}): CdfSession {
+  const session = createSession({
+    tokens: { accessToken: options.apiKey, tokenType: 'api-key', expiresAt: Number.MAX_SAFE_INTEGER },
+    refresh: refused('CDF refused the API key; rotate it (or move to client credentials).'),
+  });
+  return cdfSessionOf({
+    wayIn: 'api-key',
+    baseUrl: options.baseUrl,
+    session,
+    credentials: (apiKey) => ({ apiKey }),
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
+}
+
+/**
+ * A {@link CdfSession} over an OIDC {@link Session} (from `sessionFor`): refreshes on expiry and once on
+ * a 401; `revoke` (the IdP's RFC 7009 revocation, where offered) runs on logout.
+ *
+ * @example
+ * ```ts
+ * const flow = { issuer, clientId, baseUrl };
+ * const session = oidcSession(sessionFor(signIn, flow), { baseUrl });
+ * ```
+ */
+export function oidcSession(
+  session: Session,
+  options: {
+    readonly baseUrl: string;
+    readonly appId?: string;
+    readonly revoke?: () => Promise<unknown>;
+  },
+): CdfSession {
+  return cdfSessionOf({
+    wayIn: 'oidc',
+    baseUrl: options.baseUrl,
+    session,
+    credentials: (accessToken) => ({ accessToken }),
+    ...(options.revoke ? { end: async () => void (await options.revoke?.()) } : {}),
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
+}
