@@ -136,6 +136,7 @@ const AUTHORIZATION_ERRORS = new Set([
   'login_required',
   'consent_required',
   'interaction_required',
+  'account_selection_required',
 ]);
 
 /** The callback of a CALLBACK event (the transitions that use it are all on CALLBACK). */
@@ -437,8 +438,8 @@ function authorizationError({ event }: { event: AuthorizationCodeEvent }): Failu
   const raw = paramsOf(callbackOf({ event })).error!;
   const error = AUTHORIZATION_ERRORS.has(raw) ? raw : 'unknown_error';
   if (error === 'access_denied')
-    return { code: 'accessDenied', message: 'The sign-in was refused at the IdP (access_denied).' };
-  return { code: 'idpError', message: `The IdP answered ${error}; try again or ask its admin.` };
+    return { code: 'accessDenied', message: 'The sign-in was refused at the IdP (access_denied).', oauthError: error };
+  return { code: 'idpError', message: `The IdP answered ${error}; try again or ask its admin.`, oauthError: error };
 }
 
 function noCode(): Failure {

@@ -41,6 +41,11 @@ export interface Failure {
   readonly status?: number;
   /** The server's `x-request-id`, when it sent one; quote it to the operator. */
   readonly requestId?: string;
+  /**
+   * The IdP's OAuth error code on the callback (`login_required`, `consent_required`, ...), from the fixed
+   * list of RFC 6749 §4.1.2.1 and OIDC Core §3.1.2.6: what a UI branches on, e.g. a silent sign-in.
+   */
+  readonly oauthError?: string;
 }
 
 const CODES: ReadonlySet<string> = new Set<FailureCode>([

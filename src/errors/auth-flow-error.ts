@@ -18,12 +18,15 @@ export class AuthFlowError extends Error {
   readonly status?: number;
   /** The server's `x-request-id`, when it sent one. */
   readonly requestId?: string;
+  /** The IdP's OAuth error code on the callback, when there was one (see {@link Failure.oauthError}). */
+  readonly oauthError?: string;
 
   constructor(failure: Failure, options?: { cause?: unknown }) {
     super(failure.message, options);
     this.code = failure.code;
     if (failure.status !== undefined) this.status = failure.status;
     if (failure.requestId !== undefined) this.requestId = failure.requestId;
+    if (failure.oauthError !== undefined) this.oauthError = failure.oauthError;
   }
 
   /** The plain-data form, as machines keep it in context. */
@@ -33,6 +36,7 @@ export class AuthFlowError extends Error {
       message: this.message,
       ...(this.status === undefined ? {} : { status: this.status }),
       ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
+      ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
     };
   }
 }

@@ -14,6 +14,8 @@ import { launchChromium } from '../helpers/chromium.js';
 const root = path.resolve(import.meta.dirname, '../..');
 const bundle = path.join(root, 'dist/browser/cdf-authflow.js');
 
+const PAGES = ['/legacy.html', '/code.html', '/persist-session.html', '/persist-local.html', '/silent.html'];
+
 let emulator: Emulator;
 let browser: Browser;
 let app: http.Server;
@@ -23,7 +25,7 @@ beforeAll(async () => {
   if (!existsSync(bundle)) throw new Error('dist/browser/cdf-authflow.js is missing: npm test builds it first');
   app = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/legacy.html' || url.pathname === '/code.html') {
+    if (PAGES.includes(url.pathname)) {
       res.writeHead(200, { 'content-type': 'text/html', 'referrer-policy': 'no-referrer' });
       res.end(readFileSync(path.join(import.meta.dirname, 'fixtures/app.html')));
     } else if (url.pathname === '/cdf-authflow.js') {
@@ -42,7 +44,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => resolve()));
   origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-  emulator = await startEmulator({ spaRedirectUris: [`${origin}/code.html`] });
+  emulator = await startEmulator({
+    spaRedirectUris: PAGES.filter((p) => p !== '/legacy.html').map((p) => `${origin}${p}`),
+  });
   browser = await launchChromium();
 }, 60_000);
 
@@ -196,5 +200,93 @@ describe('the browser driver in headless Chromium', () => {
     })()`);
     expect(result).toBe('insecureEndpoint');
     await page.close();
+  });
+});
+
+describe('a session that survives a reload, on the app choice', () => {
+  const outcomeOf = async (page: Page) => {
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/"status"/);
+    return JSON.parse((await page.textContent('#outcome')) ?? '{}');
+  };
+
+  it('memory (the default) keeps nothing: a reload is signed out, and no storage holds a token', async () => {
+    const page = await browser.newPage();
+    await signInOn(page, '/code.html');
+    await page.reload();
+    expect((await outcomeOf(page)).status).toBe('none');
+    expect(await page.textContent('#state')).toBe('anonymous');
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }))).toBe('{}');
+    await page.close();
+  });
+
+  it('session: a reload is restored without a trip to the IdP; logout removes it', async () => {
+    const page = await browser.newPage();
+    await signInOn(page, '/persist-session.html');
+    const idpBefore = emulator.idpRequests.length;
+    await page.reload();
+    expect(await outcomeOf(page)).toMatchObject({ status: 'restored', hasToken: true });
+    expect(await page.textContent('#state')).toBe('authenticated');
+    expect(emulator.idpRequests.length).toBe(idpBefore);
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['cdf-authflow:session:code']);
+    await page.evaluate(() => (window as unknown as { __login: { logout(): void } }).__login.logout());
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+
+  it('local: a new tab after the first was closed is restored, and its token still refreshes', async () => {
+    const context = await browser.newContext();
+    const first = await context.newPage();
+    await signInOn(first, '/persist-local.html');
+    await first.close();
+    const second = await context.newPage();
+    await second.goto(`${origin}/persist-local.html`);
+    expect((await outcomeOf(second)).status).toBe('restored');
+    const token = await second.evaluate(() =>
+      (window as unknown as { __login: { getToken(): Promise<string> } }).__login.getToken(),
+    );
+    expect(token).toMatch(/^ey/);
+    await context.close();
+  });
+});
+
+describe('a silent sign-in with prompt=none', () => {
+  const outcomeOf = async (page: Page) => {
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/"status"/);
+    return JSON.parse((await page.textContent('#outcome')) ?? '{}');
+  };
+
+  it('with the IdP session alive, a new page load signs in without a click', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInOn(page, '/code.html');
+    // Closed, so that the new page cannot simply adopt this tab's session over the BroadcastChannel.
+    await page.close();
+    const silent = await context.newPage();
+    const prompts: Array<string | null> = [];
+    silent.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/auth') prompts.push(url.searchParams.get('prompt'));
+    });
+    await silent.goto(`${origin}/silent.html`);
+    await expect.poll(() => silent.textContent('#state'), { timeout: 30_000 }).toBe('authenticated');
+    expect(prompts).toEqual(['none']);
+    expect(new URL(silent.url()).search).toBe('');
+    await context.close();
+  });
+
+  it('without an IdP session, login_required comes back as "not signed in", once: no loop', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let authorizations = 0;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/auth') authorizations += 1;
+    });
+    await page.goto(`${origin}/silent.html`);
+    expect((await outcomeOf(page)).status).toBe('none');
+    expect(await page.textContent('#state')).toBe('anonymous');
+    await page.reload();
+    expect((await outcomeOf(page)).status).toBe('none');
+    expect(authorizations).toBe(1);
+    await context.close();
   });
 });

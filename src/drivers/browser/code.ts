@@ -1,5 +1,6 @@
 import type { AuthorizationCodeOutput } from '../../../machines/authorization-code.js';
 import type { IdClaims } from '../../../machines/tokens.js';
+import { cdfScopes } from '../../config/idp-presets.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from '../../flows/authorization-code.js';
 import { createCdfClient } from '../../protocol/cdf.js';
@@ -12,8 +13,17 @@ export interface CodeBrowserLoginOptions extends BrowserCommonOptions {
   readonly issuer: string;
   /** A public client registered with exactly `redirectUri`. */
   readonly clientId: string;
-  /** @default 'openid profile offline_access' */
+  /** @default the cluster's scope: `{baseUrl origin}/.default offline_access openid profile` (see `cdfScopes`) */
   readonly scope?: string;
+  /** Extra authorization parameters (`login_hint`, `domain_hint`, Auth0's `audience`). */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * On a page load without a session, try a top-level redirect with `prompt=none` once per tab: an IdP
+   * session that is still alive signs the person in without a click; `login_required` (or another
+   * interaction error) comes back as `none`, never as a loop.
+   * @default false
+   */
+  readonly silent?: boolean;
 }
 
 const OIDC_CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
@@ -25,7 +35,7 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
   let original: IdClaims | null = null;
   return createBrowserLoginWith(options, {
     flow: 'code',
-    machine: (navigate) =>
+    machine: (navigate, machineOptions) =>
       codeFlowMachine({
         oidc,
         cdf,
@@ -33,12 +43,14 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
         navigate: async (url) => {
           setTimeout(() => navigate(url), 0);
         },
+        ...(machineOptions?.prompt ? { prompt: machineOptions.prompt } : {}),
+        ...(options.authorizationParams ? { authorizationParams: options.authorizationParams } : {}),
       }),
     input: () => ({
       issuer: options.issuer,
       clientId: options.clientId,
       redirectUri: options.redirectUri,
-      scope: options.scope ?? 'openid profile offline_access',
+      scope: options.scope ?? cdfScopes(options.baseUrl).user,
       project: options.project,
     }),
     start: () => ({ type: 'START', attempt: freshAttempt(), now: Date.now() }),
@@ -57,6 +69,11 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
       const { signIn } = output as Extract<AuthorizationCodeOutput, { status: 'authenticated' }>;
       original = signIn.claims;
       return signIn.tokens;
+    },
+    ...(options.silent ? { silent: true } : {}),
+    claims: () => original,
+    restoreClaims: (claims) => {
+      original = claims;
     },
     async refresh(tokens, signal) {
       if (!tokens.refreshToken) {

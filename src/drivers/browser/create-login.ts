@@ -8,8 +8,11 @@
  */
 import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
 import type { Failure } from '../../../machines/failure.js';
+import type { TokenSet } from '../../../machines/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { clearSession, saveSession } from '../../stores/browser-session.js';
 import { clearPendingFlow, type FlowStorage, savePendingFlow } from '../../stores/pending-flow.js';
+import { pageLoad } from './page-load.js';
 import { signInWithPopup } from './popup.js';
 import { resumeFromRedirect } from './redirect.js';
 import { runUntilRest } from './run-actor.js';
@@ -18,6 +21,26 @@ import type { BrowserCommonOptions, BrowserLogin, FlowAdapter, RedirectOutcome }
 import { createUiState, type UiStateStore } from './ui-state.js';
 
 const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
+
+/** Keeps a session's tokens where `persist` says (nowhere for `memory`). */
+function keep(kept: () => FlowStorage | null, adapter: FlowAdapter, tokens: TokenSet): void {
+  const store = kept();
+  if (store) saveSession(store, adapter.flow, { tokens, claims: adapter.claims?.() ?? null });
+}
+
+function forgetKept(kept: () => FlowStorage | null, flow: string): void {
+  const store = kept();
+  if (store) clearSession(store, flow);
+}
+
+/** The storage `persist` names, looked up when first needed (server-side rendering has none). */
+function keptStorage(options: BrowserCommonOptions): () => FlowStorage | null {
+  return () => {
+    if (options.persist === 'session') return window.sessionStorage;
+    if (options.persist === 'local') return window.localStorage;
+    return null;
+  };
+}
 
 type Token = { accessToken: string; expiresAt: number | null };
 
@@ -69,9 +92,9 @@ interface FlowStartContext {
 function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow }: FlowStartContext) {
   const actorOf = (machine: AnyStateMachine): AnyActorRef =>
     createActor(machine, { ...inspect, input: adapter.input() });
-  const signInByRedirect = async () => {
+  const signInByRedirect = async (prompt?: string) => {
     clearPendingFlow(storage());
-    const actor = actorOf(adapter.machine(navigate));
+    const actor = actorOf(adapter.machine(navigate, prompt ? { prompt } : undefined));
     const done = rest(true)(actor);
     actor.start();
     actor.send(adapter.start());
@@ -81,6 +104,8 @@ function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish
     finishOrThrow(snapshot);
   };
   return {
+    /** The `prompt=none` redirect of a silent sign-in. */
+    signInSilently: () => signInByRedirect('none'),
     signIn: (): Promise<void> =>
       options.mode === 'popup'
         ? signInWithPopup({
@@ -110,9 +135,11 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const inspect = options.inspect ? { inspect: options.inspect } : {};
   const rest = restOf(options, adapter, storage, ui);
   let token: Token | null = null;
+  const kept = keptStorage(options);
   const forgetLocally = () => {
     token = null;
     clearPendingFlow(storage());
+    forgetKept(kept, adapter.flow);
     ui.set('anonymous');
   };
   const tabs = adapter.refresh
@@ -121,8 +148,9 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
         refresh: adapter.refresh,
         ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
         setUi: ui.set,
-        onTokens: ({ accessToken, expiresAt }) => {
-          token = { accessToken, expiresAt };
+        onTokens: (tokens) => {
+          token = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
+          keep(kept, adapter, tokens);
         },
         onLogout: forgetLocally,
       })
@@ -142,21 +170,19 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     const outcome = finish(snapshot);
     if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
   };
-  const { signIn, resume } = flowStarts({ options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow });
+  const starts = { options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow };
+  const { signIn, resume, signInSilently } = flowStarts(starts);
+  const { arrived, settledSilently } = pageLoad({ adapter, storage, kept, tabs, ui, signInSilently });
 
   return {
     signIn,
     async handleRedirect() {
       const [outcome, repeated] = oncePerPageLoad(adapter.flow, () =>
-        resume().then((result) => {
-          // A tab that did not just sign in asks the others for the session they share.
-          if (result.status === 'none') tabs?.hello();
-          return result;
-        }),
+        resume().then((result) => (result.status === 'none' ? arrived() : settledSilently(result))),
       );
       const result = await outcome;
       // Another instance on this page resumed the flow: this one holds the same token.
-      if (repeated && result.status === 'authenticated')
+      if (repeated && (result.status === 'authenticated' || result.status === 'restored'))
         signedIn({ accessToken: result.accessToken, expiresAt: result.expiresAt });
       return result;
     },

@@ -1,7 +1,7 @@
 /** The browser driver's public types, and the {@link FlowAdapter} each flow plugs in with. */
 import type { AnyStateMachine, EventObject, InspectionEvent } from 'xstate';
 import type { Failure } from '../../../machines/failure.js';
-import type { TokenSet } from '../../../machines/tokens.js';
+import type { IdClaims, TokenSet } from '../../../machines/tokens.js';
 import type { FlowStorage } from '../../stores/pending-flow.js';
 
 export type { FlowStorage };
@@ -42,6 +42,17 @@ export interface BrowserCommonOptions {
   readonly mode?: 'redirect' | 'popup';
   /** Refresh when fewer than this many ms remain (flows with refresh tokens). @default 30000 */
   readonly leewayMs?: number;
+  /**
+   * Where the signed-in session (its tokens) is kept between page loads, for the code flow:
+   * - `memory` (the default): nowhere; a reload signs out. A script injected into the page can call the
+   *   app's own functions, but finds no tokens in storage.
+   * - `session`: `sessionStorage`; survives reloads of this tab, and is gone with it. Any script on the
+   *   origin (an XSS) can read the tokens while the tab lives.
+   * - `local`: `localStorage`; survives closing the browser, until logout or a refused refresh. Any
+   *   script on the origin can read the tokens, also days later.
+   * @default 'memory'
+   */
+  readonly persist?: 'memory' | 'session' | 'local';
 }
 
 /** What {@link BrowserLogin.handleRedirect} found on page load. */
@@ -54,7 +65,9 @@ export type RedirectOutcome =
   /** This page is the sign-in popup: the callback went to the opener (same origin only), and the popup closes. */
   | { readonly status: 'handedToOpener' }
   /** The person came back without signing in (the Back button from the IdP): the pending flow was dropped. */
-  | { readonly status: 'abandoned' };
+  | { readonly status: 'abandoned' }
+  /** A session kept by `persist` was taken back: signed in, without a trip to the IdP. */
+  | { readonly status: 'restored'; readonly accessToken: string; readonly expiresAt: number | null };
 
 /** A browser sign-in. */
 export interface BrowserLogin {
@@ -96,8 +109,8 @@ export interface BrowserLogin {
 /** What a flow brings to the browser driver. */
 export interface FlowAdapter {
   readonly flow: 'login-url' | 'code';
-  /** The machine with its browser effects; `navigate` sends the page away. */
-  machine(navigate: (url: string) => void): AnyStateMachine;
+  /** The machine with its browser effects; `navigate` sends the page away; `prompt` goes to the IdP. */
+  machine(navigate: (url: string) => void, options?: { readonly prompt?: string }): AnyStateMachine;
   input(): unknown;
   /** The START event, with fresh random values. */
   start(): EventObject;
@@ -113,4 +126,10 @@ export interface FlowAdapter {
   tokenSetOf?(output: unknown): TokenSet;
   /** Gets new tokens with the refresh token; absent for flows that cannot refresh. */
   refresh?(tokens: TokenSet, signal: AbortSignal): Promise<TokenSet>;
+  /** The claims of the sign-in, kept with a persisted session (a refreshed ID token must keep them). */
+  claims?(): IdClaims | null;
+  /** Takes the claims of a persisted session back. */
+  restoreClaims?(claims: IdClaims | null): void;
+  /** Try a `prompt=none` sign-in once per tab when a page loads without a session. */
+  readonly silent?: boolean;
 }
