@@ -4,6 +4,9 @@
  * functions over this context, in oauth4webapi's style.
  */
 import * as oauth from 'oauth4webapi';
+// Named, not read off the namespace object: a bundler then still drops the rest of oauth4webapi.
+// @ts-expect-error: exported by oauth4webapi's JavaScript, not by its type declarations.
+import { _expectedIssuer as expectedIssuerHook, _nodiscoverycheck as noDiscoveryCheckHook } from 'oauth4webapi';
 import type { TokenSet } from '../../../machines/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { isLoopbackHost } from '../http.js';
@@ -104,10 +107,8 @@ export type IdpRequest = ReturnType<typeof requestOf>;
  * oauth4webapi's hooks for an issuer that is not one fixed string. They are exported by the package but
  * not typed; openid-client uses the same two for Entra ID's multi-tenant authorities.
  */
-const { _expectedIssuer, _nodiscoverycheck } = oauth as unknown as Record<
-  '_expectedIssuer' | '_nodiscoverycheck',
-  symbol
->;
+const _expectedIssuer = expectedIssuerHook as symbol;
+const _nodiscoverycheck = noDiscoveryCheckHook as symbol;
 
 /** Entra ID's multi-tenant authorities: their metadata names the issuer as a template. */
 const MULTI_TENANT = /^\/(common|organizations|consumers)\//;
