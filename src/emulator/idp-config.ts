@@ -63,7 +63,17 @@ export function providerConfiguration(
       clientCredentials: { enabled: true },
       revocation: { enabled: profile.revocation },
       introspection: { enabled: profile.revocation },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // The person confirms at once (the emulator has no one to ask): the IdP session ends too.
+        logoutSource: async (ctx: { body: string }, form: string) => {
+          ctx.body = page(
+            'Signing out',
+            `${form}<script>const f = document.getElementById('op.logoutForm'); const i = document.createElement('input');
+i.type = 'hidden'; i.name = 'logout'; i.value = 'yes'; f.appendChild(i); f.submit();</script>`,
+          );
+        },
+      },
       resourceIndicators: resourceIndicators(options, errors),
     },
     ttl: {

@@ -276,6 +276,8 @@ function idpClients({
       application_type: 'web',
       token_endpoint_auth_method: 'none',
       redirect_uris: [...(spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
+      // The same pages may be where RP-initiated logout comes back to.
+      post_logout_redirect_uris: [...(spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     },

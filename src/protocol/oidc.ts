@@ -5,7 +5,7 @@
  */
 import type { DeviceAuthorization, PollResult } from '../../machines/device-code.js';
 import type { IdClaims, IdpMetadata, TokenSet } from '../../machines/tokens.js';
-import { authorizationUrl } from './oidc/authorize.js';
+import { authorizationUrl, endSessionUrl } from './oidc/authorize.js';
 import { idpContext, metadataOf, type OidcClientOptions } from './oidc/context.js';
 
 export type { OidcClientOptions } from './oidc/context.js';
@@ -29,6 +29,8 @@ export interface OidcClient {
     /** Extra parameters (e.g. Auth0's `audience`); the protocol's own cannot be replaced. */
     params?: Readonly<Record<string, string>>;
   }): Promise<string>;
+  /** The RP-initiated logout URL of the IdP, or `null` when it advertises no `end_session_endpoint`. */
+  endSessionUrl(input: { idTokenHint?: string; postLogoutRedirectUri: string }): Promise<string | null>;
   /** Checks the callback again (state, iss) and redeems its code once. */
   exchangeCode(
     input: { callbackUrl: string; redirectUri: string; state: string; codeVerifier: string; nonce: string },
@@ -81,6 +83,7 @@ export function createOidcClient(options: OidcClientOptions): OidcClient {
       };
     },
     authorizationUrl: (input) => authorizationUrl(idp, input),
+    endSessionUrl: (input) => endSessionUrl(idp, input),
     exchangeCode: (input, signal) => exchangeCode(idp, input, signal),
     validateIdToken: (idToken, expected) => validateIdToken(idp, idToken, expected),
     refresh: (refreshToken, signal) => refresh(idp, refreshToken, signal),

@@ -14,7 +14,14 @@ import { launchChromium } from '../helpers/chromium.js';
 const root = path.resolve(import.meta.dirname, '../..');
 const bundle = path.join(root, 'dist/browser/cdf-authflow.js');
 
-const PAGES = ['/legacy.html', '/code.html', '/persist-session.html', '/persist-local.html', '/silent.html'];
+const PAGES = [
+  '/legacy.html',
+  '/code.html',
+  '/persist-session.html',
+  '/persist-local.html',
+  '/silent.html',
+  '/rp-logout.html',
+];
 
 let emulator: Emulator;
 let browser: Browser;
@@ -287,6 +294,29 @@ describe('a silent sign-in with prompt=none', () => {
     await page.reload();
     expect((await outcomeOf(page)).status).toBe('none');
     expect(authorizations).toBe(1);
+    await context.close();
+  });
+});
+
+describe('RP-initiated logout', () => {
+  it('with postLogoutRedirectUri, logout ends the IdP session too and comes back: a silent sign-in then finds none', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInOn(page, '/rp-logout.html');
+    const ended = page.waitForURL((url) => url.pathname === '/rp-logout.html' && url.search === '', {
+      timeout: 30_000,
+    });
+    const seen: string[] = [];
+    page.on('request', (request) => seen.push(new URL(request.url()).pathname));
+    await page.evaluate(() => (window as unknown as { __login: { logout(): void } }).__login.logout());
+    await page.waitForURL(/\/session\/end/, { timeout: 30_000 });
+    await ended;
+    expect(seen).toContain('/session/end/confirm');
+    // The IdP session is gone: prompt=none now comes back with login_required.
+    const silent = await context.newPage();
+    await silent.goto(`${origin}/silent.html`);
+    await expect.poll(() => silent.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"none"');
+    expect(await silent.textContent('#state')).toBe('anonymous');
     await context.close();
   });
 });

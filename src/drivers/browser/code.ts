@@ -24,6 +24,11 @@ export interface CodeBrowserLoginOptions extends BrowserCommonOptions {
    * @default false
    */
   readonly silent?: boolean;
+  /**
+   * Where the IdP sends the page back after `logout()` ended its session too (RP-initiated logout);
+   * registered with the IdP as a post-logout redirect URI. Without it, logout is local to this origin.
+   */
+  readonly postLogoutRedirectUri?: string;
 }
 
 const OIDC_CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
@@ -71,6 +76,15 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
       return signIn.tokens;
     },
     ...(options.silent ? { silent: true } : {}),
+    ...(options.postLogoutRedirectUri
+      ? {
+          endSessionUrl: (tokens) =>
+            oidc.endSessionUrl({
+              postLogoutRedirectUri: options.postLogoutRedirectUri as string,
+              ...(tokens?.idToken ? { idTokenHint: tokens.idToken } : {}),
+            }),
+        }
+      : {}),
     claims: () => original,
     restoreClaims: (claims) => {
       original = claims;

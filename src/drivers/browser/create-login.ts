@@ -22,6 +22,31 @@ import { createUiState, type UiStateStore } from './ui-state.js';
 
 const redirectsHandled = new Map<string, Promise<RedirectOutcome>>();
 
+/** The tabs' shared session, for flows that can refresh (the code flow). */
+function tabSyncOf(
+  options: BrowserCommonOptions,
+  adapter: FlowAdapter,
+  ui: UiStateStore,
+  callbacks: { readonly onTokens: (tokens: TokenSet) => void; readonly onLogout: () => void },
+) {
+  if (!adapter.refresh) return undefined;
+  return createTabSync({
+    flow: adapter.flow,
+    refresh: adapter.refresh,
+    ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
+    setUi: ui.set,
+    ...callbacks,
+  });
+}
+
+/** The IdP session too, where configured: a top-level navigation, after this origin forgot everything. */
+function endIdpSession(adapter: FlowAdapter, tokens: TokenSet | null, navigate: (url: string) => void): void {
+  adapter
+    .endSessionUrl?.(tokens)
+    .then((url) => url && navigate(url))
+    .catch(() => {});
+}
+
 /** Keeps a session's tokens where `persist` says (nowhere for `memory`). */
 function keep(kept: () => FlowStorage | null, adapter: FlowAdapter, tokens: TokenSet): void {
   const store = kept();
@@ -85,11 +110,14 @@ interface FlowStartContext {
   readonly inspect: Pick<BrowserCommonOptions, 'inspect'>;
   readonly rest: ReturnType<typeof restOf>;
   readonly finish: (snapshot: AnyMachineSnapshot) => RedirectOutcome;
-  readonly finishOrThrow: (snapshot: AnyMachineSnapshot) => void;
 }
 
 /** The three ways a flow's actor comes to life: sign-in by redirect, by popup, and the resume on the callback page. */
-function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow }: FlowStartContext) {
+function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish }: FlowStartContext) {
+  const finishOrThrow = (snapshot: AnyMachineSnapshot) => {
+    const outcome = finish(snapshot);
+    if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
+  };
   const actorOf = (machine: AnyStateMachine): AnyActorRef =>
     createActor(machine, { ...inspect, input: adapter.input() });
   const signInByRedirect = async (prompt?: string) => {
@@ -135,6 +163,8 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const inspect = options.inspect ? { inspect: options.inspect } : {};
   const rest = restOf(options, adapter, storage, ui);
   let token: Token | null = null;
+  /** The whole token set of the session, for the ID token an RP-initiated logout sends as its hint. */
+  let held: TokenSet | null = null;
   const kept = keptStorage(options);
   const forgetLocally = () => {
     token = null;
@@ -142,19 +172,14 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     forgetKept(kept, adapter.flow);
     ui.set('anonymous');
   };
-  const tabs = adapter.refresh
-    ? createTabSync({
-        flow: adapter.flow,
-        refresh: adapter.refresh,
-        ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
-        setUi: ui.set,
-        onTokens: (tokens) => {
-          token = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
-          keep(kept, adapter, tokens);
-        },
-        onLogout: forgetLocally,
-      })
-    : undefined;
+  const tabs = tabSyncOf(options, adapter, ui, {
+    onTokens: (tokens) => {
+      token = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
+      held = tokens;
+      keep(kept, adapter, tokens);
+    },
+    onLogout: forgetLocally,
+  });
   const signedIn = (next: Token) => {
     token = next;
     ui.set('authenticated');
@@ -166,12 +191,15 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     signedIn({ accessToken: outcome.accessToken, expiresAt: outcome.expiresAt });
     return outcome;
   };
-  const finishOrThrow = (snapshot: AnyMachineSnapshot) => {
-    const outcome = finish(snapshot);
-    if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
-  };
-  const starts = { options, adapter, storage, navigate, inspect, rest, finish, finishOrThrow };
-  const { signIn, resume, signInSilently } = flowStarts(starts);
+  const { signIn, resume, signInSilently } = flowStarts({
+    options,
+    adapter,
+    storage,
+    navigate,
+    inspect,
+    rest,
+    finish,
+  });
   const { arrived, settledSilently } = pageLoad({ adapter, storage, kept, tabs, ui, signInSilently });
 
   return {
@@ -197,8 +225,11 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
       throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in (or the token expired); call signIn().' });
     },
     logout() {
+      const tokens = held;
+      held = null;
       tabs?.logout(true);
       forgetLocally();
+      endIdpSession(adapter, tokens, navigate);
     },
   };
 }

@@ -102,7 +102,10 @@ export interface BrowserLogin {
    * one tab refreshes under a Web Lock, the others adopt its tokens (BroadcastChannel).
    */
   getToken(): Promise<string>;
-  /** Forgets the session and any pending flow. */
+  /**
+   * Forgets the session and any pending flow, in every tab. With `postLogoutRedirectUri` (code flow) the
+   * page then goes to the IdP's `end_session_endpoint`, which ends the IdP session and comes back there.
+   */
   logout(): void;
 }
 
@@ -132,4 +135,6 @@ export interface FlowAdapter {
   restoreClaims?(claims: IdClaims | null): void;
   /** Try a `prompt=none` sign-in once per tab when a page loads without a session. */
   readonly silent?: boolean;
+  /** Where logout sends the page to end the IdP session too (RP-initiated logout), or `null` for nowhere. */
+  endSessionUrl?(tokens: TokenSet | null): Promise<string | null>;
 }

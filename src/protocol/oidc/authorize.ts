@@ -71,3 +71,21 @@ export async function authorizationUrl(idp: IdpContext, input: AuthorizationRequ
   }).toString();
   return url.toString();
 }
+
+/**
+ * The IdP's RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0 §2): `id_token_hint`,
+ * `client_id` and `post_logout_redirect_uri` on the advertised `end_session_endpoint`, or `null` when the
+ * IdP advertises none. The browser goes there with a top-level navigation.
+ */
+export async function endSessionUrl(
+  idp: IdpContext,
+  input: { readonly idTokenHint?: string; readonly postLogoutRedirectUri: string },
+): Promise<string | null> {
+  const metadata = await metadataOf(idp);
+  if (!metadata.end_session_endpoint) return null;
+  const url = new URL(metadata.end_session_endpoint);
+  url.searchParams.set('client_id', idp.options.clientId);
+  url.searchParams.set('post_logout_redirect_uri', input.postLogoutRedirectUri);
+  if (input.idTokenHint) url.searchParams.set('id_token_hint', input.idTokenHint);
+  return url.toString();
+}
