@@ -37,6 +37,7 @@ const imports = {
     'loginWithLoginUrl',
     'loginWithDeviceCode',
     'cdfSessionFor',
+    'defaultCredential',
     'sessionFor',
   ],
   'cdf-authflow/browser': ['createBrowserLogin'],

@@ -11,6 +11,7 @@
  * @module
  */
 
+export { type DefaultCredentialOptions, defaultCredential } from './drivers/default-credential.js';
 export {
   type ApiKeyFlowOptions,
   type LoginUrlFlowOptions,

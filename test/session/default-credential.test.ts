@@ -1,0 +1,101 @@
+/**
+ * The credential chain, in its order: a client secret in the environment wins; then a cached login
+ * (refreshed tokens written back); then, only where a person can sign in, the interactive flow; and with
+ * none of them, one error that lists what was looked for.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultCredential } from '../../src/drivers/default-credential.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { createFileTokenStore } from '../../src/stores/file-token-store.js';
+import { runCli } from '../helpers/cli.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ profile: 'entra' });
+});
+afterAll(() => emulator.close());
+
+let home: string;
+beforeEach(async () => {
+  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-chain-'));
+  return () => rm(home, { recursive: true, force: true });
+});
+
+const tokenUrl = () => `${emulator.idpOrigin}/${emulator.tenantId}/oauth2/v2.0/token`;
+const ASSETS = 'api/v1/projects/demo/assets';
+
+describe('defaultCredential', () => {
+  it('a client secret in the environment means client credentials, the cluster scope asked for', async () => {
+    const session = await defaultCredential({
+      env: {
+        CDF_URL: emulator.baseUrl,
+        CDF_PROJECT: 'demo',
+        IDP_CLIENT_ID: emulator.clients.service.id,
+        IDP_CLIENT_SECRET: emulator.clients.service.secret,
+        IDP_TOKEN_URL: tokenUrl(),
+      },
+      store: createFileTokenStore(home),
+      interactive: false,
+    });
+    expect(session.wayIn).toBe('oidc');
+    expect((await session.request('GET', ASSETS)).status).toBe(200);
+  });
+
+  it('without a secret, the login cdf-auth cached is used, and a refresh is written back to the cache', async () => {
+    const login = await runCli(home, [
+      'login',
+      '--base-url',
+      emulator.baseUrl,
+      '--project',
+      'demo',
+      '--provider',
+      'entra',
+      '--authority',
+      emulator.idpOrigin,
+      '--tenant',
+      emulator.tenantId ?? '',
+      '--client-id',
+      emulator.clients.cli,
+      '--flow',
+      'code',
+      '--headless',
+    ]);
+    expect(login.code).toBe(0);
+    const store = createFileTokenStore(home);
+    const session = await defaultCredential({
+      env: { CDF_URL: emulator.baseUrl, CDF_PROJECT: 'demo' },
+      store,
+      interactive: false,
+    });
+    expect((await session.request('GET', ASSETS)).status).toBe(200);
+    const before = await store.read({ baseUrl: emulator.baseUrl, project: 'demo' });
+    emulator.fault({ path: `/${ASSETS}`, status: 401 });
+    expect((await session.request('GET', ASSETS)).status).toBe(200);
+    await expect
+      .poll(async () => {
+        const after = await store.read({ baseUrl: emulator.baseUrl, project: 'demo' });
+        return (
+          after?.kind === 'oidc' && before?.kind === 'oidc' && after.tokens.accessToken !== before.tokens.accessToken
+        );
+      })
+      .toBe(true);
+  });
+
+  it('with nothing to go on, one error lists what was looked for', async () => {
+    await expect(
+      defaultCredential({ env: { CDF_URL: emulator.baseUrl }, store: createFileTokenStore(home), interactive: false }),
+    ).rejects.toMatchObject({
+      code: 'notLoggedIn',
+      message: expect.stringMatching(/IDP_CLIENT_SECRET.*cached login.*terminal/),
+    });
+    await expect(
+      defaultCredential({ env: {}, store: createFileTokenStore(home), interactive: false }),
+    ).rejects.toMatchObject({
+      code: 'notLoggedIn',
+      message: expect.stringContaining('CDF_CLUSTER'),
+    });
+  });
+});
