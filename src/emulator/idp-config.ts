@@ -63,17 +63,7 @@ export function providerConfiguration(
       clientCredentials: { enabled: true },
       revocation: { enabled: profile.revocation },
       introspection: { enabled: profile.revocation },
-      rpInitiatedLogout: {
-        enabled: true,
-        // The person confirms at once (the emulator has no one to ask): the IdP session ends too.
-        logoutSource: async (ctx: { body: string }, form: string) => {
-          ctx.body = page(
-            'Signing out',
-            `${form}<script>const f = document.getElementById('op.logoutForm'); const i = document.createElement('input');
-i.type = 'hidden'; i.name = 'logout'; i.value = 'yes'; f.appendChild(i); f.submit();</script>`,
-          );
-        },
-      },
+      rpInitiatedLogout: rpInitiatedLogout(),
       resourceIndicators: resourceIndicators(options, errors),
     },
     ttl: {
@@ -133,6 +123,20 @@ function resourceIndicators(options: IdpOptions, errors: ProviderErrors) {
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: 'RS256' } },
       };
+    },
+  };
+}
+
+/** RP-initiated logout; the person confirms at once (the emulator has no one to ask): the IdP session ends too. */
+function rpInitiatedLogout() {
+  return {
+    enabled: true,
+    logoutSource: async (ctx: { body: string }, form: string) => {
+      ctx.body = page(
+        'Signing out',
+        `${form}<script>const f = document.getElementById('op.logoutForm'); const i = document.createElement('input');
+i.type = 'hidden'; i.name = 'logout'; i.value = 'yes'; f.appendChild(i); f.submit();</script>`,
+      );
     },
   };
 }
