@@ -5,6 +5,7 @@
 import { needsNewSignIn } from '../../machines/failure.js';
 import type { IdClaims, TokenSet } from '../../machines/tokens.js';
 import { clusterUrl } from '../config/idp-presets.js';
+import { cachedLoginOptions } from '../drivers/default-credential.js';
 import { sessionFor } from '../drivers/oidc-node.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import {
@@ -132,29 +133,14 @@ export async function freshOidcToken(
 }
 
 async function refreshEntry(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
-  const clientSecret = entry.clientSecretEnv ? ctx.env[entry.clientSecretEnv] : undefined;
-  if (entry.clientSecretEnv && !clientSecret) {
-    throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
-  }
-  const base = {
-    issuer: entry.issuer,
-    clientId: entry.clientId,
-    baseUrl: entry.baseUrl,
-    scope: entry.scope,
-    ...(entry.tokenParams ? { tokenParams: entry.tokenParams } : {}),
-  };
+  const options = cachedLoginOptions(entry, ctx.env);
+  if (!options) throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
   let next: TokenSet | undefined;
-  const session = sessionFor(
-    { tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null },
-    clientSecret
-      ? { ...base, clientSecret, ...(entry.resource ? { resource: entry.resource } : {}) }
-      : (base as Parameters<typeof sessionFor>[1]),
-    {
-      onTokens: (tokens) => {
-        next = tokens;
-      },
+  const session = sessionFor({ tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null }, options, {
+    onTokens: (tokens) => {
+      next = tokens;
     },
-  );
+  });
   // Ctrl-C ends the wait at once: logging the session out stops the refresh and aborts its request.
   const cancelled = new Promise<never>((_, reject) => {
     const onAbort = () => {

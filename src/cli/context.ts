@@ -49,3 +49,16 @@ export const fromEnv = (ctx: CommandContext, flag: string): { name: string; valu
   if (!value) throw new UsageError(`The variable named by --${flag} (${name}) is not set or is empty.`);
   return { name, value };
 };
+
+/** A repeatable `--flag key=value`, as an object; `flagName` names the flag in the usage error. */
+export const pairsOf = (ctx: CommandContext, flag: string, flagName: string): Record<string, string> => {
+  const raw = ctx.flags[flag];
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  const pairs: Record<string, string> = {};
+  for (const pair of list as string[]) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`${flagName} takes name=value.`);
+    pairs[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return pairs;
+};

@@ -9,7 +9,12 @@ import type { IdpPreset } from '../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../config/settings.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { apiKeySession, type CdfSession, loginUrlSession } from '../session/cdf-session.js';
-import { type CacheEntry, createFileTokenStore, type TokenStore } from '../stores/file-token-store.js';
+import {
+  type CachedOidcLogin,
+  type CacheEntry,
+  createFileTokenStore,
+  type TokenStore,
+} from '../stores/file-token-store.js';
 import {
   cdfSessionFor,
   loginWithAuthorizationCode,
@@ -39,13 +44,14 @@ function oidcOptions(settings: Settings): { idp: IdpPreset; clientId: string } |
   return idp && clientId ? { idp, clientId } : null;
 }
 
-/** A session over a cached login, refreshed tokens written back to the cache. */
-function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredentialOptions['env']): CdfSession | null {
-  if (entry.kind === 'login-url') return loginUrlSession(entry, { baseUrl: entry.baseUrl });
-  if (entry.kind === 'api-key') {
-    const apiKey = env?.[entry.apiKeyEnv];
-    return apiKey ? apiKeySession({ apiKey, baseUrl: entry.baseUrl }) : null;
-  }
+/**
+ * The flow options a cached OIDC login refreshes with; `null` when the login names a client-secret
+ * variable that this environment does not set.
+ */
+export function cachedLoginOptions(
+  entry: CachedOidcLogin,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): Parameters<typeof cdfSessionFor>[1] | null {
   const clientSecret = entry.clientSecretEnv ? env?.[entry.clientSecretEnv] : undefined;
   if (entry.clientSecretEnv && !clientSecret) return null;
   const base = {
@@ -55,10 +61,19 @@ function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredent
     scope: entry.scope,
     ...(entry.tokenParams ? { tokenParams: entry.tokenParams } : {}),
   };
-  const options = clientSecret
-    ? { ...base, clientSecret, ...(entry.resource ? { resource: entry.resource } : {}) }
-    : base;
-  return cdfSessionFor({ tokens: entry.tokens, claims: entry.claims as never }, options as never, {
+  return clientSecret ? { ...base, clientSecret, ...(entry.resource ? { resource: entry.resource } : {}) } : base;
+}
+
+/** A session over a cached login, refreshed tokens written back to the cache. */
+function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredentialOptions['env']): CdfSession | null {
+  if (entry.kind === 'login-url') return loginUrlSession(entry, { baseUrl: entry.baseUrl });
+  if (entry.kind === 'api-key') {
+    const apiKey = env?.[entry.apiKeyEnv];
+    return apiKey ? apiKeySession({ apiKey, baseUrl: entry.baseUrl }) : null;
+  }
+  const options = cachedLoginOptions(entry, env);
+  if (!options) return null;
+  return cdfSessionFor({ tokens: entry.tokens, claims: entry.claims }, options, {
     onTokens: (tokens) => void store.write({ ...entry, tokens }).catch(() => {}),
   });
 }

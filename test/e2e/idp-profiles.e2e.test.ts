@@ -14,7 +14,7 @@ import {
 } from '../../src/drivers/oidc-node.js';
 import { headlessOpener } from '../../src/drivers/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { failureOf } from '../helpers/failure.js';
 
 let entraIdp: Emulator;
 let auth0Idp: Emulator;
@@ -25,16 +25,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => Promise.all([entraIdp.close(), auth0Idp.close()]));
-
-const failureOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAuthFlowError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-};
 
 /** The Entra preset pointed at the emulator: its login host, its tenant (or an alias), its cluster. */
 const entraPreset = (tenant = entraIdp.tenantId ?? '') =>

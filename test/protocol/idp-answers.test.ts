@@ -2,8 +2,8 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionFor } from '../../src/drivers/oidc-node.js';
-import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { createOidcClient, type OidcClientOptions } from '../../src/protocol/oidc.js';
+import { failureOf } from '../helpers/failure.js';
 import { json, startFakeIdp } from '../helpers/fake-idp.js';
 
 let idp: Awaited<ReturnType<typeof startFakeIdp>>;
@@ -14,15 +14,6 @@ afterAll(() => idp.close());
 
 const client = (over: Partial<OidcClientOptions> = {}) =>
   createOidcClient({ issuer: idp.issuer, clientId: 'cli', timeoutMs: 10_000, ...over });
-const failureOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAuthFlowError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-};
 /** Everything a person or a log could see of an error: message, inspect (with its causes), JSON. */
 const everything = (error: unknown) => `${String(error)}\n${inspect(error, { depth: 10 })}\n${JSON.stringify(error)}`;
 const callback = (code: string) => `http://127.0.0.1:1/callback?code=${code}&state=st`;

@@ -1,8 +1,8 @@
 /** The IdP fetch's limits, one by one, on a real loopback server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { isLoopbackHost } from '../../src/protocol/http.js';
 import { type IdpAnswerRecord, idpFetch } from '../../src/protocol/idp-fetch.js';
+import { failureOf as failure } from '../helpers/failure.js';
 import { startTestServer } from '../helpers/http-server.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -15,15 +15,6 @@ const fetchWith = (over: { retryLimit?: number; maxBodyBytes?: number; deadline?
   const record: IdpAnswerRecord = {};
   const f = idpFetch({ deadline: over.deadline ?? Date.now() + 10_000, record, ...over });
   return { f, record };
-};
-const failure = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAuthFlowError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 };
 
 describe('idpFetch', () => {

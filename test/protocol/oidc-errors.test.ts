@@ -1,7 +1,7 @@
 /** How the OIDC client reports each kind of IdP failure: the code, what the message keeps, and the cause. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { createOidcClient, type OidcClientOptions } from '../../src/protocol/oidc.js';
+import { failureOf } from '../helpers/failure.js';
 import { json, startFakeIdp } from '../helpers/fake-idp.js';
 
 let idp: Awaited<ReturnType<typeof startFakeIdp>>;
@@ -12,15 +12,6 @@ afterAll(() => idp.close());
 
 const client = (over: Partial<OidcClientOptions> = {}) =>
   createOidcClient({ issuer: idp.issuer, clientId: 'cli', timeoutMs: 10_000, retryLimit: 0, ...over });
-const failureOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (isAuthFlowError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-};
 const exchange = (c = client()) =>
   c.exchangeCode({
     callbackUrl: 'http://127.0.0.1:1/callback?code=code-abcdef&state=st',

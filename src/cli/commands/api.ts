@@ -8,24 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { cached, credentialsOf, freshOidcToken } from '../cached-login.js';
-import { type CommandContext, text } from '../context.js';
+import { type CommandContext, pairsOf, text } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 
 /** `-f key=value`, repeatable. */
-function fieldsOf(ctx: CommandContext): Record<string, string> {
-  const raw = ctx.flags.field;
-  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
-  const fields: Record<string, string> = {};
-  for (const pair of list as string[]) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new UsageError('-f takes key=value.');
-    fields[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return fields;
-}
+const fieldsOf = (ctx: CommandContext) => pairsOf(ctx, 'field', '-f');
 
 /** The JSON body of `--input FILE` (`-` for stdin). */
 async function inputOf(ctx: CommandContext): Promise<unknown> {

@@ -13,24 +13,14 @@ import { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from
 import type { FlowTransition } from '../../drivers/run-flow.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
-import { type CommandContext, fromEnv, seconds, text } from '../context.js';
+import { type CommandContext, fromEnv, pairsOf, seconds, text } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 import { savable, saveProfile } from '../profiles.js';
 import { progressReporter } from '../progress.js';
 import { settingsOf } from '../settings-of.js';
 
 /** The app's own query parameters for the login-URL redirect, from `--redirect-param name=value`. */
-const redirectParams = (ctx: CommandContext): Record<string, string> => {
-  const raw = ctx.flags['redirect-param'];
-  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
-  const params: Record<string, string> = {};
-  for (const pair of list as string[]) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new UsageError('--redirect-param takes name=value.');
-    params[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return params;
-};
+const redirectParams = (ctx: CommandContext) => pairsOf(ctx, 'redirect-param', '--redirect-param');
 
 /**
  * The flow when none is named, as azure-identity's DefaultAzureCredential chooses: a client secret means
