@@ -11,13 +11,13 @@
  * @module
  */
 
-export { type DefaultCredentialOptions, defaultCredential } from './drivers/default-credential.js';
+export { type DefaultCredentialOptions, defaultCredential } from './drivers/node/default-credential.js';
 export {
   type ApiKeyFlowOptions,
   type LoginUrlFlowOptions,
   loginWithApiKey,
   loginWithLoginUrl,
-} from './drivers/node.js';
+} from './drivers/node/legacy.js';
 export {
   type AuthorizationCodeFlowOptions,
   type ClientCredentialsFlowOptions,
@@ -28,9 +28,9 @@ export {
   loginWithDeviceCode,
   type OidcFlowOptions,
   sessionFor,
-} from './drivers/oidc-node.js';
-export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/opener.js';
-export type { FlowOptions, FlowTransition } from './drivers/run-flow.js';
+} from './drivers/node/oidc.js';
+export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/node/opener.js';
+export type { FlowOptions, FlowTransition } from './drivers/node/run-flow.js';
 export {
   type CachedApiKeyLogin,
   type CachedLoginUrlSession,

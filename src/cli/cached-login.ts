@@ -5,8 +5,8 @@
 import { needsNewSignIn } from '../../machines/failure.js';
 import type { IdClaims, TokenSet } from '../../machines/tokens.js';
 import { clusterUrl } from '../config/idp-presets.js';
-import { cachedLoginOptions } from '../drivers/default-credential.js';
-import { sessionFor } from '../drivers/oidc-node.js';
+import { cachedLoginOptions } from '../drivers/node/default-credential.js';
+import { sessionFor } from '../drivers/node/oidc.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import {
   type CachedOidcLogin,

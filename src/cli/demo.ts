@@ -5,15 +5,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node.js';
+import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node/legacy.js';
 import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
   sessionFor,
-} from '../drivers/oidc-node.js';
-import { headlessOpener } from '../drivers/opener.js';
-import type { FlowTransition } from '../drivers/run-flow.js';
+} from '../drivers/node/oidc.js';
+import { headlessOpener } from '../drivers/node/opener.js';
+import type { FlowTransition } from '../drivers/node/run-flow.js';
 import type { Emulator } from '../emulator/index.js';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from '../protocol/cdf.js';

@@ -1,5 +1,5 @@
 import yoctoSpinner from 'yocto-spinner';
-import type { FlowTransition } from '../drivers/run-flow.js';
+import type { FlowTransition } from '../drivers/node/run-flow.js';
 
 /**
  * A spinner on stderr while a flow waits for the person (only on a terminal), and one line per

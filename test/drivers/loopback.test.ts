@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { openLoopbackListener } from '../../src/drivers/loopback.js';
+import { openLoopbackListener } from '../../src/drivers/node/loopback.js';
 import { portIsClosed } from '../helpers/flows.js';
 
 /** A raw GET with a chosen Host header: what a page using DNS rebinding sends to the listener. */

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { printUrlOpener, systemBrowserOpener } from '../../src/drivers/opener.js';
+import { printUrlOpener, systemBrowserOpener } from '../../src/drivers/node/opener.js';
 
 async function recorder() {
   const dir = await mkdtemp(path.join(tmpdir(), 'opener-'));

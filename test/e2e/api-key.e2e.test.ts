@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginWithApiKey } from '../../src/drivers/node.js';
-import type { FlowTransition } from '../../src/drivers/run-flow.js';
+import { loginWithApiKey } from '../../src/drivers/node/legacy.js';
+import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 

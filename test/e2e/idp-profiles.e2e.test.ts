@@ -11,8 +11,8 @@ import {
   loginWithClientCredentials,
   loginWithDeviceCode,
   sessionFor,
-} from '../../src/drivers/oidc-node.js';
-import { headlessOpener } from '../../src/drivers/opener.js';
+} from '../../src/drivers/node/oidc.js';
+import { headlessOpener } from '../../src/drivers/node/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { failureOf } from '../helpers/failure.js';
 

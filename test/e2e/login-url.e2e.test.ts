@@ -1,8 +1,8 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loginWithLoginUrl } from '../../src/drivers/node.js';
-import { headlessOpener, type Opener } from '../../src/drivers/opener.js';
-import type { FlowTransition } from '../../src/drivers/run-flow.js';
+import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
+import { headlessOpener, type Opener } from '../../src/drivers/node/opener.js';
+import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { portIsClosed, portOf, scriptedOpener, withParam } from '../helpers/flows.js';

@@ -6,10 +6,10 @@
 import http from 'node:http';
 import { CookieJar } from 'tough-cookie';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { followRedirects } from '../../src/drivers/headless-browser.js';
-import { loginWithLoginUrl } from '../../src/drivers/node.js';
-import { loginWithAuthorizationCode } from '../../src/drivers/oidc-node.js';
-import type { Opener } from '../../src/drivers/opener.js';
+import { followRedirects } from '../../src/drivers/node/headless-browser.js';
+import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
+import { loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
+import type { Opener } from '../../src/drivers/node/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { withParam } from '../helpers/flows.js';

@@ -4,8 +4,8 @@
  * bad ID token) and no tokens returned.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginWithAuthorizationCode } from '../../src/drivers/oidc-node.js';
-import { headlessOpener } from '../../src/drivers/opener.js';
+import { loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
+import { headlessOpener } from '../../src/drivers/node/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { type Script, startScriptedOp } from '../helpers/scripted-op.js';

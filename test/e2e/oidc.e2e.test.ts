@@ -5,9 +5,9 @@ import {
   loginWithClientCredentials,
   loginWithDeviceCode,
   sessionFor,
-} from '../../src/drivers/oidc-node.js';
-import { headlessOpener } from '../../src/drivers/opener.js';
-import type { FlowTransition } from '../../src/drivers/run-flow.js';
+} from '../../src/drivers/node/oidc.js';
+import { headlessOpener } from '../../src/drivers/node/opener.js';
+import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { createSession } from '../../src/session/session.js';

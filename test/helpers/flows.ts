@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { CookieJar } from 'tough-cookie';
-import { followRedirects } from '../../src/drivers/headless-browser.js';
-import type { Opener } from '../../src/drivers/opener.js';
+import { followRedirects } from '../../src/drivers/node/headless-browser.js';
+import type { Opener } from '../../src/drivers/node/opener.js';
 
 /** True when nothing listens on 127.0.0.1:port any more. */
 export function portIsClosed(port: number): Promise<boolean> {

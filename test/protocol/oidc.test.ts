@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginWithAuthorizationCode, loginWithClientCredentials } from '../../src/drivers/oidc-node.js';
-import type { Opener } from '../../src/drivers/opener.js';
+import { loginWithAuthorizationCode, loginWithClientCredentials } from '../../src/drivers/node/oidc.js';
+import type { Opener } from '../../src/drivers/node/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 

@@ -4,9 +4,9 @@
  * refresh (OIDC) and to `reauthRequired` where it cannot (legacy); logout ends what can be ended remotely.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loginWithLoginUrl } from '../../src/drivers/node.js';
-import { cdfSessionFor, loginWithAuthorizationCode } from '../../src/drivers/oidc-node.js';
-import { headlessOpener } from '../../src/drivers/opener.js';
+import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
+import { cdfSessionFor, loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
+import { headlessOpener } from '../../src/drivers/node/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredential } from '../../src/drivers/default-credential.js';
+import { defaultCredential } from '../../src/drivers/node/default-credential.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { runCli } from '../helpers/cli.js';

@@ -2,15 +2,15 @@
 import type { OidcSignIn } from '../../../machines/tokens.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { describeSettings, type FlowName, presetOf, type Settings } from '../../config/settings.js';
-import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node.js';
+import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';
 import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
   resolveIdp,
-} from '../../drivers/oidc-node.js';
-import { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from '../../drivers/opener.js';
-import type { FlowTransition } from '../../drivers/run-flow.js';
+} from '../../drivers/node/oidc.js';
+import { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from '../../drivers/node/opener.js';
+import type { FlowTransition } from '../../drivers/node/run-flow.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
 import { type CommandContext, fromEnv, pairsOf, seconds, text } from '../context.js';

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { CookieJar } from 'tough-cookie';
-import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { followRedirects } from './headless-browser.js';
 
 /**

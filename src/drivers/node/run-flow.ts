@@ -12,9 +12,9 @@ import {
   type SnapshotFrom,
   waitFor,
 } from 'xstate';
-import type { Failure } from '../../machines/failure.js';
-import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { redact } from '../protocol/redact.js';
+import type { Failure } from '../../../machines/failure.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { redact } from '../../protocol/redact.js';
 
 /** One step of a flow, as drivers report it: names and a failure, never a token. */
 export interface FlowTransition {

@@ -4,12 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fromPromise } from 'xstate';
-import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../machines/api-key.js';
-import type { LoginUrlInput, LoginUrlSession } from '../../machines/login-url.js';
-import { loginUrlFlow } from '../flows/login-url.js';
-import { parseLoginCallback } from '../protocol/callback.js';
-import { createCdfClient } from '../protocol/cdf.js';
-import type { HttpOptions } from '../protocol/http.js';
+import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../../machines/api-key.js';
+import type { LoginUrlInput, LoginUrlSession } from '../../../machines/login-url.js';
+import { loginUrlFlow } from '../../flows/login-url.js';
+import { parseLoginCallback } from '../../protocol/callback.js';
+import { createCdfClient } from '../../protocol/cdf.js';
+import type { HttpOptions } from '../../protocol/http.js';
 import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';

@@ -3,18 +3,23 @@
  * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
  */
 import { fromPromise } from 'xstate';
-import type { AuthorizationCodeInput, OidcSignIn } from '../../machines/authorization-code.js';
-import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
-import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
-import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
-import { cdfScopes, type IdpPreset } from '../config/idp-presets.js';
-import { codeFlowMachine, freshAttempt, inspectAt, parseAuthorizationCallback } from '../flows/authorization-code.js';
-import { untilDeadline } from '../flows/clock.js';
-import { createCdfClient } from '../protocol/cdf.js';
-import type { HttpOptions } from '../protocol/http.js';
-import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
-import { type CdfSession, oidcSession } from '../session/cdf-session.js';
-import { createSession, type Session } from '../session/session.js';
+import type { AuthorizationCodeInput, OidcSignIn } from '../../../machines/authorization-code.js';
+import { clientCredentialsMachine, clientCredentialsOutput } from '../../../machines/client-credentials.js';
+import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../../machines/device-code.js';
+import type { IdClaims, Inspection, TokenSet } from '../../../machines/tokens.js';
+import { cdfScopes, type IdpPreset } from '../../config/idp-presets.js';
+import {
+  codeFlowMachine,
+  freshAttempt,
+  inspectAt,
+  parseAuthorizationCallback,
+} from '../../flows/authorization-code.js';
+import { untilDeadline } from '../../flows/clock.js';
+import { createCdfClient } from '../../protocol/cdf.js';
+import type { HttpOptions } from '../../protocol/http.js';
+import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
+import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
+import { createSession, type Session } from '../../session/session.js';
 import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';

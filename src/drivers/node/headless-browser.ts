@@ -4,7 +4,7 @@
  * headless IdP), and nothing more: no scripts, no forms.
  */
 import { CookieJar } from 'tough-cookie';
-import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
 
 /** Options of {@link followRedirects}. */
 export interface HeadlessBrowserOptions {

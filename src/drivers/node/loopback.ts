@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AnyActorRef, type AnyMachineSnapshot, waitFor } from 'xstate';
-import { escapeHtml } from '../protocol/html.js';
+import { escapeHtml } from '../../protocol/html.js';
 
 /** What the flow answers to one request on the callback path. */
 interface CallbackAnswer {

@@ -5,22 +5,17 @@
  * (code + PKCE, or the device code where no browser can open); otherwise one error that lists what was
  * looked for.
  */
-import type { IdpPreset } from '../config/idp-presets.js';
-import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../config/settings.js';
-import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { apiKeySession, type CdfSession, loginUrlSession } from '../session/cdf-session.js';
+import type { IdpPreset } from '../../config/idp-presets.js';
+import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { apiKeySession, type CdfSession, loginUrlSession } from '../../session/cdf-session.js';
 import {
   type CachedOidcLogin,
   type CacheEntry,
   createFileTokenStore,
   type TokenStore,
-} from '../stores/file-token-store.js';
-import {
-  cdfSessionFor,
-  loginWithAuthorizationCode,
-  loginWithClientCredentials,
-  loginWithDeviceCode,
-} from './oidc-node.js';
+} from '../../stores/file-token-store.js';
+import { cdfSessionFor, loginWithAuthorizationCode, loginWithClientCredentials, loginWithDeviceCode } from './oidc.js';
 
 /** Options of {@link defaultCredential}. */
 export interface DefaultCredentialOptions {
