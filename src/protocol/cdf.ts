@@ -141,7 +141,7 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
       const init = { credentials: { accessToken }, acceptStatuses: [401] };
       return parseInspection(what, await get('api/v1/token/inspect', what, init, callOptions));
     },
-    request(method, path, credentials, init = {}, callOptions) {
+    async request(method, path, credentials, init = {}, callOptions) {
       const relative = path.replace(/^\/+/, '');
       if (/^[a-z][a-z0-9+.-]*:/i.test(relative) || path.startsWith('//')) {
         throw new AuthFlowError({ code: 'internal', message: 'The path must be a path of the cluster, not a URL.' });
