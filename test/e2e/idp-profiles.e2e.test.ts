@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth0, entra } from '../../src/config/idp-presets.js';
+import { loginWithApiKey, loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
@@ -210,5 +211,18 @@ describe('Auth0 with the auth0() preset', () => {
     );
     expect(error.code).toBe('tokenRejected');
     expect(error.message).toContain('--audience');
+  });
+});
+
+describe('the legacy ways in behind every profile', () => {
+  it.each([
+    ['entra', () => entraIdp],
+    ['auth0', () => auth0Idp],
+  ])('%s: the login-URL flow (CDF as the IdP client) and an API key sign in', async (_name, emulatorOf) => {
+    const emulator = emulatorOf();
+    const session = await loginWithLoginUrl({ baseUrl: emulator.baseUrl, project: 'demo', opener: headlessOpener() });
+    expect(session).toMatchObject({ user: 'alice', project: 'demo' });
+    const identity = await loginWithApiKey({ baseUrl: emulator.baseUrl, apiKey: emulator.apiKeys[0]?.key ?? '' });
+    expect(identity.project).toBe('demo');
   });
 });
