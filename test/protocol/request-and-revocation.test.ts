@@ -148,3 +148,65 @@ describe('OidcClient.revoke and endSessionUrl', () => {
     ).toBeNull();
   });
 });
+
+describe('CDF answers read exactly', () => {
+  it.each([
+    ['null', { data: null }],
+    ['an array', { data: [] }],
+    ['a string', { data: 'x' }],
+  ])('a "data" that is %s is not a login URL answer, nor a status', async (_kind, body) => {
+    replyWith(200, body);
+    expect(await failureOf(cdf().getLoginUrl({ project: 'p', redirectUrl: 'http://127.0.0.1:1/cb' }))).toMatchObject({
+      code: 'invalidResponse',
+    });
+    expect(await failureOf(cdf().getLoginStatus({ apiKey: 'key-123456' }))).toMatchObject({ code: 'invalidResponse' });
+  });
+
+  it('/logout/url sends the credentials and the redirectUrl it is given', async () => {
+    replyWith(200, { data: { url: 'https://idp.example/logout' } });
+    const url = await cdf().getLogoutUrl({ accessToken: 'at-123456' }, 'http://127.0.0.1:1/bye');
+    expect(url).toBe('https://idp.example/logout');
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer at-123456');
+    expect(new URL(server.requests[0]?.url ?? '', server.url).searchParams.get('redirectUrl')).toBe(
+      'http://127.0.0.1:1/bye',
+    );
+  });
+
+  it("token/inspect's 401 keeps CDF's request id for the operator", async () => {
+    replyWith(401, { error: { code: 401, message: 'no' } }, { 'x-request-id': 'req-401' });
+    expect(await failureOf(cdf().inspectToken('at-123456'))).toMatchObject({
+      code: 'tokenRejected',
+      requestId: 'req-401',
+    });
+  });
+
+  it('a path may carry a colon after its first segment (it is still a path of the cluster)', async () => {
+    replyWith(200, { ok: 1 });
+    expect((await cdf().request('GET', 'api/v1/projects/demo/assets/x:y', { accessToken: 'at-123456' })).status).toBe(
+      200,
+    );
+    expect(server.requests[0]?.url).toBe('/api/v1/projects/demo/assets/x:y');
+  });
+});
+
+describe('the code exchange', () => {
+  it('requires an ID token: a token answer without one is refused', async () => {
+    const idp = await startFakeIdp();
+    try {
+      idp.on('/token', (_req, res) => answer(res, 200, { access_token: 'at', token_type: 'Bearer', expires_in: 60 }));
+      const client = createOidcClient({ issuer: idp.issuer, clientId: 'cli' });
+      const refused = await failureOf(
+        client.exchangeCode({
+          callbackUrl: 'http://127.0.0.1:1/callback?code=c0de-123456&state=st',
+          redirectUri: 'http://127.0.0.1:1/callback',
+          state: 'st',
+          codeVerifier: 'v'.repeat(43),
+          nonce: 'n',
+        }),
+      );
+      expect(refused.code).toBe('invalidResponse');
+    } finally {
+      await idp.close();
+    }
+  });
+});
