@@ -98,12 +98,15 @@ The sign-in:
   --verbose           print every setting's source and every state transition
   --json              print the result as JSON
 `,
-  token: `Usage: cdf-auth token [--base-url URL [--project P]]
+  token: `Usage: cdf-auth token [--base-url URL [--project P]] [--header]
 
 Prints the cached access token of the current login, or of the one login cached for --base-url (name
 --project when there are several), and nothing else. An OpenID Connect token about to expire is
 refreshed first (refresh token, or a new client-credentials request), once however many cdf-auth
 processes ask at the same time.
+
+--header prints the whole header instead, for every kind of login: "Authorization: Bearer ..." or, for an
+API-key login, "api-key: ..." (from its variable), e.g. curl -H "$(cdf-auth token --header)" ...
 `,
   status: `Usage: cdf-auth status [--base-url URL | --cluster NAME | --profile NAME] [--project P] [--verbose] [--json]
 
@@ -274,6 +277,7 @@ function parse(argv: readonly string[]) {
       field: { type: 'string', short: 'f', multiple: true },
       input: { type: 'string' },
       seed: { type: 'string' },
+      header: { type: 'boolean' },
       'idp-port': { type: 'string' },
       project: { type: 'string' },
       'api-key-env': { type: 'string' },

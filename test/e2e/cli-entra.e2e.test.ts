@@ -138,6 +138,7 @@ describe('cdf-auth login against Entra ID', () => {
     ]);
     expect(login.code).toBe(0);
     expect((await cli(['token'])).out).toMatch(/^ey/);
+    expect((await cli(['token', '--header'])).out).toMatch(/^Authorization: Bearer ey/);
     const projects = await cli(['api', '/api/v1/projects']);
     expect(JSON.parse(projects.out).items).toContainEqual({ urlName: 'demo' });
   });

@@ -74,6 +74,14 @@ describe('cdf-auth CLI', () => {
     for (const file of await readdir(home)) expect(await readFile(path.join(home, file), 'utf8')).not.toContain(key);
     expect((await cli(['status'], { MY_KEY: key })).out).toMatch(/Signed in as demo-service@demo/);
     expect((await cli(['token'], { MY_KEY: key })).code).toBe(3);
+    // --header works for every kind of login: the api-key header, for curl -H "$(cdf-auth token --header)".
+    const header = await cli(['token', '--header'], { MY_KEY: key });
+    expect(header.code).toBe(0);
+    expect(header.out).toBe(`api-key: ${key}\n`);
+    const sent = await fetch(`${emulator.baseUrl}/api/v1/projects/demo/assets`, {
+      headers: { [header.out.split(': ')[0] ?? '']: header.out.trim().split(': ')[1] ?? '' },
+    });
+    expect(sent.status).toBe(200);
   });
 
   it('distinguishes usage errors (2), auth failures (3) and network failures (4)', async () => {

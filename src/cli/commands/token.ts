@@ -1,19 +1,29 @@
-/** `cdf-auth token`: print the cached access token, refreshed first when due. */
+/**
+ * `cdf-auth token`: print the cached access token, refreshed first when due. `--header` prints the whole
+ * header that authenticates a request instead (`Authorization: Bearer …`, or `api-key: …` for an API-key
+ * login), so that `curl -H "$(cdf-auth token --header)"` works for every way in.
+ */
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { cached, freshOidcToken } from '../cached-login.js';
+import { cached, credentialsOf, freshOidcToken } from '../cached-login.js';
 import type { CommandContext } from '../context.js';
 
 export async function token(ctx: CommandContext): Promise<void> {
   const { entry, store } = await cached(ctx);
+  const header = ctx.flags.header === true;
   if (entry.kind === 'oidc') {
-    ctx.out(`${await freshOidcToken(ctx, store, entry)}\n`);
+    const accessToken = await freshOidcToken(ctx, store, entry);
+    ctx.out(`${header ? `Authorization: Bearer ${accessToken}` : accessToken}\n`);
     return;
   }
-  if (entry.kind !== 'login-url') {
-    throw new AuthFlowError({
-      code: 'notLoggedIn',
-      message: `This login uses an API key (in $${entry.apiKeyEnv}); there is no token to print.`,
-    });
+  if (entry.kind === 'api-key') {
+    if (!header) {
+      throw new AuthFlowError({
+        code: 'notLoggedIn',
+        message: `This login uses an API key (in $${entry.apiKeyEnv}); there is no token to print. --header prints the api-key header.`,
+      });
+    }
+    ctx.out(`api-key: ${credentialsOf(ctx, entry).apiKey}\n`);
+    return;
   }
   // Legacy tokens cannot be refreshed; a token that is about to expire is as good as gone.
   if (entry.expiresAt !== null && entry.expiresAt <= Date.now() + 30_000) {
@@ -22,5 +32,5 @@ export async function token(ctx: CommandContext): Promise<void> {
       message: 'The cached token has expired; run "cdf-auth login" again.',
     });
   }
-  ctx.out(`${entry.accessToken}\n`);
+  ctx.out(`${header ? `Authorization: Bearer ${entry.accessToken}` : entry.accessToken}\n`);
 }
