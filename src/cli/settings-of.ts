@@ -5,7 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
-import { type ProfileSettings, resolveSettings, type Settings, SettingsError } from '../config/settings.js';
+import {
+  type ProfileSettings,
+  resolveSettings,
+  SETTING_FLAGS,
+  type Settings,
+  SettingsError,
+} from '../config/settings.js';
 import { type CommandContext, text } from './context.js';
 import { UsageError } from './exit-codes.js';
 import { readProfile, readProfiles } from './profiles.js';
@@ -36,23 +42,11 @@ export async function settingsOf(
   const known = profileName && options.newProfileAllowed ? Object.hasOwn(await readProfiles(ctx), profileName) : true;
   const profile: ProfileSettings | undefined = profileName && known ? await readProfile(ctx, profileName) : undefined;
   try {
-    const flag = (name: string) => text(ctx, name);
-    const explicit = Object.fromEntries(
-      Object.entries({
-        baseUrl: flag('base-url'),
-        cluster: flag('cluster'),
-        project: flag('project'),
-        flow: flag('flow'),
-        provider: flag('provider'),
-        issuer: flag('issuer'),
-        authority: flag('authority'),
-        tenant: flag('tenant'),
-        clientId: flag('client-id'),
-        clientSecretEnv: flag('client-secret-env'),
-        scope: flag('scope'),
-        audience: flag('audience'),
-      }).filter(([, value]) => value !== undefined),
-    );
+    const explicit: Record<string, string> = {};
+    for (const [key, flag] of Object.entries(SETTING_FLAGS)) {
+      const value = text(ctx, flag.slice(2));
+      if (value !== undefined) explicit[key] = value;
+    }
     const settings = resolveSettings(
       explicit,
       env,

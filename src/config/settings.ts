@@ -111,36 +111,49 @@ function pick<T>(
 
 const named = (value: string | undefined, from: string) => (value === undefined ? undefined : { value, from });
 
+/** The CLI flag of each explicit setting: the one table both the CLI's parsing and the sources use. */
+export const SETTING_FLAGS: Readonly<Record<keyof ExplicitSettings, string>> = {
+  baseUrl: '--base-url',
+  cluster: '--cluster',
+  project: '--project',
+  flow: '--flow',
+  provider: '--provider',
+  issuer: '--issuer',
+  authority: '--authority',
+  tenant: '--tenant',
+  clientId: '--client-id',
+  clientSecretEnv: '--client-secret-env',
+  scope: '--scope',
+  audience: '--audience',
+};
+
+/** The base URL from a URL, else from a cluster name, each with its source. */
+function baseUrlOf(url: Sourced<string | undefined>, cluster: Sourced<string | undefined>) {
+  if (url.value) return { value: url.value, from: url.from };
+  if (cluster.value) return { value: clusterUrl(cluster.value), from: cluster.from };
+  return undefined;
+}
+
 /** The flags as a layer. */
 function explicitLayer(flags: ExplicitSettings): Partial<Layer> {
-  return {
-    baseUrl: flags.baseUrl
-      ? { value: flags.baseUrl, from: '--base-url' }
-      : flags.cluster
-        ? { value: clusterUrl(flags.cluster), from: '--cluster' }
-        : undefined,
-    project: named(flags.project, '--project'),
-    flow: named(flags.flow, '--flow'),
-    provider: named(flags.provider, '--provider'),
-    issuer: named(flags.issuer, '--issuer'),
-    authority: named(flags.authority, '--authority'),
-    tenant: named(flags.tenant, '--tenant'),
-    clientId: named(flags.clientId, '--client-id'),
-    clientSecretEnv: named(flags.clientSecretEnv, '--client-secret-env'),
-    scope: named(flags.scope, '--scope'),
-    audience: named(flags.audience, '--audience'),
-  };
+  const layer: Partial<Record<keyof Settings, { value: string; from: string }>> = {};
+  for (const [key, flag] of Object.entries(SETTING_FLAGS)) {
+    const value = flags[key as keyof ExplicitSettings];
+    if (value !== undefined && key !== 'baseUrl' && key !== 'cluster')
+      layer[key as keyof Settings] = { value, from: flag };
+  }
+  const baseUrl = baseUrlOf(
+    { value: flags.baseUrl, from: SETTING_FLAGS.baseUrl },
+    { value: flags.cluster, from: SETTING_FLAGS.cluster },
+  );
+  return { ...layer, ...(baseUrl ? { baseUrl } : {}) };
 }
 
 /** The CDF ecosystem's variables as a layer. */
 function environmentLayer(env: Readonly<Record<string, string | undefined>>): Partial<Layer> {
   const tokenUrl = env.IDP_TOKEN_URL ? ENTRA_TOKEN_URL.exec(env.IDP_TOKEN_URL) : null;
   return {
-    baseUrl: env.CDF_URL
-      ? { value: env.CDF_URL, from: 'CDF_URL' }
-      : env.CDF_CLUSTER
-        ? { value: clusterUrl(env.CDF_CLUSTER), from: 'CDF_CLUSTER' }
-        : undefined,
+    baseUrl: baseUrlOf({ value: env.CDF_URL, from: 'CDF_URL' }, { value: env.CDF_CLUSTER, from: 'CDF_CLUSTER' }),
     project: named(env.CDF_PROJECT, 'CDF_PROJECT'),
     flow: named(env.LOGIN_FLOW, 'LOGIN_FLOW'),
     provider: env.PROVIDER
@@ -238,12 +251,23 @@ export function presetOf(settings: Settings): IdpPreset | undefined {
     return auth0Preset({ domain: settings.issuer.value, audience: settings.audience.value });
   }
   const audience = settings.audience ? { audience: settings.audience.value } : undefined;
-  return oidcPreset({
+  const generic = oidcPreset({
     issuer: settings.issuer.value,
     ...(baseUrl ? { baseUrl } : {}),
     ...(audience ? { authorizationParams: audience, tokenParams: audience } : {}),
   });
+  // A named IdP keeps its own scope rules (no `{cluster}/.default`, Cognito without a device flow); its
+  // issuer is the one given, as the preset function would have built it.
+  const rules = provider && Object.hasOwn(PROVIDER_RULES, provider) ? PROVIDER_RULES[provider] : undefined;
+  return rules ? { ...generic, provider: provider as IdpProvider, ...rules } : generic;
 }
+
+/** What `cognito()`, `okta()` and `keycloak()` ask for beyond their issuer, for settings that name the IdP. */
+const PROVIDER_RULES: Readonly<Record<string, Pick<IdpPreset, 'userScope' | 'serviceScope' | 'deviceFlow'>>> = {
+  cognito: { userScope: 'openid profile', serviceScope: '', deviceFlow: false },
+  okta: { userScope: 'offline_access openid profile', serviceScope: '', deviceFlow: true },
+  keycloak: { userScope: 'offline_access openid profile', serviceScope: '', deviceFlow: true },
+};
 
 /** Lines that say where each setting came from, for `--verbose` (never a secret: only names and URLs). */
 export function describeSettings(settings: Settings): string[] {

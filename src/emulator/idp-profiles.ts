@@ -46,6 +46,8 @@ export interface IdpProfile {
   accountClaims(userId: string): Record<string, unknown>;
   /** Whether the IdP advertises RFC 7009 revocation and introspection. */
   readonly revocation: boolean;
+  /** Whether its authorization responses carry RFC 9207 `iss` (what CDF's legacy login may require). */
+  readonly issParameter: boolean;
   /**
    * The resource (audience) a request's access token is for, or `undefined` for an opaque token. Throws
    * the IdP's own error for a request the real IdP refuses.
@@ -81,6 +83,7 @@ function genericProfile(): IdpProfile {
     extraParams: [],
     accountClaims: () => ({}),
     revocation: true,
+    issParameter: true,
     resourceFor: (params, servers) => (typeof params.resource === 'string' ? params.resource : servers[0]),
     resourceScopes: (resource) => `api:read ${resource}/.default`,
     middleware: () => async (_ctx, next) => next(),
@@ -141,6 +144,7 @@ function entraProfile(tenantId: string): IdpProfile {
       preferred_username: `${userId}@emulator.onmicrosoft.com`,
     }),
     revocation: false,
+    issParameter: false,
     resourceFor(params, servers, errors) {
       if (params.resource !== undefined) {
         throw new errors.InvalidTarget("AADSTS901002: The 'resource' request parameter is not supported.");
@@ -268,6 +272,7 @@ function auth0Profile(): IdpProfile {
     extraParams: ['audience'],
     accountClaims: () => ({}),
     revocation: true,
+    issParameter: true,
     resourceFor(params, servers, errors) {
       if (params.audience === undefined) return undefined;
       const audience = String(params.audience);

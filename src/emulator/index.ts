@@ -157,7 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseUrl,
     issuer: idp.issuer,
     idpEndpoints: idp.endpoints,
-    issParameter: profile.name !== 'entra',
+    issParameter: profile.issParameter,
     cdfClient,
     projects,
     users,

@@ -72,6 +72,12 @@ async function signInOn(page: Page, pathname: string) {
   return JSON.parse((await page.textContent('#outcome')) ?? '{}');
 }
 
+/** The page's handleRedirect outcome, once it is shown. */
+async function outcomeOf(page: Page) {
+  await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/"status"/);
+  return JSON.parse((await page.textContent('#outcome')) ?? '{}');
+}
+
 const leftovers = (page: Page) =>
   page.evaluate(() => ({ url: location.href, storage: JSON.stringify(sessionStorage), length: history.length }));
 
@@ -211,11 +217,6 @@ describe('the browser driver in headless Chromium', () => {
 });
 
 describe('a session that survives a reload, on the app choice', () => {
-  const outcomeOf = async (page: Page) => {
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/"status"/);
-    return JSON.parse((await page.textContent('#outcome')) ?? '{}');
-  };
-
   it('memory (the default) keeps nothing: a reload is signed out, and no storage holds a token', async () => {
     const page = await browser.newPage();
     await signInOn(page, '/code.html');
@@ -257,11 +258,6 @@ describe('a session that survives a reload, on the app choice', () => {
 });
 
 describe('a silent sign-in with prompt=none', () => {
-  const outcomeOf = async (page: Page) => {
-    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/"status"/);
-    return JSON.parse((await page.textContent('#outcome')) ?? '{}');
-  };
-
   it('with the IdP session alive, a new page load signs in without a click', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

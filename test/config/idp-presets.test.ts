@@ -137,3 +137,21 @@ describe('resolveSettings', () => {
     expect(presetOf(resolveSettings({}, {}))).toBeUndefined();
   });
 });
+
+describe('presetOf for the providers without a preset function of their own in the settings', () => {
+  it('--provider cognito asks for Cognito scopes and knows it has no device flow; okta and keycloak no .default', () => {
+    const base = { issuer: 'https://idp.example', cluster: 'westeurope-1' };
+    expect(presetOf(resolveSettings({ ...base, provider: 'cognito' }, {}))).toMatchObject({
+      provider: 'cognito',
+      userScope: 'openid profile',
+      deviceFlow: false,
+    });
+    for (const provider of ['okta', 'keycloak']) {
+      expect(presetOf(resolveSettings({ ...base, provider }, {}))).toMatchObject({
+        provider,
+        userScope: 'offline_access openid profile',
+        serviceScope: '',
+      });
+    }
+  });
+});

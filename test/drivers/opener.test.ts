@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { printUrlOpener, systemBrowserOpener } from '../../src/drivers/node/opener.js';
+import { canOpenBrowser, printUrlOpener, systemBrowserOpener } from '../../src/drivers/node/opener.js';
 
 async function recorder() {
   const dir = await mkdtemp(path.join(tmpdir(), 'opener-'));
@@ -47,5 +47,16 @@ describe('openers', () => {
     const lines: string[] = [];
     await printUrlOpener((text) => lines.push(text))('http://a/login', { signal });
     expect(lines.join('').split('\n')).toContain('http://a/login');
+  });
+});
+
+describe('canOpenBrowser', () => {
+  it('no browser over SSH; on Linux only with a display (the CLI and defaultCredential then use the device code)', () => {
+    expect(canOpenBrowser({ SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 5000', DISPLAY: ':0' })).toBe(false);
+    expect(canOpenBrowser({ SSH_TTY: '/dev/pts/1' })).toBe(false);
+    const linux = process.platform === 'linux';
+    expect(canOpenBrowser({})).toBe(!linux);
+    expect(canOpenBrowser({ DISPLAY: ':0' })).toBe(true);
+    expect(canOpenBrowser({ WAYLAND_DISPLAY: 'wayland-0' })).toBe(true);
   });
 });

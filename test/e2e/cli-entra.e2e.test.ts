@@ -59,6 +59,17 @@ const serviceEnv = () => ({
   IDP_TOKEN_URL: `${printed.idpOrigin}/${printed.tenantId}/oauth2/v2.0/token`,
 });
 const entraFlags = () => ['--provider', 'entra', '--authority', printed.idpOrigin, '--tenant', printed.tenantId];
+/** `cdf-auth login` of a person with the emulator's public CLI client, by `flow`. */
+const personLogin = (flow: 'code' | 'device') => [
+  'login',
+  '--base-url',
+  printed.baseUrl,
+  ...entraFlags(),
+  '--client-id',
+  printed.clients.cli,
+  '--flow',
+  flow,
+];
 
 describe('cdf-auth emulator --profile entra --json', () => {
   it('prints the tenant, every client with its secret, and commands that use them', () => {
@@ -123,19 +134,7 @@ describe('cdf-auth login against Entra ID', () => {
   });
 
   it('code + PKCE with --provider entra --tenant: a person signs in; token and api use the login', async () => {
-    const login = await cli([
-      'login',
-      '--base-url',
-      printed.baseUrl,
-      '--project',
-      'demo',
-      ...entraFlags(),
-      '--client-id',
-      printed.clients.cli,
-      '--flow',
-      'code',
-      '--headless',
-    ]);
+    const login = await cli([...personLogin('code'), '--project', 'demo', '--headless']);
     expect(login.code).toBe(0);
     expect((await cli(['token'])).out).toMatch(/^ey/);
     expect((await cli(['token', '--header'])).out).toMatch(/^Authorization: Bearer ey/);
@@ -146,19 +145,16 @@ describe('cdf-auth login against Entra ID', () => {
   it('device code: the CLI shows the verification page and code (no complete URI at Entra); approved, it signs in', async () => {
     let shown = '';
     let answered: Promise<void> | undefined;
-    const code = await main(
-      ['login', '--base-url', printed.baseUrl, ...entraFlags(), '--client-id', printed.clients.cli, '--flow', 'device'],
-      {
-        out: () => {},
-        err: (text) => {
-          shown += text;
-          const match = /open (\S+) and enter the code (\S+)/.exec(shown);
-          if (match?.[1] && match[2] && !answered) answered = answerDeviceCode(match[1], true, match[2]);
-        },
-        env: { CDF_AUTHFLOW_HOME: home },
-        store: createFileTokenStore(home),
+    const code = await main(personLogin('device'), {
+      out: () => {},
+      err: (text) => {
+        shown += text;
+        const match = /open (\S+) and enter the code (\S+)/.exec(shown);
+        if (match?.[1] && match[2] && !answered) answered = answerDeviceCode(match[1], true, match[2]);
       },
-    );
+      env: { CDF_AUTHFLOW_HOME: home },
+      store: createFileTokenStore(home),
+    });
     await answered;
     expect(code).toBe(0);
     expect(shown).toContain(`open ${printed.idpOrigin}/devicelogin and enter the code`);
@@ -167,19 +163,7 @@ describe('cdf-auth login against Entra ID', () => {
   });
 
   it('the wrong scope fails as at Entra: exit 3, and the message names the cluster scope to ask for', async () => {
-    const login = await cli([
-      'login',
-      '--base-url',
-      printed.baseUrl,
-      ...entraFlags(),
-      '--client-id',
-      printed.clients.cli,
-      '--flow',
-      'code',
-      '--headless',
-      '--scope',
-      'openid profile offline_access',
-    ]);
+    const login = await cli([...personLogin('code'), '--headless', '--scope', 'openid profile offline_access']);
     expect(login.code).toBe(3);
     expect(login.err).toContain(`scope "${printed.baseUrl}/.default"`);
   });

@@ -84,6 +84,40 @@ describe('defaultCredential', () => {
       .toBe(true);
   });
 
+  it('two sessions over one cache (as two processes): a refresh both need happens once, under the cache lock', async () => {
+    const login = await runCli(home, [
+      'login',
+      '--base-url',
+      emulator.baseUrl,
+      '--project',
+      'demo',
+      '--provider',
+      'entra',
+      '--authority',
+      emulator.idpOrigin,
+      '--tenant',
+      emulator.tenantId ?? '',
+      '--client-id',
+      emulator.clients.cli,
+      '--flow',
+      'code',
+      '--headless',
+    ]);
+    expect(login.code).toBe(0);
+    const env = { CDF_URL: emulator.baseUrl, CDF_PROJECT: 'demo' };
+    const [first, second] = await Promise.all([
+      defaultCredential({ env, store: createFileTokenStore(home), interactive: false }),
+      defaultCredential({ env, store: createFileTokenStore(home), interactive: false }),
+    ]);
+    const tokenPath = `/${emulator.tenantId}/oauth2/v2.0/token`;
+    const before = emulator.idpRequests.filter((r) => r.path === tokenPath).length;
+    emulator.fault({ path: `/${ASSETS}`, status: 401, times: 2 });
+    const answers = await Promise.all([first.request('GET', ASSETS), second.request('GET', ASSETS)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    // oidc-provider rotates the refresh token: a second refresh with the old one would have been refused.
+    expect(emulator.idpRequests.filter((r) => r.path === tokenPath).length - before).toBe(1);
+  });
+
   it('with nothing to go on, one error lists what was looked for', async () => {
     await expect(
       defaultCredential({ env: { CDF_URL: emulator.baseUrl }, store: createFileTokenStore(home), interactive: false }),

@@ -9,7 +9,13 @@ import {
   loginWithDeviceCode,
   resolveIdp,
 } from '../../drivers/node/oidc.js';
-import { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from '../../drivers/node/opener.js';
+import {
+  canOpenBrowser,
+  headlessOpener,
+  type Opener,
+  printUrlOpener,
+  systemBrowserOpener,
+} from '../../drivers/node/opener.js';
 import type { FlowTransition } from '../../drivers/node/run-flow.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
@@ -33,9 +39,7 @@ function chosenFlow(ctx: CommandContext, settings: Settings): FlowName {
   if (settings.clientSecretEnv) return 'client-credentials';
   if (settings.issuer || settings.provider || settings.tenant) {
     if (ctx.flags.headless) return 'code';
-    const remote = Boolean(ctx.env.SSH_CONNECTION || ctx.env.SSH_TTY);
-    const noDisplay = process.platform === 'linux' && !ctx.env.DISPLAY && !ctx.env.WAYLAND_DISPLAY;
-    return remote || noDisplay ? 'device' : 'code';
+    return canOpenBrowser(ctx.env) ? 'code' : 'device';
   }
   throw new UsageError(
     'Say how to sign in. Looked for: --flow (or LOGIN_FLOW); a client secret for a service (--client-secret-env or ' +

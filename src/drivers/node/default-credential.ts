@@ -16,6 +16,7 @@ import {
   type TokenStore,
 } from '../../stores/file-token-store.js';
 import { cdfSessionFor, loginWithAuthorizationCode, loginWithClientCredentials, loginWithDeviceCode } from './oidc.js';
+import { canOpenBrowser } from './opener.js';
 
 /** Options of {@link defaultCredential}. */
 export interface DefaultCredentialOptions {
@@ -68,8 +69,23 @@ function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredent
   }
   const options = cachedLoginOptions(entry, env);
   if (!options) return null;
+  const login = { baseUrl: entry.baseUrl, project: entry.project };
   return cdfSessionFor({ tokens: entry.tokens, claims: entry.claims }, options, {
-    onTokens: (tokens) => void store.write({ ...entry, tokens }).catch(() => {}),
+    // The same rule as `cdf-auth token`: one refresh across the processes sharing the cache, under its lock;
+    // a waiter takes the tokens the winner wrote instead of spending the rotated refresh token again.
+    aroundRefresh: (current, refresh) =>
+      store.withLock(
+        login,
+        async () => {
+          const now = await store.read(login).catch(() => null);
+          const taken = now?.kind === 'oidc' ? now.tokens : null;
+          if (taken && taken.accessToken !== current.accessToken && taken.expiresAt - 30_000 > Date.now()) return taken;
+          const next = await refresh();
+          await store.write({ ...entry, tokens: next });
+          return next;
+        },
+        { timeoutMs: 60_000 },
+      ),
   });
 }
 
@@ -108,9 +124,7 @@ export async function defaultCredential(options: DefaultCredentialOptions = {}):
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (oidc && interactive) {
     const person = { ...common, ...oidc, ...(settings.scope ? { scope: settings.scope.value } : {}) };
-    const remote =
-      Boolean(env.SSH_CONNECTION || env.SSH_TTY) ||
-      (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY);
+    const remote = !canOpenBrowser(env);
     const signIn = remote
       ? await loginWithDeviceCode({
           ...person,

@@ -263,7 +263,15 @@ export function sessionFor(
   options:
     | (OidcFlowOptions & { readonly clientSecret?: undefined })
     | (ClientCredentialsFlowOptions & { readonly clientSecret: string }),
-  extra: { leewayMs?: number; onTokens?: (tokens: TokenSet) => void } = {},
+  extra: {
+    leewayMs?: number;
+    onTokens?: (tokens: TokenSet) => void;
+    /**
+     * Runs each refresh, e.g. under a lock that processes sharing a token cache hold: it may answer with
+     * tokens another process got meanwhile instead of calling `refresh` (a rotated refresh token is single-use).
+     */
+    aroundRefresh?: (current: TokenSet, refresh: () => Promise<TokenSet>) => Promise<TokenSet>;
+  } = {},
 ): Session {
   const idp = options.clientSecret
     ? serviceClient(options as ClientCredentialsFlowOptions)
@@ -273,21 +281,24 @@ export function sessionFor(
     tokens: signIn.tokens,
     ...(extra.leewayMs !== undefined ? { leewayMs: extra.leewayMs } : {}),
     ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
-    refresh: async (current, signal) => {
-      if (options.clientSecret) {
-        const resource = (options as ClientCredentialsFlowOptions).resource;
-        const { scope, tokenParams } = resolveIdp(options, 'service');
-        return idp.clientCredentials({ scope, params: tokenParams, ...(resource ? { resource } : {}) }, signal);
-      }
-      if (!current.refreshToken) {
-        throw Object.assign(new Error('no refresh token'), {
-          code: 'reauthRequired',
-          message: 'There is no refresh token; sign in again.',
-        });
-      }
-      const next = await idp.refresh(current.refreshToken, signal);
-      if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
-      return next;
+    refresh: (current, signal) => {
+      const refresh = async () => {
+        if (options.clientSecret) {
+          const resource = (options as ClientCredentialsFlowOptions).resource;
+          const { scope, tokenParams } = resolveIdp(options, 'service');
+          return idp.clientCredentials({ scope, params: tokenParams, ...(resource ? { resource } : {}) }, signal);
+        }
+        if (!current.refreshToken) {
+          throw Object.assign(new Error('no refresh token'), {
+            code: 'reauthRequired',
+            message: 'There is no refresh token; sign in again.',
+          });
+        }
+        const next = await idp.refresh(current.refreshToken, signal);
+        if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
+        return next;
+      };
+      return extra.aroundRefresh ? extra.aroundRefresh(current, refresh) : refresh();
     },
   });
 }

@@ -85,3 +85,12 @@ export function headlessOpener(options: { readonly timeoutMs?: number } = {}): O
     }
   };
 }
+
+/**
+ * Whether a browser can open on this machine for a loopback redirect to reach: not in an SSH session,
+ * and on Linux only with a display. Where it cannot, the device code is the way for a person to sign in.
+ */
+export function canOpenBrowser(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  if (env.SSH_CONNECTION || env.SSH_TTY) return false;
+  return process.platform !== 'linux' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
