@@ -5,6 +5,7 @@
  * `verifyApiKey` actor, so no snapshot or inspection event can carry it.
  */
 import { assign, setup } from 'xstate';
+import type { MachineTypes } from './contract.js';
 import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import { notProvided } from './not-provided.js';
 
@@ -64,11 +65,7 @@ export function apiKeyOutput(snapshot: {
  * `loggedIn: false`, not an error).
  */
 export const apiKeyMachine = setup({
-  types: {
-    context: {} as ApiKeyContext,
-    events: {} as ApiKeyEvent,
-    input: {} as ApiKeyInput,
-  },
+  types: {} as MachineTypes<ApiKeyContext, ApiKeyEvent, ApiKeyInput>,
   actors: {
     verifyApiKey: notProvided<ApiKeyStatus, void>('verifyApiKey'),
   },

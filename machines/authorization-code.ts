@@ -4,10 +4,11 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, failOnError, failOnTimeout } from './failure.js';
+import type { MachineTypes } from './contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
 import { notProvided } from './not-provided.js';
-import { inspectingToken, validatingIdToken } from './token-checks.js';
-import type { IdClaims, IdpMetadata, Inspection, OidcSignIn, TokenSet } from './tokens.js';
+import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './token-checks.js';
+import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
 
 export type { OidcSignIn } from './tokens.js';
 
@@ -106,9 +107,7 @@ export type AuthorizationCodeEvent =
   | { readonly type: 'RETRY'; readonly attempt: AuthorizationAttempt; readonly now: number };
 
 /** What the machine ends with. */
-export type AuthorizationCodeOutput =
-  | { readonly status: 'authenticated'; readonly signIn: OidcSignIn }
-  | { readonly status: 'cancelled' };
+export type AuthorizationCodeOutput = SignInOutput;
 
 /** Input of the `navigateToIdp` actor: everything the authorization URL needs. */
 export interface NavigateToIdpInput {
@@ -143,34 +142,19 @@ const AUTHORIZATION_ERRORS = new Set([
 const callbackOf = ({ event }: { event: AuthorizationCodeEvent }): AuthorizationCallback =>
   (event as Extract<AuthorizationCodeEvent, { type: 'CALLBACK' }>).callback;
 
+/** The metadata a discovery resolved to. */
+const metadataOf = ({ event }: { event: { output: IdpMetadata } }): IdpMetadata => event.output;
+
 /** The parameters of a readable callback (the guards run after isInvalidCallback). */
 const paramsOf = (callback: AuthorizationCallback): Readonly<Record<string, string>> => callback.params ?? {};
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
-  // No target: the machine stays where it is and keeps waiting for the real callback.
-  { guard: { type: 'isStrayCallback', params: callbackOf }, actions: 'countIgnored' },
-  {
-    guard: { type: 'isInvalidCallback', params: callbackOf },
-    target: 'failed',
-    actions: { type: 'fail', params: invalidCallback },
-  },
-  {
-    guard: { type: 'isStateMismatch', params: callbackOf },
-    target: 'failed',
-    actions: { type: 'fail', params: stateMismatch },
-  },
-  {
-    guard: { type: 'isIssuerMismatch', params: callbackOf },
-    target: 'failed',
-    actions: { type: 'fail', params: issuerMismatch },
-  },
-  {
-    guard: { type: 'isAuthorizationError', params: callbackOf },
-    target: 'failed',
-    actions: { type: 'fail', params: authorizationError },
-  },
-  { guard: { type: 'hasNoCode', params: callbackOf }, target: 'failed', actions: { type: 'fail', params: noCode } },
+  ...judgeCallback(callbackOf),
+  failWhen('isStateMismatch', callbackOf, stateMismatch),
+  failWhen('isIssuerMismatch', callbackOf, issuerMismatch),
+  failWhen('isAuthorizationError', callbackOf, authorizationError),
+  failWhen('hasNoCode', callbackOf, noCode),
   { target: 'exchangingCode', actions: { type: 'takeCallback', params: callbackOf } },
 ] as const;
 
@@ -184,12 +168,12 @@ const onCallback = [
  * @see RFC 9700 section 2.1, RFC 9207 section 2.4, RFC 6749 section 4.1.2
  */
 export const authorizationCodeMachine = setup({
-  types: {
-    context: {} as AuthorizationCodeContext,
-    events: {} as AuthorizationCodeEvent,
-    input: {} as AuthorizationCodeInput,
-    output: {} as AuthorizationCodeOutput,
-  },
+  types: {} as MachineTypes<
+    AuthorizationCodeContext,
+    AuthorizationCodeEvent,
+    AuthorizationCodeInput,
+    AuthorizationCodeOutput
+  >,
   actors: {
     discover: notProvided<IdpMetadata, { readonly issuer: string }>('discover'),
     navigateToIdp: notProvided<void, NavigateToIdpInput>('navigateToIdp'),
@@ -230,8 +214,7 @@ export const authorizationCodeMachine = setup({
     isAuthorizationError: (_, callback: AuthorizationCallback) => paramsOf(callback).error !== undefined,
     hasNoCode: (_, callback: AuthorizationCallback) => !paramsOf(callback).code,
     hasNoIdToken: (_, tokens: TokenSet) => !tokens.idToken,
-    isOtherProject: ({ context }, inspection: Inspection) =>
-      context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase()),
+    isOtherProject,
   },
   actions: {
     startAttempt: assign(({ context }, start: { readonly attempt: AuthorizationAttempt; readonly now: number }) => ({
@@ -276,13 +259,7 @@ export const authorizationCodeMachine = setup({
     ignoredCallbacks: 0,
   }),
   initial: 'idle',
-  output: ({ context }) =>
-    context.tokens && context.inspection
-      ? {
-          status: 'authenticated',
-          signIn: { tokens: context.tokens, claims: context.claims, inspection: context.inspection },
-        }
-      : { status: 'cancelled' },
+  output: signInOutput,
   states: {
     idle: {
       on: {
@@ -301,28 +278,14 @@ export const authorizationCodeMachine = setup({
         src: 'discover',
         input: ({ context }) => ({ issuer: context.issuer }),
         onDone: [
-          {
-            guard: { type: 'isOtherIssuer', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: {
-                code: 'issuerMismatch',
-                message: "The IdP's metadata names another issuer than the one configured; check --issuer.",
-              },
-            },
-          },
-          {
-            guard: { type: 'lacksS256', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: {
-                code: 'insecureEndpoint',
-                message: 'The IdP does not support PKCE with S256; refusing to sign in.',
-              },
-            },
-          },
+          failWhen('isOtherIssuer', metadataOf, {
+            code: 'issuerMismatch',
+            message: "The IdP's metadata names another issuer than the one configured; check --issuer.",
+          }),
+          failWhen('lacksS256', metadataOf, {
+            code: 'insecureEndpoint',
+            message: 'The IdP does not support PKCE with S256; refusing to sign in.',
+          }),
           { target: 'redirectingToIdp', actions: assign({ metadata: ({ event }) => event.output }) },
         ],
         onError: failOnError('network'),
@@ -347,13 +310,10 @@ export const authorizationCodeMachine = setup({
         onError: failOnError('navigationFailed'),
       },
       after: {
-        navigateTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'navigationFailed', message: 'The browser could not be opened in time; use --no-browser.' },
-          },
-        },
+        navigateTimeout: failWith({
+          code: 'navigationFailed',
+          message: 'The browser could not be opened in time; use --no-browser.',
+        }),
       },
       on: { CALLBACK: onCallback, CANCEL: 'cancelled' },
     },
@@ -379,14 +339,10 @@ export const authorizationCodeMachine = setup({
           attempt: context.attempt!,
         }),
         onDone: [
-          {
-            guard: { type: 'hasNoIdToken', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: { code: 'idTokenInvalid', message: 'The IdP issued no ID token; ask for the openid scope.' },
-            },
-          },
+          failWhen('hasNoIdToken', ({ event }: { event: { output: TokenSet } }) => event.output, {
+            code: 'idTokenInvalid',
+            message: 'The IdP issued no ID token; ask for the openid scope.',
+          }),
           { target: 'validatingIdToken', actions: assign({ tokens: ({ event }) => event.output, callbackUrl: null }) },
         ],
         onError: failOnError('network'),
@@ -412,11 +368,6 @@ export const authorizationCodeMachine = setup({
     cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, callbackUrl: null }) },
   },
 });
-
-function invalidCallback({ event }: { event: AuthorizationCodeEvent }): Failure {
-  const { reason } = callbackOf({ event }) as Extract<AuthorizationCallback, { kind: 'invalid' }>;
-  return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
-}
 
 function stateMismatch(): Failure {
   return {

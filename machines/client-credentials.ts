@@ -4,9 +4,10 @@
  * new one before it expires.
  */
 import { assign, setup } from 'xstate';
+import type { MachineTypes } from './contract.js';
 import { type Failure, failOnError, failOnTimeout } from './failure.js';
 import { notProvided } from './not-provided.js';
-import { inspectingToken } from './token-checks.js';
+import { inspectingToken, isOtherProject } from './token-checks.js';
 import type { Inspection, TokenSet } from './tokens.js';
 
 /** What the machine is created with. The client secret stays in the driver. */
@@ -65,11 +66,7 @@ export function clientCredentialsOutput(snapshot: {
  * (RETRY) and `cancelled`. Drivers provide `requestToken` and `inspectToken`.
  */
 export const clientCredentialsMachine = setup({
-  types: {
-    context: {} as ClientCredentialsContext,
-    events: {} as ClientCredentialsEvent,
-    input: {} as ClientCredentialsInput,
-  },
+  types: {} as MachineTypes<ClientCredentialsContext, ClientCredentialsEvent, ClientCredentialsInput>,
   actors: {
     requestToken: notProvided<TokenSet, { readonly clientId: string; readonly scope: string }>('requestToken'),
     inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
@@ -81,8 +78,7 @@ export const clientCredentialsMachine = setup({
   },
   guards: {
     isInspected: ({ context }) => context.inspection !== null,
-    isOtherProject: ({ context }, inspection: Inspection) =>
-      context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase()),
+    isOtherProject,
   },
   actions: {
     fail: assign((_, failure: Failure) => ({ failure, tokens: null })),

@@ -3,10 +3,11 @@
  * person `user_code` and `verification_uri`, poll the token endpoint at the interval the IdP asks for.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, failOnError, failOnTimeout, toFailure } from './failure.js';
+import type { MachineTypes } from './contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen, failWith, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
-import { inspectingToken, validatingIdToken } from './token-checks.js';
-import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
+import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './token-checks.js';
+import type { IdClaims, Inspection, TokenSet } from './tokens.js';
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
 export interface DeviceAuthorization {
@@ -62,9 +63,7 @@ export type DeviceCodeEvent =
   | { readonly type: 'RETRY'; readonly now: number };
 
 /** Output of {@link deviceCodeMachine}. */
-export type DeviceCodeOutput =
-  | { readonly status: 'authenticated'; readonly signIn: OidcSignIn }
-  | { readonly status: 'cancelled' };
+export type DeviceCodeOutput = SignInOutput;
 
 const FIVE_SECONDS = 5_000;
 
@@ -79,12 +78,7 @@ const FIVE_SECONDS = 5_000;
  * @see RFC 8628 sections 3.2 to 3.5
  */
 export const deviceCodeMachine = setup({
-  types: {
-    context: {} as DeviceCodeContext,
-    events: {} as DeviceCodeEvent,
-    input: {} as DeviceCodeInput,
-    output: {} as DeviceCodeOutput,
-  },
+  types: {} as MachineTypes<DeviceCodeContext, DeviceCodeEvent, DeviceCodeInput, DeviceCodeOutput>,
   actors: {
     requestDeviceCode: notProvided<DeviceAuthorization, { readonly clientId: string; readonly scope: string }>(
       'requestDeviceCode',
@@ -129,8 +123,7 @@ export const deviceCodeMachine = setup({
     // RFC 8628 3.5: on a connection timeout, poll less often rather than give up.
     isTransient: (_, failure: Failure) => failure.code === 'timeout' || failure.code === 'network',
     hasTokensWithIdToken: (_, result: PollResult) => result.kind === 'tokens' && Boolean(result.tokens.idToken),
-    isOtherProject: ({ context }, inspection: Inspection) =>
-      context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase()),
+    isOtherProject,
   },
 }).createMachine({
   id: 'deviceCode',
@@ -149,13 +142,7 @@ export const deviceCodeMachine = setup({
     failure: null,
   }),
   initial: 'idle',
-  output: ({ context }) =>
-    context.tokens && context.inspection
-      ? {
-          status: 'authenticated',
-          signIn: { tokens: context.tokens, claims: context.claims, inspection: context.inspection },
-        }
-      : { status: 'cancelled' },
+  output: signInOutput,
   states: {
     idle: {
       on: {
@@ -204,13 +191,10 @@ export const deviceCodeMachine = setup({
       tags: ['waitingForUser'],
       after: {
         pollInterval: 'polling',
-        codeExpiry: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'expiredToken', message: 'The code expired before the sign-in was approved; start again.' },
-          },
-        },
+        codeExpiry: failWith({
+          code: 'expiredToken',
+          message: 'The code expired before the sign-in was approved; start again.',
+        }),
       },
       on: { CANCEL: 'cancelled' },
     },
@@ -239,21 +223,11 @@ export const deviceCodeMachine = setup({
             target: 'awaitingUser',
             actions: assign({ intervalMs: ({ context }) => context.intervalMs + FIVE_SECONDS }),
           },
-          {
-            guard: { type: 'isDenied', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: { code: 'accessDenied', message: 'The sign-in was refused (access_denied).' },
-            },
-          },
-          {
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: { code: 'expiredToken', message: 'The device code expired (expired_token); start again.' },
-            },
-          },
+          failWhen('isDenied', ({ event }: { event: { output: PollResult } }) => event.output, {
+            code: 'accessDenied',
+            message: 'The sign-in was refused (access_denied).',
+          }),
+          failWith({ code: 'expiredToken', message: 'The device code expired (expired_token); start again.' }),
         ],
         onError: [
           {
@@ -261,17 +235,11 @@ export const deviceCodeMachine = setup({
             target: 'awaitingUser',
             actions: assign({ intervalMs: ({ context }) => context.intervalMs * 2 }),
           },
-          { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error, 'network') } },
+          failOnError('network'),
         ],
       },
       after: {
-        codeExpiry: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: { code: 'expiredToken', message: 'The code expired while polling; start again.' },
-          },
-        },
+        codeExpiry: failWith({ code: 'expiredToken', message: 'The code expired while polling; start again.' }),
       },
       on: { CANCEL: 'cancelled' },
     },

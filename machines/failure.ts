@@ -115,16 +115,36 @@ export function needsNewSignIn(code: FailureCode): boolean {
   return NEW_SIGN_IN.has(code);
 }
 
+/** Into `failed` with `failure`: a {@link Failure}, or a function of the event that makes one. */
+export const failWith = <const TFailure>(failure: TFailure) =>
+  ({ target: 'failed', actions: { type: 'fail', params: failure } }) as const;
+
+/** Into `failed` with `failure` when the guard named `guard` holds for `params`. */
+export const failWhen = <const TGuard extends string, TParams, const TFailure>(
+  guard: TGuard,
+  params: TParams,
+  failure: TFailure,
+) => ({ guard: { type: guard, params }, ...failWith(failure) }) as const;
+
 /** Into `failed` with the actor's error as a typed failure (`fallback` when it carries none). */
 export const failOnError = (fallback: FailureCode) =>
-  ({
-    target: 'failed',
-    actions: {
-      type: 'fail',
-      params: ({ event }: { event: { error: unknown } }): Failure => toFailure(event.error, fallback),
-    },
-  }) as const;
+  failWith(({ event }: { event: { error: unknown } }): Failure => toFailure(event.error, fallback));
 
 /** Into `failed` with a `timeout` failure that says what did not happen in time. */
-export const failOnTimeout = (message: string) =>
-  ({ target: 'failed', actions: { type: 'fail', params: { code: 'timeout', message } satisfies Failure } }) as const;
+export const failOnTimeout = (message: string) => failWith({ code: 'timeout', message } satisfies Failure);
+
+/**
+ * How every callback is judged first: a stray one is counted and ignored (no target: the machine keeps
+ * waiting for the real callback), an unreadable one fails with `callbackInvalid` and its reason. The
+ * machine names the guards `isStrayCallback` and `isInvalidCallback` and the action `countIgnored`.
+ */
+export const judgeCallback = <TArgs, TCallback extends { readonly kind: string }>(
+  callbackOf: (args: TArgs) => TCallback,
+) =>
+  [
+    { guard: { type: 'isStrayCallback', params: callbackOf }, actions: 'countIgnored' },
+    failWhen('isInvalidCallback', callbackOf, (args: TArgs): Failure => {
+      const { reason } = callbackOf(args) as TCallback & { readonly reason: string };
+      return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
+    }),
+  ] as const;

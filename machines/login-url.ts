@@ -6,7 +6,8 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import { type Failure, failOnError, failOnTimeout } from './failure.js';
+import type { MachineTypes } from './contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
 import { notProvided } from './not-provided.js';
 
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
@@ -143,19 +144,9 @@ export interface FetchLoginUrlInput {
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
-  // No target: the machine stays where it is and keeps waiting for the real callback.
-  { guard: { type: 'isStrayCallback', params: callbackOf }, actions: 'countIgnored' },
-  {
-    guard: { type: 'isInvalidCallback', params: callbackOf },
-    target: 'failed',
-    actions: { type: 'fail', params: invalidCallback },
-  },
-  {
-    guard: { type: 'isForeignCallback', params: callbackOf },
-    target: 'failed',
-    actions: { type: 'fail', params: foreignCallback },
-  },
-  { guard: { type: 'isIdpError', params: callbackOf }, target: 'failed', actions: { type: 'fail', params: idpError } },
+  ...judgeCallback(callbackOf),
+  failWhen('isForeignCallback', callbackOf, foreignCallback),
+  failWhen('isIdpError', callbackOf, idpError),
   { target: 'validatingToken', actions: { type: 'takeTokens', params: callbackOf } },
 ] as const;
 
@@ -185,12 +176,7 @@ const onCallback = [
  * ```
  */
 export const loginUrlMachine = setup({
-  types: {
-    context: {} as LoginUrlContext,
-    events: {} as LoginUrlEvent,
-    input: {} as LoginUrlInput,
-    output: {} as LoginUrlOutput,
-  },
+  types: {} as MachineTypes<LoginUrlContext, LoginUrlEvent, LoginUrlInput, LoginUrlOutput>,
   actors: {
     fetchLoginUrl: notProvided<string | null, FetchLoginUrlInput>('fetchLoginUrl'),
     navigateToIdp: notProvided<void, { readonly url: string }>('navigateToIdp'),
@@ -280,17 +266,14 @@ export const loginUrlMachine = setup({
           flowId: context.flowId!,
         }),
         onDone: [
-          {
-            guard: { type: 'hasNoLoginUrl', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ context }) => ({
-                code: 'noIdpConfigured',
-                message: `CDF returned no login URL: project "${context.project}" has no identity provider configured. Sign in with OpenID Connect or ask the project's admin.`,
-              }),
-            },
-          },
+          failWhen(
+            'hasNoLoginUrl',
+            ({ event }: { event: { output: string | null } }) => event.output,
+            ({ context }: { context: LoginUrlContext }): Failure => ({
+              code: 'noIdpConfigured',
+              message: `CDF returned no login URL: project "${context.project}" has no identity provider configured. Sign in with OpenID Connect or ask the project's admin.`,
+            }),
+          ),
           {
             target: 'redirectingToIdp',
             actions: assign({ loginUrl: ({ event }) => event.output }),
@@ -299,16 +282,7 @@ export const loginUrlMachine = setup({
         onError: failOnError('network'),
       },
       after: {
-        fetchTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: {
-              code: 'timeout',
-              message: 'CDF did not answer with a login URL in time; check the base URL and try again.',
-            },
-          },
-        },
+        fetchTimeout: failOnTimeout('CDF did not answer with a login URL in time; check the base URL and try again.'),
       },
       on: { CANCEL: 'cancelled' },
     },
@@ -322,16 +296,10 @@ export const loginUrlMachine = setup({
         onError: failOnError('navigationFailed'),
       },
       after: {
-        navigateTimeout: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: {
-              code: 'navigationFailed',
-              message: 'The browser could not be opened in time; open the login URL by hand (--no-browser).',
-            },
-          },
-        },
+        navigateTimeout: failWith({
+          code: 'navigationFailed',
+          message: 'The browser could not be opened in time; open the login URL by hand (--no-browser).',
+        }),
       },
       on: {
         // A fast browser may come back before the opener reports that it is done.
@@ -361,39 +329,22 @@ export const loginUrlMachine = setup({
         src: 'validateToken',
         input: ({ context }) => context.tokens!,
         onDone: [
-          {
-            guard: { type: 'isTokenRefused', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: {
-                code: 'tokenRejected',
-                message: 'CDF did not accept the tokens from the sign-in; sign in again.',
-              },
-            },
-          },
-          {
-            guard: { type: 'isTokenExpired', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: {
-                code: 'tokenRejected',
-                message: 'The tokens from the sign-in have already expired; check the clock and sign in again.',
-              },
-            },
-          },
-          {
-            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ context }) => ({
-                code: 'projectMismatch',
-                message: `The tokens are for another project than "${context.project}"; sign in to the right project.`,
-              }),
-            },
-          },
+          failWhen('isTokenRefused', validationOf, {
+            code: 'tokenRejected',
+            message: 'CDF did not accept the tokens from the sign-in; sign in again.',
+          }),
+          failWhen('isTokenExpired', validationOf, {
+            code: 'tokenRejected',
+            message: 'The tokens from the sign-in have already expired; check the clock and sign in again.',
+          }),
+          failWhen(
+            'isOtherProject',
+            validationOf,
+            ({ context }: { context: LoginUrlContext }): Failure => ({
+              code: 'projectMismatch',
+              message: `The tokens are for another project than "${context.project}"; sign in to the right project.`,
+            }),
+          ),
           {
             target: 'authenticated',
             actions: assign({
@@ -432,14 +383,14 @@ export const loginUrlMachine = setup({
   },
 });
 
+/** What CDF said of the tokens. */
+function validationOf({ event }: { event: { output: LegacyValidation } }): LegacyValidation {
+  return event.output;
+}
+
 /** The callback of a CALLBACK event (the transitions that use it are all on CALLBACK). */
 function callbackOf({ event }: { event: LoginUrlEvent }): LoginCallback {
   return (event as Extract<LoginUrlEvent, { type: 'CALLBACK' }>).callback;
-}
-
-function invalidCallback({ event }: { event: LoginUrlEvent }): Failure {
-  const { reason } = callbackOf({ event }) as Extract<LoginCallback, { kind: 'invalid' }>;
-  return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
 }
 
 function foreignCallback(): Failure {

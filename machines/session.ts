@@ -4,6 +4,7 @@
  * refresh is refused.
  */
 import { assign, setup } from 'xstate';
+import type { MachineTypes } from './contract.js';
 import { type Failure, needsNewSignIn, toFailure } from './failure.js';
 import { notProvided } from './not-provided.js';
 import type { TokenSet } from './tokens.js';
@@ -43,11 +44,7 @@ export type SessionEvent =
  * @see RFC 6749 section 6 (a refresh without a new refresh token keeps the old one)
  */
 export const sessionMachine = setup({
-  types: {
-    context: {} as SessionContext,
-    events: {} as SessionEvent,
-    input: {} as SessionInput,
-  },
+  types: {} as MachineTypes<SessionContext, SessionEvent, SessionInput>,
   actors: {
     refresh: notProvided<TokenSet, TokenSet>('refresh'),
   },

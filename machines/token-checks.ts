@@ -5,14 +5,36 @@
  * has the actions `fail` (a {@link Failure}), `takeClaims` and `takeInspection`, and the guard
  * `isOtherProject`.
  */
-import { type Failure, failOnError, failOnTimeout } from './failure.js';
-import type { IdClaims, Inspection, TokenSet } from './tokens.js';
+import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
+import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 /** What the token checks read from a machine's context. */
 interface TokenCheckContext {
   readonly tokens: TokenSet | null;
   readonly project: string | null;
 }
+
+/** Guard: CDF's inspection does not list the configured project (with none configured, never). */
+export const isOtherProject = ({ context }: { context: TokenCheckContext }, inspection: Inspection): boolean =>
+  context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase());
+
+/** What an OIDC user flow ends with: the sign-in once CDF inspected the tokens, else `cancelled`. */
+export type SignInOutput =
+  | { readonly status: 'authenticated'; readonly signIn: OidcSignIn }
+  | { readonly status: 'cancelled' };
+
+/** The output of an OIDC user flow, read from its context. */
+export const signInOutput = ({
+  context,
+}: {
+  context: TokenCheckContext & { readonly claims: IdClaims | null; readonly inspection: Inspection | null };
+}): SignInOutput =>
+  context.tokens && context.inspection
+    ? {
+        status: 'authenticated',
+        signIn: { tokens: context.tokens, claims: context.claims, inspection: context.inspection },
+      }
+    : { status: 'cancelled' };
 
 /** Validates the ID token (signature, claims, `nonce` when the flow sent one), then inspects. */
 export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (context: TContext) => string | null) =>
@@ -41,17 +63,14 @@ export const inspectingToken = <TContext extends TokenCheckContext>() =>
       src: 'inspectToken',
       input: ({ context }: { context: TContext }) => ({ accessToken: context.tokens!.accessToken }),
       onDone: [
-        {
-          guard: { type: 'isOtherProject', params: ({ event }: { event: { output: Inspection } }) => event.output },
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: ({ context }: { context: TContext }): Failure => ({
-              code: 'projectMismatch',
-              message: `CDF says this token has no access to project "${context.project}".`,
-            }),
-          },
-        },
+        failWhen(
+          'isOtherProject',
+          ({ event }: { event: { output: Inspection } }) => event.output,
+          ({ context }: { context: TContext }): Failure => ({
+            code: 'projectMismatch',
+            message: `CDF says this token has no access to project "${context.project}".`,
+          }),
+        ),
         {
           target: 'authenticated',
           actions: { type: 'takeInspection', params: ({ event }: { event: { output: Inspection } }) => event.output },

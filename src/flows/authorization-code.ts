@@ -14,6 +14,7 @@ import {
 } from '../../machines/authorization-code.js';
 import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { urlOf } from '../protocol/callback.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
 import { untilDeadline } from './clock.js';
@@ -106,12 +107,8 @@ export function freshAttempt(): AuthorizationAttempt {
 
 /** Parses the callback URL into the machine's {@link AuthorizationCallback}. Never throws. */
 export function parseAuthorizationCallback(url: string): AuthorizationCallback {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { kind: 'invalid', reason: 'not a URL' };
-  }
+  const parsed = urlOf(url);
+  if (!parsed) return { kind: 'invalid', reason: 'not a URL' };
   const params: Record<string, string> = {};
   for (const [name, value] of parsed.searchParams) {
     if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };

@@ -18,6 +18,15 @@ export const LOGIN_CALLBACK_PARAMS: readonly string[] = [
 ];
 
 const MAX_TOKEN_LENGTH = 16_384;
+
+/** The URL `url` names, or `null` when it is not an absolute URL. */
+export function urlOf(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
 
 /**
@@ -25,12 +34,8 @@ const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
  * read becomes `{ kind: 'invalid', reason }`, and the reason never repeats a parameter value.
  */
 export function parseLoginCallback(url: string): LoginCallback {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { kind: 'invalid', reason: 'not a URL' };
-  }
+  const parsed = urlOf(url);
+  if (!parsed) return { kind: 'invalid', reason: 'not a URL' };
   const params = parsed.searchParams;
   // The flow id decides whether this callback belongs to the flow at all; a repeated one is nobody's.
   const flowId = params.getAll(FLOW_ID_PARAM).length === 1 ? params.get(FLOW_ID_PARAM) : null;

@@ -11,13 +11,8 @@ export function requestDeviceCode(
   signal?: AbortSignal,
 ): Promise<DeviceAuthorization> {
   return callIdp(idp, 'The device authorization request', signal, [], async (request, metadata) => {
-    const response = await oauth.deviceAuthorizationRequest(
-      metadata,
-      idp.client,
-      idp.auth,
-      { ...extraParams(input.params), scope: input.scope },
-      request,
-    );
+    const params = { ...extraParams(input.params), scope: input.scope };
+    const response = await oauth.deviceAuthorizationRequest(metadata, idp.client, idp.auth, params, request);
     const answer = await oauth.processDeviceAuthorizationResponse(metadata, idp.client, response);
     return {
       deviceCode: answer.device_code,

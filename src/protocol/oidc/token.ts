@@ -57,17 +57,12 @@ export function clientCredentials(
   signal?: AbortSignal,
 ): Promise<TokenSet> {
   return callIdp(idp, 'The client-credentials request', signal, [], async (request, metadata) => {
-    const response = await oauth.clientCredentialsGrantRequest(
-      metadata,
-      idp.client,
-      idp.auth,
-      {
-        ...extraParams(input.params),
-        ...(input.scope ? { scope: input.scope } : {}),
-        ...(input.resource ? { resource: input.resource } : {}),
-      },
-      request,
-    );
+    const params = {
+      ...extraParams(input.params),
+      ...(input.scope ? { scope: input.scope } : {}),
+      ...(input.resource ? { resource: input.resource } : {}),
+    };
+    const response = await oauth.clientCredentialsGrantRequest(metadata, idp.client, idp.auth, params, request);
     return tokenSetOf(idp, await oauth.processClientCredentialsResponse(metadata, idp.client, response), input.scope);
   });
 }
