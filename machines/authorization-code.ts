@@ -4,7 +4,7 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import type { MachineTypes } from './contract.js';
+import type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
 import { notProvided } from './not-provided.js';
 import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './token-checks.js';
@@ -76,7 +76,7 @@ export interface AuthorizationCodeInput {
 }
 
 /** Context of {@link authorizationCodeMachine}. Holds secrets: treat snapshots as secrets. */
-export interface AuthorizationCodeContext {
+export interface AuthorizationCodeContext extends CallbackWaitContext {
   readonly issuer: string;
   readonly clientId: string;
   readonly redirectUri: string;
@@ -84,27 +84,19 @@ export interface AuthorizationCodeContext {
   readonly project: string | null;
   readonly timeouts: AuthorizationCodeTimeouts;
   readonly attempt: AuthorizationAttempt | null;
-  readonly now: number;
-  readonly callbackDeadline: number | null;
   readonly metadata: IdpMetadata | null;
   /** The callback URL that carried the code; set once per attempt, so the code is redeemed once. */
   readonly callbackUrl: string | null;
   readonly tokens: TokenSet | null;
   readonly claims: IdClaims | null;
   readonly inspection: Inspection | null;
-  readonly failure: Failure | null;
-  readonly ignoreStrayCallbacks: boolean;
-  /** Callbacks without this attempt's `state` that were ignored (with `ignoreStrayCallbacks`). */
-  readonly ignoredCallbacks: number;
 }
 
 /** Events of {@link authorizationCodeMachine}. */
-export type AuthorizationCodeEvent =
-  | { readonly type: 'START'; readonly attempt: AuthorizationAttempt; readonly now: number }
-  | { readonly type: 'CALLBACK'; readonly callback: AuthorizationCallback }
-  | { readonly type: 'RESUME'; readonly now: number }
-  | { readonly type: 'CANCEL' }
-  | { readonly type: 'RETRY'; readonly attempt: AuthorizationAttempt; readonly now: number };
+export type AuthorizationCodeEvent = CallbackWaitEvent<AuthorizationBegin, AuthorizationCallback>;
+
+/** A START or RETRY: the new attempt's secrets and the time. */
+export type AuthorizationBegin = { readonly attempt: AuthorizationAttempt; readonly now: number };
 
 /** What the machine ends with. */
 export type AuthorizationCodeOutput = SignInOutput;
@@ -157,6 +149,13 @@ const onCallback = [
   failWhen('hasNoCode', callbackOf, noCode),
   { target: 'exchangingCode', actions: { type: 'takeCallback', params: callbackOf } },
 ] as const;
+
+/** START and RETRY begin an attempt alike, and only with secrets this machine has not used. */
+const beginAttempt = {
+  guard: { type: 'isFreshAttempt', params: ({ event }: { event: AuthorizationBegin }) => event.attempt },
+  target: 'discovering',
+  actions: { type: 'startAttempt', params: ({ event }: { event: AuthorizationBegin }) => event },
+} as const;
 
 /**
  * The authorization-code + PKCE flow as a state machine:
@@ -263,11 +262,7 @@ export const authorizationCodeMachine = setup({
   states: {
     idle: {
       on: {
-        START: {
-          guard: { type: 'isFreshAttempt', params: ({ event }) => event.attempt },
-          target: 'discovering',
-          actions: { type: 'startAttempt', params: ({ event }) => event },
-        },
+        START: beginAttempt,
         CANCEL: 'cancelled',
       },
     },
@@ -357,11 +352,7 @@ export const authorizationCodeMachine = setup({
     authenticated: { type: 'final' },
     failed: {
       on: {
-        RETRY: {
-          guard: { type: 'isFreshAttempt', params: ({ event }) => event.attempt },
-          target: 'discovering',
-          actions: { type: 'startAttempt', params: ({ event }) => event },
-        },
+        RETRY: beginAttempt,
         CANCEL: 'cancelled',
       },
     },

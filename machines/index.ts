@@ -13,6 +13,7 @@ export {
 } from './api-key.js';
 export {
   type AuthorizationAttempt,
+  type AuthorizationBegin,
   type AuthorizationCallback,
   type AuthorizationCodeContext,
   type AuthorizationCodeEvent,
@@ -40,6 +41,7 @@ export {
   deviceCodeMachine,
   type PollResult,
 } from './device-code.js';
+export type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
 export { type Failure, type FailureCode, isFailureCode, toFailure } from './failure.js';
 export {
   defaultLoginUrlTimeouts,
@@ -57,6 +59,7 @@ export {
   loginUrlMachine,
 } from './login-url.js';
 export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
+export type { SignInOutput } from './token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
 
 import { apiKeyMachine } from './api-key.js';

@@ -6,7 +6,7 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import type { MachineTypes } from './contract.js';
+import type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
 import { notProvided } from './not-provided.js';
 
@@ -98,33 +98,20 @@ export interface LoginUrlInput {
 }
 
 /** Context of {@link loginUrlMachine}. Holds tokens once the callback arrived: treat snapshots as secrets. */
-export interface LoginUrlContext {
+export interface LoginUrlContext extends CallbackWaitContext {
   readonly project: string;
   readonly redirectUrl: string;
   readonly errorRedirectUrl: string | null;
   readonly timeouts: LoginUrlTimeouts;
   /** The single-use id of the current attempt; a callback must carry it. */
   readonly flowId: string | null;
-  /** The last time (ms since epoch) an event told the machine. */
-  readonly now: number;
-  /** Absolute time (ms since epoch) by which the callback must arrive. */
-  readonly callbackDeadline: number | null;
   readonly loginUrl: string | null;
   readonly tokens: LegacyTokens | null;
   readonly session: LoginUrlSession | null;
-  readonly failure: Failure | null;
-  readonly ignoreStrayCallbacks: boolean;
-  /** Callbacks that did not carry this attempt's flow id and were ignored (with `ignoreStrayCallbacks`). */
-  readonly ignoredCallbacks: number;
 }
 
 /** Events of {@link loginUrlMachine}. */
-export type LoginUrlEvent =
-  | { readonly type: 'START'; readonly flowId: string; readonly now: number }
-  | { readonly type: 'CALLBACK'; readonly callback: LoginCallback }
-  | { readonly type: 'RESUME'; readonly now: number }
-  | { readonly type: 'CANCEL' }
-  | { readonly type: 'RETRY'; readonly flowId: string; readonly now: number };
+export type LoginUrlEvent = CallbackWaitEvent<LoginUrlAttempt, LoginCallback>;
 
 /** A START or RETRY: the flow id of the new attempt and the time. */
 export type LoginUrlAttempt = { readonly flowId: string; readonly now: number };
@@ -149,6 +136,13 @@ const onCallback = [
   failWhen('isIdpError', callbackOf, idpError),
   { target: 'validatingToken', actions: { type: 'takeTokens', params: callbackOf } },
 ] as const;
+
+/** START and RETRY begin an attempt alike, and only with a flow id this machine has not used. */
+const beginAttempt = {
+  guard: { type: 'isNewFlowId', params: ({ event }: { event: LoginUrlAttempt }) => event },
+  target: 'fetchingLoginUrl',
+  actions: { type: 'startAttempt', params: ({ event }: { event: LoginUrlAttempt }) => event },
+} as const;
 
 /**
  * The login-URL flow as a state machine.
@@ -246,11 +240,7 @@ export const loginUrlMachine = setup({
   states: {
     idle: {
       on: {
-        START: {
-          guard: { type: 'isNewFlowId', params: ({ event }) => event },
-          target: 'fetchingLoginUrl',
-          actions: { type: 'startAttempt', params: ({ event }) => event },
-        },
+        START: beginAttempt,
         CANCEL: 'cancelled',
       },
     },
@@ -368,11 +358,7 @@ export const loginUrlMachine = setup({
     authenticated: { type: 'final' },
     failed: {
       on: {
-        RETRY: {
-          guard: { type: 'isNewFlowId', params: ({ event }) => event },
-          target: 'fetchingLoginUrl',
-          actions: { type: 'startAttempt', params: ({ event }) => event },
-        },
+        RETRY: beginAttempt,
         CANCEL: 'cancelled',
       },
     },

@@ -5,17 +5,17 @@
  * and the misconfiguration Entra punishes (no cluster scope) ends in a message that says what to pass.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { answerDeviceCode } from '../../src/emulator/device.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI_BIN, runCli } from '../helpers/cli.js';
+import { eachFreshHome } from '../helpers/lifecycle.js';
 
-const bin = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
+const bin = CLI_BIN;
 
 interface Printed {
   profile: string;
@@ -43,10 +43,9 @@ afterAll(() => {
   emulatorProcess.kill('SIGINT');
 });
 
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-entra-'));
-  return () => rm(home, { recursive: true, force: true });
+let home = '';
+eachFreshHome('cdf-auth-entra-', (dir) => {
+  home = dir;
 });
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
 

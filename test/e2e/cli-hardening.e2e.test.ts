@@ -1,52 +1,27 @@
-/**
- * The CLI met from outside: a secret pasted where a variable name goes, several cached clusters, a
- * corrupt or unsafe cache, Ctrl-C during a refresh, four processes refreshing one login at once.
- */
-import { execFile, spawn } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { runCli } from '../helpers/cli.js';
+import { emulatorOidcArgs, loginUrlArgs, runBin, runCli, spawnCli } from '../helpers/cli.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
 import { startCdfWithoutIdp } from '../helpers/http-server.js';
+import { eachFreshHome, resetEmulator } from '../helpers/lifecycle.js';
 
-const run = promisify(execFile);
-const bin = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
-
-let emulator: Emulator;
-let home: string;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
+let home = '';
+const emulator = await startEmulator();
 afterAll(() => emulator.close());
-beforeEach(async () => {
-  emulator.setNextLogin({ approve: 'alice' });
-  emulator.clearFaults();
-  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-hard-'));
-  return () => rm(home, { recursive: true, force: true });
+beforeEach(() => resetEmulator(emulator));
+eachFreshHome('cdf-auth-hard-', (dir) => {
+  home = dir;
 });
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, env);
 
-const loginUrl = (extra: string[] = []) =>
-  cli(['login', '--flow', 'login-url', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless', ...extra]);
+const loginUrl = (extra: string[] = []) => cli(loginUrlArgs(emulator.baseUrl, 'demo', ...extra));
 /** `cdf-auth login` against the emulator's IdP with its public CLI client; `flow` null leaves --flow out. */
 const oidcLogin = (flow: string | null, extra: string[]) =>
-  cli([
-    'login',
-    ...(flow ? ['--flow', flow] : []),
-    '--base-url',
-    emulator.baseUrl,
-    '--issuer',
-    emulator.issuer,
-    '--client-id',
-    emulator.clients.cli,
-    ...extra,
-  ]);
+  cli(['login', ...(flow ? ['--flow', flow] : []), ...emulatorOidcArgs(emulator), ...extra]);
 const codeLogin = (extra: string[] = []) => oidcLogin('code', ['--headless', ...extra]);
 const tokenFile = async () => path.join(home, (await readdir(home)).find((f) => f.startsWith('tokens-')) ?? 'none');
 const expireCache = async () => {
@@ -279,16 +254,7 @@ describe('--timeout, --json and exit codes', () => {
     const status = await cli(['status']);
     expect(status.code).toBe(3);
     expect(status.err).toContain('tokenRejected');
-    const unknown = await cli([
-      'login',
-      '--flow',
-      'login-url',
-      '--base-url',
-      emulator.baseUrl,
-      '--project',
-      'no-such-project',
-      '--headless',
-    ]);
+    const unknown = await cli(loginUrlArgs(emulator.baseUrl, 'no-such-project'));
     expect([2, 3]).toContain(unknown.code);
   });
 
@@ -305,25 +271,6 @@ describe('--timeout, --json and exit codes', () => {
   });
 });
 
-function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exit = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, out, err })),
-  );
-  return { child, exit };
-}
-
 describe('processes sharing the token cache', () => {
   it('4 real `cdf-auth token` at once on a token that needs refresh: 1 refresh, 4 equal tokens, the family alive afterwards', async () => {
     expect((await codeLogin()).code).toBe(0);
@@ -339,7 +286,7 @@ describe('processes sharing the token cache', () => {
     expect([...tokens][0]).not.toBe(before.tokens.accessToken);
     // The family is alive: the cached (rotated) refresh token still refreshes.
     await expireCache();
-    const again = await run(process.execPath, [bin, 'token'], { env: { ...process.env, CDF_AUTHFLOW_HOME: home } });
+    const again = await runBin(home, ['token']);
     expect(again.stdout.trim()).not.toBe([...tokens][0]);
     expect((await readdir(home)).some((f) => f.startsWith('tokens-'))).toBe(true);
   });

@@ -1,42 +1,24 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { runCli } from '../helpers/cli.js';
+import { emulatorOidcArgs, loginUrlArgs, runBin, runCli } from '../helpers/cli.js';
+import { eachFreshHome } from '../helpers/lifecycle.js';
 
-const run = promisify(execFile);
-const bin = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
-
-let emulator: Emulator;
-let home: string;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
+let home = '';
+const emulator = await startEmulator();
 afterAll(() => emulator.close());
-beforeEach(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-test-'));
-  return () => rm(home, { recursive: true, force: true });
+eachFreshHome('cdf-auth-test-', (dir) => {
+  home = dir;
 });
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, env);
 
 describe('cdf-auth CLI', () => {
   it('logs in through the login URL, caches with mode 0600, and token/status/logout work from the cache', async () => {
-    const login = await cli([
-      'login',
-      '--flow',
-      'login-url',
-      '--base-url',
-      emulator.baseUrl,
-      '--project',
-      'demo',
-      '--headless',
-    ]);
+    const login = await cli(loginUrlArgs(emulator.baseUrl));
     expect(login).toMatchObject({ code: 0 });
     expect(login.out).toMatch(/^Signed in as alice to project demo until \d{4}-/);
     const files = await readdir(home);
@@ -96,33 +78,15 @@ describe('cdf-auth CLI', () => {
     expect(denied.code).toBe(3);
     expect(denied.err).toContain('apiKeyRejected');
     expect(denied.err).not.toContain('ak-wrong-key');
-    const noIdp = await cli([
-      'login',
-      '--flow',
-      'login-url',
-      '--base-url',
-      emulator.baseUrl,
-      '--project',
-      'no-idp',
-      '--headless',
-    ]);
+    const noIdp = await cli(loginUrlArgs(emulator.baseUrl, 'no-idp'));
     expect(noIdp).toMatchObject({ code: 3, err: expect.stringContaining('noIdpConfigured') });
-    const down = await cli([
-      'login',
-      '--flow',
-      'login-url',
-      '--base-url',
-      'http://127.0.0.1:9',
-      '--project',
-      'demo',
-      '--headless',
-    ]);
+    const down = await cli(loginUrlArgs('http://127.0.0.1:9'));
     expect(down.code).toBe(4);
     expect((await cli(['token'])).code).toBe(3);
   });
 
   it('reports a corrupt token cache as a typed error and leaves the file alone', async () => {
-    await cli(['login', '--flow', 'login-url', '--base-url', emulator.baseUrl, '--project', 'demo', '--headless']);
+    await cli(loginUrlArgs(emulator.baseUrl));
     const tokenFile = (await readdir(home)).find((f) => f.startsWith('tokens-')) ?? '';
     await writeFile(path.join(home, tokenFile), '{"v":1,"kind":"login-url", truncated');
     const token = await cli(['token']);
@@ -136,12 +100,7 @@ describe('cdf-auth CLI', () => {
       'login',
       '--flow',
       'code',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-      '--client-id',
-      emulator.clients.cli,
+      ...emulatorOidcArgs(emulator),
       '--project',
       'demo',
       '--headless',
@@ -200,29 +159,16 @@ describe('cdf-auth CLI', () => {
 
   it('logs in with the device code, showing the code on stderr', async () => {
     let err = '';
-    const pending = main(
-      [
-        'login',
-        '--flow',
-        'device',
-        '--base-url',
-        emulator.baseUrl,
-        '--issuer',
-        emulator.issuer,
-        '--client-id',
-        emulator.clients.cli,
-      ],
-      {
-        out: () => {},
-        err: (text) => {
-          err += text;
-          const complete = /\(or open (\S+)\)/.exec(err)?.[1];
-          if (complete) void emulator.answerDeviceCode(complete, true);
-        },
-        env: {},
-        store: createFileTokenStore(home),
+    const pending = main(['login', '--flow', 'device', ...emulatorOidcArgs(emulator)], {
+      out: () => {},
+      err: (text) => {
+        err += text;
+        const complete = /\(or open (\S+)\)/.exec(err)?.[1];
+        if (complete) void emulator.answerDeviceCode(complete, true);
       },
-    );
+      env: {},
+      store: createFileTokenStore(home),
+    });
     expect(await pending).toBe(0);
     expect(err).toMatch(/enter the code [A-Z]{4}-[A-Z]{4}/);
   });
@@ -259,24 +205,9 @@ describe('cdf-auth CLI', () => {
       expect(help.code).toBe(0);
       expect(help.out).toContain('Usage: cdf-auth');
     }
-    const { stdout } = await run(process.execPath, [bin, '--version']);
+    const { stdout } = await runBin(home, ['--version']);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const { stdout: token } = await run(
-      process.execPath,
-      [
-        bin,
-        'login',
-        '--flow',
-        'login-url',
-        '--base-url',
-        emulator.baseUrl,
-        '--project',
-        'demo',
-        '--headless',
-        '--json',
-      ],
-      { env: { ...process.env, CDF_AUTHFLOW_HOME: home } },
-    );
+    const { stdout: token } = await runBin(home, loginUrlArgs(emulator.baseUrl, 'demo', '--json'));
     expect(JSON.parse(token)).toMatchObject({ loggedIn: true, user: 'alice' });
   });
 });

@@ -1,21 +1,16 @@
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import { headlessOpener, type Opener } from '../../src/drivers/node/opener.js';
 import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { portIsClosed, portOf, scriptedOpener, withParam } from '../helpers/flows.js';
+import { resetEmulator } from '../helpers/lifecycle.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
+const emulator = await startEmulator();
 afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.setNextLogin({ approve: 'alice' });
-  emulator.clearFaults();
-});
+beforeEach(() => resetEmulator(emulator));
 
 async function flow(opener: Opener, over: Partial<Parameters<typeof loginWithLoginUrl>[0]> = {}) {
   const transitions: FlowTransition[] = [];

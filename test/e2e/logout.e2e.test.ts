@@ -1,16 +1,9 @@
-/**
- * Logout that ends things: an OIDC logout revokes the refresh token at the IdP (RFC 7009) where the IdP
- * advertises revocation, so that a copy of the token taken before the logout no longer works; at an IdP
- * without revocation (Entra ID) it says so; the local copy goes in every case.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { runCli } from '../helpers/cli.js';
+import { eachFreshHome } from '../helpers/lifecycle.js';
 
 let generic: Emulator;
 let entraIdp: Emulator;
@@ -19,10 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([generic.close(), entraIdp.close()]));
 
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-logout-'));
-  return () => rm(home, { recursive: true, force: true });
+let home = '';
+eachFreshHome('cdf-auth-logout-', (dir) => {
+  home = dir;
 });
 const cli = (args: string[]) => runCli(home, args, { CDF_AUTHFLOW_HOME: home });
 

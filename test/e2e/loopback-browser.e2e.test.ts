@@ -5,25 +5,20 @@
  */
 import http from 'node:http';
 import { CookieJar } from 'tough-cookie';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { followRedirects } from '../../src/drivers/node/headless-browser.js';
 import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import { loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
 import type { Opener } from '../../src/drivers/node/opener.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { withParam } from '../helpers/flows.js';
 import { startCdfWithoutIdp } from '../helpers/http-server.js';
+import { resetEmulator } from '../helpers/lifecycle.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
+const emulator = await startEmulator();
 afterAll(() => emulator.close());
-beforeEach(() => {
-  emulator.setNextLogin({ approve: 'alice' });
-  emulator.clearFaults();
-});
+beforeEach(() => resetEmulator(emulator));
 
 interface Page {
   status: number;

@@ -1,3 +1,6 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 
@@ -16,4 +19,48 @@ export async function runCli(home: string, args: string[], env: NodeJS.ProcessEn
     store: createFileTokenStore(home),
   });
   return { code, out, err };
+}
+
+/** The arguments of `cdf-auth login --flow login-url` signing in headless to `project` at `baseUrl`. */
+export function loginUrlArgs(baseUrl: string, project = 'demo', ...extra: string[]): string[] {
+  return ['login', '--flow', 'login-url', '--base-url', baseUrl, '--project', project, '--headless', ...extra];
+}
+
+/** `--base-url`, `--issuer` and `--client-id` of the emulator and its public CLI client. */
+export function emulatorOidcArgs(emulator: {
+  readonly baseUrl: string;
+  readonly issuer: string;
+  readonly clients: { readonly cli: string };
+}): string[] {
+  return ['--base-url', emulator.baseUrl, '--issuer', emulator.issuer, '--client-id', emulator.clients.cli];
+}
+
+/** The built `cdf-auth` binary (`npm test` builds it first). */
+export const CLI_BIN = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
+
+const execFileAsync = promisify(execFile);
+
+/** Runs the built binary as its own process, with its token cache in `home`; rejects on a non-zero exit. */
+export function runBin(home: string, args: string[]) {
+  return execFileAsync(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, CDF_AUTHFLOW_HOME: home } });
+}
+
+/** Starts the built binary as its own process; `exit` settles with what it printed once it ends. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exit = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, out, err })),
+  );
+  return { child, exit };
 }

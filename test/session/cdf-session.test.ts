@@ -4,20 +4,17 @@
  * refresh, `reauthRequired` where it cannot), and a logout that ends what can be ended remotely — so that
  * an app can move from one way in to another without changing how it calls CDF.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenSet } from '../../machines/tokens.js';
 import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import { cdfSessionFor, loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
 import { headlessOpener } from '../../src/drivers/node/opener.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { apiKeySession, type CdfSession, loginUrlSession } from '../../src/session/cdf-session.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
+const emulator = await startEmulator();
 afterAll(() => emulator.close());
 beforeEach(() => emulator.clearFaults());
 

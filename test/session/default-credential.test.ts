@@ -1,31 +1,41 @@
-/**
- * The credential chain, in its order: a client secret in the environment wins; then a cached login
- * (refreshed tokens written back); then, only where a person can sign in, the interactive flow; and with
- * none of them, one error that lists what was looked for.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCredential } from '../../src/drivers/node/default-credential.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { runCli } from '../helpers/cli.js';
+import { eachFreshHome } from '../helpers/lifecycle.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ profile: 'entra' });
-});
+const emulator = await startEmulator({ profile: 'entra' });
 afterAll(() => emulator.close());
 
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-chain-'));
-  return () => rm(home, { recursive: true, force: true });
+let home = '';
+eachFreshHome('cdf-auth-chain-', (dir) => {
+  home = dir;
 });
 
 const tokenUrl = () => `${emulator.idpOrigin}/${emulator.tenantId}/oauth2/v2.0/token`;
 const ASSETS = 'api/v1/projects/demo/assets';
+
+/** `cdf-auth login` with code + PKCE through the entra preset, as a person would have signed in before. */
+const cliLogin = () =>
+  runCli(home, [
+    'login',
+    '--base-url',
+    emulator.baseUrl,
+    '--project',
+    'demo',
+    '--provider',
+    'entra',
+    '--authority',
+    emulator.idpOrigin,
+    '--tenant',
+    emulator.tenantId ?? '',
+    '--client-id',
+    emulator.clients.cli,
+    '--flow',
+    'code',
+    '--headless',
+  ]);
 
 describe('defaultCredential', () => {
   it('a client secret in the environment means client credentials, the cluster scope asked for', async () => {
@@ -45,24 +55,7 @@ describe('defaultCredential', () => {
   });
 
   it('without a secret, the login cdf-auth cached is used, and a refresh is written back to the cache', async () => {
-    const login = await runCli(home, [
-      'login',
-      '--base-url',
-      emulator.baseUrl,
-      '--project',
-      'demo',
-      '--provider',
-      'entra',
-      '--authority',
-      emulator.idpOrigin,
-      '--tenant',
-      emulator.tenantId ?? '',
-      '--client-id',
-      emulator.clients.cli,
-      '--flow',
-      'code',
-      '--headless',
-    ]);
+    const login = await cliLogin();
     expect(login.code).toBe(0);
     const store = createFileTokenStore(home);
     const session = await defaultCredential({
@@ -85,24 +78,7 @@ describe('defaultCredential', () => {
   });
 
   it('two sessions over one cache (as two processes): a refresh both need happens once, under the cache lock', async () => {
-    const login = await runCli(home, [
-      'login',
-      '--base-url',
-      emulator.baseUrl,
-      '--project',
-      'demo',
-      '--provider',
-      'entra',
-      '--authority',
-      emulator.idpOrigin,
-      '--tenant',
-      emulator.tenantId ?? '',
-      '--client-id',
-      emulator.clients.cli,
-      '--flow',
-      'code',
-      '--headless',
-    ]);
+    const login = await cliLogin();
     expect(login.code).toBe(0);
     const env = { CDF_URL: emulator.baseUrl, CDF_PROJECT: 'demo' };
     const [first, second] = await Promise.all([
