@@ -4,7 +4,7 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
+import { type CallbackWaitContext, type CallbackWaitEvent, type MachineTypes, notWaitingYet } from './contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
 import { notProvided } from './not-provided.js';
 import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './token-checks.js';
@@ -34,6 +34,9 @@ export interface AuthorizationAttempt {
   readonly nonce: string;
   readonly codeVerifier: string;
 }
+
+/** A START or RETRY: the new attempt's secrets and the time. */
+export type AuthorizationBegin = { readonly attempt: AuthorizationAttempt; readonly now: number };
 
 /** Timeouts of the waiting states, in ms. */
 export interface AuthorizationCodeTimeouts {
@@ -95,9 +98,6 @@ export interface AuthorizationCodeContext extends CallbackWaitContext {
 /** Events of {@link authorizationCodeMachine}. */
 export type AuthorizationCodeEvent = CallbackWaitEvent<AuthorizationBegin, AuthorizationCallback>;
 
-/** A START or RETRY: the new attempt's secrets and the time. */
-export type AuthorizationBegin = { readonly attempt: AuthorizationAttempt; readonly now: number };
-
 /** What the machine ends with. */
 export type AuthorizationCodeOutput = SignInOutput;
 
@@ -139,6 +139,33 @@ const metadataOf = ({ event }: { event: { output: IdpMetadata } }): IdpMetadata 
 
 /** The parameters of a readable callback (the guards run after isInvalidCallback). */
 const paramsOf = (callback: AuthorizationCallback): Readonly<Record<string, string>> => callback.params ?? {};
+
+const stateMismatch: Failure = {
+  code: 'stateMismatch',
+  message:
+    'The callback carries a state this flow did not issue (or already used); it was refused before any token request.',
+};
+
+const issuerMismatch: Failure = {
+  code: 'issuerMismatch',
+  message:
+    'The callback names another issuer, or none where the IdP promised one (RFC 9207); refused before any token request.',
+};
+
+const noCode: Failure = {
+  code: 'callbackInvalid',
+  message: 'The callback carries neither a code nor an error; sign in again.',
+};
+
+/** What an attempt has not learned yet when it begins. */
+const NOTHING_YET = {
+  metadata: null,
+  callbackUrl: null,
+  tokens: null,
+  claims: null,
+  inspection: null,
+  failure: null,
+} as const;
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
@@ -220,12 +247,7 @@ export const authorizationCodeMachine = setup({
       attempt: start.attempt,
       now: start.now,
       callbackDeadline: start.now + context.timeouts.callbackMs,
-      metadata: null,
-      callbackUrl: null,
-      tokens: null,
-      claims: null,
-      inspection: null,
-      failure: null,
+      ...NOTHING_YET,
     })),
     // Runs after the guards: the callback is a readable response with a code.
     takeCallback: assign((_, callback: AuthorizationCallback) => ({
@@ -246,16 +268,8 @@ export const authorizationCodeMachine = setup({
     project: input.project ?? null,
     timeouts: { ...defaultAuthorizationCodeTimeouts, ...input.timeouts } as AuthorizationCodeTimeouts,
     attempt: null,
-    now: 0,
-    callbackDeadline: null,
-    metadata: null,
-    callbackUrl: null,
-    tokens: null,
-    claims: null,
-    inspection: null,
-    failure: null,
-    ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
-    ignoredCallbacks: 0,
+    ...notWaitingYet(input),
+    ...NOTHING_YET,
   }),
   initial: 'idle',
   output: signInOutput,
@@ -360,30 +374,10 @@ export const authorizationCodeMachine = setup({
   },
 });
 
-function stateMismatch(): Failure {
-  return {
-    code: 'stateMismatch',
-    message:
-      'The callback carries a state this flow did not issue (or already used); it was refused before any token request.',
-  };
-}
-
-function issuerMismatch(): Failure {
-  return {
-    code: 'issuerMismatch',
-    message:
-      'The callback names another issuer, or none where the IdP promised one (RFC 9207); refused before any token request.',
-  };
-}
-
 function authorizationError({ event }: { event: AuthorizationCodeEvent }): Failure {
   const raw = paramsOf(callbackOf({ event })).error!;
   const error = AUTHORIZATION_ERRORS.has(raw) ? raw : 'unknown_error';
   if (error === 'access_denied')
     return { code: 'accessDenied', message: 'The sign-in was refused at the IdP (access_denied).', oauthError: error };
   return { code: 'idpError', message: `The IdP answered ${error}; try again or ask its admin.`, oauthError: error };
-}
-
-function noCode(): Failure {
-  return { code: 'callbackInvalid', message: 'The callback carries neither a code nor an error; sign in again.' };
 }

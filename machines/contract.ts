@@ -33,3 +33,12 @@ export type CallbackWaitEvent<TBegin, TCallback> =
   | { readonly type: 'RESUME'; readonly now: number }
   | { readonly type: 'CANCEL' }
   | ({ readonly type: 'RETRY' } & TBegin);
+
+/** The {@link CallbackWaitContext} of a flow that has not started waiting yet. */
+export const notWaitingYet = (input: { readonly ignoreStrayCallbacks?: boolean | undefined }): CallbackWaitContext => ({
+  now: 0,
+  callbackDeadline: null,
+  failure: null,
+  ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
+  ignoredCallbacks: 0,
+});

@@ -32,6 +32,7 @@ export {
   type ClientCredentialsInput,
   clientCredentialsMachine,
 } from './client-credentials.js';
+export type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
 export {
   type DeviceAuthorization,
   type DeviceCodeContext,
@@ -41,7 +42,6 @@ export {
   deviceCodeMachine,
   type PollResult,
 } from './device-code.js';
-export type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
 export { type Failure, type FailureCode, isFailureCode, toFailure } from './failure.js';
 export {
   defaultLoginUrlTimeouts,
@@ -59,7 +59,7 @@ export {
   loginUrlMachine,
 } from './login-url.js';
 export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
-export type { SignInOutput } from './token-checks.js';
+export type { SignInOutput, TokenCheckContext } from './token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
 
 import { apiKeyMachine } from './api-key.js';

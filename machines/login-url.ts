@@ -6,7 +6,7 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
+import { type CallbackWaitContext, type CallbackWaitEvent, type MachineTypes, notWaitingYet } from './contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
 import { notProvided } from './not-provided.js';
 
@@ -97,6 +97,9 @@ export interface LoginUrlInput {
   readonly ignoreStrayCallbacks?: boolean;
 }
 
+/** A START or RETRY: the flow id of the new attempt and the time. */
+export type LoginUrlAttempt = { readonly flowId: string; readonly now: number };
+
 /** Context of {@link loginUrlMachine}. Holds tokens once the callback arrived: treat snapshots as secrets. */
 export interface LoginUrlContext extends CallbackWaitContext {
   readonly project: string;
@@ -113,9 +116,6 @@ export interface LoginUrlContext extends CallbackWaitContext {
 /** Events of {@link loginUrlMachine}. */
 export type LoginUrlEvent = CallbackWaitEvent<LoginUrlAttempt, LoginCallback>;
 
-/** A START or RETRY: the flow id of the new attempt and the time. */
-export type LoginUrlAttempt = { readonly flowId: string; readonly now: number };
-
 /** What the machine ends with. */
 export type LoginUrlOutput =
   | { readonly status: 'authenticated'; readonly session: LoginUrlSession }
@@ -128,6 +128,11 @@ export interface FetchLoginUrlInput {
   readonly errorRedirectUrl: string | null;
   readonly flowId: string;
 }
+
+const foreignCallback: Failure = {
+  code: 'stateMismatch',
+  message: 'A callback arrived that this flow did not start (missing or wrong flow id); it was refused. Sign in again.',
+};
 
 /** The callback is judged the same way whether or not the opener has reported back yet. */
 const onCallback = [
@@ -225,14 +230,10 @@ export const loginUrlMachine = setup({
     errorRedirectUrl: input.errorRedirectUrl ?? null,
     timeouts: { ...defaultLoginUrlTimeouts, ...input.timeouts } as LoginUrlTimeouts,
     flowId: null,
-    now: 0,
-    callbackDeadline: null,
     loginUrl: null,
     tokens: null,
     session: null,
-    failure: null,
-    ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
-    ignoredCallbacks: 0,
+    ...notWaitingYet(input),
   }),
   initial: 'idle',
   output: ({ context }) =>
@@ -377,14 +378,6 @@ function validationOf({ event }: { event: { output: LegacyValidation } }): Legac
 /** The callback of a CALLBACK event (the transitions that use it are all on CALLBACK). */
 function callbackOf({ event }: { event: LoginUrlEvent }): LoginCallback {
   return (event as Extract<LoginUrlEvent, { type: 'CALLBACK' }>).callback;
-}
-
-function foreignCallback(): Failure {
-  return {
-    code: 'stateMismatch',
-    message:
-      'A callback arrived that this flow did not start (missing or wrong flow id); it was refused. Sign in again.',
-  };
 }
 
 function idpError({ event }: { event: LoginUrlEvent }): Failure {

@@ -9,7 +9,7 @@ import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js
 import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 /** What the token checks read from a machine's context. */
-interface TokenCheckContext {
+export interface TokenCheckContext {
   readonly tokens: TokenSet | null;
   readonly project: string | null;
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
+import type { TokenSet } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
 /** A cached legacy login-URL session. The tokens are secrets. */
@@ -53,14 +54,7 @@ export interface CachedOidcLogin {
   readonly resource?: string;
   /** Extra parameters of the token requests (Auth0's `audience`); never a secret. */
   readonly tokenParams?: Readonly<Record<string, string>>;
-  readonly tokens: {
-    readonly accessToken: string;
-    readonly tokenType: string;
-    readonly expiresAt: number;
-    readonly refreshToken?: string;
-    readonly idToken?: string;
-    readonly scope?: string;
-  };
+  readonly tokens: TokenSet;
   readonly claims: { readonly iss: string; readonly sub: string; readonly aud: string | readonly string[] } | null;
 }
 

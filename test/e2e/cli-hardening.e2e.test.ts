@@ -37,19 +37,7 @@ describe('a value given where a variable name is expected is never echoed', () =
   it.each(['client-secret-env', 'api-key-env'])('--%s s3cr3t… is refused without repeating it', async (flag) => {
     const secret = 's3cr3t-Value/with+chars=';
     const flow = flag === 'api-key-env' ? 'api-key' : 'client-credentials';
-    const result = await cli([
-      'login',
-      '--flow',
-      flow,
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-      '--client-id',
-      'service',
-      `--${flag}`,
-      secret,
-    ]);
+    const result = await cli(['login', '--flow', flow, ...emulatorOidcArgs(emulator, 'service'), `--${flag}`, secret]);
     expect(result.code).toBe(2);
     expect(result.out + result.err).not.toContain(secret);
     expect(result.err).toContain(`--${flag}`);

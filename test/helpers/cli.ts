@@ -26,13 +26,12 @@ export function loginUrlArgs(baseUrl: string, project = 'demo', ...extra: string
   return ['login', '--flow', 'login-url', '--base-url', baseUrl, '--project', project, '--headless', ...extra];
 }
 
-/** `--base-url`, `--issuer` and `--client-id` of the emulator and its public CLI client. */
-export function emulatorOidcArgs(emulator: {
-  readonly baseUrl: string;
-  readonly issuer: string;
-  readonly clients: { readonly cli: string };
-}): string[] {
-  return ['--base-url', emulator.baseUrl, '--issuer', emulator.issuer, '--client-id', emulator.clients.cli];
+/** `--base-url`, `--issuer` and `--client-id` of the emulator and a client (its public CLI client by default). */
+export function emulatorOidcArgs(
+  emulator: { readonly baseUrl: string; readonly issuer: string; readonly clients: { readonly cli: string } },
+  clientId = emulator.clients.cli,
+): string[] {
+  return ['--base-url', emulator.baseUrl, '--issuer', emulator.issuer, '--client-id', clientId];
 }
 
 /** The built `cdf-auth` binary (`npm test` builds it first). */

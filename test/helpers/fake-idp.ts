@@ -25,12 +25,7 @@ export async function startFakeIdp(options: { metadata?: (issuer: string) => Rec
     req.on('end', () => {
       if (path.endsWith('/.well-known/openid-configuration')) {
         json(res, 200, {
-          issuer,
-          authorization_endpoint: `${issuer}/auth`,
-          token_endpoint: `${issuer}/token`,
-          device_authorization_endpoint: `${issuer}/device`,
-          jwks_uri: `${issuer}/jwks`,
-          code_challenge_methods_supported: ['S256'],
+          ...fakeIdpMetadata(issuer),
           response_types_supported: ['code'],
           ...options.metadata?.(issuer),
         });
@@ -69,4 +64,16 @@ export async function startFakeIdp(options: { metadata?: (issuer: string) => Rec
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** The discovery document of a fake IdP at `issuer`: its endpoints under the issuer, S256 PKCE. */
+export function fakeIdpMetadata(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/auth`,
+    token_endpoint: `${issuer}/token`,
+    device_authorization_endpoint: `${issuer}/device`,
+    jwks_uri: `${issuer}/jwks`,
+    code_challenge_methods_supported: ['S256'],
+  };
 }

@@ -8,14 +8,14 @@ import { loginUrlMachine } from '../../machines/login-url.js';
 import { sessionMachine } from '../../machines/session.js';
 import { flush, liveHarness } from '../helpers/live-harness.js';
 import { step } from '../helpers/step.js';
+import { ISSUER, tokens } from './fixtures.js';
 
-const ISSUER = 'https://idp.example';
-const tokens = {
-  accessToken: 'at',
-  tokenType: 'Bearer',
-  expiresAt: 10_000_000_000_000,
-  idToken: 'it',
-  refreshToken: 'rt',
+const DEVICE_AUTHORIZATION = {
+  deviceCode: 'dc',
+  userCode: 'U',
+  verificationUri: 'v',
+  verificationUriComplete: 'v?c=U',
+  expiresIn: 60,
 };
 
 describe('effects get the inputs the drivers expect', () => {
@@ -82,13 +82,7 @@ describe('effects get the inputs the drivers expect', () => {
     h.actor.send({ type: 'START', now: 0 });
     await flush();
     h.settle('requestDeviceCode', {
-      output: {
-        deviceCode: 'dc',
-        userCode: 'U',
-        verificationUri: 'v',
-        verificationUriComplete: 'v?c=U',
-        expiresIn: 60,
-      },
+      output: DEVICE_AUTHORIZATION,
     });
     await flush();
     h.clock.increment(5_000);
@@ -160,13 +154,7 @@ describe('edges the other tests do not reach', () => {
     s = transition(m, s, { type: 'START', now: 0 })[0];
     const [afterCode, actions] = transition(m, s, {
       type: 'xstate.done.actor.requestDeviceCode',
-      output: {
-        deviceCode: 'dc',
-        userCode: 'U',
-        verificationUri: 'v',
-        verificationUriComplete: 'v?c=U',
-        expiresIn: 60,
-      },
+      output: DEVICE_AUTHORIZATION,
     } as never);
     const show = actions.find((a) => (a as { type?: string }).type === 'showUserCode') as
       | { params?: unknown }

@@ -4,11 +4,12 @@ import { createActor, fromPromise, initialTransition, SimulatedClock, transition
 import { apiKeyMachine } from '../../machines/api-key.js';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
-import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
+import { deviceCodeMachine } from '../../machines/device-code.js';
 import { isFailureCode, toFailure } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import type { Inspection, TokenSet } from '../../machines/tokens.js';
 import { step } from '../helpers/step.js';
+import { deviceAuthorization, runDeviceCode } from './fixtures.js';
 
 const tick = async () => {
   for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
@@ -178,28 +179,11 @@ describe('device code intervals from the IdP', () => {
     [0, 5_000],
     [undefined, 5_000],
   ])('interval %s waits %i ms before the first poll', async (interval, wait) => {
-    const clock = new SimulatedClock();
-    const polls: number[] = [];
-    const auth: DeviceAuthorization = {
-      deviceCode: 'dc',
-      userCode: 'U',
-      verificationUri: 'https://idp/device',
+    const { actor, clock, polls } = runDeviceCode([], {
+      ...deviceAuthorization,
       expiresIn: 600,
       ...(interval === undefined ? {} : { interval }),
-    };
-    const actor = createActor(
-      deviceCodeMachine.provide({
-        actors: {
-          requestDeviceCode: fromPromise(async (): Promise<DeviceAuthorization> => auth),
-          pollToken: fromPromise(async (): Promise<PollResult> => {
-            polls.push(clock.now());
-            return { kind: 'pending' };
-          }),
-        },
-      }),
-      { input: { clientId: 'c', scope: 's' }, clock },
-    ).start();
-    actor.send({ type: 'START', now: 0 });
+    });
     await tick();
     expect(actor.getSnapshot().context.deadline).toBe(600_000);
     clock.increment(wait - 1);

@@ -61,6 +61,19 @@ export const apiKeyEvents: WorldEvent[] = [
 const ISSUER = 'https://idp.example';
 const tokenSet = { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, idToken: 'it', refreshToken: 'rt' };
 const claims = { iss: ISSUER, sub: 'alice', aud: 'cli' };
+
+/** What the shared token checks (validate the ID token, inspect at CDF) can be told. */
+const tokenCheckEvents: WorldEvent[] = [
+  { type: 'xstate.done.actor.validateIdToken', output: claims },
+  { type: 'xstate.error.actor.validateIdToken', error: { code: 'idTokenInvalid', message: 'x' } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['demo'] } },
+  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['other'] } },
+  { type: 'xstate.error.actor.inspectToken', error: { code: 'http', message: 'x' } },
+];
+const tokenCheckTimeouts = (machine: string): WorldEvent[] => [
+  { type: `xstate.after.validateTimeout.${machine}.validatingIdToken` },
+  { type: `xstate.after.inspectTimeout.${machine}.inspectingToken` },
+];
 const cb = (params: Record<string, string>) => ({
   type: 'CALLBACK',
   callback: { kind: 'response', params, url: `http://127.0.0.1:9/callback?${new URLSearchParams(params)}` },
@@ -89,17 +102,12 @@ export const authorizationCodeEvents: WorldEvent[] = [
   { type: 'xstate.done.actor.exchangeCode', output: tokenSet },
   { type: 'xstate.done.actor.exchangeCode', output: { ...tokenSet, idToken: undefined } },
   { type: 'xstate.error.actor.exchangeCode', error: { code: 'invalidGrant', message: 'x' } },
-  { type: 'xstate.done.actor.validateIdToken', output: claims },
-  { type: 'xstate.error.actor.validateIdToken', error: { code: 'idTokenInvalid', message: 'x' } },
-  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['demo'] } },
-  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['other'] } },
-  { type: 'xstate.error.actor.inspectToken', error: { code: 'http', message: 'x' } },
+  ...tokenCheckEvents,
   { type: 'xstate.after.discoverTimeout.authorizationCode.discovering' },
   { type: 'xstate.after.navigateTimeout.authorizationCode.redirectingToIdp' },
   { type: 'xstate.after.callbackTimeout.authorizationCode.awaitingCallback' },
   { type: 'xstate.after.exchangeTimeout.authorizationCode.exchangingCode' },
-  { type: 'xstate.after.validateTimeout.authorizationCode.validatingIdToken' },
-  { type: 'xstate.after.inspectTimeout.authorizationCode.inspectingToken' },
+  ...tokenCheckTimeouts('authorizationCode'),
 ];
 
 export const deviceCodeEvents: WorldEvent[] = [
@@ -119,17 +127,12 @@ export const deviceCodeEvents: WorldEvent[] = [
   { type: 'xstate.done.actor.pollToken', output: { kind: 'expired' } },
   { type: 'xstate.error.actor.pollToken', error: { code: 'timeout', message: 'x' } },
   { type: 'xstate.error.actor.pollToken', error: { code: 'http', message: 'x' } },
-  { type: 'xstate.done.actor.validateIdToken', output: claims },
-  { type: 'xstate.error.actor.validateIdToken', error: { code: 'idTokenInvalid', message: 'x' } },
-  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['demo'] } },
-  { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['other'] } },
-  { type: 'xstate.error.actor.inspectToken', error: { code: 'http', message: 'x' } },
+  ...tokenCheckEvents,
   { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' },
   { type: 'xstate.after.codeExpiry.deviceCode.awaitingUser' },
   { type: 'xstate.after.codeExpiry.deviceCode.polling' },
   { type: 'xstate.after.requestTimeout.deviceCode.requestingCode' },
-  { type: 'xstate.after.validateTimeout.deviceCode.validatingIdToken' },
-  { type: 'xstate.after.inspectTimeout.deviceCode.inspectingToken' },
+  ...tokenCheckTimeouts('deviceCode'),
 ];
 
 export const clientCredentialsEvents: WorldEvent[] = [

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, SimulatedClock, transition } from 'xstate';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
-import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
+import type { PollResult } from '../../machines/device-code.js';
 import { sessionMachine } from '../../machines/session.js';
-import type { IdClaims, Inspection, TokenSet } from '../../machines/tokens.js';
+import type { Inspection, TokenSet } from '../../machines/tokens.js';
 import { step } from '../helpers/step.js';
+import { deviceAuthorization, runDeviceCode } from './fixtures.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const ISSUER = 'https://idp.example';
@@ -134,36 +135,8 @@ describe('authorization-code machine', () => {
 });
 
 describe('device-code machine (RFC 8628 on simulated time)', () => {
-  const authorization: DeviceAuthorization = {
-    deviceCode: 'dc',
-    userCode: 'ABCD-EFGH',
-    verificationUri: 'https://idp/device',
-    expiresIn: 60,
-  };
-  function run(answers: Array<PollResult | Error>, auth: DeviceAuthorization = authorization) {
-    const clock = new SimulatedClock();
-    const polls: number[] = [];
-    const shown: unknown[] = [];
-    const actor = createActor(
-      deviceCodeMachine.provide({
-        actors: {
-          requestDeviceCode: fromPromise(async (): Promise<DeviceAuthorization> => auth),
-          pollToken: fromPromise(async (): Promise<PollResult> => {
-            polls.push(clock.now());
-            const next = answers.shift() ?? { kind: 'pending' };
-            if (next instanceof Error) throw next;
-            return next;
-          }),
-          validateIdToken: fromPromise(async (): Promise<IdClaims> => ({ iss: 'i', sub: 's', aud: 'a' })),
-          inspectToken: fromPromise(async (): Promise<Inspection> => ({ subject: 's', projects: ['demo'] })),
-        },
-        actions: { showUserCode: (_, params) => shown.push(params) },
-      }),
-      { input: { clientId: 'cli', scope: 'openid', project: 'demo' }, clock },
-    ).start();
-    actor.send({ type: 'START', now: 0 });
-    return { actor, clock, polls, shown };
-  }
+  const authorization = deviceAuthorization;
+  const run = runDeviceCode;
 
   it('polls every 5 s when the IdP names no interval, shows the user code (never the device code)', async () => {
     const { actor, clock, polls, shown } = run([{ kind: 'pending' }, { kind: 'pending' }, { kind: 'tokens', tokens }]);

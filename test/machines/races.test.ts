@@ -5,15 +5,17 @@ import { loginUrlMachine } from '../../machines/login-url.js';
 import { sessionMachine } from '../../machines/session.js';
 import { createSession } from '../../src/session/session.js';
 import { flush, liveHarness } from '../helpers/live-harness.js';
+import { ISSUER, tokens } from './fixtures.js';
 
-const ISSUER = 'https://idp.example';
-const tokens = {
-  accessToken: 'at',
-  tokenType: 'Bearer',
-  expiresAt: 10_000_000_000_000,
-  idToken: 'it',
-  refreshToken: 'rt',
-};
+/** A login-URL flow whose login URL CDF gave: the browser is on its way to the IdP. */
+async function loginUrlSentToIdp() {
+  const h = liveHarness(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/callback' });
+  h.actor.send({ type: 'START', flowId: 'f1', now: 0 });
+  await flush();
+  h.settle('fetchLoginUrl', { output: 'http://cdf/login' });
+  await flush();
+  return h;
+}
 
 describe('races, explored in every order by fc.scheduler', () => {
   test.prop([fc.scheduler()])(
@@ -98,11 +100,7 @@ describe('races, explored in every order by fc.scheduler', () => {
   test.prop([fc.scheduler()])(
     "a callback arriving twice: one validation, with the first callback's tokens",
     async (s) => {
-      const h = liveHarness(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/callback' });
-      h.actor.send({ type: 'START', flowId: 'f1', now: 0 });
-      await flush();
-      h.settle('fetchLoginUrl', { output: 'http://cdf/login' });
-      await flush();
+      const h = await loginUrlSentToIdp();
       const callback = (accessToken: string) => ({
         type: 'CALLBACK' as const,
         callback: { kind: 'tokens' as const, flowId: 'f1', accessToken, idToken: 'id' },
@@ -126,11 +124,7 @@ describe('races, explored in every order by fc.scheduler', () => {
   test.prop([fc.scheduler()])(
     'a popup message arriving after the popup was closed: once cancelled, the callback starts nothing',
     async (s) => {
-      const h = liveHarness(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/callback' });
-      h.actor.send({ type: 'START', flowId: 'f1', now: 0 });
-      await flush();
-      h.settle('fetchLoginUrl', { output: 'http://cdf/login' });
-      await flush();
+      const h = await loginUrlSentToIdp();
       h.settle('navigateToIdp', { output: undefined });
       await flush();
       let cancelledAt = -1;

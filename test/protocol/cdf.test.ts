@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { startTestServer } from '../helpers/http-server.js';
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-beforeAll(async () => {
-  server = await startTestServer();
-});
+const server = await startTestServer();
 afterAll(() => server.close());
 beforeEach(() => {
   server.requests.length = 0;

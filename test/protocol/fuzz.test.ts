@@ -11,6 +11,7 @@ import { parseLoginCallback } from '../../src/protocol/callback.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { parseEntry } from '../../src/stores/file-token-store.js';
+import { fakeIdpMetadata } from '../helpers/fake-idp.js';
 
 const RUNS = 10_000;
 const SECRET = 'fuzz-secret-4f1c9a';
@@ -99,14 +100,7 @@ describe('fuzzing', () => {
     }
   });
 
-  const metadata = (issuer: string) => ({
-    issuer,
-    authorization_endpoint: `${issuer}/auth`,
-    token_endpoint: `${issuer}/token`,
-    device_authorization_endpoint: `${issuer}/device`,
-    jwks_uri: `${issuer}/jwks`,
-    code_challenge_methods_supported: ['S256'],
-  });
+  const metadata = fakeIdpMetadata;
   const idpWith = (answer: () => Response) => {
     const issuer = 'http://127.0.0.1:3';
     return createOidcClient({

@@ -1,14 +1,11 @@
 /** The IdP fetch's limits, one by one, on a real loopback server. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isLoopbackHost } from '../../src/protocol/http.js';
 import { type IdpAnswerRecord, idpFetch } from '../../src/protocol/idp-fetch.js';
 import { failureOf as failure } from '../helpers/failure.js';
 import { startTestServer } from '../helpers/http-server.js';
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-beforeAll(async () => {
-  server = await startTestServer();
-});
+const server = await startTestServer();
 afterAll(() => server.close());
 
 const fetchWith = (over: { retryLimit?: number; maxBodyBytes?: number; deadline?: number } = {}) => {

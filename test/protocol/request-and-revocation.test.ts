@@ -3,17 +3,14 @@
  * and the RP-initiated logout URL: what goes on the wire, what comes back, and what is refused.
  */
 import type { IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { failureOf } from '../helpers/failure.js';
 import { json as answer, startFakeIdp } from '../helpers/fake-idp.js';
 import { startTestServer } from '../helpers/http-server.js';
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-beforeAll(async () => {
-  server = await startTestServer();
-});
+const server = await startTestServer();
 afterAll(() => server.close());
 beforeEach(() => {
   server.requests.length = 0;

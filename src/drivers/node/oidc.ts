@@ -180,12 +180,7 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
   });
   const snapshot = await runFlow(
     machine,
-    {
-      clientId: options.clientId,
-      scope: resolved.scope,
-      project: options.project ?? null,
-      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-    },
+    grantInput(options, resolved.scope),
     { type: 'START', now: Date.now() },
     { ...options, restingFailures: ['failed'] },
   );
@@ -231,18 +226,26 @@ export async function loginWithClientCredentials(
   });
   const snapshot = await runFlow(
     machine,
-    {
-      clientId: options.clientId,
-      scope: resolved.scope,
-      project: options.project ?? null,
-      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-    },
+    grantInput(options, resolved.scope),
     { type: 'START', now: Date.now() },
     { ...options, restingFailures: ['authenticated', 'failed'] },
   );
   const output = clientCredentialsOutput(snapshot);
   if (!output) throw flowError(snapshot);
   return output;
+}
+
+/** The input of the device-code and client-credentials machines: one client, one scope, one wait limit. */
+function grantInput(
+  options: OidcFlowOptions & { readonly requestTimeoutMs?: number | undefined },
+  scope: string,
+): { clientId: string; scope: string; project: string | null; requestTimeoutMs?: number } {
+  return {
+    clientId: options.clientId,
+    scope,
+    project: options.project ?? null,
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  };
 }
 
 function serviceClient(options: ClientCredentialsFlowOptions): OidcClient {
