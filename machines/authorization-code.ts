@@ -4,8 +4,16 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import { type CallbackWaitContext, type CallbackWaitEvent, type MachineTypes, notWaitingYet } from './contract.js';
-import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
+import {
+  awaitingCallback,
+  type CallbackWaitContext,
+  type CallbackWaitEvent,
+  judgeCallback,
+  notWaitingYet,
+  redirectingToIdp,
+} from './callback-wait.js';
+import type { MachineTypes } from './contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
 import { notProvided } from './not-provided.js';
 import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './token-checks.js';
 import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
@@ -255,6 +263,7 @@ export const authorizationCodeMachine = setup({
     })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, callbackUrl: null })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
+    takeNow: assign((_, now: number) => ({ now })),
     takeClaims: assign((_, claims: IdClaims) => ({ claims })),
     takeInspection: assign((_, inspection: Inspection) => ({ inspection })),
   },
@@ -304,39 +313,17 @@ export const authorizationCodeMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    redirectingToIdp: {
-      tags: ['busy'],
-      invoke: {
-        id: 'navigateToIdp',
-        src: 'navigateToIdp',
-        input: ({ context }) => ({
-          clientId: context.clientId,
-          redirectUri: context.redirectUri,
-          scope: context.scope,
-          attempt: context.attempt!,
-        }),
-        onDone: 'awaitingCallback',
-        onError: failOnError('navigationFailed'),
-      },
-      after: {
-        navigateTimeout: failWith({
-          code: 'navigationFailed',
-          message: 'The browser could not be opened in time; use --no-browser.',
-        }),
-      },
-      on: { CALLBACK: onCallback, CANCEL: 'cancelled' },
-    },
-    awaitingCallback: {
-      tags: ['persistable', 'waitingForUser'],
-      after: {
-        callbackTimeout: failOnTimeout('Sign-in was not completed in time; start again.'),
-      },
-      on: {
-        CALLBACK: onCallback,
-        RESUME: { target: 'awaitingCallback', reenter: true, actions: assign({ now: ({ event }) => event.now }) },
-        CANCEL: 'cancelled',
-      },
-    },
+    redirectingToIdp: redirectingToIdp(
+      ({ context }: { context: AuthorizationCodeContext }): NavigateToIdpInput => ({
+        clientId: context.clientId,
+        redirectUri: context.redirectUri,
+        scope: context.scope,
+        attempt: context.attempt!,
+      }),
+      onCallback,
+      'The browser could not be opened in time; use --no-browser.',
+    ),
+    awaitingCallback: awaitingCallback(onCallback),
     exchangingCode: {
       tags: ['busy'],
       invoke: {

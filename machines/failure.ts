@@ -132,19 +132,3 @@ export const failOnError = (fallback: FailureCode) =>
 
 /** Into `failed` with a `timeout` failure that says what did not happen in time. */
 export const failOnTimeout = (message: string) => failWith({ code: 'timeout', message } satisfies Failure);
-
-/**
- * How every callback is judged first: a stray one is counted and ignored (no target: the machine keeps
- * waiting for the real callback), an unreadable one fails with `callbackInvalid` and its reason. The
- * machine names the guards `isStrayCallback` and `isInvalidCallback` and the action `countIgnored`.
- */
-export const judgeCallback = <TArgs, TCallback extends { readonly kind: string }>(
-  callbackOf: (args: TArgs) => TCallback,
-) =>
-  [
-    { guard: { type: 'isStrayCallback', params: callbackOf }, actions: 'countIgnored' },
-    failWhen('isInvalidCallback', callbackOf, (args: TArgs): Failure => {
-      const { reason } = callbackOf(args) as TCallback & { readonly reason: string };
-      return { code: 'callbackInvalid', message: `The callback URL could not be read (${reason}); sign in again.` };
-    }),
-  ] as const;

@@ -26,13 +26,14 @@ export {
   type NavigateToIdpInput,
   type OidcSignIn,
 } from './authorization-code.js';
+export type { CallbackWaitContext, CallbackWaitEvent } from './callback-wait.js';
 export {
   type ClientCredentialsContext,
   type ClientCredentialsEvent,
   type ClientCredentialsInput,
   clientCredentialsMachine,
 } from './client-credentials.js';
-export type { CallbackWaitContext, CallbackWaitEvent, MachineTypes } from './contract.js';
+export type { MachineTypes } from './contract.js';
 export {
   type DeviceAuthorization,
   type DeviceCodeContext,

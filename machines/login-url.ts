@@ -6,8 +6,16 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import { type CallbackWaitContext, type CallbackWaitEvent, type MachineTypes, notWaitingYet } from './contract.js';
-import { type Failure, failOnError, failOnTimeout, failWhen, failWith, judgeCallback } from './failure.js';
+import {
+  awaitingCallback,
+  type CallbackWaitContext,
+  type CallbackWaitEvent,
+  judgeCallback,
+  notWaitingYet,
+  redirectingToIdp,
+} from './callback-wait.js';
+import type { MachineTypes } from './contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
 import { notProvided } from './not-provided.js';
 
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
@@ -216,6 +224,7 @@ export const loginUrlMachine = setup({
     })),
     fail: assign((_, failure: Failure) => ({ failure, tokens: null, session: null })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
+    takeNow: assign((_, now: number) => ({ now })),
     // Runs after the guards above: the callback carries tokens.
     takeTokens: assign((_, callback: LoginCallback) => {
       const { accessToken, idToken } = callback as Extract<LoginCallback, { kind: 'tokens' }>;
@@ -277,42 +286,12 @@ export const loginUrlMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    redirectingToIdp: {
-      tags: ['busy'],
-      invoke: {
-        id: 'navigateToIdp',
-        src: 'navigateToIdp',
-        input: ({ context }) => ({ url: context.loginUrl! }),
-        onDone: 'awaitingCallback',
-        onError: failOnError('navigationFailed'),
-      },
-      after: {
-        navigateTimeout: failWith({
-          code: 'navigationFailed',
-          message: 'The browser could not be opened in time; open the login URL by hand (--no-browser).',
-        }),
-      },
-      on: {
-        // A fast browser may come back before the opener reports that it is done.
-        CALLBACK: onCallback,
-        CANCEL: 'cancelled',
-      },
-    },
-    awaitingCallback: {
-      tags: ['persistable', 'waitingForUser'],
-      after: {
-        callbackTimeout: failOnTimeout('Sign-in was not completed in time; start again.'),
-      },
-      on: {
-        CALLBACK: onCallback,
-        RESUME: {
-          target: 'awaitingCallback',
-          reenter: true,
-          actions: assign({ now: ({ event }) => event.now }),
-        },
-        CANCEL: 'cancelled',
-      },
-    },
+    redirectingToIdp: redirectingToIdp(
+      ({ context }: { context: LoginUrlContext }) => ({ url: context.loginUrl! }),
+      onCallback,
+      'The browser could not be opened in time; open the login URL by hand (--no-browser).',
+    ),
+    awaitingCallback: awaitingCallback(onCallback),
     validatingToken: {
       tags: ['busy'],
       invoke: {

@@ -179,12 +179,8 @@ export function cognito(options: CognitoOptions): IdpPreset {
   if (!/^[\w-]+_[0-9A-Za-z]+$/.test(options.userPoolId))
     throw new TypeError('cognito(): userPoolId is e.g. eu-west-1_AbC.');
   return {
-    provider: 'cognito',
-    issuer: `https://cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`,
+    ...issuerPreset('cognito', `https://cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`, options),
     userScope: 'openid profile',
-    serviceScope: options.serviceScope ?? '',
-    authorizationParams: { ...options.authorizationParams },
-    tokenParams: {},
     deviceFlow: false,
   };
 }
@@ -210,15 +206,11 @@ export interface OktaOptions {
  */
 export function okta(options: OktaOptions): IdpPreset {
   const server = options.authorizationServer === undefined ? 'default' : options.authorizationServer;
-  return {
-    provider: 'okta',
-    issuer: `${originOfDomain(options.domain)}${server === null ? '' : `/oauth2/${server}`}`,
-    userScope: USER_SCOPES,
-    serviceScope: options.serviceScope ?? '',
-    authorizationParams: { ...options.authorizationParams },
-    tokenParams: {},
-    deviceFlow: true,
-  };
+  return issuerPreset(
+    'okta',
+    `${originOfDomain(options.domain)}${server === null ? '' : `/oauth2/${server}`}`,
+    options,
+  );
 }
 
 /** Options of {@link keycloak}. */
@@ -239,15 +231,11 @@ export interface KeycloakOptions {
  * ```
  */
 export function keycloak(options: KeycloakOptions): IdpPreset {
-  return {
-    provider: 'keycloak',
-    issuer: `${options.url.replace(/\/+$/, '')}/realms/${encodeURIComponent(options.realm)}`,
-    userScope: USER_SCOPES,
-    serviceScope: options.serviceScope ?? '',
-    authorizationParams: { ...options.authorizationParams },
-    tokenParams: {},
-    deviceFlow: true,
-  };
+  return issuerPreset(
+    'keycloak',
+    `${options.url.replace(/\/+$/, '')}/realms/${encodeURIComponent(options.realm)}`,
+    options,
+  );
 }
 
 /** Options of {@link oidc}. */
@@ -279,6 +267,26 @@ export function oidc(options: GenericOidcOptions): IdpPreset {
     serviceScope: options.serviceScope ?? derived?.service ?? '',
     authorizationParams: { ...options.authorizationParams },
     tokenParams: { ...options.tokenParams },
+    deviceFlow: true,
+  };
+}
+
+/**
+ * A preset whose scopes are the OIDC ones for people and the configured ones for services (the IdPs
+ * whose CDF audience is set up in the IdP, not asked for in the scope), with a device flow.
+ */
+function issuerPreset(
+  provider: IdpPreset['provider'],
+  issuer: string,
+  options: { readonly serviceScope?: string; readonly authorizationParams?: Readonly<Record<string, string>> },
+): IdpPreset {
+  return {
+    provider,
+    issuer,
+    userScope: USER_SCOPES,
+    serviceScope: options.serviceScope ?? '',
+    authorizationParams: { ...options.authorizationParams },
+    tokenParams: {},
     deviceFlow: true,
   };
 }

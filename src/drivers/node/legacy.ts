@@ -10,7 +10,7 @@ import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
-import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
+import { serveFlowCallbacks, withLoopback } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
@@ -64,14 +64,10 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
     ...options.http,
     ...(options.appId ? { appId: options.appId } : {}),
   });
-  const opener = options.opener ?? systemBrowserOpener();
-  const listener = await openLoopbackListener('/callback');
-  // The navigation outlives its actor: the headless browser must still receive the callback's answer.
-  const navigation = new AbortController();
-  try {
+  return withLoopback(options.opener ?? systemBrowserOpener(), async ({ listener, navigate }) => {
     const machine = loginUrlFlow({
       cdf,
-      navigate: (url) => opener(url, { signal: navigation.signal }),
+      navigate,
       ...(options.loginUrlSource ? { source: options.loginUrlSource } : {}),
     });
     const redirectUrl = appRedirectUrl(listener.redirectUrl, options.redirectParams, options.redirectFragment);
@@ -95,10 +91,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
     );
     if (snapshot.output?.status === 'authenticated') return snapshot.output.session;
     throw flowError(snapshot);
-  } finally {
-    navigation.abort();
-    await listener.close();
-  }
+  });
 }
 
 /** Options of {@link loginWithApiKey}. */

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AnyActorRef, type AnyMachineSnapshot, waitFor } from 'xstate';
 import { escapeHtml } from '../../protocol/html.js';
+import type { Opener } from './opener.js';
 
 /** What the flow answers to one request on the callback path. */
 interface CallbackAnswer {
@@ -151,4 +152,27 @@ async function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; messag
     return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
   }
   return { ok: false, message: 'Sign-in was cancelled.' };
+}
+
+/** What {@link withLoopback} hands to the flow it runs. */
+export interface Loopback {
+  readonly listener: LoopbackListener;
+  /** Sends the person's browser to `url` with the opener; aborted once the flow is over. */
+  readonly navigate: (url: string) => Promise<void>;
+}
+
+/**
+ * Runs a flow that sends the person's browser away and waits for it on a loopback listener at
+ * `/callback`; the listener closes and the navigation is aborted however the flow ends. The navigation
+ * outlives its actor on purpose: a headless browser must still receive the callback's answer.
+ */
+export async function withLoopback<T>(opener: Opener, run: (loopback: Loopback) => Promise<T>): Promise<T> {
+  const listener = await openLoopbackListener('/callback');
+  const navigation = new AbortController();
+  try {
+    return await run({ listener, navigate: (url) => opener(url, { signal: navigation.signal }) });
+  } finally {
+    navigation.abort();
+    await listener.close();
+  }
 }

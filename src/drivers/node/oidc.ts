@@ -20,7 +20,7 @@ import type { HttpOptions } from '../../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
 import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
 import { createSession, type Session } from '../../session/session.js';
-import { openLoopbackListener, serveFlowCallbacks } from './loopback.js';
+import { serveFlowCallbacks, withLoopback } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
@@ -98,14 +98,11 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
   const resolved = resolveIdp(options, 'user');
   const idp = createOidcClient({ issuer: resolved.issuer, clientId: options.clientId, ...options.oidc });
   const cdf = cdfOf(options);
-  const opener = options.opener ?? systemBrowserOpener();
-  const listener = await openLoopbackListener('/callback');
-  const navigation = new AbortController();
-  try {
+  return withLoopback(options.opener ?? systemBrowserOpener(), async ({ listener, navigate }) => {
     const machine = codeFlowMachine({
       oidc: idp,
       cdf,
-      navigate: (url) => opener(url, { signal: navigation.signal }),
+      navigate,
       ...(options.prompt ? { prompt: options.prompt } : {}),
       authorizationParams: resolved.authorizationParams,
     });
@@ -133,10 +130,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
     );
     if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
     throw flowError(snapshot);
-  } finally {
-    navigation.abort();
-    await listener.close();
-  }
+  });
 }
 
 /** Options of {@link loginWithDeviceCode}. */
