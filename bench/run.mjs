@@ -15,14 +15,14 @@ const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'dist/src/cli/bin.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Five rounds of the baseline and the measured run, alternating; the medians of both and the last run. */
-async function fiveRounds(baseline, measured) {
+/** Five rounds of `run(baseline)` and `run(measured)`, alternating; the medians of both and the last measured run. */
+async function fiveRounds(run, baseline, measured) {
   const one = [];
   const many = [];
   let last;
   for (let i = 0; i < 5; i += 1) {
-    one.push((await baseline()).ms);
-    last = await measured();
+    one.push((await run(baseline)).ms);
+    last = await run(measured);
     many.push(last.ms);
   }
   return { one: median(one), many: median(many), last };
@@ -105,10 +105,7 @@ const callers = async (n) => {
   return { ms, resolved, refreshes: idp.hits() };
 };
 {
-  const { one, many, last } = await fiveRounds(
-    () => callers(1),
-    () => callers(10_000),
-  );
+  const { one, many, last } = await fiveRounds(callers, 1, 10_000);
   rows.push({
     what: 'session.getToken(): 10,000 concurrent callers on an expiring token (refresh answered after 20 ms)',
     baseline: `1 caller: ${one.toFixed(1)} ms`,
@@ -174,10 +171,7 @@ await idp.close();
     const refreshes = emulator.idpRequests.filter((r) => r.path === '/token').length - before;
     return { ms, refreshes, distinct: new Set(outs.map((o) => o.stdout.trim())).size };
   };
-  const { one, many, last } = await fiveRounds(
-    () => procs(1),
-    () => procs(4),
-  );
+  const { one, many, last } = await fiveRounds(procs, 1, 4);
   rows.push({
     what: '`cdf-auth token`: 4 processes at once on a login that needs a refresh (rotating refresh tokens)',
     baseline: `1 process: ${one.toFixed(0)} ms`,

@@ -4,14 +4,8 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import {
-  awaitingCallback,
-  type CallbackWaitContext,
-  type CallbackWaitEvent,
-  judgeCallback,
-  notWaitingYet,
-  redirectingToIdp,
-} from './callback-wait.js';
+import type { CallbackWaitContext, CallbackWaitEvent } from './callback-wait.js';
+import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from './callback-wait.js';
 import type { MachineTypes } from './contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
 import { notProvided } from './not-provided.js';

@@ -6,14 +6,8 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import {
-  awaitingCallback,
-  type CallbackWaitContext,
-  type CallbackWaitEvent,
-  judgeCallback,
-  notWaitingYet,
-  redirectingToIdp,
-} from './callback-wait.js';
+import type { CallbackWaitContext, CallbackWaitEvent } from './callback-wait.js';
+import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from './callback-wait.js';
 import type { MachineTypes } from './contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
 import { notProvided } from './not-provided.js';

@@ -4,12 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { closeAll, listenLocal } from '../helpers/http-server.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bundle = path.join(root, 'dist/browser/cdf-authflow.js');
@@ -49,20 +49,22 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(`export default ${JSON.stringify(config)};`);
     } else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', () => resolve()));
-  origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  origin = await listenLocal(app);
   emulator = await startEmulator({
     spaRedirectUris: PAGES.filter((p) => p !== '/legacy.html').map((p) => `${origin}${p}`),
   });
   browser = await launchChromium();
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await emulator?.close();
-  app?.closeAllConnections();
-  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
-});
+afterAll(() => closeAll(browser, emulator, app));
+
+/** A new browser context with one tab, signed in on `pathname`. */
+async function signedInTab(pathname: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInOn(page, pathname);
+  return { context, page };
+}
 
 async function signInOn(page: Page, pathname: string) {
   await page.goto(`${origin}${pathname}`);
@@ -259,9 +261,7 @@ describe('a session that survives a reload, on the app choice', () => {
 
 describe('a silent sign-in with prompt=none', () => {
   it('with the IdP session alive, a new page load signs in without a click', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signInOn(page, '/code.html');
+    const { context, page } = await signedInTab('/code.html');
     // Closed, so that the new page cannot simply adopt this tab's session over the BroadcastChannel.
     await page.close();
     const silent = await context.newPage();
@@ -296,9 +296,7 @@ describe('a silent sign-in with prompt=none', () => {
 
 describe('RP-initiated logout', () => {
   it('with postLogoutRedirectUri, logout ends the IdP session too and comes back: a silent sign-in then finds none', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signInOn(page, '/rp-logout.html');
+    const { context, page } = await signedInTab('/rp-logout.html');
     const ended = page.waitForURL((url) => url.pathname === '/rp-logout.html' && url.search === '', {
       timeout: 30_000,
     });

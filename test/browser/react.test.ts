@@ -1,12 +1,12 @@
 /** The React example (StrictMode) signing in with code + PKCE, in headless Chromium against the emulator. */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { closeAll, listenLocal } from '../helpers/http-server.js';
 
 let browser: Browser;
 let emulator: Emulator;
@@ -38,18 +38,12 @@ mount(${JSON.stringify({ baseUrl: emulator.baseUrl, issuer: emulator.issuer, cli
     } else if (url.pathname === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
     else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenLocal(server);
   emulator = await startEmulator({ spaRedirectUris: [`${origin}/react.html`] });
   browser = await launchChromium();
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await emulator?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-});
+afterAll(() => closeAll(browser, emulator, server));
 
 it('signs in under React StrictMode (double effects), renders from the one UI state, and calls CDF with the token', async () => {
   const page = await browser.newPage();

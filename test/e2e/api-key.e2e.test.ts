@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginWithApiKey } from '../../src/drivers/node/legacy.js';
 import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { settledFlow } from '../helpers/failure.js';
 
 let emulator: Emulator;
 let strict: Emulator;
@@ -19,18 +19,10 @@ afterAll(() => Promise.all([emulator.close(), strict.close()]));
 
 async function verify(apiKey: string, over: Partial<Parameters<typeof loginWithApiKey>[0]> = {}) {
   const transitions: FlowTransition[] = [];
-  try {
-    const identity = await loginWithApiKey({
-      baseUrl: emulator.baseUrl,
-      apiKey,
-      onTransition: (t) => transitions.push(t),
-      ...over,
-    });
-    return { identity, transitions, code: undefined };
-  } catch (error) {
-    if (!isAuthFlowError(error)) throw error;
-    return { identity: undefined, transitions, code: error.code, message: error.message };
-  }
+  const { value: identity, ...failure } = await settledFlow(
+    loginWithApiKey({ baseUrl: emulator.baseUrl, apiKey, onTransition: (t) => transitions.push(t), ...over }),
+  );
+  return { identity, transitions, ...failure };
 }
 
 describe('API-key flow against the emulator', () => {

@@ -32,6 +32,13 @@ const entraPreset = (tenant = entraIdp.tenantId ?? '') =>
   entra({ tenant, baseUrl: entraIdp.baseUrl, authority: entraIdp.idpOrigin });
 const user = () => ({ baseUrl: entraIdp.baseUrl, clientId: entraIdp.clients.cli, project: 'demo' });
 
+/** The entra profile's service client through the entra preset; the secret is the caller's. */
+const entraService = () => ({
+  baseUrl: entraIdp.baseUrl,
+  idp: entraPreset(),
+  clientId: entraIdp.clients.service.id,
+});
+
 describe("the entra profile's metadata is Entra's", () => {
   it('tenant paths, no PKCE method list, no RFC 9207 flag, no revocation; common names the {tenantid} template', async () => {
     const tenant = await (
@@ -98,9 +105,7 @@ describe('Entra ID with the entra() preset', () => {
 
   it('client credentials ask for {cluster}/.default and nothing else', async () => {
     const result = await loginWithClientCredentials({
-      baseUrl: entraIdp.baseUrl,
-      idp: entraPreset(),
-      clientId: entraIdp.clients.service.id,
+      ...entraService(),
       clientSecret: entraIdp.clients.service.secret,
     });
     expect(result.inspection.subject).toBe('service');
@@ -131,9 +136,7 @@ describe('Entra ID misconfigured, as it fails for real', () => {
   it('client credentials with an RFC 8707 resource are refused, as v2 refuses the resource parameter', async () => {
     const error = await failureOf(
       loginWithClientCredentials({
-        baseUrl: entraIdp.baseUrl,
-        idp: entraPreset(),
-        clientId: entraIdp.clients.service.id,
+        ...entraService(),
         clientSecret: entraIdp.clients.service.secret,
         resource: entraIdp.baseUrl,
       }),
@@ -145,9 +148,7 @@ describe('Entra ID misconfigured, as it fails for real', () => {
   it('a wrong client secret answers in AADSTS style and is tokenRejected', async () => {
     const error = await failureOf(
       loginWithClientCredentials({
-        baseUrl: entraIdp.baseUrl,
-        idp: entraPreset(),
-        clientId: entraIdp.clients.service.id,
+        ...entraService(),
         clientSecret: 'not-the-secret',
       }),
     );

@@ -4,7 +4,7 @@ import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import { headlessOpener, type Opener } from '../../src/drivers/node/opener.js';
 import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { settledFlow } from '../helpers/failure.js';
 import { portIsClosed, portOf, scriptedOpener, withParam } from '../helpers/flows.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
 
@@ -14,20 +14,17 @@ beforeEach(() => resetEmulator(emulator));
 
 async function flow(opener: Opener, over: Partial<Parameters<typeof loginWithLoginUrl>[0]> = {}) {
   const transitions: FlowTransition[] = [];
-  try {
-    const session = await loginWithLoginUrl({
+  const { value: session, ...failure } = await settledFlow(
+    loginWithLoginUrl({
       baseUrl: emulator.baseUrl,
       project: 'demo',
       opener,
       onTransition: (t) => transitions.push(t),
       http: { timeoutMs: 2_000, retryLimit: 0 },
       ...over,
-    });
-    return { session, transitions, code: undefined };
-  } catch (error) {
-    if (!isAuthFlowError(error)) throw error;
-    return { session: undefined, transitions, code: error.code, message: error.message };
-  }
+    }),
+  );
+  return { session, transitions, ...failure };
 }
 
 describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {

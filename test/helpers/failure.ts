@@ -10,3 +10,18 @@ export async function failureOf(promise: Promise<unknown>): Promise<AuthFlowErro
   }
   throw new Error('expected a failure');
 }
+
+/**
+ * How a promise settled: `{ value }`, or the `code` and `message` of the AuthFlowError it rejected with
+ * (any other rejection fails the test).
+ */
+export async function settledFlow<T>(
+  promise: Promise<T>,
+): Promise<{ value: T; code: undefined; message?: undefined } | { value: undefined; code: string; message: string }> {
+  try {
+    return { value: await promise, code: undefined };
+  } catch (error) {
+    if (!isAuthFlowError(error)) throw error;
+    return { value: undefined, code: error.code, message: error.message };
+  }
+}

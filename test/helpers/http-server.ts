@@ -38,3 +38,19 @@ export async function startCdfWithoutIdp() {
   });
   return { url: server.url, close: server.close, loginUrlQuery: () => new URL(seen[0] ?? '', server.url).searchParams };
 }
+
+/** Starts `server` on a free port of 127.0.0.1; resolves to its origin. */
+export async function listenLocal(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes what a file started (browsers, emulators, servers, with their open connections cut); skips what never started. */
+export async function closeAll(...things: Array<{ close(): unknown } | http.Server | undefined>): Promise<void> {
+  for (const thing of things) {
+    if (thing instanceof http.Server) {
+      thing.closeAllConnections();
+      await new Promise<void>((resolve) => thing.close(() => resolve()));
+    } else await thing?.close();
+  }
+}

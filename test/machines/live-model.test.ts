@@ -2,7 +2,6 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { isFailureCode } from '../../machines/failure.js';
 import { flush, liveHarness } from '../helpers/live-harness.js';
-import type { WorldEvent } from './events.js';
 import { machinesUnderTest } from './registry.js';
 
 type Harness = ReturnType<typeof liveHarness>;
@@ -25,52 +24,27 @@ const check = (model: Model, real: Harness, failureStates: readonly string[]) =>
   }
 };
 
-class Send implements fc.AsyncCommand<Model, Harness> {
+/** One thing the world does to the live actor (`act`), after which the invariants are checked. */
+class Step implements fc.AsyncCommand<Model, Harness> {
   constructor(
-    readonly event: WorldEvent,
+    readonly label: string,
+    readonly act: (real: Harness) => void,
     readonly failureStates: readonly string[],
   ) {}
   check = () => true;
   async run(model: Model, real: Harness) {
-    real.actor.send(this.event);
+    this.act(real);
     await flush();
     check(model, real, this.failureStates);
   }
-  toString = () => `send(${this.event.type})`;
-}
-
-class Settle implements fc.AsyncCommand<Model, Harness> {
-  constructor(
-    readonly name: string,
-    readonly outcome: { output?: unknown; error?: unknown },
-    readonly failureStates: readonly string[],
-  ) {}
-  check = () => true;
-  async run(model: Model, real: Harness) {
-    real.settle(this.name, this.outcome);
-    await flush();
-    check(model, real, this.failureStates);
-  }
-  toString = () => `${'error' in this.outcome ? 'reject' : 'resolve'}(${this.name})`;
-}
-
-class Advance implements fc.AsyncCommand<Model, Harness> {
-  constructor(
-    readonly ms: number,
-    readonly failureStates: readonly string[],
-  ) {}
-  check = () => true;
-  async run(model: Model, real: Harness) {
-    real.clock.increment(this.ms);
-    await flush();
-    check(model, real, this.failureStates);
-  }
-  toString = () => `advance(${this.ms})`;
+  toString = () => this.label;
 }
 
 describe.each(machinesUnderTest)('the $name machine as a live actor', (m) => {
   const commands = [
-    ...m.events.filter((e) => !e.type.startsWith('xstate.')).map((e) => fc.constant(new Send(e, m.failureStates))),
+    ...m.events
+      .filter((e) => !e.type.startsWith('xstate.'))
+      .map((e) => fc.constant(new Step(`send(${e.type})`, (real) => real.actor.send(e), m.failureStates))),
     ...m.events
       .filter((e) => /^xstate\.(done|error)\.actor\./.test(e.type))
       .map((e) => {
@@ -78,9 +52,12 @@ describe.each(machinesUnderTest)('the $name machine as a live actor', (m) => {
         const outcome = e.type.includes('.done.')
           ? { output: (e as { output?: unknown }).output }
           : { error: (e as { error?: unknown }).error };
-        return fc.constant(new Settle(name, outcome, m.failureStates));
+        const label = `${'error' in outcome ? 'reject' : 'resolve'}(${name})`;
+        return fc.constant(new Step(label, (real) => real.settle(name, outcome), m.failureStates));
       }),
-    fc.integer({ min: 1, max: 400_000 }).map((ms) => new Advance(ms, m.failureStates)),
+    fc
+      .integer({ min: 1, max: 400_000 })
+      .map((ms) => new Step(`advance(${ms})`, (real) => real.clock.increment(ms), m.failureStates)),
   ];
 
   test.prop([fc.commands(commands, { maxCommands: 30 })], { numRuns: 60 })(

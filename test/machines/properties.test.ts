@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { type EventObject, initialTransition, transition } from 'xstate';
+import { type EventObject, initialTransition, type SnapshotFrom, transition } from 'xstate';
 import { apiKeyMachine } from '../../machines/api-key.js';
 import { isFailureCode } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
@@ -30,6 +30,20 @@ const loginUrlEvent: fc.Arbitrary<EventObject> = fc.oneof(
   validationArb.map((output) => ({ type: 'xstate.done.actor.validateToken', output })),
   fc.record({ type: fc.constantFrom('START', 'RETRY'), flowId: flowIds.map((f) => f ?? 'f3'), now: fc.nat() }),
 );
+
+/** Sends `events` to a fresh login-URL flow until it ends, calling `each` after every step; the last snapshot. */
+function walkLoginUrl(
+  events: readonly EventObject[],
+  each: (snapshot: SnapshotFrom<typeof loginUrlMachine>) => void = () => {},
+) {
+  let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
+  for (const event of events) {
+    if (snapshot.status !== 'active') break;
+    snapshot = step(loginUrlMachine, snapshot, event);
+    each(snapshot);
+  }
+  return snapshot;
+}
 
 describe('login-url machine properties', () => {
   test.prop([fc.array(loginUrlEvent, { maxLength: 40 })])(
@@ -66,10 +80,7 @@ describe('login-url machine properties', () => {
   test.prop([fc.array(loginUrlEvent, { maxLength: 40 })])(
     'login-url: failed always carries a failure with a stable code, and failed or cancelled never hold tokens',
     (events) => {
-      let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
-      for (const event of events) {
-        if (snapshot.status !== 'active') break;
-        snapshot = step(loginUrlMachine, snapshot, event);
+      walkLoginUrl(events, (snapshot) => {
         if (snapshot.matches('failed')) {
           expect(isFailureCode(snapshot.context.failure?.code)).toBe(true);
           expect(snapshot.context.failure?.message).toEqual(expect.any(String));
@@ -78,18 +89,14 @@ describe('login-url machine properties', () => {
           expect(snapshot.context.tokens).toBeNull();
           expect(snapshot.context.session).toBeNull();
         }
-      }
+      });
     },
   );
 
   test.prop([fc.array(loginUrlEvent, { maxLength: 40 })])(
     'login-url: CANCEL from any state that is not final ends the flow cancelled, final, with no tokens',
     (events) => {
-      let snapshot = initialTransition(loginUrlMachine, { project: 'demo', redirectUrl: 'http://127.0.0.1:1/cb' })[0];
-      for (const event of events) {
-        if (snapshot.status !== 'active') break;
-        snapshot = step(loginUrlMachine, snapshot, event);
-      }
+      const snapshot = walkLoginUrl(events);
       if (snapshot.status === 'done') return;
       const cancelled = transition(loginUrlMachine, snapshot, { type: 'CANCEL' })[0];
       expect(cancelled.value).toBe('cancelled');
