@@ -10,7 +10,7 @@ import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
-import { serveFlowCallbacks, withLoopback } from './loopback.js';
+import { runOnLoopback } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
@@ -64,16 +64,11 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
     ...options.http,
     ...(options.appId ? { appId: options.appId } : {}),
   });
-  return withLoopback(options.opener ?? systemBrowserOpener(), async ({ listener, navigate }) => {
-    const machine = loginUrlFlow({
-      cdf,
-      navigate,
-      ...(options.loginUrlSource ? { source: options.loginUrlSource } : {}),
-    });
-    const redirectUrl = appRedirectUrl(listener.redirectUrl, options.redirectParams, options.redirectFragment);
-    const snapshot = await runFlow(
-      machine,
-      {
+  const snapshot = await runOnLoopback(options, ({ redirectUrl: listenerUrl, navigate }) => {
+    const redirectUrl = appRedirectUrl(listenerUrl, options.redirectParams, options.redirectFragment);
+    return {
+      machine: loginUrlFlow({ cdf, navigate, ...(options.loginUrlSource ? { source: options.loginUrlSource } : {}) }),
+      input: {
         project: options.project,
         redirectUrl,
         // CDF sends errors to the same listener, so that the person's browser sees how it ended.
@@ -81,17 +76,12 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
         ignoreStrayCallbacks: true,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       },
-      { type: 'START', flowId: randomFlowId(), now: Date.now() },
-      {
-        ...options,
-        restingFailures: ['failed'],
-        onActor: (actor) =>
-          serveFlowCallbacks(listener, actor, (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) })),
-      },
-    );
-    if (snapshot.output?.status === 'authenticated') return snapshot.output.session;
-    throw flowError(snapshot);
+      start: { type: 'START' as const, flowId: randomFlowId(), now: Date.now() },
+      toEvent: (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) }),
+    };
   });
+  if (snapshot.output?.status === 'authenticated') return snapshot.output.session;
+  throw flowError(snapshot);
 }
 
 /** Options of {@link loginWithApiKey}. */

@@ -6,9 +6,18 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AnyActorRef, type AnyMachineSnapshot, waitFor } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type EventFromLogic,
+  type InputFrom,
+  type SnapshotFrom,
+  waitFor,
+} from 'xstate';
 import { escapeHtml } from '../../protocol/html.js';
-import type { Opener } from './opener.js';
+import { type Opener, systemBrowserOpener } from './opener.js';
+import { type FlowOptions, runFlow } from './run-flow.js';
 
 /** What the flow answers to one request on the callback path. */
 interface CallbackAnswer {
@@ -126,7 +135,7 @@ export async function openLoopbackListener(path = '/callback'): Promise<Loopback
 export function serveFlowCallbacks(
   listener: LoopbackListener,
   actor: AnyActorRef,
-  toEvent: (url: string) => { readonly type: 'CALLBACK' } & Record<string, unknown>,
+  toEvent: (url: string) => CallbackEvent,
 ): void {
   const ignored = () => (actor.getSnapshot().context as { ignoredCallbacks?: number }).ignoredCallbacks ?? 0;
   listener.serve(async (url) => {
@@ -154,23 +163,45 @@ async function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; messag
   return { ok: false, message: 'Sign-in was cancelled.' };
 }
 
-/** What {@link withLoopback} hands to the flow it runs. */
-export interface Loopback {
-  readonly listener: LoopbackListener;
-  /** Sends the person's browser to `url` with the opener; aborted once the flow is over. */
-  readonly navigate: (url: string) => Promise<void>;
+/** The CALLBACK event a driver makes of a callback URL. */
+type CallbackEvent = { readonly type: 'CALLBACK' } & Record<string, unknown>;
+
+/** A flow that sends the person's browser away and waits for it: what {@link runOnLoopback} runs. */
+export interface LoopbackFlow<TMachine extends AnyStateMachine> {
+  readonly machine: TMachine;
+  readonly input: InputFrom<TMachine>;
+  readonly start: EventFromLogic<TMachine>;
+  /** The CALLBACK event of a request to the listener. */
+  readonly toEvent: (url: string) => CallbackEvent;
 }
 
 /**
- * Runs a flow that sends the person's browser away and waits for it on a loopback listener at
- * `/callback`; the listener closes and the navigation is aborted however the flow ends. The navigation
- * outlives its actor on purpose: a headless browser must still receive the callback's answer.
+ * Runs a flow on a loopback listener at `/callback` (RFC 8252): `prepare` gets the redirect URL and a
+ * `navigate` for the flow's actor; the listener's requests become CALLBACK events. Resolves with the
+ * snapshot the flow settled in (final, or `failed`). The listener closes and the navigation is aborted
+ * however the flow ends; the navigation outlives its actor on purpose, so that a headless browser still
+ * receives the callback's answer.
  */
-export async function withLoopback<T>(opener: Opener, run: (loopback: Loopback) => Promise<T>): Promise<T> {
+export async function runOnLoopback<TMachine extends AnyStateMachine>(
+  options: FlowOptions & { readonly opener?: Opener | undefined },
+  prepare: (loopback: {
+    readonly redirectUrl: string;
+    readonly navigate: (url: string) => Promise<void>;
+  }) => LoopbackFlow<TMachine>,
+): Promise<SnapshotFrom<TMachine>> {
+  const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener('/callback');
   const navigation = new AbortController();
   try {
-    return await run({ listener, navigate: (url) => opener(url, { signal: navigation.signal }) });
+    const flow = prepare({
+      redirectUrl: listener.redirectUrl,
+      navigate: (url) => opener(url, { signal: navigation.signal }),
+    });
+    return await runFlow(flow.machine, flow.input, flow.start, {
+      ...options,
+      restingFailures: ['failed'],
+      onActor: (actor) => serveFlowCallbacks(listener, actor, flow.toEvent),
+    });
   } finally {
     navigation.abort();
     await listener.close();

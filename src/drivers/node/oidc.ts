@@ -20,7 +20,7 @@ import type { HttpOptions } from '../../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
 import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
 import { createSession, type Session } from '../../session/session.js';
-import { serveFlowCallbacks, withLoopback } from './loopback.js';
+import { runOnLoopback } from './loopback.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, flowError, runFlow } from './run-flow.js';
 
@@ -98,39 +98,29 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
   const resolved = resolveIdp(options, 'user');
   const idp = createOidcClient({ issuer: resolved.issuer, clientId: options.clientId, ...options.oidc });
   const cdf = cdfOf(options);
-  return withLoopback(options.opener ?? systemBrowserOpener(), async ({ listener, navigate }) => {
-    const machine = codeFlowMachine({
+  const snapshot = await runOnLoopback(options, ({ redirectUrl, navigate }) => ({
+    machine: codeFlowMachine({
       oidc: idp,
       cdf,
       navigate,
       ...(options.prompt ? { prompt: options.prompt } : {}),
       authorizationParams: resolved.authorizationParams,
-    });
-    const snapshot = await runFlow(
-      machine,
-      {
-        issuer: resolved.issuer,
-        clientId: options.clientId,
-        redirectUri: listener.redirectUrl,
-        scope: resolved.scope,
-        project: options.project ?? null,
-        ignoreStrayCallbacks: true,
-        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-      },
-      { type: 'START', attempt: freshAttempt(), now: Date.now() },
-      {
-        ...options,
-        restingFailures: ['failed'],
-        onActor: (actor) =>
-          serveFlowCallbacks(listener, actor, (url) => ({
-            type: 'CALLBACK',
-            callback: parseAuthorizationCallback(url),
-          })),
-      },
-    );
-    if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
-    throw flowError(snapshot);
-  });
+    }),
+    input: {
+      // Any local page can reach the loopback port (RFC 8252 8.3): a stray request must not end the sign-in.
+      ignoreStrayCallbacks: true,
+      issuer: resolved.issuer,
+      clientId: options.clientId,
+      redirectUri: redirectUrl,
+      scope: resolved.scope,
+      project: options.project ?? null,
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    },
+    start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
+    toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
+  }));
+  if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
+  throw flowError(snapshot);
 }
 
 /** Options of {@link loginWithDeviceCode}. */
