@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { runCli } from '../helpers/cli.js';
+import { emulatorOidcArgs, runCli } from '../helpers/cli.js';
 import { eachFreshHome } from '../helpers/lifecycle.js';
 
 let generic: Emulator;
@@ -29,14 +29,9 @@ describe('cdf-auth logout of an OIDC login', () => {
   it('revokes the refresh token at an IdP that advertises revocation: a copy taken before no longer refreshes', async () => {
     const login = await cli([
       'login',
-      '--base-url',
-      generic.baseUrl,
+      ...emulatorOidcArgs(generic),
       '--project',
       'demo',
-      '--issuer',
-      generic.issuer,
-      '--client-id',
-      generic.clients.cli,
       '--flow',
       'code',
       '--headless',

@@ -68,12 +68,18 @@ describe.each(machinesUnderTest)('invariants of the $name machine', (m) => {
   );
 });
 
+/** The registry's entry for a machine, by its name. */
+function underTest(name: string) {
+  const m = machinesUnderTest.find((x) => x.name === name);
+  if (!m) throw new Error(`no machine named ${name} in the registry`);
+  return m;
+}
+
 describe('invariants of particular flows', () => {
   test.prop([fc.array(fc.constantFrom(...authorizationCodeEvents), { maxLength: 50 })])(
     'authorization code: a code is redeemed at most once per attempt, and never without a checked state and iss',
     (events) => {
-      const m = machinesUnderTest.find((x) => x.name === 'authorization-code');
-      if (!m) throw new Error('registry');
+      const m = underTest('authorization-code');
       let exchanges = 0;
       replay(m, events, (before, event, after) => {
         if (event.type === 'START' || event.type === 'RETRY') exchanges = 0;
@@ -92,8 +98,7 @@ describe('invariants of particular flows', () => {
   test.prop([fc.array(fc.constantFrom(...authorizationCodeEvents), { maxLength: 50 })])(
     'authorization code: authenticated only after a validated ID token and an inspection that lists the project',
     (events) => {
-      const m = machinesUnderTest.find((x) => x.name === 'authorization-code');
-      if (!m) throw new Error('registry');
+      const m = underTest('authorization-code');
       const final = replay(m, events);
       if (!final.matches('authenticated')) return;
       const context = final.context as { claims: unknown; inspection: { projects: string[] } };
@@ -105,8 +110,7 @@ describe('invariants of particular flows', () => {
   test.prop([fc.array(fc.constantFrom(...deviceCodeEvents), { maxLength: 60 })])(
     'device code: the wait between polls is never below 5 s, and slow_down adds exactly 5 s',
     (events) => {
-      const m = machinesUnderTest.find((x) => x.name === 'device-code');
-      if (!m) throw new Error('registry');
+      const m = underTest('device-code');
       replay(m, events, (before, event, after) => {
         const interval = (after.context as { intervalMs: number }).intervalMs;
         expect(interval).toBeGreaterThanOrEqual(5_000);
@@ -122,8 +126,7 @@ describe('invariants of particular flows', () => {
   test.prop([fc.array(fc.constantFrom(...sessionEvents), { maxLength: 60 })])(
     'session: while refreshing, no caller event starts a second refresh',
     (events) => {
-      const m = machinesUnderTest.find((x) => x.name === 'session');
-      if (!m) throw new Error('registry');
+      const m = underTest('session');
       replay(m, events, (before, event, _after, actions) => {
         if (before.matches('refreshing') && ['GET_TOKEN', 'REFRESH', 'UNAUTHORIZED'].includes(event.type)) {
           expect(actions.filter((a) => (a as { type?: string }).type === 'xstate.spawnChild')).toHaveLength(0);

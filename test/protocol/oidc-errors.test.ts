@@ -67,26 +67,16 @@ describe('failures the IdP fetch raises itself', () => {
 });
 
 describe('WWW-Authenticate challenges (RFC 6749 §5.2, RFC 6750 §3)', () => {
-  it('401 with error="invalid_client" or no error parameter is tokenRejected; 403 insufficient_scope is idpError', async () => {
-    idp.on('/token', (_req, res) =>
-      res.writeHead(401, { 'www-authenticate': 'Basic error="invalid_client", realm="x"' }).end(),
-    );
+  it.each([
+    [401, 'Basic error="invalid_client", realm="x"', 'tokenRejected', 'invalid_client'],
+    [401, 'Basic realm="x"', 'tokenRejected', ''],
+    [403, 'Bearer error="insufficient_scope", scope="x"', 'idpError', 'insufficient_scope'],
+  ])('%i with WWW-Authenticate %s is %s, naming the error', async (status, challenge, code, named) => {
+    idp.on('/token', (_req, res) => res.writeHead(status, { 'www-authenticate': challenge }).end());
     expect(await failureOf(client({ clientSecret: 'secret-1' }).clientCredentials({ scope: 's' }))).toMatchObject({
-      code: 'tokenRejected',
-      status: 401,
-      message: expect.stringContaining('invalid_client'),
-    });
-    idp.on('/token', (_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end());
-    expect((await failureOf(client({ clientSecret: 'secret-1' }).clientCredentials({ scope: 's' }))).code).toBe(
-      'tokenRejected',
-    );
-    idp.on('/token', (_req, res) =>
-      res.writeHead(403, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="x"' }).end(),
-    );
-    expect(await failureOf(client({ clientSecret: 'secret-1' }).clientCredentials({ scope: 's' }))).toMatchObject({
-      code: 'idpError',
-      status: 403,
-      message: expect.stringContaining('insufficient_scope'),
+      code,
+      status,
+      message: expect.stringContaining(named),
     });
   });
 });

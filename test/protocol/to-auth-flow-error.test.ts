@@ -42,6 +42,8 @@ const challengeError = (status: number, error?: string) =>
   });
 const processing = (code: string, message = 'unexpected response', cause?: unknown) =>
   new oauth.OperationProcessingError(message, { code, ...(cause === undefined ? {} : { cause }) });
+const notJson = () => processing('OAUTH_RESPONSE_IS_NOT_JSON');
+const HTML = 'text/html';
 
 describe('toAuthFlowError', () => {
   it.each<[string, unknown, { status?: number; contentType?: string }, FailureCode]>([
@@ -52,25 +54,15 @@ describe('toAuthFlowError', () => {
     ['unauthorized_client in the body', bodyError('unauthorized_client'), { status: 400 }, 'tokenRejected'],
     ['an unknown error in the body', bodyError('slow_down_please'), { status: 400 }, 'idpError'],
     ['an error named like an Object method', bodyError('toString'), { status: 400 }, 'idpError'],
-    [
-      'an OAuth body served as HTML',
-      bodyError('invalid_grant'),
-      { status: 400, contentType: 'text/html' },
-      'invalidGrant',
-    ],
+    ['an OAuth body served as HTML', bodyError('invalid_grant'), { status: 400, contentType: HTML }, 'invalidGrant'],
     ['HTTP 500', new TypeError('whatever'), { status: 500 }, 'http'],
     ['HTTP 503 with an OAuth body', bodyError('temporarily_unavailable', undefined, 503), { status: 503 }, 'http'],
-    ['HTTP 429', processing('OAUTH_RESPONSE_IS_NOT_JSON'), { status: 429 }, 'http'],
-    ['HTTP 499 is not server trouble', processing('OAUTH_RESPONSE_IS_NOT_JSON'), { status: 499 }, 'invalidResponse'],
-    [
-      'an HTML page with 200',
-      processing('OAUTH_RESPONSE_IS_NOT_JSON'),
-      { status: 200, contentType: 'text/html; charset=utf-8' },
-      'http',
-    ],
+    ['HTTP 429', notJson(), { status: 429 }, 'http'],
+    ['HTTP 499 is not server trouble', notJson(), { status: 499 }, 'invalidResponse'],
+    ['an HTML page with 200', notJson(), { status: 200, contentType: 'text/html; charset=utf-8' }, 'http'],
     [
       'a content type that only contains text/html',
-      processing('OAUTH_RESPONSE_IS_NOT_JSON'),
+      notJson(),
       { status: 200, contentType: 'application/x-text/html' },
       'invalidResponse',
     ],

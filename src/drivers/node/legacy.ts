@@ -11,8 +11,8 @@ import { parseLoginCallback } from '../../protocol/callback.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { runOnLoopback } from './loopback.js';
-import { type Opener, systemBrowserOpener } from './opener.js';
-import { type FlowOptions, flowError, runFlow } from './run-flow.js';
+import type { Opener } from './opener.js';
+import { authenticatedOutput, type FlowOptions, flowError, runFlow } from './run-flow.js';
 
 /** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
 function randomFlowId(): string {
@@ -80,8 +80,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
       toEvent: (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) }),
     };
   });
-  if (snapshot.output?.status === 'authenticated') return snapshot.output.session;
-  throw flowError(snapshot);
+  return authenticatedOutput(snapshot).session;
 }
 
 /** Options of {@link loginWithApiKey}. */

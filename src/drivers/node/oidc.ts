@@ -21,8 +21,8 @@ import { createOidcClient, type OidcClient, type OidcClientOptions } from '../..
 import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
 import { createSession, type Session } from '../../session/session.js';
 import { runOnLoopback } from './loopback.js';
-import { type Opener, systemBrowserOpener } from './opener.js';
-import { type FlowOptions, flowError, runFlow } from './run-flow.js';
+import type { Opener } from './opener.js';
+import { authenticatedOutput, type FlowOptions, flowError, runFlow } from './run-flow.js';
 
 /** What every OIDC flow needs to know. */
 export interface OidcFlowOptions extends FlowOptions {
@@ -119,8 +119,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
     start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
     toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
   }));
-  if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
-  throw flowError(snapshot);
+  return authenticatedOutput(snapshot).signIn;
 }
 
 /** Options of {@link loginWithDeviceCode}. */
@@ -168,8 +167,7 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
     { type: 'START', now: Date.now() },
     { ...options, restingFailures: ['failed'] },
   );
-  if (snapshot.output?.status === 'authenticated') return snapshot.output.signIn;
-  throw flowError(snapshot);
+  return authenticatedOutput(snapshot).signIn;
 }
 
 /** Options of {@link loginWithClientCredentials}. */

@@ -109,3 +109,12 @@ export function flowError(snapshot: AnyMachineSnapshot): AuthFlowError {
   const failure = (snapshot.context as { failure?: Failure | null }).failure;
   return new AuthFlowError(failure ?? { code: 'cancelled', message: 'The flow was cancelled.' });
 }
+
+/** The output of a flow that ended `authenticated`; otherwise throws the {@link flowError} of how it ended. */
+export function authenticatedOutput<TOutput extends { readonly status: string }>(
+  snapshot: AnyMachineSnapshot & { readonly output?: TOutput | undefined },
+): Extract<TOutput, { readonly status: 'authenticated' }> {
+  if (snapshot.output?.status === 'authenticated')
+    return snapshot.output as Extract<TOutput, { status: 'authenticated' }>;
+  throw flowError(snapshot);
+}
