@@ -11,10 +11,15 @@ import { notProvided } from './not-provided.js';
 
 /** The answer of `/login/status` for an API key, as the driver fetched it. */
 export interface ApiKeyStatus {
+  /** `false` when CDF does not accept the key (unknown, revoked, retired). */
   readonly loggedIn: boolean;
+  /** The service account the key belongs to. */
   readonly user: string;
+  /** The project the key belongs to. */
   readonly project: string;
+  /** Its numeric id. */
   readonly projectId: number;
+  /** The key's id at CDF, `null` where CDF did not say. */
   readonly apiKeyId: number | null;
 }
 
@@ -28,24 +33,41 @@ export interface ApiKeyInput {
 
 /** Context of {@link apiKeyMachine}. */
 export interface ApiKeyContext {
+  /** The project the key must belong to; `null` accepts any. */
   readonly project: string | null;
+  /** How long verification may take, in ms. */
   readonly verifyTimeoutMs: number;
+  /** Who the key belongs to, once verified. */
   readonly identity: ApiKeyStatus | null;
+  /** Why the last verification failed, else `null`. */
   readonly failure: Failure | null;
 }
 
 /** Events of {@link apiKeyMachine}. `START` verifies the key; `UNAUTHORIZED` reports a 401 from CDF on a later call. */
 export type ApiKeyEvent =
-  | { readonly type: 'START' }
-  | { readonly type: 'UNAUTHORIZED' }
-  | { readonly type: 'RETRY' }
-  | { readonly type: 'CANCEL' };
+  | {
+      /** Verify the key. */
+      readonly type: 'START';
+    }
+  | {
+      /** CDF answered 401 to a call with the key. */
+      readonly type: 'UNAUTHORIZED';
+    }
+  | {
+      /** Verify again after a failure or a rejection. */
+      readonly type: 'RETRY';
+    }
+  | {
+      /** End the flow. */
+      readonly type: 'CANCEL';
+    };
 
 /**
  * Who the key belongs to, while the machine rests in `ready`: read it with {@link apiKeyOutput}. The
  * machine does not end there (a later 401 moves it to `rejected`), so this is not an XState output.
  */
 export interface ApiKeyOutput {
+  /** The key's service account and project, as `/login/status` said. */
   readonly identity: ApiKeyStatus;
 }
 

@@ -17,6 +17,7 @@ export type { OidcSignIn } from './tokens.js';
 /** The authorization response as the driver parsed it from the callback URL. */
 export type AuthorizationCallback =
   | {
+      /** A URL that could be read. */
       readonly kind: 'response';
       /** Every parameter, as received (`code`, `state`, `iss`, `error`, ...). Unknown ones are ignored. */
       readonly params: Readonly<Record<string, string>>;
@@ -24,7 +25,9 @@ export type AuthorizationCallback =
       readonly url: string;
     }
   | {
+      /** A URL that could not be read. */
       readonly kind: 'invalid';
+      /** Why, without repeating any parameter's value. */
       readonly reason: string;
       /** Always empty: nothing from an unreadable URL is used. */
       readonly params?: Readonly<Record<string, string>>;
@@ -32,22 +35,35 @@ export type AuthorizationCallback =
 
 /** The per-attempt secrets, made by the driver from a CSPRNG: new for every START and RETRY. */
 export interface AuthorizationAttempt {
+  /** The `state` parameter: ties the callback to this attempt (RFC 9700 2.1). */
   readonly state: string;
+  /** The `nonce` the ID token must carry (OIDC Core 3.1.2.1). */
   readonly nonce: string;
+  /** The PKCE code verifier (RFC 7636); only its S256 challenge leaves the driver before the exchange. */
   readonly codeVerifier: string;
 }
 
 /** A START or RETRY: the new attempt's secrets and the time. */
-export type AuthorizationBegin = { readonly attempt: AuthorizationAttempt; readonly now: number };
+export interface AuthorizationBegin {
+  /** The new attempt's secrets. */
+  readonly attempt: AuthorizationAttempt;
+  /** The time, ms since epoch. */
+  readonly now: number;
+}
 
 /** Timeouts of the waiting states, in ms. */
 export interface AuthorizationCodeTimeouts {
+  /** Reading the IdP's metadata. */
   readonly discoverMs: number;
+  /** Sending the browser to the IdP. */
   readonly navigateMs: number;
   /** From START until the callback must have arrived. */
   readonly callbackMs: number;
+  /** Redeeming the code at the token endpoint. */
   readonly exchangeMs: number;
+  /** Validating the ID token (JWKS included). */
   readonly validateMs: number;
+  /** CDF's token/inspect. */
   readonly inspectMs: number;
 }
 
@@ -65,12 +81,15 @@ export const defaultAuthorizationCodeTimeouts: AuthorizationCodeTimeouts = {
 export interface AuthorizationCodeInput {
   /** The configured issuer; the metadata's `issuer` must equal it exactly. */
   readonly issuer: string;
+  /** The client id at the IdP (a public client). */
   readonly clientId: string;
   /** The redirect URI, e.g. the loopback listener's `http://127.0.0.1:{port}/callback`. */
   readonly redirectUri: string;
+  /** The scopes to ask for, space-separated (for CDF: `{cluster}/.default` with Entra ID). */
   readonly scope: string;
   /** When set, `/api/v1/token/inspect` must list this project. */
   readonly project?: string | null;
+  /** Overrides of {@link defaultAuthorizationCodeTimeouts}. */
   readonly timeouts?: Partial<AuthorizationCodeTimeouts>;
   /**
    * Stay in `awaitingCallback` on a callback that does not carry this attempt's `state` (or cannot be
@@ -82,18 +101,29 @@ export interface AuthorizationCodeInput {
 
 /** Context of {@link authorizationCodeMachine}. Holds secrets: treat snapshots as secrets. */
 export interface AuthorizationCodeContext extends CallbackWaitContext {
+  /** The configured issuer. */
   readonly issuer: string;
+  /** The client id at the IdP. */
   readonly clientId: string;
+  /** The redirect URI of this sign-in. */
   readonly redirectUri: string;
+  /** The scopes asked for. */
   readonly scope: string;
+  /** The project token/inspect must list, or `null`. */
   readonly project: string | null;
+  /** The timeouts in force. */
   readonly timeouts: AuthorizationCodeTimeouts;
+  /** This attempt's state, nonce and code verifier. Secret. */
   readonly attempt: AuthorizationAttempt | null;
+  /** What discovery found, once it ran. */
   readonly metadata: IdpMetadata | null;
   /** The callback URL that carried the code; set once per attempt, so the code is redeemed once. */
   readonly callbackUrl: string | null;
+  /** The tokens from the exchange. Secret. */
   readonly tokens: TokenSet | null;
+  /** The validated ID token's claims. */
   readonly claims: IdClaims | null;
+  /** What CDF's token/inspect said. */
   readonly inspection: Inspection | null;
 }
 
@@ -105,16 +135,23 @@ export type AuthorizationCodeOutput = SignInOutput;
 
 /** Input of the `navigateToIdp` actor: everything the authorization URL needs. */
 export interface NavigateToIdpInput {
+  /** The client id at the IdP. */
   readonly clientId: string;
+  /** Where the IdP sends the browser back. */
   readonly redirectUri: string;
+  /** The scopes to ask for. */
   readonly scope: string;
+  /** The attempt whose state, nonce and S256 challenge go into the URL. */
   readonly attempt: AuthorizationAttempt;
 }
 
 /** Input of the `exchangeCode` actor. */
 export interface ExchangeCodeInput {
+  /** The callback URL that carried the code. Secret. */
   readonly callbackUrl: string;
+  /** The redirect URI, sent again with the code (RFC 6749 4.1.3). */
   readonly redirectUri: string;
+  /** The attempt whose code verifier redeems the code. */
   readonly attempt: AuthorizationAttempt;
 }
 

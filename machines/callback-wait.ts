@@ -13,7 +13,9 @@ export interface CallbackWaitContext {
   readonly now: number;
   /** Absolute time (ms since epoch) by which the callback must arrive, so a restored flow keeps it. */
   readonly callbackDeadline: number | null;
+  /** Why the attempt failed, else `null`. */
   readonly failure: Failure | null;
+  /** Whether a callback of no attempt of this machine is ignored rather than failing the flow. */
   readonly ignoreStrayCallbacks: boolean;
   /** Callbacks that did not belong to this attempt and were ignored (with `ignoreStrayCallbacks`). */
   readonly ignoredCallbacks: number;
@@ -24,11 +26,30 @@ export interface CallbackWaitContext {
  * (`TBegin`), CALLBACK what the driver read from the callback URL, RESUME the time after a restore.
  */
 export type CallbackWaitEvent<TBegin, TCallback> =
-  | ({ readonly type: 'START' } & TBegin)
-  | { readonly type: 'CALLBACK'; readonly callback: TCallback }
-  | { readonly type: 'RESUME'; readonly now: number }
-  | { readonly type: 'CANCEL' }
-  | ({ readonly type: 'RETRY' } & TBegin);
+  | ({
+      /** Begin the first attempt. */
+      readonly type: 'START';
+    } & TBegin)
+  | {
+      /** The browser came back to the redirect URL. */
+      readonly type: 'CALLBACK';
+      /** What the driver read from the callback URL. */
+      readonly callback: TCallback;
+    }
+  | {
+      /** The flow was restored from a snapshot: the wait goes on from `now`. */
+      readonly type: 'RESUME';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** End the flow. */
+      readonly type: 'CANCEL';
+    }
+  | ({
+      /** Begin a new attempt after a failure. */
+      readonly type: 'RETRY';
+    } & TBegin);
 
 /** The {@link CallbackWaitContext} of a flow that has not started waiting yet. */
 export const notWaitingYet = (input: { readonly ignoreStrayCallbacks?: boolean | undefined }): CallbackWaitContext => ({

@@ -12,7 +12,9 @@ import type { Inspection, TokenSet } from './tokens.js';
 
 /** What the machine is created with. The client secret stays in the driver. */
 export interface ClientCredentialsInput {
+  /** The confidential client's id at the IdP. */
   readonly clientId: string;
+  /** The scopes to ask for (for CDF with Entra ID: `{cluster}/.default`). */
   readonly scope: string;
   /** When set, CDF's token/inspect must list this project (compared without regard to case). */
   readonly project?: string | null;
@@ -24,31 +26,59 @@ export interface ClientCredentialsInput {
 
 /** Context of {@link clientCredentialsMachine}. */
 export interface ClientCredentialsContext {
+  /** The client id at the IdP. */
   readonly clientId: string;
+  /** The scopes asked for. */
   readonly scope: string;
+  /** How long before expiry a new token is asked for, ms. */
   readonly renewBeforeMs: number;
+  /** The per-request deadline, ms. */
   readonly requestTimeoutMs: number;
+  /** The project token/inspect must list, or `null`. */
   readonly project: string | null;
+  /** The last time (ms since epoch) an event told the machine. */
   readonly now: number;
+  /** The current token. Secret. */
   readonly tokens: TokenSet | null;
   /** What token/inspect said of the first token; renewed tokens are for the same client and scope. */
   readonly inspection: Inspection | null;
+  /** Why the last request failed, else `null`. */
   readonly failure: Failure | null;
 }
 
 /** Events of {@link clientCredentialsMachine}. `RENEW` asks for a new token now (after a 401, say). */
 export type ClientCredentialsEvent =
-  | { readonly type: 'START'; readonly now: number }
-  | { readonly type: 'RENEW'; readonly now: number }
-  | { readonly type: 'RETRY'; readonly now: number }
-  | { readonly type: 'CANCEL' };
+  | {
+      /** Ask for the first token. */
+      readonly type: 'START';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** Ask for a new token now. */
+      readonly type: 'RENEW';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** Ask again after a failure. */
+      readonly type: 'RETRY';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** End the flow and forget the token. */
+      readonly type: 'CANCEL';
+    };
 
 /**
  * The service token while the machine rests in `authenticated`: read it with {@link clientCredentialsOutput}.
  * The machine does not end there (it renews), so this is not an XState output.
  */
 export interface ClientCredentialsOutput {
+  /** The current token. Secret. */
   readonly tokens: TokenSet;
+  /** What CDF's token/inspect said of it. */
   readonly inspection: Inspection;
 }
 

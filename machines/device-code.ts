@@ -11,9 +11,13 @@ import type { IdClaims, Inspection, TokenSet } from './tokens.js';
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
 export interface DeviceAuthorization {
+  /** The device code the poll sends. Secret. */
   readonly deviceCode: string;
+  /** The code the person types at the verification URI. */
   readonly userCode: string;
+  /** Where the person goes to enter the code. */
   readonly verificationUri: string;
+  /** The verification URI with the code in it, where the IdP gives one (Entra ID does not). */
   readonly verificationUriComplete?: string;
   /** Seconds until the device code expires. */
   readonly expiresIn: number;
@@ -23,16 +27,27 @@ export interface DeviceAuthorization {
 
 /** What one poll of the token endpoint answered (section 3.5). */
 export type PollResult =
-  | { readonly kind: 'tokens'; readonly tokens: TokenSet }
-  | { readonly kind: 'pending' }
-  | { readonly kind: 'slowDown' }
-  | { readonly kind: 'denied' }
-  | { readonly kind: 'expired' };
+  | {
+      /** The person approved: the IdP issued tokens. */
+      readonly kind: 'tokens';
+      /** The tokens. Secret. */
+      readonly tokens: TokenSet;
+    }
+  | {
+      /**
+       * `authorization_pending`: ask again after the interval; `slow_down`: ask less often; `denied`:
+       * the person refused (`access_denied`, Entra's `authorization_declined`); `expired`: the code is dead.
+       */
+      readonly kind: 'pending' | 'slowDown' | 'denied' | 'expired';
+    };
 
 /** What the machine is created with. */
 export interface DeviceCodeInput {
+  /** The public client's id at the IdP. */
   readonly clientId: string;
+  /** The scopes to ask for. */
   readonly scope: string;
+  /** When set, CDF's token/inspect must list this project. */
   readonly project?: string | null;
   /** Per-request deadline, ms. @default 15000 */
   readonly requestTimeoutMs?: number;
@@ -40,27 +55,50 @@ export interface DeviceCodeInput {
 
 /** Context of {@link deviceCodeMachine}. */
 export interface DeviceCodeContext {
+  /** The client id at the IdP. */
   readonly clientId: string;
+  /** The scopes asked for. */
   readonly scope: string;
+  /** The project token/inspect must list, or `null`. */
   readonly project: string | null;
+  /** The per-request deadline, ms. */
   readonly requestTimeoutMs: number;
+  /** The machine's clock (ms since epoch): START's time, moved on by each interval waited. */
   readonly now: number;
+  /** The device authorization being polled. Holds the device code: secret. */
   readonly authorization: DeviceAuthorization | null;
   /** Absolute time (ms) after which the device code is dead: polling stops there. */
   readonly deadline: number | null;
   /** Current wait between polls, ms: 5 s by default, +5 s for good on each slow_down. */
   readonly intervalMs: number;
+  /** The tokens the poll got. Secret. */
   readonly tokens: TokenSet | null;
+  /** The validated ID token's claims. */
   readonly claims: IdClaims | null;
+  /** What CDF's token/inspect said. */
   readonly inspection: Inspection | null;
+  /** Why the flow failed, else `null`. */
   readonly failure: Failure | null;
 }
 
 /** Events of {@link deviceCodeMachine}. */
 export type DeviceCodeEvent =
-  | { readonly type: 'START'; readonly now: number }
-  | { readonly type: 'CANCEL' }
-  | { readonly type: 'RETRY'; readonly now: number };
+  | {
+      /** Ask for a device code. */
+      readonly type: 'START';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** End the flow. */
+      readonly type: 'CANCEL';
+    }
+  | {
+      /** Ask for a new device code after a failure. */
+      readonly type: 'RETRY';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    };
 
 /** Output of {@link deviceCodeMachine}. */
 export type DeviceCodeOutput = SignInOutput;

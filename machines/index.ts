@@ -63,6 +63,7 @@ export { type SessionContext, type SessionEvent, type SessionInput, sessionMachi
 export type { SignInOutput, TokenCheckContext } from './token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
 
+import type { AnyStateMachine } from 'xstate';
 import { apiKeyMachine } from './api-key.js';
 import { authorizationCodeMachine } from './authorization-code.js';
 import { clientCredentialsMachine } from './client-credentials.js';
@@ -70,12 +71,24 @@ import { deviceCodeMachine } from './device-code.js';
 import { loginUrlMachine } from './login-url.js';
 import { sessionMachine } from './session.js';
 
-/** Every machine by the name the CLI, the diagrams and the docs use (`cdf-auth diagram <name>`). */
-export const machinesByName = {
+/** The name of a machine in {@link machinesByName}, as `cdf-auth diagram <name>` takes it. */
+export type MachineName =
+  | 'login-url'
+  | 'api-key'
+  | 'authorization-code'
+  | 'device-code'
+  | 'client-credentials'
+  | 'session';
+
+/**
+ * Every machine by the name the CLI, the diagrams and the docs use (`cdf-auth diagram <name>`), for code
+ * that walks them all; each is also exported by its own name, with its full type.
+ */
+export const machinesByName: Readonly<Record<MachineName, AnyStateMachine>> = {
   'login-url': loginUrlMachine,
   'api-key': apiKeyMachine,
   'authorization-code': authorizationCodeMachine,
   'device-code': deviceCodeMachine,
   'client-credentials': clientCredentialsMachine,
   session: sessionMachine,
-} as const;
+};

@@ -15,19 +15,25 @@ import { notProvided } from './not-provided.js';
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
 export type LoginCallback =
   | {
+      /** CDF sent the browser back with tokens. */
       readonly kind: 'tokens';
       /** The flow id the driver put on the redirect URL, as it came back; `null` when absent. */
       readonly flowId: string | null;
+      /** The legacy access token. Secret. */
       readonly accessToken: string;
+      /** The legacy ID token. Secret. */
       readonly idToken: string;
     }
   | {
+      /** CDF (or the IdP through it) sent the browser back with an error. */
       readonly kind: 'error';
+      /** The flow id, as it came back; `null` when absent. */
       readonly flowId: string | null;
       /** The `error` parameter, reduced to a short token of `[A-Za-z0-9_.-]`. */
       readonly error: string;
     }
   | {
+      /** A URL that could not be read. */
       readonly kind: 'invalid';
       /** Why the URL could not be read; holds no parameter value. */
       readonly reason: string;
@@ -37,17 +43,30 @@ export type LoginCallback =
 
 /** The legacy token pair as the callback delivered it. Secrets: never log or persist unredacted. */
 export interface LegacyTokens {
+  /** The legacy access token, sent to CDF as `Authorization: Bearer …`. */
   readonly accessToken: string;
+  /** The legacy ID token. */
   readonly idToken: string;
 }
 
 /** The answers of `/login/token` and `/login/status` for a token pair, as the driver fetched them. */
 export interface LegacyValidation {
-  readonly token: { readonly valid: boolean; readonly expired: boolean };
+  /** What `/login/token` said of the token. */
+  readonly token: {
+    /** CDF issued it. */
+    readonly valid: boolean;
+    /** It has expired. */
+    readonly expired: boolean;
+  };
+  /** What `/login/status` said of the session. */
   readonly status: {
+    /** CDF accepts the token. */
     readonly loggedIn: boolean;
+    /** Who is signed in. */
     readonly user: string;
+    /** The project the token is for. */
     readonly project: string;
+    /** Its numeric id. */
     readonly projectId: number;
   };
   /** Expiry of the ID token (`expire_time`/`exp`, in ms since epoch) when it could be read; for scheduling only. */
@@ -56,9 +75,13 @@ export interface LegacyValidation {
 
 /** A signed-in legacy session: the machine's output. */
 export interface LoginUrlSession extends LegacyTokens {
+  /** Who is signed in. */
   readonly user: string;
+  /** The project. */
   readonly project: string;
+  /** Its numeric id. */
   readonly projectId: number;
+  /** When the tokens expire (ms since epoch), where CDF said. */
   readonly expiresAt: number | null;
 }
 
@@ -90,6 +113,7 @@ export interface LoginUrlInput {
   readonly redirectUrl: string;
   /** Where CDF sends the browser on failure; defaults to `redirectUrl` at CDF. */
   readonly errorRedirectUrl?: string;
+  /** Overrides of {@link defaultLoginUrlTimeouts}. */
   readonly timeouts?: Partial<LoginUrlTimeouts>;
   /**
    * Stay in `awaitingCallback` on a callback without this attempt's flow id, counting it in
@@ -100,18 +124,30 @@ export interface LoginUrlInput {
 }
 
 /** A START or RETRY: the flow id of the new attempt and the time. */
-export type LoginUrlAttempt = { readonly flowId: string; readonly now: number };
+export interface LoginUrlAttempt {
+  /** The new attempt's single-use flow id, from a CSPRNG. */
+  readonly flowId: string;
+  /** The time, ms since epoch. */
+  readonly now: number;
+}
 
 /** Context of {@link loginUrlMachine}. Holds tokens once the callback arrived: treat snapshots as secrets. */
 export interface LoginUrlContext extends CallbackWaitContext {
+  /** The project to sign in to. */
   readonly project: string;
+  /** Where CDF sends the browser back to. */
   readonly redirectUrl: string;
+  /** Where CDF sends the browser on failure, or `null` for `redirectUrl`. */
   readonly errorRedirectUrl: string | null;
+  /** The timeouts in force. */
   readonly timeouts: LoginUrlTimeouts;
   /** The single-use id of the current attempt; a callback must carry it. */
   readonly flowId: string | null;
+  /** The IdP URL CDF gave for this attempt. */
   readonly loginUrl: string | null;
+  /** The tokens the callback carried. Secret. */
   readonly tokens: LegacyTokens | null;
+  /** The signed-in session, once CDF validated the tokens. */
   readonly session: LoginUrlSession | null;
 }
 
@@ -120,14 +156,26 @@ export type LoginUrlEvent = CallbackWaitEvent<LoginUrlAttempt, LoginCallback>;
 
 /** What the machine ends with. */
 export type LoginUrlOutput =
-  | { readonly status: 'authenticated'; readonly session: LoginUrlSession }
-  | { readonly status: 'cancelled' };
+  | {
+      /** Signed in. */
+      readonly status: 'authenticated';
+      /** The session. Secret. */
+      readonly session: LoginUrlSession;
+    }
+  | {
+      /** Cancelled before it signed in. */
+      readonly status: 'cancelled';
+    };
 
 /** Input of the `fetchLoginUrl` actor. */
 export interface FetchLoginUrlInput {
+  /** The project. */
   readonly project: string;
+  /** The redirect URL, to which the driver adds the flow id. */
   readonly redirectUrl: string;
+  /** The error redirect URL, or `null`. */
   readonly errorRedirectUrl: string | null;
+  /** The flow id the callback must carry back. */
   readonly flowId: string;
 }
 

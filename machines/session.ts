@@ -11,6 +11,7 @@ import type { TokenSet } from './tokens.js';
 
 /** What the session starts with. */
 export interface SessionInput {
+  /** The tokens a flow produced. */
   readonly tokens: TokenSet;
   /** Refresh when fewer than this many ms remain. @default 30000 */
   readonly leewayMs?: number;
@@ -20,8 +21,11 @@ export interface SessionInput {
 
 /** Context of {@link sessionMachine}. Holds tokens: treat snapshots as secrets. */
 export interface SessionContext {
+  /** The current tokens; `null` once logged out or refused. Secret. */
   readonly tokens: TokenSet | null;
+  /** Refresh when fewer than this many ms remain. */
   readonly leewayMs: number;
+  /** The deadline of one refresh, ms. */
   readonly refreshTimeoutMs: number;
   /** Set when the last refresh failed for a passing reason; waiting callers get it. */
   readonly failure: Failure | null;
@@ -31,12 +35,36 @@ export interface SessionContext {
 
 /** Events of {@link sessionMachine}. */
 export type SessionEvent =
-  | { readonly type: 'GET_TOKEN'; readonly now: number }
-  | { readonly type: 'UNAUTHORIZED'; readonly accessToken: string; readonly now: number }
-  | { readonly type: 'REFRESH'; readonly now: number }
-  /** Tokens that another tab (or process) obtained for the same session: taken as they are. */
-  | { readonly type: 'TOKENS'; readonly tokens: TokenSet }
-  | { readonly type: 'LOGOUT' };
+  | {
+      /** A caller wants a token: answered at once while fresh, else after one refresh. */
+      readonly type: 'GET_TOKEN';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** CDF answered 401 to a call with `accessToken`: refresh once, unless that token is already replaced. */
+      readonly type: 'UNAUTHORIZED';
+      /** The access token CDF refused. Secret. */
+      readonly accessToken: string;
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** Refresh now. */
+      readonly type: 'REFRESH';
+      /** The time, ms since epoch. */
+      readonly now: number;
+    }
+  | {
+      /** Tokens that another tab (or process) obtained for the same session: taken as they are. */
+      readonly type: 'TOKENS';
+      /** Those tokens. Secret. */
+      readonly tokens: TokenSet;
+    }
+  | {
+      /** End the session and forget the tokens. */
+      readonly type: 'LOGOUT';
+    };
 
 /**
  * `authenticated -> refreshing -> authenticated | reauthRequired`, `loggedOut` on LOGOUT.

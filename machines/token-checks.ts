@@ -10,7 +10,9 @@ import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 /** What the token checks read from a machine's context. */
 export interface TokenCheckContext {
+  /** The tokens to check. Secret. */
   readonly tokens: TokenSet | null;
+  /** The project token/inspect must list, or `null`. */
   readonly project: string | null;
 }
 
@@ -20,8 +22,16 @@ export const isOtherProject = ({ context }: { context: TokenCheckContext }, insp
 
 /** What an OIDC user flow ends with: the sign-in once CDF inspected the tokens, else `cancelled`. */
 export type SignInOutput =
-  | { readonly status: 'authenticated'; readonly signIn: OidcSignIn }
-  | { readonly status: 'cancelled' };
+  | {
+      /** Signed in, and CDF accepts the token. */
+      readonly status: 'authenticated';
+      /** The tokens, claims and inspection. Secret. */
+      readonly signIn: OidcSignIn;
+    }
+  | {
+      /** Cancelled before it signed in. */
+      readonly status: 'cancelled';
+    };
 
 /** The output of an OIDC user flow, read from its context. */
 export const signInOutput = ({

@@ -10,6 +10,7 @@ export type IdpProvider = 'entra' | 'auth0' | 'cognito' | 'okta' | 'keycloak' | 
 
 /** What an OIDC sign-in needs from the IdP side, as a preset resolves it. */
 export interface IdpPreset {
+  /** Which IdP this is: it decides the scope conventions and error hints. */
   readonly provider: IdpProvider;
   /** The issuer identifier; discovery must answer with exactly this (Entra's multi-tenant template aside). */
   readonly issuer: string;
@@ -62,7 +63,12 @@ const originOf = (baseUrl: string) => new URL(baseUrl).origin;
  * // 'https://westeurope-1.cognitedata.com/.default offline_access openid profile'
  * ```
  */
-export function cdfScopes(baseUrl: string): { readonly user: string; readonly service: string } {
+export function cdfScopes(baseUrl: string): {
+  /** `{cluster}/.default openid profile offline_access`: a person's token for CDF, with a refresh token. */
+  readonly user: string;
+  /** `{cluster}/.default`: a service's token for CDF. */
+  readonly service: string;
+} {
   const resource = `${originOf(baseUrl)}/.default`;
   return { user: `${resource} ${USER_SCOPES}`, service: resource };
 }
@@ -129,6 +135,7 @@ export interface Auth0Options {
   readonly domain: string;
   /** The API identifier CDF's project trusts; without it Auth0 issues an opaque token CDF cannot read. */
   readonly audience: string;
+  /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }
 
@@ -162,6 +169,7 @@ export interface CognitoOptions {
   readonly userPoolId: string;
   /** The resource-server scopes (`resource-id/scope`) of client credentials. */
   readonly serviceScope?: string;
+  /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }
 
@@ -193,6 +201,7 @@ export interface OktaOptions {
   readonly authorizationServer?: string | null;
   /** The custom scopes of client credentials. */
   readonly serviceScope?: string;
+  /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }
 
@@ -217,8 +226,11 @@ export function okta(options: OktaOptions): IdpPreset {
 export interface KeycloakOptions {
   /** The server, e.g. `https://sso.example.com` (with `/auth` for versions before 17). */
   readonly url: string;
+  /** The realm the CDF project trusts. */
   readonly realm: string;
+  /** The client scopes of client credentials. */
   readonly serviceScope?: string;
+  /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }
 
@@ -240,13 +252,19 @@ export function keycloak(options: KeycloakOptions): IdpPreset {
 
 /** Options of {@link oidc}. */
 export interface GenericOidcOptions {
+  /** The issuer identifier; discovery must answer with exactly this. */
   readonly issuer: string;
   /** The CDF cluster; when no scope is given, the scopes are derived from it ({@link cdfScopes}). */
   readonly baseUrl?: string;
+  /** The CDF cluster by name, e.g. `westeurope-1` (instead of `baseUrl`). */
   readonly cluster?: string;
+  /** The scope of the user flows; derived from the cluster when absent. */
   readonly userScope?: string;
+  /** The scope of client credentials; derived from the cluster when absent. */
   readonly serviceScope?: string;
+  /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** Extra parameters of the device and client-credentials requests. */
   readonly tokenParams?: Readonly<Record<string, string>>;
 }
 

@@ -16,7 +16,9 @@ import {
 
 /** A setting's value and where it came from (`--cluster`, `CDF_CLUSTER`, `profile prod`, ...). */
 export interface Sourced<T> {
+  /** The value. */
   readonly value: T;
+  /** Where it came from: a flag (`--project`), a variable's name (`CDF_PROJECT`) or `profile NAME`. */
   readonly from: string;
 }
 
@@ -25,41 +27,42 @@ export type FlowName = 'code' | 'device' | 'client-credentials' | 'login-url' | 
 
 /** Everything a sign-in can be configured with; every field optional, each with its source. */
 export interface Settings {
+  /** The cluster's base URL. */
   readonly baseUrl?: Sourced<string>;
+  /** The CDF project. */
   readonly project?: Sourced<string>;
+  /** The sign-in flow. */
   readonly flow?: Sourced<FlowName>;
+  /** The IdP preset. */
   readonly provider?: Sourced<IdpProvider>;
+  /** The issuer, where no preset derives it. */
   readonly issuer?: Sourced<string>;
+  /** The login host of a preset (national clouds, an emulator). */
   readonly authority?: Sourced<string>;
+  /** The Entra tenant. */
   readonly tenant?: Sourced<string>;
+  /** The client id at the IdP. */
   readonly clientId?: Sourced<string>;
   /** The name of the variable that holds the client secret (never the secret). */
   readonly clientSecretEnv?: Sourced<string>;
+  /** The scopes, where the preset's are not wanted. */
   readonly scope?: Sourced<string>;
+  /** Auth0's API identifier. */
   readonly audience?: Sourced<string>;
 }
 
 /** Explicit values (the CLI's flags), by setting. */
-export interface ExplicitSettings {
-  readonly baseUrl?: string;
+export type ExplicitSettings = ProfileSettings & {
+  /** The cluster by name, e.g. `westeurope-1`: the base URL `https://{cluster}.cognitedata.com`. */
   readonly cluster?: string;
-  readonly project?: string;
-  readonly flow?: string;
-  readonly provider?: string;
-  readonly issuer?: string;
-  readonly authority?: string;
-  readonly tenant?: string;
-  readonly clientId?: string;
-  readonly clientSecretEnv?: string;
-  readonly scope?: string;
-  readonly audience?: string;
-}
+};
 
 /** A saved profile: settings without secrets, as plain strings. */
 export type ProfileSettings = { readonly [K in keyof Settings]?: string };
 
 /** Thrown for a setting that has a value but not one that can be used. */
 export class SettingsError extends Error {
+  /** `SettingsError`. */
   override readonly name = 'SettingsError';
 }
 

@@ -4,6 +4,7 @@
 export interface EmulatorProject {
   /** URL name, e.g. `demo`. */
   readonly urlName: string;
+  /** Its numeric id. */
   readonly projectId: number;
   /** Whether the project has an IdP for the legacy login-URL flow. */
   readonly hasIdp: boolean;
@@ -13,8 +14,11 @@ export interface EmulatorProject {
 
 /** A person who can sign in at the emulator's IdP. */
 export interface EmulatorUser {
+  /** The user id, the `sub` of their tokens. */
   readonly id: string;
+  /** The display name. */
   readonly name: string;
+  /** The email address. */
   readonly email: string;
   /** URL names of the projects this user may use. */
   readonly projects: readonly string[];
@@ -22,9 +26,13 @@ export interface EmulatorUser {
 
 /** A legacy API key of a service account. */
 export interface EmulatorApiKey {
+  /** The key itself. Secret. */
   readonly key: string;
+  /** Its id, as `/login/status` reports it. */
   readonly id: number;
+  /** The project it belongs to. */
   readonly project: string;
+  /** The service account it signs in as. */
   readonly serviceAccount: string;
 }
 

@@ -6,7 +6,15 @@ import type { FaultQueue } from './faults.js';
 import type { IdpProfile } from './idp-profiles.js';
 
 /** What the next sign-in at the IdP does, in headless mode. */
-export type NextLogin = { readonly approve: string } | { readonly deny: true };
+export type NextLogin =
+  | {
+      /** Sign in as this user id. */
+      readonly approve: string;
+    }
+  | {
+      /** Refuse the sign-in (`access_denied`). */
+      readonly deny: true;
+    };
 
 /** A client registered at the IdP. */
 interface IdpClient {

@@ -69,6 +69,14 @@ export interface EmulatorOptions {
   readonly statusUnauthorizedAs401?: boolean;
 }
 
+/** A request one of the emulator's servers received. */
+export interface RecordedRequest {
+  /** The HTTP method. */
+  readonly method: string;
+  /** The path, without the query. */
+  readonly path: string;
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** The emulated cluster, e.g. `http://127.0.0.1:40123`. */
@@ -81,29 +89,41 @@ export interface Emulator {
   readonly idpOrigin: string;
   /** The Entra tenant id (`entra` profile), else `null`. */
   readonly tenantId: string | null;
+  /** The CDF projects it serves, each with its groups and whether it has a legacy IdP. */
   readonly projects: readonly EmulatorProject[];
+  /** The people who can sign in at the IdP. */
   readonly users: readonly EmulatorUser[];
+  /** The API keys CDF accepts (revoked ones stay listed). */
   readonly apiKeys: readonly EmulatorApiKey[];
   /** The OIDC clients: `cli-native` (public, loopback, device code), `spa` (public) and `service` (confidential). */
   readonly clients: {
+    /** The public client for the loopback and device flows. */
     readonly cli: string;
+    /** The public client of browser apps. */
     readonly spa: string;
-    readonly service: { readonly id: string; readonly secret: string };
+    /** The confidential client of client credentials. */
+    readonly service: {
+      /** Its client id. */
+      readonly id: string;
+      /** Its client secret. */
+      readonly secret: string;
+    };
   };
   /** The IdP's private signing key, for tests that forge tokens the IdP never issued. */
   readonly idpPrivateJwk: JWK;
   /** Every request the CDF API received (method and path, no query): tests assert what was called. */
-  readonly requests: ReadonlyArray<{ readonly method: string; readonly path: string }>;
+  readonly requests: readonly RecordedRequest[];
   /** Every request the IdP received (method and path, no query or body). */
-  readonly idpRequests: ReadonlyArray<{ readonly method: string; readonly path: string }>;
+  readonly idpRequests: readonly RecordedRequest[];
   /** What the next headless sign-in at the IdP does: approve as a user, or deny. */
   setNextLogin(next: NextLogin): void;
   /** Mints legacy CDF tokens directly (negative `ttlSeconds` gives expired ones). */
-  mintLegacyTokens(input: {
-    user: string;
-    project: string;
-    ttlSeconds?: number;
-  }): Promise<{ accessToken: string; idToken: string }>;
+  mintLegacyTokens(input: { user: string; project: string; ttlSeconds?: number }): Promise<{
+    /** The legacy access token. */
+    accessToken: string;
+    /** The legacy ID token. */
+    idToken: string;
+  }>;
   /**
    * Plays the person at the IdP's device page: approve or deny the code (RFC 8628 3.3). Pass the complete
    * verification URI, or the verification URI and the user code (Entra gives no complete URI).

@@ -11,6 +11,7 @@ import type { Failure, FailureCode } from '../../machines/failure.js';
  * ```
  */
 export class AuthFlowError extends Error {
+  /** `AuthFlowError`, also across realms (see {@link isAuthFlowError}). */
   override readonly name = 'AuthFlowError';
   /** Stable machine-readable code. */
   readonly code: FailureCode;

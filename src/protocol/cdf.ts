@@ -18,8 +18,18 @@ import { VERSION } from './version.js';
 
 /** How a call proves who is asking: an API key (`api-key` header) or a Bearer access token. */
 export type CdfCredentials =
-  | { readonly apiKey: string; readonly accessToken?: never }
-  | { readonly accessToken: string; readonly apiKey?: never };
+  | {
+      /** An API key, sent as `api-key`. Secret. */
+      readonly apiKey: string;
+      /** Not with an API key. */
+      readonly accessToken?: never;
+    }
+  | {
+      /** An access token, sent as `Authorization: Bearer`. Secret. */
+      readonly accessToken: string;
+      /** Not with an access token. */
+      readonly apiKey?: never;
+    };
 
 /** Options of {@link createCdfClient}. */
 export interface CdfClientOptions extends HttpOptions {
@@ -31,35 +41,54 @@ export interface CdfClientOptions extends HttpOptions {
 
 /** The answer of `/login/status` (and `/logout`). A 401 reads as `loggedIn: false`. */
 export interface LoginStatus {
+  /** CDF accepts the credentials. */
   readonly loggedIn: boolean;
+  /** Who they belong to. */
   readonly user: string;
+  /** The project they are for. */
   readonly project: string;
+  /** Its numeric id. */
   readonly projectId: number;
+  /** The API key's id, for an API key; else `null`. */
   readonly apiKeyId: number | null;
 }
 
 /** The answer of `/login/token` for an ID token. */
 export interface TokenStatus {
+  /** CDF issued the token. */
   readonly valid: boolean;
+  /** It has expired. */
   readonly expired: boolean;
 }
 
 /** The answer of `/api/v1/token/inspect`. */
 export interface TokenInspection {
+  /** The token's subject as CDF sees it. */
   readonly subject: string;
-  readonly projects: ReadonlyArray<{ readonly projectUrlName: string; readonly groups: readonly number[] }>;
+  /** The projects the token reaches. */
+  readonly projects: ReadonlyArray<{
+    /** The project's URL name. */
+    readonly projectUrlName: string;
+    /** The ids of the groups that give the token access there. */
+    readonly groups: readonly number[];
+  }>;
+  /** The capabilities the groups grant, as CDF lists them. */
   readonly capabilities: readonly unknown[];
 }
 
 /** Parameters of the login URL. */
 export interface LoginUrlParams {
+  /** The project's URL name. */
   readonly project: string;
+  /** Where CDF sends the browser back, with the tokens. */
   readonly redirectUrl: string;
+  /** Where CDF sends the browser on failure; `redirectUrl` when absent. */
   readonly errorRedirectUrl?: string | null;
 }
 
 /** A client for CDF's authentication endpoints. Create it with {@link createCdfClient}. */
 export interface CdfClient {
+  /** The cluster's base URL; credentials go to this origin only. */
   readonly baseUrl: string;
   /** GET `/login/url`: the URL to send the browser to, or `null` when the project has no IdP. */
   getLoginUrl(params: LoginUrlParams, options?: CallOptions): Promise<string | null>;

@@ -26,8 +26,11 @@ export interface CallOptions {
 
 /** A decoded JSON answer with what the error handling needs of the response. */
 export interface JsonAnswer {
+  /** The HTTP status. */
   readonly status: number;
+  /** The parsed JSON body. */
   readonly body: unknown;
+  /** CDF's `x-request-id`, where it sent one: quote it to Cognite support. */
   readonly requestId?: string;
 }
 

@@ -16,7 +16,9 @@ export type WayIn = 'oidc' | 'login-url' | 'api-key';
 
 /** A session with CDF, the same for every way in. */
 export interface CdfSession {
+  /** How the session signed in: `oidc`, `login-url` or `api-key`. */
   readonly wayIn: WayIn;
+  /** The cluster's base URL; the session's credentials go to this origin only. */
   readonly baseUrl: string;
   /** The headers that authenticate a request: `Authorization: Bearer …` or `api-key: …`. Secret. */
   headers(): Promise<Record<string, string>>;

@@ -10,18 +10,26 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import type { TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, TokenSet } from '../../machines/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
 /** A cached legacy login-URL session. The tokens are secrets. */
 export interface CachedLoginUrlSession {
+  /** The format's version. */
   readonly v: 1;
+  /** A login-URL session. */
   readonly kind: 'login-url';
+  /** The cluster's base URL. */
   readonly baseUrl: string;
+  /** The project. */
   readonly project: string;
+  /** Who signed in. */
   readonly user: string;
+  /** The project's numeric id. */
   readonly projectId: number;
+  /** The legacy access token. Secret. */
   readonly accessToken: string;
+  /** The legacy ID token. Secret. */
   readonly idToken: string;
   /** ms since epoch, or `null` when the token did not say. */
   readonly expiresAt: number | null;
@@ -29,33 +37,50 @@ export interface CachedLoginUrlSession {
 
 /** A remembered API-key login: the name of the variable that holds the key, never the key. */
 export interface CachedApiKeyLogin {
+  /** The format's version. */
   readonly v: 1;
+  /** An API-key login. */
   readonly kind: 'api-key';
+  /** The cluster's base URL. */
   readonly baseUrl: string;
+  /** The key's project. */
   readonly project: string;
+  /** The key's service account. */
   readonly user: string;
+  /** The name of the variable that holds the key. */
   readonly apiKeyEnv: string;
 }
 
 /** A cached OpenID Connect login. The tokens are secrets; a client secret is never stored, only its variable's name. */
 export interface CachedOidcLogin {
+  /** The format's version. */
   readonly v: 1;
+  /** An OpenID Connect login. */
   readonly kind: 'oidc';
+  /** The flow that signed in (and that signs in again when the refresh token is gone). */
   readonly flow: 'code' | 'device' | 'client-credentials';
+  /** The cluster's base URL. */
   readonly baseUrl: string;
   /** The project asked for, or `''`. */
   readonly project: string;
   /** The token's subject, as CDF's token/inspect said. */
   readonly user: string;
+  /** The issuer. */
   readonly issuer: string;
+  /** The client id at the IdP. */
   readonly clientId: string;
+  /** The scopes asked for. */
   readonly scope: string;
+  /** For client credentials: the name of the variable that holds the secret. */
   readonly clientSecretEnv?: string;
+  /** An RFC 8707 resource sent with the token requests. */
   readonly resource?: string;
   /** Extra parameters of the token requests (Auth0's `audience`); never a secret. */
   readonly tokenParams?: Readonly<Record<string, string>>;
+  /** The tokens. Secret. */
   readonly tokens: TokenSet;
-  readonly claims: { readonly iss: string; readonly sub: string; readonly aud: string | readonly string[] } | null;
+  /** The ID token's `iss`, `sub` and `aud`, where there was one. */
+  readonly claims: Pick<IdClaims, 'iss' | 'sub' | 'aud'> | null;
 }
 
 /** What the cache holds for one base URL and project. */
@@ -63,7 +88,9 @@ export type CacheEntry = CachedLoginUrlSession | CachedApiKeyLogin | CachedOidcL
 
 /** Which login `cdf-auth token` and friends use when none is named. */
 export interface CurrentLogin {
+  /** The cluster's base URL. */
   readonly baseUrl: string;
+  /** The project, or `''`. */
   readonly project: string;
 }
 

@@ -7,13 +7,28 @@ import { type DirectedGraphNode, toDirectedGraph } from 'xstate/graph';
 
 /** A machine as plain data: its states and every transition, with the guard that picks it. */
 export interface MachineGraph {
+  /** The machine's id. */
   readonly id: string;
+  /** The initial state. */
   readonly initial: string;
-  readonly states: ReadonlyArray<{ readonly id: string; readonly final: boolean; readonly tags: readonly string[] }>;
+  /** The top-level states. */
+  readonly states: ReadonlyArray<{
+    /** The state's name. */
+    readonly id: string;
+    /** Whether it is final. */
+    readonly final: boolean;
+    /** Its tags (`busy`, `waitingForUser`, `persistable`). */
+    readonly tags: readonly string[];
+  }>;
+  /** Every transition between them. */
   readonly transitions: ReadonlyArray<{
+    /** The state it leaves. */
     readonly source: string;
+    /** The state it enters. */
     readonly target: string;
+    /** The event, or XState's name of a timer or an actor's result. */
     readonly event: string;
+    /** The guard's name, where it has one. */
     readonly guard?: string;
   }>;
 }

@@ -10,6 +10,7 @@ import type { BrowserCommonOptions, BrowserLogin } from './types.js';
 
 /** Options of {@link createCodeBrowserLogin}. */
 export interface CodeBrowserLoginOptions extends BrowserCommonOptions {
+  /** The issuer; discovery must answer with exactly this. */
   readonly issuer: string;
   /** A public client registered with exactly `redirectUri`. */
   readonly clientId: string;

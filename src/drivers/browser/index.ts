@@ -8,8 +8,14 @@ import type { BrowserCommonOptions, BrowserLogin } from './types.js';
 
 /** Options of {@link createBrowserLogin}. */
 export type BrowserLoginOptions =
-  | (BrowserCommonOptions & { readonly flow: 'login-url' })
-  | (CodeBrowserLoginOptions & { readonly flow: 'code' });
+  | (BrowserCommonOptions & {
+      /** CDF's legacy login URL. */
+      readonly flow: 'login-url';
+    })
+  | (CodeBrowserLoginOptions & {
+      /** OpenID Connect code + PKCE. */
+      readonly flow: 'code';
+    });
 
 /**
  * Creates a {@link BrowserLogin} for the login-URL flow or code + PKCE.

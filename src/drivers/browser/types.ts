@@ -11,7 +11,9 @@ export type UiState = 'anonymous' | 'authenticating' | 'authenticated' | 'refres
 
 /** The UI state as a snapshot object (stable until the state changes), for actor-like consumers. */
 export interface UiSnapshot {
+  /** Always `active`, as an XState actor's snapshot reads while it runs. */
   readonly status: 'active';
+  /** The UI state. */
   readonly value: UiState;
 }
 
@@ -19,6 +21,7 @@ export interface UiSnapshot {
 export interface BrowserCommonOptions {
   /** The CDF cluster. */
   readonly baseUrl: string;
+  /** The project's URL name. */
   readonly project: string;
   /** The page that handles the callback (absolute URL, registered with the IdP for the code flow). */
   readonly redirectUri: string;
@@ -57,17 +60,29 @@ export interface BrowserCommonOptions {
 
 /** What {@link BrowserLogin.handleRedirect} found on page load. */
 export type RedirectOutcome =
-  | { readonly status: 'none' }
-  | { readonly status: 'authenticated'; readonly accessToken: string; readonly expiresAt: number | null }
-  | { readonly status: 'failed'; readonly failure: Failure }
-  /** Callback parameters with no pending flow: a reload, the Back button, a second tab. Nothing was sent anywhere. */
-  | { readonly status: 'staleCallback' }
-  /** This page is the sign-in popup: the callback went to the opener (same origin only), and the popup closes. */
-  | { readonly status: 'handedToOpener' }
-  /** The person came back without signing in (the Back button from the IdP): the pending flow was dropped. */
-  | { readonly status: 'abandoned' }
-  /** A session kept by `persist` was taken back: signed in, without a trip to the IdP. */
-  | { readonly status: 'restored'; readonly accessToken: string; readonly expiresAt: number | null };
+  | {
+      /**
+       * `none`: an ordinary page load. `staleCallback`: callback parameters with no pending flow (a reload,
+       * the Back button, a second tab); nothing was sent anywhere. `handedToOpener`: this page is the sign-in
+       * popup, the callback went to the opener (same origin only) and the popup closes. `abandoned`: the
+       * person came back without signing in (the Back button from the IdP); the pending flow was dropped.
+       */
+      readonly status: 'none' | 'staleCallback' | 'handedToOpener' | 'abandoned';
+    }
+  | {
+      /** `authenticated`: the callback signed the person in; `restored`: a session kept by `persist` was taken back. */
+      readonly status: 'authenticated' | 'restored';
+      /** The access token. Secret. */
+      readonly accessToken: string;
+      /** When it expires (ms since epoch), where known. */
+      readonly expiresAt: number | null;
+    }
+  | {
+      /** The callback ended the flow in failure. */
+      readonly status: 'failed';
+      /** Why. */
+      readonly failure: Failure;
+    };
 
 /** A browser sign-in. */
 export interface BrowserLogin {

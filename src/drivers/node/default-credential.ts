@@ -30,6 +30,7 @@ export interface DefaultCredentialOptions {
   readonly interactive?: boolean;
   /** Shows the device code (the person signs in elsewhere). @default a line on stderr */
   readonly onUserCode?: (info: { userCode: string; verificationUri: string }) => void;
+  /** Aborting cancels whatever the chain is doing (a refresh, an interactive sign-in). */
   readonly signal?: AbortSignal;
 }
 

@@ -29,7 +29,9 @@ export interface LoginUrlFlowOptions extends FlowOptions {
   readonly opener?: Opener;
   /** Sent as `x-cdp-app`. */
   readonly appId?: string;
+  /** Deadline and retries of the calls to CDF. */
   readonly http?: HttpOptions;
+  /** Overrides of the machine's timeouts, ms. */
   readonly timeouts?: LoginUrlInput['timeouts'];
   /**
    * Extra query parameters for the redirect URL (and the error redirect URL), for the app's own use:
@@ -85,13 +87,17 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
 
 /** Options of {@link loginWithApiKey}. */
 export interface ApiKeyFlowOptions extends FlowOptions {
+  /** The cluster, e.g. `https://api.cognitedata.com`. */
   readonly baseUrl: string;
   /** The key. Read it from the environment or a secret store; never from a command line. */
   readonly apiKey: string;
   /** The project the key must belong to; omit to accept the key's own project. */
   readonly project?: string;
+  /** Sent as `x-cdp-app`. */
   readonly appId?: string;
+  /** Deadline and retries of the call to CDF. */
   readonly http?: HttpOptions;
+  /** How long verification may take, ms. @default 15000 */
   readonly verifyTimeoutMs?: number;
 }
 

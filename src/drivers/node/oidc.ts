@@ -4,7 +4,11 @@
  */
 import { fromPromise } from 'xstate';
 import type { AuthorizationCodeInput, OidcSignIn } from '../../../machines/authorization-code.js';
-import { clientCredentialsMachine, clientCredentialsOutput } from '../../../machines/client-credentials.js';
+import {
+  type ClientCredentialsOutput,
+  clientCredentialsMachine,
+  clientCredentialsOutput,
+} from '../../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../../machines/tokens.js';
 import { cdfScopes, type IdpPreset } from '../../config/idp-presets.js';
@@ -30,6 +34,7 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly issuer?: string;
   /** An IdP preset (`entra(...)`, `auth0(...)`, ...): issuer, scopes and extra parameters in one. */
   readonly idp?: IdpPreset;
+  /** The client id at the IdP (a public client for the code and device flows). */
   readonly clientId: string;
   /** The CDF cluster the token is for; `/api/v1/token/inspect` is asked there. */
   readonly baseUrl: string;
@@ -80,6 +85,7 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
   readonly opener?: Opener;
   /** `prompt` for the authorization request (e.g. `consent`, `login`). */
   readonly prompt?: string;
+  /** Overrides of the machine's timeouts, ms. */
   readonly timeouts?: AuthorizationCodeInput['timeouts'];
 }
 
@@ -126,6 +132,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
 export interface DeviceCodeFlowOptions extends OidcFlowOptions {
   /** Shows the person where to go and what to type. Never receives the device code. */
   readonly onUserCode: (info: { userCode: string; verificationUri: string; verificationUriComplete?: string }) => void;
+  /** The per-request deadline, ms. @default 15000 */
   readonly requestTimeoutMs?: number;
 }
 
@@ -176,6 +183,7 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
   readonly clientSecret: string;
   /** A `resource` indicator (RFC 8707) for IdPs that need one, e.g. the cluster URL. */
   readonly resource?: string;
+  /** The per-request deadline, ms. @default 15000 */
   readonly requestTimeoutMs?: number;
 }
 
@@ -185,7 +193,7 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
  */
 export async function loginWithClientCredentials(
   options: ClientCredentialsFlowOptions,
-): Promise<{ tokens: TokenSet; inspection: Inspection }> {
+): Promise<ClientCredentialsOutput> {
   const resolved = resolveIdp(options, 'service');
   const idp = serviceClient(options);
   const inspect = cdfInspector(options);

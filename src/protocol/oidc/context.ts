@@ -19,6 +19,7 @@ const FORBIDDEN_ALGS = /^(none|HS\d+)$/i;
 export interface OidcClientOptions {
   /** The issuer identifier; discovery must answer with exactly this `issuer`. */
   readonly issuer: string;
+  /** The client id at the IdP. */
   readonly clientId: string;
   /** For confidential clients (client_secret_basic). Public clients (CLI, SPA) have none. */
   readonly clientSecret?: string;
