@@ -5,9 +5,9 @@
  * `verifyApiKey` actor, so no snapshot or inspection event can carry it.
  */
 import { assign, setup } from 'xstate';
-import type { MachineTypes } from './contract.js';
-import { type Failure, failOnError, failOnTimeout } from './failure.js';
-import { notProvided } from './not-provided.js';
+import type { MachineTypes } from './shared/contract.js';
+import { type Failure, failOnError, failOnTimeout } from './shared/failure.js';
+import { notProvided } from './shared/not-provided.js';
 
 /** The answer of `/login/status` for an API key, as the driver fetched it. */
 export interface ApiKeyStatus {

@@ -4,15 +4,15 @@
  * before the code is redeemed (once), validate the ID token, and ask CDF's `/api/v1/token/inspect`.
  */
 import { assign, setup } from 'xstate';
-import type { CallbackWaitContext, CallbackWaitEvent } from './callback-wait.js';
-import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from './callback-wait.js';
-import type { MachineTypes } from './contract.js';
-import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
-import { notProvided } from './not-provided.js';
-import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './token-checks.js';
-import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
+import type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
+import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from './shared/callback-wait.js';
+import type { MachineTypes } from './shared/contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
+import { notProvided } from './shared/not-provided.js';
+import { inspectingToken, isOtherProject, type SignInOutput, signInOutput, validatingIdToken } from './shared/token-checks.js';
+import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 
-export type { OidcSignIn } from './tokens.js';
+export type { OidcSignIn } from './shared/tokens.js';
 
 /** The authorization response as the driver parsed it from the callback URL. */
 export type AuthorizationCallback =

@@ -4,11 +4,11 @@
  * new one before it expires.
  */
 import { assign, setup } from 'xstate';
-import type { MachineTypes } from './contract.js';
-import { type Failure, failOnError, failOnTimeout } from './failure.js';
-import { notProvided } from './not-provided.js';
-import { inspectingToken, isOtherProject } from './token-checks.js';
-import type { Inspection, TokenSet } from './tokens.js';
+import type { MachineTypes } from './shared/contract.js';
+import { type Failure, failOnError, failOnTimeout } from './shared/failure.js';
+import { notProvided } from './shared/not-provided.js';
+import { inspectingToken, isOtherProject } from './shared/token-checks.js';
+import type { Inspection, TokenSet } from './shared/tokens.js';
 
 /** What the machine is created with. The client secret stays in the driver. */
 export interface ClientCredentialsInput {

@@ -26,14 +26,14 @@ export {
   type NavigateToIdpInput,
   type OidcSignIn,
 } from './authorization-code.js';
-export type { CallbackWaitContext, CallbackWaitEvent } from './callback-wait.js';
+export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
 export {
   type ClientCredentialsContext,
   type ClientCredentialsEvent,
   type ClientCredentialsInput,
   clientCredentialsMachine,
 } from './client-credentials.js';
-export type { MachineTypes } from './contract.js';
+export type { MachineTypes } from './shared/contract.js';
 export {
   type DeviceAuthorization,
   type DeviceCodeContext,
@@ -43,7 +43,7 @@ export {
   deviceCodeMachine,
   type PollResult,
 } from './device-code.js';
-export { type Failure, type FailureCode, isFailureCode, toFailure } from './failure.js';
+export { type Failure, type FailureCode, isFailureCode, toFailure } from './shared/failure.js';
 export {
   defaultLoginUrlTimeouts,
   type FetchLoginUrlInput,
@@ -60,8 +60,8 @@ export {
   loginUrlMachine,
 } from './login-url.js';
 export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
-export type { SignInOutput, TokenCheckContext } from './token-checks.js';
-export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './tokens.js';
+export type { SignInOutput, TokenCheckContext } from './shared/token-checks.js';
+export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 
 import type { AnyStateMachine } from 'xstate';
 import { apiKeyMachine } from './api-key.js';

@@ -6,11 +6,11 @@
  * The machine decides; the driver does every effect through the named actors below.
  */
 import { assign, setup } from 'xstate';
-import type { CallbackWaitContext, CallbackWaitEvent } from './callback-wait.js';
-import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from './callback-wait.js';
-import type { MachineTypes } from './contract.js';
-import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
-import { notProvided } from './not-provided.js';
+import type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
+import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from './shared/callback-wait.js';
+import type { MachineTypes } from './shared/contract.js';
+import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
+import { notProvided } from './shared/not-provided.js';
 
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
 export type LoginCallback =

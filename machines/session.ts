@@ -4,10 +4,10 @@
  * refresh is refused.
  */
 import { assign, setup } from 'xstate';
-import type { MachineTypes } from './contract.js';
-import { type Failure, needsNewSignIn, toFailure } from './failure.js';
-import { notProvided } from './not-provided.js';
-import type { TokenSet } from './tokens.js';
+import type { MachineTypes } from './shared/contract.js';
+import { type Failure, needsNewSignIn, toFailure } from './shared/failure.js';
+import { notProvided } from './shared/not-provided.js';
+import type { TokenSet } from './shared/tokens.js';
 
 /** What the session starts with. */
 export interface SessionInput {

@@ -13,9 +13,9 @@
 // The machines themselves are in `cdf-authflow/machines`; here only the types their results come in.
 export { type ApiKeyOutput, type ApiKeyStatus, apiKeyOutput } from '../machines/api-key.js';
 export { type ClientCredentialsOutput, clientCredentialsOutput } from '../machines/client-credentials.js';
-export { type Failure, type FailureCode, isFailureCode } from '../machines/failure.js';
 export type { LoginUrlSession } from '../machines/login-url.js';
-export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/tokens.js';
+export { type Failure, type FailureCode, isFailureCode } from '../machines/shared/failure.js';
+export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/shared/tokens.js';
 export {
   type Auth0Options,
   auth0,
@@ -46,7 +46,7 @@ export {
   type Sourced,
 } from './config/settings.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
-export { parseLoginCallback, stripLoginCallback } from './protocol/callback.js';
+export { parseLoginCallback, stripLoginCallback } from './protocol/callback/login-url.js';
 export {
   type CdfClient,
   type CdfClientOptions,

@@ -33,7 +33,7 @@ const EQUIVALENT: Record<string, string> = {
   'machines/device-code.ts LogicalOperator context.tokens || context.inspection': 'equivalent: as above',
   'machines/device-code.ts ConditionalExpression true':
     'equivalent: `undefined > 0` is false, so the first operand of the interval check is redundant',
-  'machines/failure.ts ConditionalExpression true':
+  'machines/shared/failure.ts ConditionalExpression true':
     'equivalent: Set.has of a non-string is false, so the typeof check is redundant',
 };
 

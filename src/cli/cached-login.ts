@@ -2,8 +2,8 @@
  * The cached login a command works on, and its access token: refreshed first when about to expire, under
  * the entry's inter-process lock.
  */
-import { needsNewSignIn } from '../../machines/failure.js';
-import type { IdClaims, TokenSet } from '../../machines/tokens.js';
+import { needsNewSignIn } from '../../machines/shared/failure.js';
+import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import { clusterUrl } from '../config/idp-presets.js';
 import { cachedLoginOptions } from '../drivers/node/default-credential.js';
 import { sessionFor } from '../drivers/node/oidc.js';

@@ -1,4 +1,4 @@
-import type { FailureCode } from '../../machines/failure.js';
+import type { FailureCode } from '../../machines/shared/failure.js';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 
 /** Exit codes of `cdf-auth`: scripts branch on them. */

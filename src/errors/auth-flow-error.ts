@@ -1,4 +1,4 @@
-import type { Failure, FailureCode } from '../../machines/failure.js';
+import type { Failure, FailureCode } from '../../machines/shared/failure.js';
 
 /**
  * The one error class thrown at the library's boundary. Its `code` is a stable {@link FailureCode};

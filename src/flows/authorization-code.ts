@@ -1,6 +1,6 @@
 /**
  * The authorization-code machine with its effects, for every driver (only how the browser is sent
- * differs), the fresh attempt, the reading of the callback URL, and CDF's token inspection as the OIDC
+ * differs), the fresh attempt, and CDF's token inspection as the OIDC
  * machines decide on it.
  */
 import * as oauth from 'oauth4webapi';
@@ -12,9 +12,8 @@ import {
   type ExchangeCodeInput,
   type NavigateToIdpInput,
 } from '../../machines/authorization-code.js';
-import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, IdpMetadata, Inspection, TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { urlOf } from '../protocol/callback.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
 import { untilDeadline } from './clock.js';
@@ -103,16 +102,4 @@ export function freshAttempt(): AuthorizationAttempt {
     nonce: oauth.generateRandomNonce(),
     codeVerifier: oauth.generateRandomCodeVerifier(),
   };
-}
-
-/** Parses the callback URL into the machine's {@link AuthorizationCallback}. Never throws. */
-export function parseAuthorizationCallback(url: string): AuthorizationCallback {
-  const parsed = urlOf(url);
-  if (!parsed) return { kind: 'invalid', reason: 'not a URL' };
-  const params: Record<string, string> = {};
-  for (const [name, value] of parsed.searchParams) {
-    if (Object.hasOwn(params, name)) return { kind: 'invalid', reason: `repeated parameter ${name.slice(0, 32)}` };
-    params[name] = value;
-  }
-  return { kind: 'response', params, url };
 }

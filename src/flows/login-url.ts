@@ -10,7 +10,7 @@ import {
   type LegacyValidation,
   loginUrlMachine,
 } from '../../machines/login-url.js';
-import { withFlowId } from '../protocol/callback.js';
+import { withFlowId } from '../protocol/callback/login-url.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import { validateLegacyTokens } from '../protocol/legacy.js';
 import { untilDeadline } from './clock.js';

@@ -4,9 +4,10 @@
  * The calls are flat functions in `oidc/` over one IdP context; {@link createOidcClient} binds them.
  */
 import type { DeviceAuthorization, PollResult } from '../../machines/device-code.js';
-import type { IdClaims, IdpMetadata, TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, IdpMetadata, TokenSet } from '../../machines/shared/tokens.js';
 import { authorizationUrl, endSessionUrl } from './oidc/authorize.js';
-import { idpContext, metadataOf, type OidcClientOptions } from './oidc/context.js';
+import { idpContext, type OidcClientOptions } from './oidc/context.js';
+import { metadataOf } from './oidc/discovery.js';
 
 export type { OidcClientOptions } from './oidc/context.js';
 

@@ -1,4 +1,4 @@
-import { isFailureCode } from '../../machines/failure.js';
+import { isFailureCode } from '../../machines/shared/failure.js';
 
 /**
  * Redaction for anything that may reach a log, an error, an inspection event or a file on disk.

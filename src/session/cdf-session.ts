@@ -5,7 +5,7 @@
  * where it cannot, and a logout that ends what can be ended remotely.
  */
 import type { LoginUrlSession } from '../../machines/login-url.js';
-import type { TokenSet } from '../../machines/tokens.js';
+import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { type CdfClient, type CdfCredentials, createCdfClient } from '../protocol/cdf.js';
 import type { CallOptions, JsonAnswer } from '../protocol/http.js';

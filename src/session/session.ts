@@ -4,7 +4,7 @@
  */
 import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
 import { type SessionEvent, sessionMachine } from '../../machines/session.js';
-import type { TokenSet } from '../../machines/tokens.js';
+import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
 /** Options of {@link createSession}. */

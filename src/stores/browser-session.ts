@@ -3,7 +3,7 @@
  * or `'local'`): the token set and the original ID-token claims (for the refresh rule of OIDC Core §12.2),
  * versioned, read by parsing, dropped when unreadable.
  */
-import type { IdClaims, TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import type { FlowStorage } from './pending-flow.js';
 
 /** What is kept of a signed-in session. Secret: it holds the tokens. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import type { IdClaims, TokenSet } from '../../machines/tokens.js';
+import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
 /** A cached legacy login-URL session. The tokens are secrets. */

@@ -5,9 +5,9 @@ import { apiKeyMachine } from '../../machines/api-key.js';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
-import { isFailureCode, toFailure } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
-import type { Inspection, TokenSet } from '../../machines/tokens.js';
+import { isFailureCode, toFailure } from '../../machines/shared/failure.js';
+import type { Inspection, TokenSet } from '../../machines/shared/tokens.js';
 import { step } from '../helpers/step.js';
 import { deviceAuthorization, runDeviceCode } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 /** What the machine tests share: one issuer, one token set, a device-code run on simulated time. */
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../machines/device-code.js';
-import type { IdClaims, Inspection } from '../../machines/tokens.js';
+import type { IdClaims, Inspection } from '../../machines/shared/tokens.js';
 
 export const ISSUER = 'https://idp.example';
 

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { isFailureCode } from '../../machines/failure.js';
+import { isFailureCode } from '../../machines/shared/failure.js';
 import { flush, liveHarness } from '../helpers/live-harness.js';
 import { machinesUnderTest } from './registry.js';
 

@@ -4,7 +4,7 @@ import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import type { PollResult } from '../../machines/device-code.js';
 import { sessionMachine } from '../../machines/session.js';
-import type { Inspection, TokenSet } from '../../machines/tokens.js';
+import type { Inspection, TokenSet } from '../../machines/shared/tokens.js';
 import { step } from '../helpers/step.js';
 import { deviceAuthorization, runDeviceCode } from './fixtures.js';
 

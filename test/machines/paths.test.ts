@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFailureCode } from '../../machines/failure.js';
+import { isFailureCode } from '../../machines/shared/failure.js';
 import { bothWays, graphCoverage } from '../helpers/graph-coverage.js';
 import { machinesUnderTest } from './registry.js';
 

@@ -2,8 +2,8 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { type EventObject, initialTransition, type SnapshotFrom, transition } from 'xstate';
 import { apiKeyMachine } from '../../machines/api-key.js';
-import { isFailureCode } from '../../machines/failure.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
+import { isFailureCode } from '../../machines/shared/failure.js';
 import { step } from '../helpers/step.js';
 import { apiKeyEvents, loginUrlEvents } from './events.js';
 

@@ -10,7 +10,7 @@ import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
-import type { TokenSet } from '../../machines/tokens.js';
+import type { TokenSet } from '../../machines/shared/tokens.js';
 import { step } from '../helpers/step.js';
 
 type AnyEvent = { type: string; [key: string]: unknown };

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { parseLoginCallback, stripLoginCallback, withFlowId } from '../../src/protocol/callback.js';
+import { parseLoginCallback, stripLoginCallback, withFlowId } from '../../src/protocol/callback/login-url.js';
 
 describe('legacy callback parsing', () => {
   it('reads tokens and the flow id from the query string', () => {

@@ -4,10 +4,10 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { isFailureCode } from '../../machines/failure.js';
+import { isFailureCode } from '../../machines/shared/failure.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
-import { parseAuthorizationCallback } from '../../src/flows/authorization-code.js';
-import { parseLoginCallback } from '../../src/protocol/callback.js';
+import { parseAuthorizationCallback } from '../../src/protocol/callback/authorization.js';
+import { parseLoginCallback } from '../../src/protocol/callback/login-url.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { parseEntry } from '../../src/stores/file-token-store.js';

@@ -457,7 +457,7 @@ describe('regressions found by fuzzing', () => {
 
 describe('names that Object.prototype also has', () => {
   it('a callback parameter named constructor is just a parameter', async () => {
-    const { parseAuthorizationCallback } = await import('../../src/flows/authorization-code.js');
+    const { parseAuthorizationCallback } = await import('../../src/protocol/callback/authorization.js');
     expect(parseAuthorizationCallback('http://127.0.0.1:1/cb?code=c&state=s&constructor=x')).toMatchObject({
       kind: 'response',
     });

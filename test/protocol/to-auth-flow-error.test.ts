@@ -5,7 +5,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import type { FailureCode } from '../../machines/failure.js';
+import type { FailureCode } from '../../machines/shared/failure.js';
 import { AuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { toAuthFlowError } from '../../src/protocol/oidc/errors.js';
 

@@ -5,7 +5,7 @@
  * an app can move from one way in to another without changing how it calls CDF.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TokenSet } from '../../machines/tokens.js';
+import type { TokenSet } from '../../machines/shared/tokens.js';
 import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import { cdfSessionFor, loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
 import { headlessOpener } from '../../src/drivers/node/opener.js';

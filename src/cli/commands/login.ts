@@ -1,5 +1,5 @@
 /** `cdf-auth login`: sign in with any flow and cache the result. */
-import type { OidcSignIn } from '../../../machines/tokens.js';
+import type { OidcSignIn } from '../../../machines/shared/tokens.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { describeSettings, type FlowName, presetOf, type Settings } from '../../config/settings.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';

@@ -1,8 +1,9 @@
 import type { AuthorizationCodeOutput } from '../../../machines/authorization-code.js';
-import type { IdClaims } from '../../../machines/tokens.js';
+import type { IdClaims } from '../../../machines/shared/tokens.js';
 import { cdfScopes } from '../../config/idp-presets.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { codeFlowMachine, freshAttempt, parseAuthorizationCallback } from '../../flows/authorization-code.js';
+import { codeFlowMachine, freshAttempt } from '../../flows/authorization-code.js';
+import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { createOidcClient } from '../../protocol/oidc.js';
 import { createBrowserLoginWith } from './create-login.js';

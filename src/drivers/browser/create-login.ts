@@ -7,8 +7,8 @@
  * through a {@link FlowAdapter}, so that a bundle carries only the flows it uses.
  */
 import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
-import type { Failure } from '../../../machines/failure.js';
-import type { TokenSet } from '../../../machines/tokens.js';
+import type { Failure } from '../../../machines/shared/failure.js';
+import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { clearSession, saveSession } from '../../stores/browser-session.js';
 import { clearPendingFlow, type FlowStorage, savePendingFlow } from '../../stores/pending-flow.js';

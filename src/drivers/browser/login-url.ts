@@ -2,7 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import type { LoginUrlOutput } from '../../../machines/login-url.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
-import { LOGIN_CALLBACK_PARAMS, parseLoginCallback, stripLoginCallback } from '../../protocol/callback.js';
+import { LOGIN_CALLBACK_PARAMS, parseLoginCallback, stripLoginCallback } from '../../protocol/callback/login-url.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { createBrowserLoginWith } from './create-login.js';
 import type { BrowserCommonOptions, BrowserLogin } from './types.js';

@@ -3,7 +3,7 @@
  * BroadcastChannel and adopted by the others, a refresh runs in one tab at a time under a Web Lock, and a
  * logout in one tab ends the session in all of them.
  */
-import type { TokenSet } from '../../../machines/tokens.js';
+import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { createSession, type Session } from '../../session/session.js';
 import type { UiState } from './types.js';
 

@@ -1,7 +1,7 @@
 /** The browser driver's public types, and the {@link FlowAdapter} each flow plugs in with. */
 import type { AnyStateMachine, EventObject, InspectionEvent } from 'xstate';
-import type { Failure } from '../../../machines/failure.js';
-import type { IdClaims, TokenSet } from '../../../machines/tokens.js';
+import type { Failure } from '../../../machines/shared/failure.js';
+import type { IdClaims, TokenSet } from '../../../machines/shared/tokens.js';
 import type { FlowStorage } from '../../stores/pending-flow.js';
 
 export type { FlowStorage };

@@ -7,7 +7,7 @@ import { fromPromise } from 'xstate';
 import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../../machines/api-key.js';
 import type { LoginUrlInput, LoginUrlSession } from '../../../machines/login-url.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
-import { parseLoginCallback } from '../../protocol/callback.js';
+import { parseLoginCallback } from '../../protocol/callback/login-url.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { runOnLoopback } from './loopback.js';

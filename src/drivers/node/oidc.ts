@@ -10,15 +10,11 @@ import {
   clientCredentialsOutput,
 } from '../../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../../machines/device-code.js';
-import type { IdClaims, Inspection, TokenSet } from '../../../machines/tokens.js';
+import type { IdClaims, Inspection, TokenSet } from '../../../machines/shared/tokens.js';
 import { cdfScopes, type IdpPreset } from '../../config/idp-presets.js';
-import {
-  codeFlowMachine,
-  freshAttempt,
-  inspectAt,
-  parseAuthorizationCallback,
-} from '../../flows/authorization-code.js';
+import { codeFlowMachine, freshAttempt, inspectAt } from '../../flows/authorization-code.js';
 import { untilDeadline } from '../../flows/clock.js';
+import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';

@@ -12,7 +12,7 @@ import {
   type SnapshotFrom,
   waitFor,
 } from 'xstate';
-import type { Failure } from '../../../machines/failure.js';
+import type { Failure } from '../../../machines/shared/failure.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { redact } from '../../protocol/redact.js';
 

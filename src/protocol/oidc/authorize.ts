@@ -1,7 +1,8 @@
 /** The authorization request (RFC 6749 §4.1.1): `response_type=code` with PKCE S256, always (RFC 7636, docs/security.md §3.1). */
 import * as oauth from 'oauth4webapi';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { type IdpContext, metadataOf } from './context.js';
+import type { IdpContext } from './context.js';
+import { metadataOf } from './discovery.js';
 
 /** What the authorization URL carries. */
 export interface AuthorizationRequest {

@@ -2,7 +2,8 @@
 import * as oauth from 'oauth4webapi';
 import type { DeviceAuthorization, PollResult } from '../../../machines/device-code.js';
 import { extraParams } from './authorize.js';
-import { callIdp, type IdpContext, tokenSetOf } from './context.js';
+import { type IdpContext, tokenSetOf } from './context.js';
+import { callIdp } from './discovery.js';
 
 /** The device authorization request (§3.1). */
 export function requestDeviceCode(

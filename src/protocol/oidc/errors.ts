@@ -4,7 +4,7 @@
  * and from the cause (docs/security.md §2.1).
  */
 import * as oauth from 'oauth4webapi';
-import type { Failure, FailureCode } from '../../../machines/failure.js';
+import type { Failure, FailureCode } from '../../../machines/shared/failure.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import type { IdpAnswerRecord } from '../idp-fetch.js';
 import { redactText } from '../redact.js';

@@ -12,9 +12,10 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import type { IdClaims } from '../../../machines/tokens.js';
+import type { IdClaims } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { expectedIssuerOf, type IdpContext, limitedFetch, metadataOf } from './context.js';
+import { type IdpContext, limitedFetch } from './context.js';
+import { expectedIssuerOf, metadataOf } from './discovery.js';
 
 const invalid = (message: string, cause?: unknown) =>
   new AuthFlowError({ code: 'idTokenInvalid', message }, cause === undefined ? undefined : { cause });

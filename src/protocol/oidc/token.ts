@@ -1,8 +1,9 @@
 /** The token endpoint's grants (RFC 6749 §4.1.3, §4.4, §6): the code exchange, the refresh, client credentials. */
 import * as oauth from 'oauth4webapi';
-import type { TokenSet } from '../../../machines/tokens.js';
+import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { extraParams } from './authorize.js';
-import { callIdp, type IdpContext, tokenSetOf } from './context.js';
+import { type IdpContext, tokenSetOf } from './context.js';
+import { callIdp } from './discovery.js';
 import { codeOf } from './errors.js';
 
 /** What the code exchange needs: the callback as it came, and the attempt's secrets. */

@@ -3,7 +3,8 @@
  * or `error` and `error_description`, in the query string of the app's redirect URL, plus the flow id
  * that our driver added to it.
  */
-import type { LoginCallback } from '../../machines/login-url.js';
+import type { LoginCallback } from '../../../machines/login-url.js';
+import { urlOf } from './url.js';
 
 /** The query parameter that carries the driver's single-use flow id through CDF and back. */
 const FLOW_ID_PARAM = 'cdf_flow';
@@ -19,14 +20,6 @@ export const LOGIN_CALLBACK_PARAMS: readonly string[] = [
 
 const MAX_TOKEN_LENGTH = 16_384;
 
-/** The URL `url` names, or `null` when it is not an absolute URL. */
-export function urlOf(url: string): URL | null {
-  try {
-    return new URL(url);
-  } catch {
-    return null;
-  }
-}
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
 
 /**
