@@ -26,14 +26,12 @@ export {
   type NavigateToIdpInput,
   type OidcSignIn,
 } from './authorization-code.js';
-export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
 export {
   type ClientCredentialsContext,
   type ClientCredentialsEvent,
   type ClientCredentialsInput,
   clientCredentialsMachine,
 } from './client-credentials.js';
-export type { MachineTypes } from './shared/contract.js';
 export {
   type DeviceAuthorization,
   type DeviceCodeContext,
@@ -43,7 +41,6 @@ export {
   deviceCodeMachine,
   type PollResult,
 } from './device-code.js';
-export { type Failure, type FailureCode, isFailureCode, toFailure } from './shared/failure.js';
 export {
   defaultLoginUrlTimeouts,
   type FetchLoginUrlInput,
@@ -60,6 +57,9 @@ export {
   loginUrlMachine,
 } from './login-url.js';
 export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
+export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
+export type { MachineTypes } from './shared/contract.js';
+export { type Failure, type FailureCode, isFailureCode, toFailure } from './shared/failure.js';
 export type { SignInOutput, TokenCheckContext } from './shared/token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 

@@ -7,7 +7,6 @@ import * as oauth from 'oauth4webapi';
 import { fromPromise } from 'xstate';
 import {
   type AuthorizationAttempt,
-  type AuthorizationCallback,
   authorizationCodeMachine,
   type ExchangeCodeInput,
   type NavigateToIdpInput,
