@@ -18,3 +18,13 @@ export function step<TMachine extends AnyStateMachine>(
   // The one place where XState's own events are given to `transition`, whose type knows only the machine's.
   return transition(machine, snapshot as never, event as EventFromLogic<TMachine>)[0] as SnapshotFrom<TMachine>;
 }
+
+/** {@link step}, with the actions the transition would run (what an effect is started with, say). */
+export function stepWithActions<TMachine extends AnyStateMachine>(
+  machine: TMachine,
+  snapshot: SnapshotFrom<TMachine>,
+  event: EventFromLogic<TMachine> | XStateEvent | (EventObject & Record<string, unknown>),
+): [SnapshotFrom<TMachine>, unknown[]] {
+  const [next, actions] = transition(machine, snapshot as never, event as EventFromLogic<TMachine>);
+  return [next as SnapshotFrom<TMachine>, actions];
+}

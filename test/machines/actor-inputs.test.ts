@@ -7,7 +7,7 @@ import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import { sessionMachine } from '../../machines/session.js';
 import { flush, liveHarness } from '../helpers/live-harness.js';
-import { step } from '../helpers/step.js';
+import { step, stepWithActions } from '../helpers/step.js';
 import { ISSUER, tokens } from './fixtures.js';
 
 const DEVICE_AUTHORIZATION = {
@@ -152,10 +152,10 @@ describe('edges the other tests do not reach', () => {
     const m = deviceCodeMachine.provide({ actions: { showUserCode: (_, params) => shown.push(params) } });
     let s = initialTransition(m, { clientId: 'c', scope: 's' })[0];
     s = transition(m, s, { type: 'START', now: 0 })[0];
-    const [afterCode, actions] = transition(m, s, {
+    const [afterCode, actions] = stepWithActions(m, s, {
       type: 'xstate.done.actor.requestDeviceCode',
       output: DEVICE_AUTHORIZATION,
-    } as never);
+    });
     const show = actions.find((a) => (a as { type?: string }).type === 'showUserCode') as
       | { params?: unknown }
       | undefined;

@@ -1,11 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
+import { type AnyMachineSnapshot, initialTransition } from 'xstate';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
 import { sessionMachine } from '../../machines/session.js';
 import { isFailureCode } from '../../machines/shared/failure.js';
 import { redact } from '../../src/protocol/redact.js';
+import { stepWithActions } from '../helpers/step.js';
 import { authorizationCodeEvents, deviceCodeEvents, sessionEvents } from './events.js';
 import { machinesUnderTest } from './registry.js';
 
@@ -18,7 +19,7 @@ function replay(
   let snapshot = initialTransition(m.machine, m.input)[0] as AnyMachineSnapshot;
   for (const event of events as Array<{ type: string }>) {
     if (snapshot.status !== 'active') break;
-    const [next, actions] = transition(m.machine, snapshot, event as never) as [AnyMachineSnapshot, unknown[]];
+    const [next, actions] = stepWithActions(m.machine, snapshot, event);
     each?.(snapshot, event, next, actions);
     snapshot = next;
   }
