@@ -9,13 +9,8 @@ import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import {
-  inspectingToken,
-  isOtherProject,
-  type SignInOutput,
-  signInOutput,
-  validatingIdToken,
-} from './shared/token-checks.js';
+import type { SignInOutput } from './shared/token-checks.js';
+import { inspectingToken, isOtherProject, signInOutput, validatingIdToken } from './shared/token-checks.js';
 import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 
 export type { OidcSignIn } from './shared/tokens.js';

@@ -6,13 +6,8 @@ import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, toFailure } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import {
-  inspectingToken,
-  isOtherProject,
-  type SignInOutput,
-  signInOutput,
-  validatingIdToken,
-} from './shared/token-checks.js';
+import type { SignInOutput } from './shared/token-checks.js';
+import { inspectingToken, isOtherProject, signInOutput, validatingIdToken } from './shared/token-checks.js';
 import type { IdClaims, Inspection, TokenSet } from './shared/tokens.js';
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
