@@ -159,7 +159,7 @@ const done =
     return ExitCode.ok;
   };
 const COMMANDS: Record<string, Command> = {
-  demo: async (ctx) => (await import('./demo.js')).demo(ctx),
+  demo: async (ctx) => (await import('./commands/demo.js')).demo(ctx),
   emulator: async (ctx) => (await import('./commands/emulator.js')).emulator(ctx),
   login: done(async (ctx) => (await import('./commands/login.js')).login(ctx)),
   token: done(async (ctx) => (await import('./commands/token.js')).token(ctx)),

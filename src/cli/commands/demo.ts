@@ -5,22 +5,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loginWithApiKey, loginWithLoginUrl } from '../drivers/node/legacy.js';
+import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';
 import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
   sessionFor,
-} from '../drivers/node/oidc.js';
-import { headlessOpener } from '../drivers/node/opener.js';
-import type { FlowTransition } from '../drivers/node/run-flow.js';
-import type { Emulator } from '../emulator/index.js';
-import { isAuthFlowError } from '../errors/auth-flow-error.js';
-import { createCdfClient } from '../protocol/cdf.js';
-import { createFileTokenStore, type TokenStore } from '../stores/file-token-store.js';
-import type { CommandContext } from './context.js';
-import { ExitCode } from './exit-codes.js';
-import { formatTransition } from './progress.js';
+} from '../../drivers/node/oidc.js';
+import { headlessOpener } from '../../drivers/node/opener.js';
+import type { FlowTransition } from '../../drivers/node/run-flow.js';
+import type { Emulator } from '../../emulator/index.js';
+import { isAuthFlowError } from '../../errors/auth-flow-error.js';
+import { createCdfClient } from '../../protocol/cdf.js';
+import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatTransition } from '../progress.js';
 
 interface Outcome {
   readonly flow: string;
@@ -32,7 +32,7 @@ interface Outcome {
 /** Runs the demo; resolves with the exit code (0 when every flow ended signed in). */
 export async function demo(ctx: CommandContext): Promise<number> {
   if (ctx.flags.serve) return serve(ctx);
-  const { startEmulator } = await import('../emulator/index.js');
+  const { startEmulator } = await import('../../emulator/index.js');
   const emulator = await startEmulator();
   const home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-demo-'));
   const outcomes: Outcome[] = [];
@@ -168,8 +168,8 @@ function oidcSteps(ctx: CommandContext, emulator: Emulator, print: (t: FlowTrans
 
 /** `cdf-auth demo --serve`: the emulator with a sign-in page for a person, and the live statechart page. */
 async function serve(ctx: CommandContext): Promise<number> {
-  const { startEmulator } = await import('../emulator/index.js');
-  const { startLivePage } = await import('../viz/live-page.js');
+  const { startEmulator } = await import('../../emulator/index.js');
+  const { startLivePage } = await import('../../viz/live-page.js');
   let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
   const port = typeof ctx.flags.port === 'string' ? Number(ctx.flags.port) : 0;
   const live = await startLivePage({
