@@ -166,10 +166,8 @@ literals (messages) are not mutated. Static mutants (literals evaluated when a m
 configuration object) are not run, because each one costs the whole suite and together they take hours on
 two cores; the machine configuration is checked instead by the path coverage above and the transition
 tests. Score = (killed + timed out) / (killed + timed out + survived + no coverage). A full
-\`npm run mutate\` takes about 40 minutes on this project's 2-core machine (machines/ 6, src/protocol/ 31).
-The \`src/protocol/\` figure below merges a full run (commit 9d45c65) with a re-run of the three files that
-grew after it (\`cdf.ts\`, \`oidc/token.ts\`, \`oidc/authorize.ts\`, with \`--mutate\`); \`npm run mutate\` on a
-later commit replaces it with one whole run.
+\`npm run mutate\` takes about 45 minutes on this project's 2-core machine (machines/ 7, src/protocol/ 35).
+Both figures below are one whole run each over the tree as it stands (no partial runs merged).
 
 ${previousMutation ?? ''}
 

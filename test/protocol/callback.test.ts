@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { parseAuthorizationCallback } from '../../src/protocol/callback/authorization.js';
 import { parseLoginCallback, stripLoginCallback, withFlowId } from '../../src/protocol/callback/login-url.js';
 
 describe('legacy callback parsing', () => {
@@ -58,5 +59,32 @@ describe('legacy callback parsing', () => {
     const parsed = parseLoginCallback(url);
     expect(['tokens', 'error', 'invalid']).toContain(parsed.kind);
     if (parsed.kind === 'invalid' && url.length > 3) expect(parsed.reason.includes(url)).toBe(false);
+  });
+});
+
+describe('authorization response parsing (RFC 6749 4.1.2)', () => {
+  it('keeps every parameter as received, with the URL, for the machine to judge', () => {
+    const url = 'http://127.0.0.1:1/callback?code=c1&state=s1&iss=https%3A%2F%2Fidp';
+    expect(parseAuthorizationCallback(url)).toEqual({
+      kind: 'response',
+      params: { code: 'c1', state: 's1', iss: 'https://idp' },
+      url,
+    });
+  });
+
+  it('an address that is not a URL is invalid, and says so without repeating it', () => {
+    expect(parseAuthorizationCallback('not a url ?code=secret-code')).toEqual({ kind: 'invalid', reason: 'not a URL' });
+  });
+
+  it('a repeated parameter is invalid (which state would count?), the reason naming at most 32 characters of it', () => {
+    expect(parseAuthorizationCallback('http://127.0.0.1:1/cb?state=a&code=c&state=b')).toEqual({
+      kind: 'invalid',
+      reason: 'repeated parameter state',
+    });
+    const long = 'p'.repeat(40);
+    expect(parseAuthorizationCallback(`http://127.0.0.1:1/cb?${long}=1&${long}=2`)).toEqual({
+      kind: 'invalid',
+      reason: `repeated parameter ${'p'.repeat(32)}`,
+    });
   });
 });
