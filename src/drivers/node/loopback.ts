@@ -168,8 +168,11 @@ type CallbackEvent = { readonly type: 'CALLBACK' } & Record<string, unknown>;
 
 /** A flow that sends the person's browser away and waits for it: what {@link runOnLoopback} runs. */
 export interface LoopbackFlow<TMachine extends AnyStateMachine> {
+  /** The flow's machine with its effects provided. */
   readonly machine: TMachine;
+  /** Its input (the redirect URL among it). */
   readonly input: InputFrom<TMachine>;
+  /** The event that starts it. */
   readonly start: EventFromLogic<TMachine>;
   /** The CALLBACK event of a request to the listener. */
   readonly toEvent: (url: string) => CallbackEvent;
