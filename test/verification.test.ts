@@ -28,9 +28,8 @@ const props = (file: string) =>
  * keyed by what survives a move: the file, the mutator and the replacement, not the line.
  */
 const EQUIVALENT: Record<string, string> = {
-  'machines/authorization-code.ts LogicalOperator context.tokens || context.inspection':
-    'equivalent: inspection is set only on entering authenticated and tokens are cleared in every other final state, so && and || agree on every reachable snapshot',
-  'machines/device-code.ts LogicalOperator context.tokens || context.inspection': 'equivalent: as above',
+  'machines/shared/token-checks.ts LogicalOperator context.tokens || context.inspection':
+    'equivalent: signInOutput runs in a final state only; inspection is set only on entering authenticated and tokens are cleared in cancelled, so && and || agree on every reachable snapshot',
   'machines/device-code.ts ConditionalExpression true':
     'equivalent: `undefined > 0` is false, so the first operand of the interval check is redundant',
   'machines/shared/failure.ts ConditionalExpression true':
