@@ -76,8 +76,19 @@ async function signInOn(page: Page, pathname: string) {
 
 /** The page's handleRedirect outcome, once it is shown. */
 async function outcomeOf(page: Page) {
-  await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/"status"/);
-  return JSON.parse((await page.textContent('#outcome')) ?? '{}');
+  // Read once per poll: a document that is navigating away can be replaced between two reads.
+  let outcome: { status?: string; [key: string]: unknown } = {};
+  await expect
+    .poll(
+      async () => {
+        const text = (await page.textContent('#outcome').catch(() => null)) ?? '';
+        outcome = text.includes('"status"') ? JSON.parse(text) : {};
+        return outcome.status;
+      },
+      { timeout: 30_000 },
+    )
+    .toBeDefined();
+  return outcome;
 }
 
 const leftovers = (page: Page) =>
@@ -284,7 +295,14 @@ describe('a silent sign-in with prompt=none', () => {
     page.on('request', (request) => {
       if (new URL(request.url()).pathname === '/auth') authorizations += 1;
     });
+    // The first load answers `none` as it sends the tab to the IdP with prompt=none: read the load that comes back.
+    const back = page.waitForRequest((request) => {
+      const url = new URL(request.url());
+      return url.pathname === '/silent.html' && url.searchParams.has('error');
+    });
     await page.goto(`${origin}/silent.html`);
+    await back;
+    await page.waitForLoadState('load');
     expect((await outcomeOf(page)).status).toBe('none');
     expect(await page.textContent('#state')).toBe('anonymous');
     await page.reload();
