@@ -9,18 +9,13 @@ export async function startTestServer() {
     requests.push(req);
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: await listenLocal(server),
     requests,
     handle(next: typeof handler) {
       handler = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => stopServer(server),
   };
 }
 
@@ -45,12 +40,16 @@ export async function listenLocal(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** Stops `server`, cutting its open connections first (a keep-alive socket would hold `close` open). */
+export function stopServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 /** Closes what a file started (browsers, emulators, servers, with their open connections cut); skips what never started. */
 export async function closeAll(...things: Array<{ close(): unknown } | http.Server | undefined>): Promise<void> {
   for (const thing of things) {
-    if (thing instanceof http.Server) {
-      thing.closeAllConnections();
-      await new Promise<void>((resolve) => thing.close(() => resolve()));
-    } else await thing?.close();
+    if (thing instanceof http.Server) await stopServer(thing);
+    else await thing?.close();
   }
 }

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { listenLocal, stopServer } from './http-server.js';
 
 export interface Script {
   /** Metadata `issuer` (default: the real one). */
@@ -123,16 +123,11 @@ export async function startScriptedOp(script: Script = {}) {
     }
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = await listenLocal(server);
   return {
     issuer,
     requests,
     jwksFetches: () => jwksFetches,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => stopServer(server),
   };
 }

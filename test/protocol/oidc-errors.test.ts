@@ -69,14 +69,14 @@ describe('failures the IdP fetch raises itself', () => {
 describe('WWW-Authenticate challenges (RFC 6749 §5.2, RFC 6750 §3)', () => {
   it.each([
     [401, 'Basic error="invalid_client", realm="x"', 'tokenRejected', 'invalid_client'],
-    [401, 'Basic realm="x"', 'tokenRejected', ''],
+    [401, 'Basic realm="x"', 'tokenRejected', null],
     [403, 'Bearer error="insufficient_scope", scope="x"', 'idpError', 'insufficient_scope'],
-  ])('%i with WWW-Authenticate %s is %s, naming the error', async (status, challenge, code, named) => {
+  ])('%i with WWW-Authenticate %s is %s, naming the error it carries', async (status, challenge, code, named) => {
     idp.on('/token', (_req, res) => res.writeHead(status, { 'www-authenticate': challenge }).end());
     expect(await failureOf(client({ clientSecret: 'secret-1' }).clientCredentials({ scope: 's' }))).toMatchObject({
       code,
       status,
-      message: expect.stringContaining(named),
+      message: named ? expect.stringContaining(named) : expect.any(String),
     });
   });
 });
