@@ -23,6 +23,10 @@ export {
   cdfScopes,
   clusterUrl,
   cognito,
+  COGNITE_IDP_ISSUER,
+  COGNITE_IDP_REDIRECT_URIS,
+  type CogIdpOptions,
+  cogidp,
   type EntraOptions,
   entra,
   type GenericOidcOptions,
@@ -35,6 +39,7 @@ export {
   okta,
 } from './config/idp-presets.js';
 export {
+  type ClientAuthMethod,
   describeSettings,
   type ExplicitSettings,
   type FlowName,
@@ -44,6 +49,9 @@ export {
   type Settings,
   SettingsError,
   type Sourced,
+  scopeList,
+  TOOLKIT_DEFAULT,
+  TOOLKIT_ENTRA_CLIENT_ID,
 } from './config/settings.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
 export { parseLoginCallback, stripLoginCallback } from './protocol/callback/login-url.js';
@@ -63,6 +71,7 @@ export { REDACTED, redact, redactText } from './protocol/redact.js';
 export { VERSION } from './protocol/version.js';
 export {
   apiKeySession,
+  bearerTokenSession,
   type CdfSession,
   loginUrlSession,
   oidcSession,

@@ -84,6 +84,16 @@ export async function cached(
 export const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
   if (entry.kind === 'login-url') return { accessToken: entry.accessToken };
   if (entry.kind === 'oidc') return { accessToken: entry.tokens.accessToken };
+  if (entry.kind === 'token') {
+    const accessToken = ctx.env[entry.tokenEnv];
+    if (!accessToken) {
+      throw new AuthFlowError({
+        code: 'notLoggedIn',
+        message: `This login uses the bearer token in $${entry.tokenEnv}, which is not set here: set it (or pass --env-file) and try again.`,
+      });
+    }
+    return { accessToken };
+  }
   const apiKey = ctx.env[entry.apiKeyEnv];
   if (!apiKey) throw new UsageError(`The API key variable ${entry.apiKeyEnv} is not set in this shell.`);
   return { apiKey };

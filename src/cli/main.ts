@@ -17,9 +17,10 @@ Usage: cdf-auth <command> [options]
 
 Commands:
   demo                 run every flow against a local emulator and a real OIDC provider
-  emulator             a local CDF and IdP (--profile generic|entra|auth0), kept running
+  emulator             a local CDF and IdP (--profile generic|entra|auth0|cogidp), kept running
   login                sign in and cache the result: --flow code | device | client-credentials
-                       (OpenID Connect), or login-url | api-key (legacy); picks one when not named
+                       (OpenID Connect), token (a bearer from CDF_TOKEN), or login-url | api-key
+                       (legacy); picks one when not named
   token                print the cached access token (for curl -H "Authorization: Bearer ...")
   status               who the cached login is, its IdP, expiry, scopes and projects (like cdf auth verify)
   api PATH             one authenticated request to the cluster, JSON out (like gh api)
@@ -43,12 +44,15 @@ through (no token is printed), refreshes through the session, and prints a summa
              statechart page (its URL is printed); everything on 127.0.0.1
   --port N   the live page's port (default: a free one)
 `,
-  emulator: `Usage: cdf-auth emulator [--profile generic|entra|auth0] [--port N] [--idp-port N] [--seed S] [--json]
+  emulator: `Usage: cdf-auth emulator [--profile generic|entra|auth0|cogidp] [--port N] [--idp-port N] [--seed S] [--json]
 
 Runs a local CDF and its IdP (oidc-provider) on 127.0.0.1 until Ctrl-C, and prints commands to try.
 
   --profile P     how the IdP behaves: generic (default), entra (Entra ID v2: tenant paths, a token for
-                  CDF only with the cluster's scope, AADSTS errors, ...) or auth0 (a JWT only with audience)
+                  CDF only with the cluster's scope, AADSTS errors, any port of a localhost redirect, ...),
+                  auth0 (a JWT only with audience; only the redirect http://localhost:53000) or cogidp
+                  (Cognite IdP: organization_hint, the Toolkit's redirects http://localhost:3000/ and
+                  3100-3110 exactly, the organization's projects, client credentials without scope)
   --port N        port of the CDF API (default: a free one)
   --idp-port N    port of the IdP (default: a free one)
   --seed S        the same tenant id, client secret and API key on every start
@@ -66,6 +70,7 @@ Flows:
   --flow code                 OpenID Connect code + PKCE: the system browser, a 127.0.0.1 loopback redirect
   --flow device               OpenID Connect device code: prints a URL and a code to enter anywhere
   --flow client-credentials   a service token (the replacement for API keys)
+  --flow token                a bearer token obtained elsewhere, read from CDF_TOKEN (or --token-env VAR)
   --flow login-url            legacy: sign a person in through CDF's login URL
   --flow api-key              legacy: verify an API key read from the variable named by --api-key-env
 
@@ -73,16 +78,26 @@ The cluster:
   --cluster NAME      https://NAME.cognitedata.com (CDF_CLUSTER); or --base-url URL (CDF_URL)
   --project P         the project's URL name (CDF_PROJECT; required for login-url, checked at token/inspect otherwise)
 The IdP:
-  --provider P        entra, auth0, cognito, okta, keycloak or oidc (PROVIDER; --tenant alone means entra)
+  --provider P        entra, auth0, cognito, okta, keycloak, cogidp or oidc (PROVIDER: entra_id, auth0,
+                      cdf = Cognite IdP, other; --tenant alone means entra)
+  --org ORG           the Cognite IdP organization a person signs in to (CDF_ORG); the project is then
+                      picked from its projects (--project, or asked on a terminal) with its cluster
   --tenant T          the Entra ID tenant: id, domain, organizations or common (IDP_TENANT_ID, IDP_TOKEN_URL)
   --authority URL     the Entra login host, for national clouds or the emulator (default https://login.microsoftonline.com)
-  --issuer URL        the IdP's issuer (every other IdP)
+  --issuer URL        the IdP's issuer (every other IdP; IDP_DISCOVERY_URL, IDP_AUTHORITY_URL)
+  --token-url URL     a token endpoint to use without discovery (IDP_TOKEN_URL of a non-Entra IdP):
+                      client credentials only
   --audience A        the API audience (Auth0; IDP_AUDIENCE)
   --client-id ID      the app's client id at the IdP (IDP_CLIENT_ID)
-  --scope S           scopes (IDP_SCOPES; default: the preset's, else {cluster}/.default offline_access openid profile,
-                      for services {cluster}/.default)
+  --scope S           scopes, space- or comma-separated (IDP_SCOPES; default: the preset's, else
+                      {cluster}/.default offline_access openid profile, for services {cluster}/.default)
   --client-secret-env VAR   the variable that holds the client secret (default IDP_CLIENT_SECRET when set)
-  --resource URL      an RFC 8707 resource indicator (client-credentials; not at Entra ID, which refuses it)
+  --client-auth M     how the secret is sent: basic or post (default: what the IdP advertises, basic first)
+  --resource URL      an RFC 8707 resource indicator, on the authorization and every token request
+                      (not at Entra ID, which refuses it)
+  --redirect-uri URL  the loopback redirect URI registered at the IdP, e.g. http://localhost:53000
+                      (host localhost, 127.0.0.1 or [::1]; no port: any); default: the preset's
+                      (Cognite IdP: http://localhost:3000/, then 3100-3110), else 127.0.0.1:any/callback
 Legacy:
   --api-key-env VAR   the environment variable that holds the API key (never pass a key as an argument)
   --redirect-param K=V   an extra query parameter on the login-URL redirect (repeatable)
@@ -90,6 +105,8 @@ Legacy:
 Where settings come from:
   --env-file FILE     read variables from FILE (set variables win); --dotenv reads ./.env
   --profile NAME      use the saved settings of NAME, and save this login's settings (no secret) under it
+  --save-env          write PROVIDER, LOGIN_FLOW, CDF_CLUSTER (or CDF_URL), CDF_PROJECT (and CDF_ORG) to
+                      --env-file or ./.env, as the Cognite Toolkit reads them (never a secret)
 The sign-in:
   --no-browser        print the login URL instead of opening a browser
   --headless          follow the redirects without a browser (the emulator's headless IdP)
@@ -150,6 +167,64 @@ Machines: login-url, api-key, authorization-code, device-code, client-credential
 };
 
 type Command = (ctx: CommandContext) => Promise<number>;
+
+/** The flags every command takes. */
+const COMMON_FLAGS = ['help', 'version', 'json', 'verbose', 'env-file', 'dotenv', 'profile'];
+/** The flags that name a cached login. */
+const LOGIN_CHOICE = ['base-url', 'cluster', 'project'];
+
+/** Each command's own flags: any other flag is a usage error, never silently ignored. */
+const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  demo: ['serve', 'port'],
+  emulator: ['profile', 'port', 'idp-port', 'seed', 'interactive'],
+  login: [
+    ...LOGIN_CHOICE,
+    'flow',
+    'provider',
+    'tenant',
+    'authority',
+    'issuer',
+    'audience',
+    'client-id',
+    'scope',
+    'client-secret-env',
+    'resource',
+    'api-key-env',
+    'redirect-param',
+    'redirect-fragment',
+    'no-browser',
+    'headless',
+    'timeout',
+    'org',
+    'token-url',
+    'redirect-uri',
+    'client-auth',
+    'token-env',
+    'save-env',
+  ],
+  token: [...LOGIN_CHOICE, 'header'],
+  status: LOGIN_CHOICE,
+  api: [...LOGIN_CHOICE, 'method', 'field', 'input'],
+  logout: LOGIN_CHOICE,
+  logins: [],
+  profiles: [],
+  diagram: ['format'],
+};
+
+/** The name a person typed for a parsed option (`-X` is `method`, `-f` is `field`). */
+const SHORT: Readonly<Record<string, string>> = { method: '-X', field: '-f', help: '-h', verbose: '-v' };
+
+/** Refuses a flag that the command does not take, naming the command's own. */
+function checkFlags(command: string, flags: Readonly<Record<string, unknown>>): void {
+  const own = COMMAND_FLAGS[command];
+  if (!own) return;
+  const stray = Object.keys(flags).filter((flag) => !COMMON_FLAGS.includes(flag) && !own.includes(flag));
+  if (stray.length === 0) return;
+  const name = (flag: string) => (SHORT[flag] ? `${SHORT[flag]}/--${flag}` : `--${flag}`);
+  throw new UsageError(
+    `cdf-auth ${command} does not take ${stray.map(name).join(', ')}; its options: ${own.map(name).join(' ') || '(only the common ones)'}.`,
+  );
+}
 
 /** Each command is loaded when it runs: `cdf-auth token` never loads the emulator and its Koa stack. */
 const done =
@@ -241,6 +316,7 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
   try {
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) throw new UsageError(`Unknown command "${command}".`);
+    checkFlags(command, parsed.values);
     // --env-file (or --dotenv): its variables beneath the environment, for every command alike.
     const { environmentOf } = await import('./settings-of.js');
     const ctx: CommandContext = { ...base, env: (await environmentOf(base)) as NodeJS.ProcessEnv };
@@ -283,8 +359,23 @@ function parse(argv: readonly string[]) {
         'timeout',
         'format',
         'port',
+        'org',
+        'token-url',
+        'redirect-uri',
+        'client-auth',
+        'token-env',
       ]),
-      ...flagsOf('boolean', ['version', 'json', 'dotenv', 'header', 'no-browser', 'headless', 'interactive', 'serve']),
+      ...flagsOf('boolean', [
+        'version',
+        'json',
+        'dotenv',
+        'header',
+        'no-browser',
+        'headless',
+        'interactive',
+        'serve',
+        'save-env',
+      ]),
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean', short: 'v' },
       method: { type: 'string', short: 'X' },

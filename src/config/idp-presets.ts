@@ -6,7 +6,7 @@
  */
 
 /** The IdPs with a preset. */
-export type IdpProvider = 'entra' | 'auth0' | 'cognito' | 'okta' | 'keycloak' | 'oidc';
+export type IdpProvider = 'entra' | 'auth0' | 'cognito' | 'okta' | 'keycloak' | 'cogidp' | 'oidc';
 
 /** What an OIDC sign-in needs from the IdP side, as a preset resolves it. */
 export interface IdpPreset {
@@ -24,6 +24,16 @@ export interface IdpPreset {
   readonly tokenParams: Readonly<Record<string, string>>;
   /** Whether the IdP has a device authorization endpoint. */
   readonly deviceFlow: boolean;
+  /**
+   * The loopback redirect URIs this IdP's ecosystem registers, tried in order (the first free port wins);
+   * absent: any port of `http://127.0.0.1/callback` (RFC 8252 §7.3).
+   */
+  readonly redirectUris?: readonly string[];
+  /**
+   * A token endpoint to call without discovery (the Cognite Toolkit's `IDP_TOKEN_URL` for an IdP it names
+   * no issuer of): client credentials only.
+   */
+  readonly tokenEndpoint?: string;
 }
 
 /** The scopes that make a refresh token and an ID token possible in the user flows. */
@@ -167,15 +177,24 @@ export interface CognitoOptions {
   readonly region: string;
   /** The user pool id, e.g. `eu-west-1_AbCdEf123`. */
   readonly userPoolId: string;
-  /** The resource-server scopes (`resource-id/scope`) of client credentials. */
+  /** The resource-server scopes (`resource-id/scope`) of client credentials. @default the cluster's origin, when `baseUrl` or `cluster` is given */
   readonly serviceScope?: string;
+  /** The CDF cluster's base URL (or use `cluster`): the service scope is derived from it. */
+  readonly baseUrl?: string;
+  /** The CDF cluster by name, e.g. `westeurope-1`. */
+  readonly cluster?: string;
   /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }
 
+/** The scopes of Cognite's resource server in a Cognito user pool set up for CDF (docs.cognite.com). */
+const COGNITO_USER_SCOPE = 'openid https://cognitedata.com/IDENTITY https://cognitedata.com/user_impersonation';
+
 /**
  * Amazon Cognito: the issuer is the user pool; there is no device flow, and `offline_access` is not a
- * Cognito scope (the code flow gets a refresh token without it).
+ * Cognito scope (the code flow gets a refresh token without it). A person asks for the scopes of the
+ * `https://cognitedata.com` resource server CDF's set-up registers; a service for the cluster's scope
+ * `https://{cluster}.cognitedata.com` (its resource server is `https:/`), unless `serviceScope` says otherwise.
  *
  * @example
  * ```ts
@@ -186,9 +205,13 @@ export function cognito(options: CognitoOptions): IdpPreset {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) throw new TypeError('cognito(): region is e.g. eu-west-1.');
   if (!/^[\w-]+_[0-9A-Za-z]+$/.test(options.userPoolId))
     throw new TypeError('cognito(): userPoolId is e.g. eu-west-1_AbC.');
+  const cluster = options.baseUrl || options.cluster ? originOf(baseUrlOf(options, 'cognito')) : undefined;
   return {
-    ...issuerPreset('cognito', `https://cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`, options),
-    userScope: 'openid profile',
+    ...issuerPreset('cognito', `https://cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`, {
+      ...options,
+      ...(options.serviceScope === undefined && cluster ? { serviceScope: cluster } : {}),
+    }),
+    userScope: COGNITO_USER_SCOPE,
     deviceFlow: false,
   };
 }
@@ -248,6 +271,62 @@ export function keycloak(options: KeycloakOptions): IdpPreset {
     `${options.url.replace(/\/+$/, '')}/realms/${encodeURIComponent(options.realm)}`,
     options,
   );
+}
+
+/** Cognite IdP's one issuer, for every organization. */
+export const COGNITE_IDP_ISSUER = 'https://auth.cognite.com';
+
+/** An organization id at Cognite IdP. */
+const ORGANIZATION = /^[a-z][a-z0-9-]{1,62}[a-z0-9]$/;
+
+/**
+ * The loopback redirect URIs the Cognite Toolkit registers at Cognite IdP: port 3000, then 3100–3110.
+ */
+export const COGNITE_IDP_REDIRECT_URIS: readonly string[] = [3000, ...Array.from({ length: 11 }, (_, i) => 3100 + i)].map(
+  (port) => `http://localhost:${port}/`,
+);
+
+/** Options of {@link cogidp}. */
+export interface CogIdpOptions {
+  /** The organization a person signs in to (sent as `organization_hint`); a service needs none. */
+  readonly org?: string;
+  /** The issuer, for a local emulator. @default 'https://auth.cognite.com' */
+  readonly issuer?: string;
+  /** Extra parameters of the authorization request (protocol parameters cannot be replaced). */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Cognite IdP (`auth.cognite.com`), Cognite's own identity provider: one issuer for every organization; a
+ * person signs in to an organization (`organization_hint`) with code + PKCE and the scopes
+ * `openid profile email offline_access`, through the loopback redirects the Cognite Toolkit registers; a
+ * service asks for client credentials with no scope. It has no device flow.
+ *
+ * @example
+ * ```ts
+ * const preset = cogidp({ org: 'my-org' });
+ * // preset.authorizationParams.organization_hint === 'my-org'
+ * ```
+ */
+export function cogidp(options: CogIdpOptions = {}): IdpPreset {
+  if (options.org !== undefined && !ORGANIZATION.test(options.org)) {
+    throw new TypeError(
+      `cogidp(): "${options.org.slice(0, 64)}" is not an organization id (lower-case letters, digits and -, 3 to 64 long).`,
+    );
+  }
+  return {
+    provider: 'cogidp',
+    issuer: options.issuer ?? COGNITE_IDP_ISSUER,
+    userScope: 'openid profile email offline_access',
+    serviceScope: '',
+    authorizationParams: {
+      ...options.authorizationParams,
+      ...(options.org ? { organization_hint: options.org } : {}),
+    },
+    tokenParams: {},
+    deviceFlow: false,
+    redirectUris: COGNITE_IDP_REDIRECT_URIS,
+  };
 }
 
 /** Options of {@link oidc}. */

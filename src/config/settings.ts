@@ -1,13 +1,17 @@
 /**
- * The CDF ecosystem's configuration, as the Cognite Toolkit and the Python SDK's examples write it in a
- * project's `.env`: `CDF_CLUSTER`, `CDF_URL`, `CDF_PROJECT`, `IDP_CLIENT_ID`, `IDP_CLIENT_SECRET`,
- * `IDP_TENANT_ID`, `IDP_TOKEN_URL`, `IDP_SCOPES`, `IDP_AUDIENCE`, `LOGIN_FLOW`, `PROVIDER`. Settings come
- * from explicit values first, then those variables, then a saved profile; each remembers where it came
- * from. Plain data: the caller passes the environment in.
+ * The CDF ecosystem's configuration, as the Cognite Toolkit writes it in a project's `.env`: `PROVIDER`
+ * (`entra_id`, `auth0`, `cdf`, `other`), `LOGIN_FLOW` (`client_credentials`, `token`, `device_code`,
+ * `interactive`, `session`), `CDF_CLUSTER`, `CDF_URL`, `CDF_PROJECT`, `CDF_TOKEN`, `IDP_CLIENT_ID`,
+ * `IDP_CLIENT_SECRET`, `IDP_TENANT_ID`, `IDP_TOKEN_URL`, `IDP_AUDIENCE`, `IDP_SCOPES` (comma-separated),
+ * `IDP_AUTHORITY_URL`, `IDP_DISCOVERY_URL` (docs/cdf-api.md, "The Cognite Toolkit's .env"). Settings come
+ * from explicit values first, then those variables, then a saved profile, then the Toolkit's defaults;
+ * each remembers where it came from. Plain data: the caller passes the environment in.
  */
 import {
   auth0 as auth0Preset,
   clusterUrl,
+  cognito as cognitoPreset,
+  cogidp,
   entra,
   type IdpPreset,
   type IdpProvider,
@@ -18,12 +22,15 @@ import {
 export interface Sourced<T> {
   /** The value. */
   readonly value: T;
-  /** Where it came from: a flag (`--project`), a variable's name (`CDF_PROJECT`) or `profile NAME`. */
+  /** Where it came from: a flag (`--project`), a variable's name (`CDF_PROJECT`), `profile NAME` or a default's owner. */
   readonly from: string;
 }
 
-/** The sign-in flows by their CLI names. */
-export type FlowName = 'code' | 'device' | 'client-credentials' | 'login-url' | 'api-key';
+/** The sign-in flows by their CLI names; `token` is a bearer token CDF accepts, read from a variable (`CDF_TOKEN`). */
+export type FlowName = 'code' | 'device' | 'client-credentials' | 'login-url' | 'api-key' | 'token';
+
+/** How a confidential client proves itself at the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = 'basic' | 'post';
 
 /** Everything a sign-in can be configured with; every field optional, each with its source. */
 export interface Settings {
@@ -45,10 +52,22 @@ export interface Settings {
   readonly clientId?: Sourced<string>;
   /** The name of the variable that holds the client secret (never the secret). */
   readonly clientSecretEnv?: Sourced<string>;
-  /** The scopes, where the preset's are not wanted. */
+  /** The scopes, space-separated, where the preset's are not wanted. */
   readonly scope?: Sourced<string>;
-  /** Auth0's API identifier. */
+  /** Auth0's API identifier (also sent as `audience` by an `other` IdP, as the Toolkit does). */
   readonly audience?: Sourced<string>;
+  /** The Cognite IdP organization a person signs in to. */
+  readonly org?: Sourced<string>;
+  /** A token endpoint to use without discovery (`IDP_TOKEN_URL` of an IdP with no issuer named). */
+  readonly tokenUrl?: Sourced<string>;
+  /** The registered loopback redirect URI (`http://localhost:53000`, ...). */
+  readonly redirectUri?: Sourced<string>;
+  /** How the client secret is sent: HTTP Basic or the form body. */
+  readonly clientAuth?: Sourced<ClientAuthMethod>;
+  /** An RFC 8707 resource indicator sent with every token request. */
+  readonly resource?: Sourced<string>;
+  /** The name of the variable that holds a bearer token for the `token` flow (never the token). */
+  readonly tokenEnv?: Sourced<string>;
 }
 
 /** Explicit values (the CLI's flags), by setting. */
@@ -66,16 +85,28 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
+/** Where a default that another tool chose comes from, as `--verbose` names it. */
+export const TOOLKIT_DEFAULT = "the Cognite Toolkit's default";
+
+/**
+ * The Cognite Toolkit's own public client at Entra ID ("the default Cognite app registration for Entra
+ * with device code enabled", `TOOLKIT_CLIENT_ENTRA_ID` in cognite_toolkit/_cdf_tk/constants.py), which
+ * the Toolkit uses for Entra's device code. Here it is the default only where no `IDP_CLIENT_ID` is set.
+ */
+export const TOOLKIT_ENTRA_CLIENT_ID = 'fb9d503b-ac25-44c7-a75d-8fbcd3a206bd';
+
 const FLOWS: Readonly<Record<string, FlowName>> = {
   code: 'code',
   device: 'device',
   'client-credentials': 'client-credentials',
   'login-url': 'login-url',
   'api-key': 'api-key',
-  // LOGIN_FLOW as the Cognite Toolkit names them.
+  token: 'token',
+  // LOGIN_FLOW as the Cognite Toolkit names them; `session` is its Cognite IdP sign-in, kept as a login.
   client_credentials: 'client-credentials',
   interactive: 'code',
   device_code: 'device',
+  session: 'code',
 };
 
 const PROVIDERS: Readonly<Record<string, IdpProvider>> = {
@@ -84,11 +115,19 @@ const PROVIDERS: Readonly<Record<string, IdpProvider>> = {
   cognito: 'cognito',
   okta: 'okta',
   keycloak: 'keycloak',
+  cogidp: 'cogidp',
   oidc: 'oidc',
   // PROVIDER as the Cognite Toolkit names them.
   entra_id: 'entra',
   other: 'oidc',
-  cdf: 'oidc',
+  cdf: 'cogidp',
+};
+
+const CLIENT_AUTH: Readonly<Record<string, ClientAuthMethod>> = {
+  basic: 'basic',
+  post: 'post',
+  client_secret_basic: 'basic',
+  client_secret_post: 'post',
 };
 
 /**
@@ -96,6 +135,12 @@ const PROVIDERS: Readonly<Record<string, IdpProvider>> = {
  * emulator's entra profile) names its login host and tenant: `IDP_TOKEN_URL` then gives both.
  */
 const ENTRA_TOKEN_URL = /^(https?:\/\/[^/]+)\/([A-Za-z0-9.-]+)\/oauth2\/v2\.0\/token$/;
+
+/** An Entra authority (`IDP_AUTHORITY_URL`): `{login host}/{tenant}`, with or without `/v2.0`. */
+const ENTRA_AUTHORITY = /^(https?:\/\/[^/]+)\/([A-Za-z0-9.-]+)(\/v2\.0)?\/?$/;
+
+/** The discovery document's suffix, which `IDP_DISCOVERY_URL` ends with and the issuer does not. */
+const DISCOVERY_SUFFIX = /\/\.well-known\/openid-configuration$/;
 
 type Layer = Readonly<Record<keyof Settings, { value: string; from: string } | undefined>>;
 
@@ -128,6 +173,12 @@ export const SETTING_FLAGS: Readonly<Record<keyof ExplicitSettings, string>> = {
   clientSecretEnv: '--client-secret-env',
   scope: '--scope',
   audience: '--audience',
+  org: '--org',
+  tokenUrl: '--token-url',
+  redirectUri: '--redirect-uri',
+  clientAuth: '--client-auth',
+  resource: '--resource',
+  tokenEnv: '--token-env',
 };
 
 /** The base URL from a URL, else from a cluster name, each with its source. */
@@ -152,30 +203,57 @@ function explicitLayer(flags: ExplicitSettings): Partial<Layer> {
   return { ...layer, ...(baseUrl ? { baseUrl } : {}) };
 }
 
-/** The CDF ecosystem's variables as a layer. */
+/** The CDF ecosystem's variables as a layer, read as the Cognite Toolkit reads them. */
 function environmentLayer(env: Readonly<Record<string, string | undefined>>): Partial<Layer> {
-  const tokenUrl = env.IDP_TOKEN_URL ? ENTRA_TOKEN_URL.exec(env.IDP_TOKEN_URL) : null;
+  const entraToken = env.IDP_TOKEN_URL ? ENTRA_TOKEN_URL.exec(env.IDP_TOKEN_URL) : null;
+  const provider = env.PROVIDER ? PROVIDERS[env.PROVIDER] : undefined;
+  // IDP_AUTHORITY_URL names Entra's login host and tenant; any other IdP's authority is its issuer.
+  const entraAuthority =
+    env.IDP_AUTHORITY_URL && (provider === undefined || provider === 'entra')
+      ? ENTRA_AUTHORITY.exec(env.IDP_AUTHORITY_URL)
+      : null;
+  const entraFrom = entraToken ? 'IDP_TOKEN_URL' : entraAuthority ? 'IDP_AUTHORITY_URL' : undefined;
+  const entraMatch = entraToken ?? entraAuthority;
   return {
     baseUrl: baseUrlOf({ value: env.CDF_URL, from: 'CDF_URL' }, { value: env.CDF_CLUSTER, from: 'CDF_CLUSTER' }),
     project: named(env.CDF_PROJECT, 'CDF_PROJECT'),
     flow: named(env.LOGIN_FLOW, 'LOGIN_FLOW'),
     provider: env.PROVIDER
       ? { value: env.PROVIDER, from: 'PROVIDER' }
-      : tokenUrl
-        ? { value: 'entra', from: 'IDP_TOKEN_URL' }
+      : entraFrom
+        ? { value: 'entra', from: entraFrom }
         : undefined,
-    authority: tokenUrl?.[1] ? { value: tokenUrl[1], from: 'IDP_TOKEN_URL' } : undefined,
+    issuer: env.IDP_DISCOVERY_URL
+      ? { value: env.IDP_DISCOVERY_URL.replace(DISCOVERY_SUFFIX, ''), from: 'IDP_DISCOVERY_URL' }
+      : env.IDP_AUTHORITY_URL && !entraAuthority
+        ? { value: env.IDP_AUTHORITY_URL, from: 'IDP_AUTHORITY_URL' }
+        : undefined,
+    authority: entraMatch?.[1] && entraFrom ? { value: entraMatch[1], from: entraFrom } : undefined,
     tenant: env.IDP_TENANT_ID
       ? { value: env.IDP_TENANT_ID, from: 'IDP_TENANT_ID' }
-      : tokenUrl?.[2]
-        ? { value: tokenUrl[2], from: 'IDP_TOKEN_URL' }
+      : entraMatch?.[2] && entraFrom
+        ? { value: entraMatch[2], from: entraFrom }
         : undefined,
     clientId: named(env.IDP_CLIENT_ID, 'IDP_CLIENT_ID'),
     // The variable's name is the setting: the secret itself stays in the environment.
     clientSecretEnv: env.IDP_CLIENT_SECRET ? { value: 'IDP_CLIENT_SECRET', from: 'IDP_CLIENT_SECRET' } : undefined,
-    scope: named(env.IDP_SCOPES, 'IDP_SCOPES'),
+    // The Toolkit separates IDP_SCOPES with commas.
+    scope: env.IDP_SCOPES ? { value: scopeList(env.IDP_SCOPES), from: 'IDP_SCOPES' } : undefined,
     audience: named(env.IDP_AUDIENCE, 'IDP_AUDIENCE'),
+    // An Entra token URL was read as its tenant; any other IdP's is its token endpoint.
+    tokenUrl: env.IDP_TOKEN_URL && !entraToken ? { value: env.IDP_TOKEN_URL, from: 'IDP_TOKEN_URL' } : undefined,
+    tokenEnv: env.CDF_TOKEN ? { value: 'CDF_TOKEN', from: 'CDF_TOKEN' } : undefined,
+    // Not a Toolkit variable: the organization a Cognite IdP person signs in to (`login --save-env` writes it).
+    org: named(env.CDF_ORG, 'CDF_ORG'),
   };
+}
+
+/** Scopes as one space-separated list, from commas (the Toolkit's `IDP_SCOPES`) or spaces. */
+export function scopeList(scopes: string): string {
+  return scopes
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** A saved profile as a layer. */
@@ -228,11 +306,51 @@ export function resolveSettings(
     tenant: pick(layers, 'tenant'),
     clientId: pick(layers, 'clientId'),
     clientSecretEnv: pick(layers, 'clientSecretEnv'),
-    scope: pick(layers, 'scope'),
+    scope: pick(layers, 'scope', scopeList),
     audience: pick(layers, 'audience'),
+    org: pick(layers, 'org'),
+    tokenUrl: pick(layers, 'tokenUrl'),
+    redirectUri: pick(layers, 'redirectUri'),
+    clientAuth: pick(layers, 'clientAuth', oneOf(CLIENT_AUTH, 'client authentication')),
+    resource: pick(layers, 'resource'),
+    tokenEnv: pick(layers, 'tokenEnv'),
   };
   for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
-  return settings as Settings;
+  return withToolkitDefaults(settings as Settings);
+}
+
+/**
+ * The Cognite Toolkit's defaults, where nothing else named the setting: Entra's device code with the
+ * Toolkit's own public client and its scopes, Auth0's audience and scopes for the project, the `token`
+ * flow's `CDF_TOKEN`.
+ */
+function withToolkitDefaults(settings: Settings): Settings {
+  const provider = settings.provider?.value;
+  const flow = settings.flow?.value;
+  const cluster = settings.baseUrl ? new URL(settings.baseUrl.value).origin : undefined;
+  const project = settings.project?.value;
+  const byToolkit = <T>(value: T): Sourced<T> => ({ value, from: TOOLKIT_DEFAULT });
+  const defaults: Partial<Record<keyof Settings, Sourced<string>>> = {};
+  if (provider === 'entra' && flow === 'device' && !settings.clientId) {
+    defaults.clientId = byToolkit(TOOLKIT_ENTRA_CLIENT_ID);
+    if (cluster && !settings.scope) {
+      // The Python SDK's OAuthDeviceCode.default_for_entra_id scopes.
+      defaults.scope = byToolkit(`${cluster}/IDENTITY ${cluster}/user_impersonation profile openid offline_access`);
+    }
+  }
+  if (provider === 'auth0') {
+    if (project && !settings.audience) defaults.audience = byToolkit(`https://${project}.fusion.cognite.com/${project}`);
+    if (!settings.scope) {
+      // The Toolkit's `IDENTITY,user_impersonation`; a person's sign-in also needs an ID token and a refresh token.
+      defaults.scope = byToolkit(
+        flow === 'client-credentials'
+          ? 'IDENTITY user_impersonation'
+          : 'IDENTITY user_impersonation openid profile offline_access',
+      );
+    }
+  }
+  if (flow === 'token' && !settings.tokenEnv) defaults.tokenEnv = byToolkit('CDF_TOKEN');
+  return { ...settings, ...defaults } as Settings;
 }
 
 /** The IdP preset the settings describe, or `undefined` when they name no IdP. */
@@ -248,26 +366,46 @@ export function presetOf(settings: Settings): IdpPreset | undefined {
       ...(settings.authority ? { authority: settings.authority.value } : {}),
     });
   }
-  if (!settings.issuer) return undefined;
-  if (provider === 'auth0') {
-    if (!settings.audience) throw new SettingsError('Auth0 needs the API audience: --audience or IDP_AUDIENCE.');
-    return auth0Preset({ domain: settings.issuer.value, audience: settings.audience.value });
+  if (provider === 'cogidp') {
+    return cogidp({
+      ...(settings.org ? { org: settings.org.value } : {}),
+      ...(settings.issuer ? { issuer: settings.issuer.value } : {}),
+    });
   }
+  const tokenUrl = settings.tokenUrl?.value;
+  if (provider === 'auth0') {
+    // Auth0's token URL (`https://{domain}/oauth/token`) names its domain, and so the issuer.
+    const domain = settings.issuer?.value ?? (tokenUrl ? new URL(tokenUrl).origin : undefined);
+    if (!domain) throw new SettingsError('Auth0 needs the tenant: --issuer https://{domain}/ or IDP_TOKEN_URL.');
+    if (!settings.audience) throw new SettingsError('Auth0 needs the API audience: --audience or IDP_AUDIENCE.');
+    return auth0Preset({ domain, audience: settings.audience.value });
+  }
+  const issuer = settings.issuer?.value;
+  if (!issuer && !tokenUrl) return undefined;
   const audience = settings.audience ? { audience: settings.audience.value } : undefined;
   const generic = oidcPreset({
-    issuer: settings.issuer.value,
+    issuer: issuer ?? new URL(tokenUrl as string).origin,
     ...(baseUrl ? { baseUrl } : {}),
     ...(audience ? { authorizationParams: audience, tokenParams: audience } : {}),
   });
-  // A named IdP keeps its own scope rules (no `{cluster}/.default`, Cognito without a device flow); its
-  // issuer is the one given, as the preset function would have built it.
+  // Only a token URL: client credentials at that endpoint, without discovery (as the Toolkit calls it).
+  const endpoint = !issuer && tokenUrl ? { tokenEndpoint: tokenUrl } : {};
+  if (provider === 'cognito') {
+    const { userScope, serviceScope } = cognitoPreset({
+      region: 'eu-west-1',
+      userPoolId: 'eu-west-1_x',
+      ...(baseUrl ? { baseUrl } : {}),
+    });
+    return { ...generic, ...endpoint, provider, userScope, serviceScope, deviceFlow: false };
+  }
+  // A named IdP keeps its own scope rules (no `{cluster}/.default`); its issuer is the one given, as the
+  // preset function would have built it.
   const rules = provider && Object.hasOwn(PROVIDER_RULES, provider) ? PROVIDER_RULES[provider] : undefined;
-  return rules ? { ...generic, provider: provider as IdpProvider, ...rules } : generic;
+  return rules ? { ...generic, ...endpoint, provider: provider as IdpProvider, ...rules } : { ...generic, ...endpoint };
 }
 
-/** What `cognito()`, `okta()` and `keycloak()` ask for beyond their issuer, for settings that name the IdP. */
+/** What `okta()` and `keycloak()` ask for beyond their issuer, for settings that name the IdP. */
 const PROVIDER_RULES: Readonly<Record<string, Pick<IdpPreset, 'userScope' | 'serviceScope' | 'deviceFlow'>>> = {
-  cognito: { userScope: 'openid profile', serviceScope: '', deviceFlow: false },
   okta: { userScope: 'offline_access openid profile', serviceScope: '', deviceFlow: true },
   keycloak: { userScope: 'offline_access openid profile', serviceScope: '', deviceFlow: true },
 };

@@ -59,4 +59,6 @@ export interface IdpOptions {
   readonly stalled: Set<ServerResponse>;
   /** Every request the IdP received (method and path, no query or body). */
   readonly requests: Array<{ method: string; path: string }>;
+  /** Cognite IdP's projects API: the projects of the organization a subject reaches. */
+  readonly organizationProjects?: (subject: string) => ReadonlyArray<{ name: string; apiUrl: string }>;
 }

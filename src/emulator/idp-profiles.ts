@@ -1,13 +1,14 @@
 /**
  * The emulator IdP's profiles: as strict as the real IdPs, so that a configuration that would fail against
- * Entra ID or Auth0 fails against the emulator too (docs/guides/). `generic` is plain oidc-provider with the
- * cluster as the default audience; `entra` and `auth0` change paths, issuer, audience rules, metadata and
- * error bodies the way those IdPs do, on top of the same oidc-provider.
+ * Entra ID, Auth0 or Cognite IdP fails against the emulator too (docs/guides/). `generic` is plain
+ * oidc-provider with the cluster as the default audience; `entra`, `auth0` and `cogidp` change paths,
+ * issuer, audience rules, redirect URI rules, metadata and error bodies the way those IdPs do, on top of
+ * the same oidc-provider.
  */
 import { createHash, randomUUID } from 'node:crypto';
 
 /** The profile names. */
-export type IdpProfileName = 'generic' | 'entra' | 'auth0';
+export type IdpProfileName = 'generic' | 'entra' | 'auth0' | 'cogidp';
 
 /** The part of a Koa context the profiles read and change. */
 interface KoaContext {
@@ -61,6 +62,13 @@ export interface IdpProfile {
   resourceScopes(resource: string): string;
   /** Koa middleware: path aliases before oidc-provider, the IdP's answer shapes after it. */
   middleware(origin: string): (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+  /**
+   * The CLI's public client: `native` compares a loopback redirect URI without its port (Entra ID, RFC 8252
+   * §7.3), `web` compares it exactly, port and path included (Auth0, Okta, Cognito, Cognite IdP).
+   */
+  readonly cliClient: { readonly applicationType: 'native' | 'web'; readonly redirectUris: readonly string[] };
+  /** Cognite IdP's organization (`organization_hint`), `null` for the other profiles. */
+  readonly organization: string | null;
 }
 
 /** A stable tenant id for a seed (or a random one). */
@@ -87,6 +95,9 @@ function genericProfile(): IdpProfile {
     resourceFor: (params, servers) => (typeof params.resource === 'string' ? params.resource : servers[0]),
     resourceScopes: (resource) => `api:read ${resource}/.default`,
     middleware: () => async (_ctx, next) => next(),
+    // RFC 8252 §7.3: any port of the loopback redirect.
+    cliClient: { applicationType: 'native', redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'] },
+    organization: null,
   };
 }
 
@@ -166,6 +177,12 @@ function entraProfile(tenantId: string): IdpProfile {
     },
     resourceScopes: (resource) => `${resource}/.default ${resource}/user_impersonation ${resource}/IDENTITY`,
     middleware: (origin) => entraMiddleware(tenantId, origin),
+    // A "Mobile and desktop applications" registration: Entra ignores the port of a localhost redirect.
+    cliClient: {
+      applicationType: 'native',
+      redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://localhost'],
+    },
+    organization: null,
   };
 }
 
@@ -281,12 +298,98 @@ function auth0Profile(): IdpProfile {
     },
     resourceScopes: () => 'api:read',
     middleware: () => async (_ctx, next) => next(),
+    // Auth0 compares the callback URL exactly; the one Cognite's Python samples register.
+    cliClient: { applicationType: 'web', redirectUris: ['http://localhost:53000'] },
+    organization: null,
   };
 }
 
-/** The profile by name. */
-export function idpProfile(name: IdpProfileName, tenantId: string): IdpProfile {
-  if (name === 'entra') return entraProfile(tenantId);
-  if (name === 'auth0') return auth0Profile();
-  return genericProfile();
+/** The loopback redirects the Cognite Toolkit registers at Cognite IdP: port 3000, then 3100–3110. */
+const COGNITE_TOOLKIT_REDIRECTS = ['http://localhost:3000/'].concat(
+  Array.from({ length: 11 }, (_, i) => `http://localhost:${3100 + i}/`),
+);
+
+/**
+ * Cognite IdP (`auth.cognite.com`): one issuer for every organization, `organization_hint` required on the
+ * authorization request and checked, only the registered redirect URIs (exact port), client credentials
+ * that refuse a scope, revocation, no device flow. The organization's projects are served beside it
+ * (idp.ts).
+ */
+function cogidpProfile(organization: string): IdpProfile {
+  return {
+    name: 'cogidp',
+    tenantId: null,
+    issuerOf: (origin) => origin,
+    routes: {
+      authorization: '/oauth2/auth',
+      token: '/oauth2/token',
+      revocation: '/oauth2/revoke',
+      jwks: '/.well-known/jwks.json',
+      userinfo: '/userinfo',
+    },
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    extraParams: ['organization_hint'],
+    accountClaims: () => ({}),
+    revocation: true,
+    issParameter: true,
+    resourceFor(params, servers, errors) {
+      if (params.grant_type === 'client_credentials' && params.scope !== undefined) {
+        throw new errors.InvalidScope('Client credentials at Cognite IdP take no scope.', String(params.scope));
+      }
+      return servers[0];
+    },
+    resourceScopes: () => 'api:read',
+    middleware: () => cogidpMiddleware(organization),
+    cliClient: { applicationType: 'web', redirectUris: COGNITE_TOOLKIT_REDIRECTS },
+    organization,
+  };
+}
+
+/** Cognite IdP's rules around oidc-provider: an organization on every sign-in, no device flow. */
+function cogidpMiddleware(organization: string) {
+  return async (ctx: KoaContext, next: () => Promise<void>) => {
+    if (ctx.path === '/oauth2/auth') {
+      const hint = ctx.query.organization_hint;
+      if (hint !== organization) {
+        ctx.status = 400;
+        ctx.body = {
+          error: 'invalid_request',
+          error_description:
+            hint === undefined
+              ? 'organization_hint is required: the organization to sign in to.'
+              : 'Unknown organization in organization_hint.',
+        };
+        return;
+      }
+    }
+    if (ctx.path.startsWith('/device')) {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found' };
+      return;
+    }
+    await next();
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+      const { device_authorization_endpoint: _device, ...rest } = ctx.body as Record<string, unknown>;
+      ctx.body = rest;
+    }
+  };
+}
+
+/** The profile by name; `redirectUris` replaces the CLI client's registered ones. */
+export function idpProfile(
+  name: IdpProfileName,
+  tenantId: string,
+  options: { readonly organization?: string; readonly redirectUris?: readonly string[] } = {},
+): IdpProfile {
+  const profile =
+    name === 'entra'
+      ? entraProfile(tenantId)
+      : name === 'auth0'
+        ? auth0Profile()
+        : name === 'cogidp'
+          ? cogidpProfile(options.organization ?? 'demo-org')
+          : genericProfile();
+  return options.redirectUris
+    ? { ...profile, cliClient: { ...profile.cliClient, redirectUris: options.redirectUris } }
+    : profile;
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify } from 'jose';
 import { playFault } from './faults.js';
 import { providerConfiguration } from './idp-config.js';
 import { interactionHandler } from './idp-interaction.js';
@@ -62,6 +62,11 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     route(req, res);
   };
   const route = (req: IncomingMessage, res: ServerResponse) => {
+    const orgProjects = /^\/api\/v1\/orgs\/([^/?]+)\/projects$/.exec(new URL(req.url ?? '/', origin).pathname);
+    if (orgProjects && options.profile.organization) {
+      organizationProjects(req, res, decodeURIComponent(orgProjects[1] ?? '')).catch(() => res.destroy());
+      return;
+    }
     if ((req.url ?? '').startsWith('/interaction/')) {
       interaction(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
@@ -71,6 +76,31 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     }
     callback(req, res);
   };
+
+  /**
+   * Cognite IdP's `GET /api/v1/orgs/{org}/projects`: with an access token this IdP issued, the projects
+   * of the organization that its subject reaches, as `{ items: [{ name, apiUrl }] }`.
+   */
+  const organizationProjects = async (req: IncomingMessage, res: ServerResponse, org: string) => {
+    const answer = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET') return answer(405, { error: { code: 405, message: 'Method not allowed' } });
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    let subject: string | undefined;
+    try {
+      const { payload } = await jwtVerify(bearer ?? '', publicKey, { issuer });
+      subject = typeof payload.sub === 'string' ? payload.sub : undefined;
+    } catch {
+      return answer(401, { error: { code: 401, message: 'Unauthorized' } });
+    }
+    if (org !== options.profile.organization || !subject) {
+      return answer(403, { error: { code: 403, message: 'Not a member of this organization' } });
+    }
+    return answer(200, { items: options.organizationProjects?.(subject) ?? [] });
+  };
+  const publicKey = await importJWK(publicJwk, 'RS256');
 
   return {
     issuer,

@@ -65,6 +65,15 @@ export interface EmulatorOptions {
   readonly serviceClientSecret?: string;
   /** Redirect URIs of the public `spa` client. @default ['http://127.0.0.1:5173/callback'] */
   readonly spaRedirectUris?: readonly string[];
+  /**
+   * Redirect URIs of the CLI's public client, compared as the profile's IdP compares them (any loopback
+   * port for `generic` and `entra`, exactly for `auth0` and `cogidp`). @default the profile's: `generic`
+   * `http://127.0.0.1/callback`, `http://localhost/callback`; `entra` those and `http://localhost`; `auth0`
+   * `http://localhost:53000`; `cogidp` `http://localhost:3000/`, then ports 3100–3110
+   */
+  readonly cliRedirectUris?: readonly string[];
+  /** The Cognite IdP organization (`cogidp` profile). @default 'demo-org' */
+  readonly organization?: string;
   /** Answer `/login/status` with 401 instead of `loggedIn: false` for unknown credentials. @default false */
   readonly statusUnauthorizedAs401?: boolean;
 }
@@ -89,6 +98,10 @@ export interface Emulator {
   readonly idpOrigin: string;
   /** The Entra tenant id (`entra` profile), else `null`. */
   readonly tenantId: string | null;
+  /** The Cognite IdP organization (`cogidp` profile), else `null`. */
+  readonly organization: string | null;
+  /** The redirect URIs registered for the CLI's public client, and whether the IdP compares them exactly. */
+  readonly cliRedirect: { readonly exact: boolean; readonly uris: readonly string[] };
   /** The CDF projects it serves, each with its groups and whether it has a legacy IdP. */
   readonly projects: readonly EmulatorProject[];
   /** The people who can sign in at the IdP. */
@@ -146,7 +159,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const users = options.users ?? defaultUsers;
   const secret = secretsOf(options.seed);
   const apiKeys: EmulatorApiKey[] = [...(options.apiKeys ?? [{ key: `ak-${secret('api-key')}`, ...DEFAULT_API_KEY }])];
-  const profile = idpProfile(options.profile ?? 'generic', tenantIdOf(options.seed));
+  const profile = idpProfile(options.profile ?? 'generic', tenantIdOf(options.seed), {
+    ...(options.organization ? { organization: options.organization } : {}),
+    ...(options.cliRedirectUris ? { redirectUris: options.cliRedirectUris } : {}),
+  });
   let handler: ((req: http.IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = await listen(options.port ?? 0, host, (req, res) =>
     handler ? handler(req, res) : res.writeHead(503).end(),
@@ -157,7 +173,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultQueue();
   const stalled = new Set<ServerResponse>();
   const idpRequests: Array<{ method: string; path: string }> = [];
-  const clients = idpClients({ baseUrl, cdfClient, serviceClient, spaRedirectUris: options.spaRedirectUris });
+  const clients = idpClients({
+    baseUrl,
+    cdfClient,
+    serviceClient,
+    spaRedirectUris: options.spaRedirectUris,
+    cliClient: profile.cliClient,
+  });
   const idp = await startIdp({
     ...idpOptionsOf(options, users, baseUrl),
     profile,
@@ -166,6 +188,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requests: idpRequests,
     host,
     clients,
+    organizationProjects: (subject) => {
+      const reach = users.find((user) => user.id === subject)?.projects ?? [];
+      return projects
+        .filter((project) => project.hasIdp && reach.includes(project.urlName))
+        .map((project) => ({ name: project.urlName, apiUrl: baseUrl }));
+    },
   }).catch((error: unknown) => {
     server.close();
     throw error;
@@ -197,6 +225,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     profile: profile.name,
     idpOrigin: new URL(idp.endpoints.token).origin,
     tenantId: profile.tenantId,
+    organization: profile.organization,
+    cliRedirect: { exact: profile.cliClient.applicationType === 'web', uris: profile.cliClient.redirectUris },
     projects,
     users,
     apiKeys,
@@ -274,19 +304,21 @@ function idpClients({
   cdfClient,
   serviceClient,
   spaRedirectUris,
+  cliClient,
 }: {
   baseUrl: string;
   cdfClient: { id: string; secret: string };
   serviceClient: { id: string; secret: string };
   spaRedirectUris: readonly string[] | undefined;
+  cliClient: { readonly applicationType: 'native' | 'web'; readonly redirectUris: readonly string[] };
 }) {
   return [
-    // A public native client for CLIs: loopback redirect on any port (RFC 8252 7.3), device code.
+    // A public client for CLIs: loopback redirects compared as the profile's IdP compares them, device code.
     {
       client_id: 'cli-native',
-      application_type: 'native',
+      application_type: cliClient.applicationType,
       token_endpoint_auth_method: 'none',
-      redirect_uris: ['http://127.0.0.1/callback'],
+      redirect_uris: [...cliClient.redirectUris],
       grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types: ['code'],
     },

@@ -20,7 +20,8 @@ import { untilDeadline } from './clock.js';
 /** The authorization-code machine with real effects; `navigate` sends the person to the URL. */
 export function codeFlowMachine(options: {
   readonly oidc: OidcClient;
-  readonly cdf: CdfClient;
+  /** Where token/inspect is asked: one cluster, or a function (a cluster picked after sign-in). */
+  readonly cdf: CdfClient | ((accessToken: string, signal?: AbortSignal) => Promise<Inspection>);
   readonly navigate: (url: string) => Promise<void>;
   readonly prompt?: string;
   /** Extra authorization parameters (Auth0's `audience`, `login_hint`, ...). */
@@ -58,7 +59,7 @@ export function codeFlowMachine(options: {
         oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
       ),
       inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-        inspectAt(cdf, input.accessToken, signal),
+        typeof cdf === 'function' ? cdf(input.accessToken, signal) : inspectAt(cdf, input.accessToken, signal),
       ),
     },
     delays: { callbackTimeout: untilDeadline('callbackDeadline') },

@@ -12,7 +12,7 @@ import type { CallOptions, JsonAnswer } from '../protocol/http.js';
 import { createSession, type Session } from './session.js';
 
 /** The ways into CDF a {@link CdfSession} can hold. */
-export type WayIn = 'oidc' | 'login-url' | 'api-key';
+export type WayIn = 'oidc' | 'login-url' | 'api-key' | 'token';
 
 /** A session with CDF, the same for every way in. */
 export interface CdfSession {
@@ -139,6 +139,40 @@ export function loginUrlSession(
     end: async (accessToken) => {
       await cdf.logout({ accessToken });
     },
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
+}
+
+/**
+ * A {@link CdfSession} over a bearer token CDF accepts, obtained elsewhere (the Cognite Toolkit's
+ * `LOGIN_FLOW=token` with `CDF_TOKEN`): used until it expires or CDF refuses it (`reauthRequired`: get a
+ * new token); it cannot be refreshed.
+ *
+ * @example
+ * ```ts
+ * const session = bearerTokenSession({ accessToken: process.env.CDF_TOKEN ?? '', baseUrl });
+ * ```
+ */
+export function bearerTokenSession(options: {
+  readonly accessToken: string;
+  readonly baseUrl: string;
+  /** ms since the epoch, when known. */
+  readonly expiresAt?: number;
+  readonly appId?: string;
+}): CdfSession {
+  const session = createSession({
+    tokens: {
+      accessToken: options.accessToken,
+      tokenType: 'Bearer',
+      expiresAt: options.expiresAt ?? Number.MAX_SAFE_INTEGER,
+    },
+    refresh: refused('CDF refused the bearer token or it has expired; it cannot be refreshed: get a new one.'),
+  });
+  return cdfSessionOf({
+    wayIn: 'token',
+    baseUrl: options.baseUrl,
+    session,
+    credentials: (accessToken) => ({ accessToken }),
     ...(options.appId ? { appId: options.appId } : {}),
   });
 }

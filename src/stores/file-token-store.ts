@@ -51,6 +51,22 @@ export interface CachedApiKeyLogin {
   readonly apiKeyEnv: string;
 }
 
+/** A remembered bearer-token login (`LOGIN_FLOW=token`): the name of the variable that holds the token, never the token. */
+export interface CachedTokenLogin {
+  /** The format's version. */
+  readonly v: 1;
+  /** A bearer token obtained elsewhere. */
+  readonly kind: 'token';
+  /** The cluster's base URL. */
+  readonly baseUrl: string;
+  /** The project asked for, or `''`. */
+  readonly project: string;
+  /** The token's subject, as CDF's token/inspect said. */
+  readonly user: string;
+  /** The name of the variable that holds the token (`CDF_TOKEN`). */
+  readonly tokenEnv: string;
+}
+
 /** A cached OpenID Connect login. The tokens are secrets; a client secret is never stored, only its variable's name. */
 export interface CachedOidcLogin {
   /** The format's version. */
@@ -75,6 +91,12 @@ export interface CachedOidcLogin {
   readonly clientSecretEnv?: string;
   /** An RFC 8707 resource sent with the token requests. */
   readonly resource?: string;
+  /** How the client secret is sent, where it was forced (`--client-auth`). */
+  readonly clientAuth?: 'basic' | 'post';
+  /** The token endpoint used without discovery (`IDP_TOKEN_URL` of an IdP with no issuer named). */
+  readonly tokenEndpoint?: string;
+  /** Which IdP preset signed in (`cogidp`, `entra`, ...), for `status` to name it. */
+  readonly provider?: string;
   /** Extra parameters of the token requests (Auth0's `audience`); never a secret. */
   readonly tokenParams?: Readonly<Record<string, string>>;
   /** The tokens. Secret. */
@@ -84,7 +106,7 @@ export interface CachedOidcLogin {
 }
 
 /** What the cache holds for one base URL and project. */
-export type CacheEntry = CachedLoginUrlSession | CachedApiKeyLogin | CachedOidcLogin;
+export type CacheEntry = CachedLoginUrlSession | CachedApiKeyLogin | CachedTokenLogin | CachedOidcLogin;
 
 /** Which login `cdf-auth token` and friends use when none is named. */
 export interface CurrentLogin {
@@ -348,6 +370,7 @@ export function parseEntry(text: string): CacheEntry | null {
     return v as unknown as CachedLoginUrlSession;
   }
   if (v.kind === 'api-key' && strings('apiKeyEnv')) return v as unknown as CachedApiKeyLogin;
+  if (v.kind === 'token' && strings('tokenEnv')) return v as unknown as CachedTokenLogin;
   if (
     v.kind === 'oidc' &&
     strings('issuer', 'clientId', 'scope') &&

@@ -7,7 +7,7 @@ import type { Emulator, IdpProfileName } from '../../emulator/index.js';
 import { type CommandContext, text } from '../context.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
-const PROFILES: readonly IdpProfileName[] = ['generic', 'entra', 'auth0'];
+const PROFILES: readonly IdpProfileName[] = ['generic', 'entra', 'auth0', 'cogidp'];
 
 const portOf = (ctx: CommandContext, flag: string): number => {
   const value = text(ctx, flag);
@@ -24,16 +24,31 @@ function idpFlags(emulator: Emulator): string {
   }
   if (emulator.profile === 'auth0')
     return `--provider auth0 --issuer ${emulator.issuer} --audience ${emulator.baseUrl}`;
+  if (emulator.profile === 'cogidp') return `--provider cdf --issuer ${emulator.issuer}`;
   return `--issuer ${emulator.issuer}`;
+}
+
+/** The redirect a person's sign-in must use: the registered one where the IdP compares exactly. */
+function redirectFlag(emulator: Emulator): string {
+  // Cognite IdP's registered list is the preset's default; other exact IdPs need theirs named.
+  if (!emulator.cliRedirect.exact || emulator.profile === 'cogidp') return '';
+  return ` --redirect-uri ${emulator.cliRedirect.uris[0] ?? ''}`;
 }
 
 /** Commands to try against this emulator, in a second terminal. */
 function commandsToTry(emulator: Emulator): string[] {
   const base = `--base-url ${emulator.baseUrl} --project demo`;
   const idp = idpFlags(emulator);
+  const person =
+    emulator.profile === 'cogidp'
+      ? // The cluster comes from the organization's project.
+        [`cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow code --headless`]
+      : [
+          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code --headless${redirectFlag(emulator)}`,
+          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device`,
+        ];
   return [
-    `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code --headless`,
-    `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device`,
+    ...person,
     `IDP_CLIENT_SECRET=${emulator.clients.service.secret} cdf-auth login ${base} ${idp} --client-id ${emulator.clients.service.id}`,
     `CDF_API_KEY=${emulator.apiKeys[0]?.key ?? ''} cdf-auth login ${base} --flow api-key --api-key-env CDF_API_KEY`,
     `cdf-auth login ${base} --flow login-url --headless`,
@@ -50,6 +65,8 @@ function described(emulator: Emulator) {
     issuer: emulator.issuer,
     idpOrigin: emulator.idpOrigin,
     tenantId: emulator.tenantId,
+    organization: emulator.organization,
+    cliRedirect: emulator.cliRedirect,
     clients: emulator.clients,
     projects: emulator.projects.map((p) => ({ urlName: p.urlName, hasIdp: p.hasIdp })),
     users: emulator.users.map((u) => u.id),

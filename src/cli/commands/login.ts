@@ -17,7 +17,11 @@ import {
   systemBrowserOpener,
 } from '../../drivers/node/opener.js';
 import type { FlowTransition } from '../../drivers/node/run-flow.js';
+import { loopbackTarget } from '../../drivers/node/loopback.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { createCdfClient } from '../../protocol/cdf.js';
+import { type OrganizationProject, organizationProjects } from '../../protocol/cognite-idp.js';
+import { saveEnv } from '../save-env.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
 import { type CommandContext, fromEnv, pairsOf, seconds, text } from '../context.js';
 import { UsageError } from '../exit-codes.js';
@@ -37,14 +41,15 @@ const redirectParams = (ctx: CommandContext) => pairsOf(ctx, 'redirect-param', '
 function chosenFlow(ctx: CommandContext, settings: Settings): FlowName {
   if (settings.flow) return settings.flow.value;
   if (settings.clientSecretEnv) return 'client-credentials';
-  if (settings.issuer || settings.provider || settings.tenant) {
-    if (ctx.flags.headless) return 'code';
+  if (settings.issuer || settings.provider || settings.tenant || settings.tokenUrl) {
+    // Cognite IdP has no device flow: a person signs in through the browser wherever they are.
+    if (ctx.flags.headless || settings.provider?.value === 'cogidp') return 'code';
     return canOpenBrowser(ctx.env) ? 'code' : 'device';
   }
   throw new UsageError(
     'Say how to sign in. Looked for: --flow (or LOGIN_FLOW); a client secret for a service (--client-secret-env or ' +
       'IDP_CLIENT_SECRET); an IdP for a person (--issuer, --provider, --tenant, IDP_TENANT_ID or IDP_TOKEN_URL). ' +
-      'Found none. Flows: code, device, client-credentials, login-url, api-key.',
+      'Found none. Flows: code, device, client-credentials, login-url, api-key, token.',
   );
 }
 
@@ -52,11 +57,15 @@ export async function login(ctx: CommandContext): Promise<void> {
   const settings = await settingsOf(ctx, { newProfileAllowed: true });
   if (ctx.flags.verbose === true) for (const line of describeSettings(settings)) ctx.err(`${line}\n`);
   const flow = chosenFlow(ctx, settings);
-  const baseUrl = settings.baseUrl?.value;
-  if (!baseUrl) throw new UsageError('Name the cluster: --cluster NAME or --base-url URL (or CDF_CLUSTER / CDF_URL).');
+  // A Cognite IdP person picks the project, and with it the cluster, after signing in.
+  const picksCluster = flow === 'code' && settings.provider?.value === 'cogidp';
+  const baseUrl = settings.baseUrl?.value ?? '';
+  if (!baseUrl && !picksCluster) {
+    throw new UsageError('Name the cluster: --cluster NAME or --base-url URL (or CDF_CLUSTER / CDF_URL).');
+  }
   const store = ctx.store ?? createFileTokenStore();
   // A cache that cannot take the result fails now, not after the person has signed in.
-  await store.assertWritable({ baseUrl, project: settings.project?.value ?? '' });
+  if (baseUrl) await store.assertWritable({ baseUrl, project: settings.project?.value ?? '' });
   const timeoutMs = seconds(ctx, 'timeout');
   // --timeout bounds the whole sign-in, whichever flow: its end reads as `timeout`, Ctrl-C as `cancelled`.
   const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
@@ -115,6 +124,10 @@ async function signInWith(
     });
     return;
   }
+  if (flow === 'token') {
+    await loginWithToken(ctx, settings, store, common);
+    return;
+  }
   if (flow === 'api-key') {
     const { name: variable, value: apiKey } = fromEnv(ctx, 'api-key-env');
     const project = settings.project?.value;
@@ -133,6 +146,52 @@ async function signInWith(
   await loginOidc(ctx, flow, settings, store, common, timeoutMs);
 }
 
+/**
+ * `LOGIN_FLOW=token`: a bearer token obtained elsewhere, read from its variable (`CDF_TOKEN`), checked at
+ * CDF's token/inspect; the login remembers the variable's name, never the token.
+ */
+async function loginWithToken(
+  ctx: CommandContext,
+  settings: Settings,
+  store: TokenStore,
+  common: { baseUrl: string; signal: AbortSignal },
+): Promise<void> {
+  const variable = settings.tokenEnv?.value ?? 'CDF_TOKEN';
+  const accessToken = ctx.env[variable];
+  if (!accessToken) throw new UsageError(`The token flow reads the token from ${variable}, which is not set or is empty.`);
+  const inspection = await createCdfClient({ baseUrl: common.baseUrl }).inspectToken(accessToken, {
+    signal: common.signal,
+  });
+  const project = settings.project?.value ?? '';
+  const projects = inspection.projects.map((p) => p.projectUrlName);
+  if (project && !projects.includes(project)) {
+    throw new AuthFlowError({
+      code: 'projectMismatch',
+      message: `CDF accepts the token in ${variable}, but not for project ${project} (it reaches: ${projects.join(', ') || 'none'}).`,
+    });
+  }
+  await store.write({ v: 1, kind: 'token', baseUrl: common.baseUrl, project, user: inspection.subject, tokenEnv: variable });
+  report(ctx, { user: inspection.subject, project: project || projects.join(', '), projectId: -1, expiresAt: null });
+}
+
+/** The options of an OIDC flow that the settings give beyond the IdP and client: resource, redirect, client auth. */
+function oidcExtras(settings: Settings) {
+  const redirectUri = settings.redirectUri?.value;
+  if (redirectUri) {
+    try {
+      loopbackTarget(redirectUri);
+    } catch (error) {
+      throw new UsageError(`${settings.redirectUri?.from}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const clientAuth = settings.clientAuth?.value;
+  return {
+    ...(settings.resource ? { resource: settings.resource.value } : {}),
+    ...(redirectUri ? { redirectUri } : {}),
+    ...(clientAuth ? { oidc: { clientAuth } } : {}),
+  };
+}
+
 async function loginOidc(
   ctx: CommandContext,
   flow: 'code' | 'device' | 'client-credentials',
@@ -144,20 +203,44 @@ async function loginOidc(
   const idp = idpOf(settings);
   const clientId = settings.clientId?.value;
   if (!clientId) throw new UsageError('Name the app: --client-id or IDP_CLIENT_ID.');
-  const project = settings.project?.value;
+  let project = settings.project?.value;
   const scope = settings.scope?.value;
-  const base = { ...common, idp, clientId, ...(project ? { project } : {}), ...(scope ? { scope } : {}) };
-  const resource = text(ctx, 'resource');
+  const extras = oidcExtras(settings);
+  let where = { baseUrl: common.baseUrl, project: project ?? '' };
+  const picks = idp.provider === 'cogidp' && flow === 'code';
+  if (picks && !settings.org) throw new UsageError('Cognite IdP needs the organization: --org ORG (or CDF_ORG).');
+  // A choice the person must make (which project) ends the flow as projectMismatch; it is reported as usage.
+  let choiceNeeded: UsageError | undefined;
+  const picker = picks
+    ? {
+        pickProject: async (accessToken: string, signal?: AbortSignal) => {
+          try {
+            where = await pickOrganizationProject(ctx, idp, settings, accessToken, signal);
+          } catch (error) {
+            if (!(error instanceof UsageError)) throw error;
+            choiceNeeded = error;
+            throw new AuthFlowError({ code: 'projectMismatch', message: error.message });
+          }
+          project = where.project;
+          return where;
+        },
+      }
+    : {};
+  const base = {
+    ...common,
+    idp,
+    clientId,
+    ...(project ? { project } : {}),
+    ...(scope ? { scope } : {}),
+    ...extras,
+    ...picker,
+  };
   let secretEnv: string | undefined;
   let signIn: OidcSignIn | (Omit<OidcSignIn, 'claims'> & { claims: null });
   if (flow === 'client-credentials') {
     const secret = secretFrom(ctx, settings);
     secretEnv = secret.name;
-    const result = await loginWithClientCredentials({
-      ...base,
-      clientSecret: secret.value,
-      ...(resource ? { resource } : {}),
-    });
+    const result = await loginWithClientCredentials({ ...base, clientSecret: secret.value });
     signIn = { ...result, claims: null };
   } else if (flow === 'code') {
     const opener: Opener = ctx.flags.headless
@@ -169,6 +252,8 @@ async function loginOidc(
       ...base,
       opener,
       ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
+    }).catch((error: unknown) => {
+      throw choiceNeeded ?? error;
     });
   } else {
     if (!idp.deviceFlow) throw new UsageError(`${idp.provider} has no device flow; use --flow code.`);
@@ -187,24 +272,79 @@ async function loginOidc(
     v: 1,
     kind: 'oidc',
     flow,
-    baseUrl: common.baseUrl,
-    project: project ?? '',
+    baseUrl: where.baseUrl,
+    project: where.project,
     user: signIn.inspection.subject,
     issuer: resolved.issuer,
     clientId,
     scope: resolved.scope,
     ...(secretEnv ? { clientSecretEnv: secretEnv } : {}),
-    ...(resource ? { resource } : {}),
+    ...(extras.resource ? { resource: extras.resource } : {}),
+    ...(extras.oidc ? { clientAuth: extras.oidc.clientAuth } : {}),
+    ...(idp.tokenEndpoint ? { tokenEndpoint: idp.tokenEndpoint } : {}),
+    provider: idp.provider,
     ...(Object.keys(resolved.tokenParams).length > 0 ? { tokenParams: resolved.tokenParams } : {}),
     tokens: signIn.tokens,
     claims: signIn.claims,
   });
+  if (ctx.flags['save-env'] === true) await saveEnv(ctx, settings, where);
   report(ctx, {
     user: signIn.inspection.subject,
-    project: project ?? signIn.inspection.projects.join(', '),
+    project: where.project || signIn.inspection.projects.join(', '),
     projectId: -1,
     expiresAt: signIn.tokens.expiresAt,
   });
+}
+
+/**
+ * The project of a Cognite IdP sign-in, from the organization's projects: `--project` when named (and
+ * listed), the only one, or the person's choice on a terminal; without a terminal, a usage error that
+ * lists them. The cluster is the project's `apiUrl`.
+ */
+async function pickOrganizationProject(
+  ctx: CommandContext,
+  idp: IdpPreset,
+  settings: Settings,
+  accessToken: string,
+  signal?: AbortSignal,
+): Promise<{ baseUrl: string; project: string }> {
+  const org = settings.org?.value ?? '';
+  const projects = await organizationProjects({ issuer: idp.issuer, org, accessToken }, signal ? { signal } : {});
+  const named = settings.project?.value;
+  const listed = projects.map((p) => p.name).join(', ') || 'none';
+  const found = named ? projects.find((p) => p.name === named) : projects.length === 1 ? projects[0] : undefined;
+  if (named && !found) throw new UsageError(`Organization ${org} has no project ${named} for you; it has: ${listed}.`);
+  const chosen = found ?? (await askProject(ctx, org, projects));
+  return { baseUrl: new URL(chosen.apiUrl).origin, project: chosen.name };
+}
+
+/** Asks which project, on a terminal; without one, says how to name it. */
+async function askProject(
+  ctx: CommandContext,
+  org: string,
+  projects: readonly OrganizationProject[],
+): Promise<OrganizationProject> {
+  if (projects.length === 0) throw new UsageError(`Organization ${org} has no project you can use.`);
+  const listed = projects.map((p) => p.name).join(', ');
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError(`Organization ${org} has several projects (${listed}): name one with --project.`);
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    ctx.err(`Projects of ${org}:\n${projects.map((p, i) => `  ${i + 1}. ${p.name} (${new URL(p.apiUrl).host})`).join('\n')}\n`);
+    for (;;) {
+      const answer = (await terminal.question('Which project? ', { signal: ctx.signal })).trim();
+      const chosen = projects[Number(answer) - 1] ?? projects.find((p) => p.name === answer);
+      if (chosen) return chosen;
+      ctx.err(`Type a number from 1 to ${projects.length}, or a name.\n`);
+    }
+  } catch (error) {
+    if (ctx.signal.aborted) throw new AuthFlowError({ code: 'cancelled', message: 'The choice of project was cancelled.' });
+    throw error;
+  } finally {
+    terminal.close();
+  }
 }
 
 /** The IdP of the settings: a preset (`--provider`, `--tenant`), or the `--issuer` with CDF's default scopes. */

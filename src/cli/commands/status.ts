@@ -35,6 +35,21 @@ function capabilitiesOf(inspection: TokenInspection): Capability[] {
   });
 }
 
+/** The IdPs by preset, as `status` names them (the Toolkit says "Cognite IDP" for auth.cognite.com). */
+const IDP_NAMES: Readonly<Record<string, string>> = {
+  cogidp: 'Cognite IdP',
+  entra: 'Microsoft Entra ID',
+  auth0: 'Auth0',
+  cognito: 'Amazon Cognito',
+  okta: 'Okta',
+  keycloak: 'Keycloak',
+};
+
+/** The name of a login's IdP, where its preset or issuer says it. */
+const idpNameOf = (entry: CachedOidcLogin): string | null =>
+  (entry.provider && Object.hasOwn(IDP_NAMES, entry.provider) ? IDP_NAMES[entry.provider] : undefined) ??
+  (new URL(entry.issuer).host === 'auth.cognite.com' ? 'Cognite IdP' : null);
+
 /** What the status says of an OIDC login. */
 function oidcStatus(entry: CachedOidcLogin, inspection: TokenInspection, expiresAt: number) {
   const capabilities = capabilitiesOf(inspection);
@@ -43,6 +58,7 @@ function oidcStatus(entry: CachedOidcLogin, inspection: TokenInspection, expires
     flow: entry.flow,
     user: inspection.subject,
     issuer: entry.issuer,
+    idp: idpNameOf(entry),
     baseUrl: entry.baseUrl,
     project: entry.project || null,
     expiresAt: new Date(expiresAt).toISOString(),
@@ -69,7 +85,7 @@ async function oidc(ctx: CommandContext, entry: CachedOidcLogin, accessToken: st
   ctx.out(
     [
       `Signed in as ${status.user} (${status.flow})`,
-      `  IdP:      ${status.issuer}`,
+      `  IdP:      ${status.idp ? `${status.idp} (${status.issuer})` : status.issuer}`,
       `  CDF:      ${status.baseUrl}${status.project ? `, project ${status.project}` : ''}`,
       `  Expires:  ${status.expiresAt}`,
       `  Scopes:   ${status.scopes.join(' ') || '(none named)'}`,
@@ -91,6 +107,19 @@ export async function status(ctx: CommandContext): Promise<void> {
     return;
   }
   const cdf = createCdfClient({ baseUrl: entry.baseUrl });
+  if (entry.kind === 'token') {
+    const { accessToken } = credentialsOf(ctx, entry) as { accessToken: string };
+    const inspection = await cdf.inspectToken(accessToken, { signal: ctx.signal });
+    const projects = inspection.projects.map((p) => p.projectUrlName);
+    if (ctx.flags.json) {
+      ctx.out(`${JSON.stringify({ loggedIn: true, flow: 'token', user: inspection.subject, baseUrl: entry.baseUrl, project: entry.project || null, projects, tokenEnv: entry.tokenEnv })}\n`);
+    } else {
+      ctx.out(
+        `Signed in as ${inspection.subject} (token from $${entry.tokenEnv})\n  CDF:      ${entry.baseUrl}${entry.project ? `, project ${entry.project}` : ''}\n  Projects: ${projects.join(', ') || 'none'}\n`,
+      );
+    }
+    return;
+  }
   const result = await cdf.getLoginStatus(credentialsOf(ctx, entry), { signal: ctx.signal });
   const expiresAt = entry.kind === 'login-url' && entry.expiresAt ? new Date(entry.expiresAt).toISOString() : null;
   if (ctx.flags.json) {

@@ -15,6 +15,11 @@ export async function token(ctx: CommandContext): Promise<void> {
     ctx.out(`${header ? `Authorization: Bearer ${accessToken}` : accessToken}\n`);
     return;
   }
+  if (entry.kind === 'token') {
+    const { accessToken } = credentialsOf(ctx, entry) as { accessToken: string };
+    ctx.out(`${header ? `Authorization: Bearer ${accessToken}` : accessToken}\n`);
+    return;
+  }
   if (entry.kind === 'api-key') {
     if (!header) {
       throw new AuthFlowError({

@@ -8,7 +8,7 @@
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { apiKeySession, type CdfSession, loginUrlSession } from '../../session/cdf-session.js';
+import { apiKeySession, bearerTokenSession, type CdfSession, loginUrlSession } from '../../session/cdf-session.js';
 import {
   type CachedOidcLogin,
   type CacheEntry,
@@ -57,8 +57,17 @@ export function cachedLoginOptions(
     baseUrl: entry.baseUrl,
     scope: entry.scope,
     ...(entry.tokenParams ? { tokenParams: entry.tokenParams } : {}),
+    ...(entry.resource ? { resource: entry.resource } : {}),
+    ...(entry.clientAuth || entry.tokenEndpoint
+      ? {
+          oidc: {
+            ...(entry.clientAuth ? { clientAuth: entry.clientAuth } : {}),
+            ...(entry.tokenEndpoint ? { tokenEndpoint: entry.tokenEndpoint } : {}),
+          },
+        }
+      : {}),
   };
-  return clientSecret ? { ...base, clientSecret, ...(entry.resource ? { resource: entry.resource } : {}) } : base;
+  return clientSecret ? { ...base, clientSecret } : base;
 }
 
 /** A session over a cached login, refreshed tokens written back to the cache. */
@@ -67,6 +76,10 @@ function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredent
   if (entry.kind === 'api-key') {
     const apiKey = env?.[entry.apiKeyEnv];
     return apiKey ? apiKeySession({ apiKey, baseUrl: entry.baseUrl }) : null;
+  }
+  if (entry.kind === 'token') {
+    const accessToken = env?.[entry.tokenEnv];
+    return accessToken ? bearerTokenSession({ accessToken, baseUrl: entry.baseUrl }) : null;
   }
   const options = cachedLoginOptions(entry, env);
   if (!options) return null;

@@ -1,8 +1,10 @@
 /**
- * The loopback redirect listener of RFC 8252 section 7.3: 127.0.0.1 on an ephemeral port, opened only
- * for one flow. Any page the person has open can send requests to it, so only a request for the
- * callback path, addressed to this listener's own host and port, reaches the flow; the flow decides
- * whether it is the real callback. Everything else gets a short 400 page and the wait goes on.
+ * The loopback redirect listener of RFC 8252 section 7.3: 127.0.0.1 on an ephemeral port, or the exact
+ * redirect URI an IdP has registered (`http://localhost:53000`, Cognite IdP's `http://localhost:3000/`
+ * then 3100–3110), opened only for one flow. Any page the person has open can send requests to it, so only
+ * a request for the callback path, addressed to this listener's own loopback host and port, reaches the
+ * flow; the flow decides whether it is the real callback. Everything else gets a short 400 page and the
+ * wait goes on.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,7 @@ import {
   type SnapshotFrom,
   waitFor,
 } from 'xstate';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { escapeHtml } from '../../protocol/html.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
 import { type FlowOptions, runFlow } from './run-flow.js';
@@ -29,7 +32,7 @@ interface CallbackAnswer {
 
 /** An open loopback listener. */
 export interface LoopbackListener {
-  /** `http://127.0.0.1:{port}{path}`: the redirect URI to register with the flow. */
+  /** The redirect URI to send: `http://127.0.0.1:{port}/callback`, or the registered one that was free. */
   readonly redirectUrl: string;
   readonly port: number;
   /**
@@ -61,11 +64,108 @@ function callbackPage(outcome: { readonly ok: boolean; readonly message: string 
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>cdf-auth</title></head><body><h1>${outcome.ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(outcome.message)}</p></body></html>`;
 }
 
+/** A loopback redirect URI as the listener reads it. */
+interface LoopbackTarget {
+  /** The URI as registered, with `{port}` where it names none. */
+  readonly uri: string;
+  /** `localhost`, `127.0.0.1` or `[::1]`. */
+  readonly host: string;
+  /** The registered port, or 0 for any. */
+  readonly port: number;
+  readonly path: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /**
- * Opens a listener on 127.0.0.1 port 0 (never 0.0.0.0). A request with another method, path or
- * `Host` than `127.0.0.1:{port}` / `[::1]:{port}` (DNS rebinding) is refused and does not end the flow.
+ * Reads a redirect URI the listener can serve: `http`, host `localhost`, `127.0.0.1` or `[::1]`, an exact
+ * port or none (any port, as Entra ID and RFC 8252 §7.3 allow), any path, no query or fragment. Throws a
+ * TypeError that names what to fix.
+ *
+ * @example
+ * ```ts
+ * loopbackTarget('http://localhost:53000'); // { uri: 'http://localhost:53000', host: 'localhost', port: 53000, path: '/' }
+ * ```
  */
-export async function openLoopbackListener(path = '/callback'): Promise<LoopbackListener> {
+export function loopbackTarget(uri: string): LoopbackTarget {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new TypeError(`The redirect URI "${uri.slice(0, 100)}" is not a URL; e.g. http://localhost:53000/callback.`);
+  }
+  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new TypeError(
+      `The redirect URI ${url.origin} is not a loopback one: use http:// with localhost, 127.0.0.1 or [::1] (RFC 8252 §7.3).`,
+    );
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new TypeError(`The redirect URI ${url.origin}${url.pathname} must have no query, fragment or user.`);
+  }
+  return { uri, host: url.hostname, port: url.port ? Number(url.port) : 0, path: url.pathname };
+}
+
+/** The addresses a host name binds: `localhost` is both loopback addresses, as browsers may try either. */
+const addressesOf = (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : [host.replace(/^\[|\]$/g, '')]);
+
+/**
+ * The URI to send for a target bound to `port`: the registered string exactly as written (an IdP compares
+ * it character by character), or with the port put in where it named none.
+ */
+function uriOf(target: LoopbackTarget, port: number): string {
+  if (target.port !== 0) return target.uri;
+  const url = new URL(target.uri);
+  const rest = target.uri.slice(url.origin.length);
+  return `http://${url.host}:${port}${rest}`;
+}
+
+/** Listens on every address of the target's host at one port; rejects with the first bind error. */
+async function bindAll(server: http.Server[], target: LoopbackTarget, handle: http.RequestListener): Promise<number> {
+  let port = target.port;
+  for (const address of addressesOf(target.host)) {
+    const one = http.createServer(handle);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        one.once('error', reject);
+        one.listen(port, address, () => resolve());
+      });
+    } catch (error) {
+      // A machine without IPv6 has no ::1: localhost is then 127.0.0.1 alone.
+      if (address === '::1' && (error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') continue;
+      await Promise.all(server.map((s) => new Promise((resolve) => s.close(resolve))));
+      server.length = 0;
+      throw error;
+    }
+    server.push(one);
+    port = (one.address() as AddressInfo).port;
+  }
+  return port;
+}
+
+/** The error for registered redirect URIs whose ports are all taken: which, and what to do. */
+function portsBusy(targets: readonly LoopbackTarget[]): AuthFlowError {
+  const ports = targets.map((target) => target.port).join(', ');
+  return new AuthFlowError({
+    code: 'network',
+    message:
+      targets.length === 1
+        ? `Port ${ports} of ${targets[0]?.host} (redirect URI ${targets[0]?.uri}) is in use by another program: stop it, or register another loopback redirect URI at the IdP and pass it with --redirect-uri (redirectUri in code).`
+        : `Every registered redirect port is in use (${ports}): stop a program that holds one, or pass another registered URI with --redirect-uri.`,
+  });
+}
+
+/**
+ * Opens a listener for one flow's redirect: on 127.0.0.1 at an ephemeral port and `/callback` without
+ * `redirectUris`; else on the first of those URIs whose port is free (a `localhost` URI binds 127.0.0.1
+ * and ::1 alike), never 0.0.0.0. A request with another method, path or `Host` than this listener's
+ * loopback host and port (DNS rebinding) is refused and does not end the flow.
+ */
+export async function openLoopbackListener(
+  options: { readonly redirectUris?: readonly string[] | undefined } = {},
+): Promise<LoopbackListener> {
+  const targets = options.redirectUris?.length
+    ? options.redirectUris.map(loopbackTarget)
+    : [{ uri: 'http://127.0.0.1/callback', host: '127.0.0.1', port: 0, path: '/callback' }];
   let handler: ((url: string) => Promise<CallbackAnswer>) | undefined;
   let busy = false;
   let done = false;
@@ -73,11 +173,18 @@ export async function openLoopbackListener(path = '/callback'): Promise<Loopback
   let closing: Promise<void> | undefined;
   const refuse = (res: http.ServerResponse, status: number) =>
     res.writeHead(status, { ...HEADERS, connection: 'close' }).end(STRAY_PAGE);
-  const server = http.createServer((req, res) => {
+  const servers: http.Server[] = [];
+  // Set once a port is bound; no request can reach the handler before.
+  let port = 0;
+  let path = '';
+  const closeAll = () => {
+    for (const server of servers) server.close();
+  };
+  const handle: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const host = req.headers.host ?? '';
     if (req.method !== 'GET') return refuse(res, 405);
-    if (host !== `127.0.0.1:${port}` && host !== `[::1]:${port}`) return refuse(res, 400);
+    if (![`127.0.0.1:${port}`, `[::1]:${port}`, `localhost:${port}`].includes(host)) return refuse(res, 400);
     if (url.pathname !== path) return refuse(res, 404);
     if (!handler || busy || done || closing) return refuse(res, 400);
     busy = true;
@@ -97,30 +204,39 @@ export async function openLoopbackListener(path = '/callback'): Promise<Loopback
       });
       busy = false;
       // The real callback was answered: stop taking requests (the socket of the answer stays until flushed).
-      if (answer.done) server.close();
+      if (answer.done) closeAll();
     })();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  };
+  let target: LoopbackTarget | undefined;
+  for (const candidate of targets) {
+    try {
+      port = await bindAll(servers, candidate, handle);
+      target = candidate;
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || candidate.port === 0) throw error;
+    }
+  }
+  if (!target) throw portsBusy(targets);
+  path = target.path;
   return {
-    redirectUrl: `http://127.0.0.1:${port}${path}`,
+    redirectUrl: uriOf(target, port),
     port,
     serve(next) {
       handler = next;
     },
     close(graceMs = 5_000) {
       closing ??= (async () => {
-        server.close();
+        closeAll();
         if (inFlight) {
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
           clearTimeout(timer);
         }
-        server.closeAllConnections();
-        if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const server of servers) {
+          server.closeAllConnections();
+          if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
       })();
       return closing;
     },
@@ -149,14 +265,20 @@ export function serveFlowCallbacks(
 
 /** Resolves when the flow is signed in, failed or stopped, with what to tell the person. */
 async function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; message: string }> {
-  const settled = (snapshot: AnyMachineSnapshot) => snapshot.status !== 'active' || snapshot.matches('failed');
-  // waitFor rejects when the actor stops or errors first: the snapshot then says how it ended.
+  // The snapshot the flow settled in, as seen when it settled: the driver stops the actor right after a
+  // failure, and the stopped actor's snapshot no longer says why.
+  let seen = actor.getSnapshot() as AnyMachineSnapshot;
+  const settled = (snapshot: AnyMachineSnapshot) => {
+    seen = snapshot;
+    return snapshot.status !== 'active' || snapshot.matches('failed');
+  };
+  // waitFor rejects when the actor stops or errors first: the last snapshot seen then says how it ended.
   await waitFor(actor, settled, { timeout: Number.POSITIVE_INFINITY }).catch(() => {});
-  const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+  const snapshot = seen;
   if (snapshot.status === 'done' && (snapshot.output as { status?: string } | undefined)?.status === 'authenticated') {
     return { ok: true, message: 'Signed in. You can close this tab.' };
   }
-  if (snapshot.status === 'active' && snapshot.matches('failed')) {
+  if (snapshot.matches('failed')) {
     const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
     return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
   }
@@ -186,14 +308,18 @@ export interface LoopbackFlow<TMachine extends AnyStateMachine> {
  * receives the callback's answer.
  */
 export async function runOnLoopback<TMachine extends AnyStateMachine>(
-  options: FlowOptions & { readonly opener?: Opener | undefined },
+  options: FlowOptions & {
+    readonly opener?: Opener | undefined;
+    /** The registered redirect URIs, tried in order; absent: 127.0.0.1 at any port, `/callback`. */
+    readonly redirectUris?: readonly string[] | undefined;
+  },
   prepare: (loopback: {
     readonly redirectUrl: string;
     readonly navigate: (url: string) => Promise<void>;
   }) => LoopbackFlow<TMachine>,
 ): Promise<SnapshotFrom<TMachine>> {
   const opener = options.opener ?? systemBrowserOpener();
-  const listener = await openLoopbackListener('/callback');
+  const listener = await openLoopbackListener({ redirectUris: options.redirectUris });
   const navigation = new AbortController();
   try {
     const flow = prepare({

@@ -32,7 +32,10 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly idp?: IdpPreset;
   /** The client id at the IdP (a public client for the code and device flows). */
   readonly clientId: string;
-  /** The CDF cluster the token is for; `/api/v1/token/inspect` is asked there. */
+  /**
+   * The CDF cluster the token is for; `/api/v1/token/inspect` is asked there. With `pickProject`, the
+   * cluster the picked project names is asked instead.
+   */
   readonly baseUrl: string;
   /**
    * @default the preset's scope; without one, `{cluster}/.default offline_access openid profile` for user
@@ -45,8 +48,18 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly tokenParams?: Readonly<Record<string, string>>;
   /** When set, CDF must list this project for the token. */
   readonly project?: string;
-  /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, timeouts). */
-  readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret'>;
+  /**
+   * Picks the project, and with it the cluster, once the person has signed in (Cognite IdP: from the
+   * organization's projects); token/inspect is then asked at the cluster it names, not at `baseUrl`.
+   */
+  readonly pickProject?: (accessToken: string, signal?: AbortSignal) => Promise<{ baseUrl: string; project: string }>;
+  /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, timeouts, `clientAuth`). */
+  readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'resource'>;
+  /**
+   * An RFC 8707 resource indicator, sent with the authorization request and every token request, for IdPs
+   * that decide the token's audience by it (not Entra ID, which refuses it).
+   */
+  readonly resource?: string;
   /** Sent as `x-cdp-app` to CDF. */
   readonly appId?: string;
   /** Limits of the CDF calls (`/api/v1/token/inspect`): deadline, retries, body cap. */
@@ -57,22 +70,40 @@ export interface OidcFlowOptions extends FlowOptions {
 export function resolveIdp(options: OidcFlowOptions, kind: 'user' | 'service') {
   const issuer = options.issuer ?? options.idp?.issuer;
   if (!issuer) throw new TypeError('Pass issuer or idp (a preset such as entra({ tenant, cluster })).');
-  const derived = cdfScopes(options.baseUrl);
   const presetScope = kind === 'user' ? options.idp?.userScope : options.idp?.serviceScope;
   return {
     issuer,
-    scope: options.scope ?? presetScope ?? derived[kind],
+    scope: options.scope ?? presetScope ?? cdfScopes(options.baseUrl)[kind],
     authorizationParams: { ...options.idp?.authorizationParams, ...options.authorizationParams },
     tokenParams: { ...options.idp?.tokenParams, ...options.tokenParams },
   };
+}
+
+/**
+ * The IdP client of a flow: its issuer (or the preset's token endpoint, used without discovery), client,
+ * secret, resource and client options, built in this one place.
+ */
+function clientOf(options: OidcFlowOptions, clientSecret?: string): OidcClient {
+  return createOidcClient({
+    issuer: resolveIdp(options, 'user').issuer,
+    clientId: options.clientId,
+    ...(clientSecret ? { clientSecret } : {}),
+    ...(options.idp?.tokenEndpoint && !options.issuer ? { tokenEndpoint: options.idp.tokenEndpoint } : {}),
+    ...(options.resource ? { resource: options.resource } : {}),
+    ...options.oidc,
+  });
 }
 
 const cdfOf = (options: OidcFlowOptions) =>
   createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
 
 const cdfInspector = (options: OidcFlowOptions) => {
-  const cdf = cdfOf(options);
-  return (accessToken: string, signal?: AbortSignal) => inspectAt(cdf, accessToken, signal);
+  const cdf = options.pickProject ? undefined : cdfOf(options);
+  return async (accessToken: string, signal?: AbortSignal) => {
+    if (cdf) return inspectAt(cdf, accessToken, signal);
+    const picked = await options.pickProject?.(accessToken, signal);
+    return inspectAt(cdfOf({ ...options, baseUrl: picked?.baseUrl ?? options.baseUrl }), accessToken, signal);
+  };
 };
 
 /** Options of {@link loginWithAuthorizationCode}. */
@@ -83,6 +114,13 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
   readonly prompt?: string;
   /** Overrides of the machine's timeouts, ms. */
   readonly timeouts?: AuthorizationCodeInput['timeouts'];
+  /**
+   * The loopback redirect URI registered at the IdP (`http://localhost:53000`), or several tried in
+   * order until one's port is free; host `localhost`, `127.0.0.1` or `[::1]`, an exact port or none (any),
+   * any path. @default the preset's (Cognite IdP: `http://localhost:3000/`, then 3100–3110), else
+   * `http://127.0.0.1:{any port}/callback`
+   */
+  readonly redirectUri?: string | readonly string[];
 }
 
 /**
@@ -98,9 +136,12 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  */
 export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<OidcSignIn> {
   const resolved = resolveIdp(options, 'user');
-  const idp = createOidcClient({ issuer: resolved.issuer, clientId: options.clientId, ...options.oidc });
-  const cdf = cdfOf(options);
-  const snapshot = await runOnLoopback(options, ({ redirectUrl, navigate }) => ({
+  const idp = clientOf(options);
+  // With pickProject the cluster is known only after sign-in: token/inspect is asked there.
+  const cdf = options.pickProject ? cdfInspector(options) : cdfOf(options);
+  const registered = options.redirectUri ?? options.idp?.redirectUris;
+  const redirectUris = typeof registered === 'string' ? [registered] : registered;
+  const snapshot = await runOnLoopback({ ...options, redirectUris }, ({ redirectUrl, navigate }) => ({
     machine: codeFlowMachine({
       oidc: idp,
       cdf,
@@ -140,7 +181,7 @@ export interface DeviceCodeFlowOptions extends OidcFlowOptions {
  */
 export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<OidcSignIn> {
   const resolved = resolveIdp(options, 'user');
-  const idp = createOidcClient({ issuer: resolved.issuer, clientId: options.clientId, ...options.oidc });
+  const idp = clientOf(options);
   const inspect = cdfInspector(options);
   const machine = deviceCodeMachine.provide({
     actors: {
@@ -235,12 +276,7 @@ function grantInput(
 }
 
 function serviceClient(options: ClientCredentialsFlowOptions): OidcClient {
-  return createOidcClient({
-    issuer: resolveIdp(options, 'service').issuer,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    ...options.oidc,
-  });
+  return clientOf(options, options.clientSecret);
 }
 
 /**
@@ -264,7 +300,7 @@ export function sessionFor(
 ): Session {
   const idp = options.clientSecret
     ? serviceClient(options as ClientCredentialsFlowOptions)
-    : createOidcClient({ issuer: resolveIdp(options, 'user').issuer, clientId: options.clientId, ...options.oidc });
+    : clientOf(options);
   const original = signIn.claims ?? null;
   return createSession({
     tokens: signIn.tokens,
@@ -310,13 +346,7 @@ export function cdfSessionFor(
   extra: Parameters<typeof sessionFor>[2] = {},
 ): CdfSession {
   const session = sessionFor(signIn, options, extra);
-  const secret = options.clientSecret;
-  const idp = createOidcClient({
-    issuer: resolveIdp(options, 'user').issuer,
-    clientId: options.clientId,
-    ...(secret ? { clientSecret: secret } : {}),
-    ...options.oidc,
-  });
+  const idp = clientOf(options, options.clientSecret);
   return oidcSession(session, {
     baseUrl: options.baseUrl,
     ...(options.appId ? { appId: options.appId } : {}),

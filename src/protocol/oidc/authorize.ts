@@ -1,7 +1,7 @@
 /** The authorization request (RFC 6749 §4.1.1): `response_type=code` with PKCE S256, always (RFC 7636, docs/security.md §3.1). */
 import * as oauth from 'oauth4webapi';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import type { IdpContext } from './context.js';
+import { type IdpContext, resourceParams } from './context.js';
 import { metadataOf } from './discovery.js';
 
 /** What the authorization URL carries. */
@@ -60,6 +60,7 @@ export async function authorizationUrl(idp: IdpContext, input: AuthorizationRequ
   const url = new URL(metadata.authorization_endpoint);
   url.search = new URLSearchParams({
     ...extraParams(input.params),
+    ...resourceParams(idp),
     client_id: idp.options.clientId,
     response_type: 'code',
     redirect_uri: input.redirectUri,

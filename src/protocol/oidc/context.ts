@@ -18,8 +18,23 @@ export interface OidcClientOptions {
   readonly issuer: string;
   /** The client id at the IdP. */
   readonly clientId: string;
-  /** For confidential clients (client_secret_basic). Public clients (CLI, SPA) have none. */
+  /** For confidential clients. Public clients (CLI, SPA) have none. */
   readonly clientSecret?: string;
+  /**
+   * How the client secret is sent: HTTP Basic (`client_secret_basic`) or the form body
+   * (`client_secret_post`). @default what the IdP's `token_endpoint_auth_methods_supported` offers, Basic first
+   */
+  readonly clientAuth?: 'basic' | 'post';
+  /**
+   * A token endpoint to use without discovery (the Cognite Toolkit's `IDP_TOKEN_URL` for an IdP whose
+   * issuer it does not name): only client credentials can run on it.
+   */
+  readonly tokenEndpoint?: string;
+  /**
+   * An RFC 8707 resource indicator sent with the authorization request and every token request (code
+   * exchange, refresh, device, client credentials), for IdPs that choose the token's audience from it.
+   */
+  readonly resource?: string;
   /** ID-token signature algorithms accepted. `none` and HS* are never accepted. @default ['RS256', 'ES256'] */
   readonly idTokenAlgorithms?: readonly string[];
   /** The one clock skew allowed for `exp`, `iat`, `nbf`, ms. @default 60000 */
@@ -48,7 +63,6 @@ export interface IdpContext {
   readonly insecure: boolean;
   readonly algorithms: readonly string[];
   readonly client: oauth.Client;
-  readonly auth: oauth.ClientAuth;
   /** The metadata, once discovery answered. */
   server?: oauth.AuthorizationServer;
   /** The JWKS of the IdP, created on the first ID-token check (jose caches the keys inside). */
@@ -67,8 +81,39 @@ export function idpContext(options: OidcClientOptions): IdpContext {
     insecure: issuer.protocol === 'http:' && isLoopbackHost(issuer),
     algorithms: (options.idTokenAlgorithms ?? ['RS256', 'ES256']).filter((alg) => !FORBIDDEN_ALGS.test(alg)),
     client: { client_id: options.clientId, [oauth.clockSkew]: 0, [oauth.clockTolerance]: skewSeconds },
-    auth: options.clientSecret ? oauth.ClientSecretBasic(options.clientSecret) : oauth.None(),
   };
+}
+
+/** The client authentication methods this client can use, by their RFC 7591 names. */
+const METHODS = { basic: 'client_secret_basic', post: 'client_secret_post' } as const;
+
+/**
+ * How this client authenticates at the IdP: none for a public client; else the method the options force,
+ * or the one the IdP's metadata offers (Basic when it lists it or lists nothing, as RFC 8414 §2 defaults;
+ * else the form body). `other` names the method not used, when the IdP also offers it.
+ */
+export function clientAuthOf(
+  idp: IdpContext,
+  metadata: oauth.AuthorizationServer,
+): { readonly auth: oauth.ClientAuth; readonly method: string | null; readonly other: string | null } {
+  const secret = idp.options.clientSecret;
+  if (!secret) return { auth: oauth.None(), method: null, other: null };
+  const offered = metadata.token_endpoint_auth_methods_supported;
+  const chosen =
+    idp.options.clientAuth ??
+    (!offered || offered.includes(METHODS.basic) || !offered.includes(METHODS.post) ? 'basic' : 'post');
+  const otherKey = chosen === 'basic' ? 'post' : 'basic';
+  const other = !offered || offered.includes(METHODS[otherKey]) ? METHODS[otherKey] : null;
+  return {
+    auth: chosen === 'basic' ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret),
+    method: METHODS[chosen],
+    other,
+  };
+}
+
+/** The `resource` parameter of every request, when the options name one. */
+export function resourceParams(idp: IdpContext): Record<string, string> {
+  return idp.options.resource ? { resource: idp.options.resource } : {};
 }
 
 /** The IdP `fetch` with this IdP's limits, for a call that must end by `deadline` (ms since the epoch). */

@@ -2,7 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import type { DeviceAuthorization, PollResult } from '../../../machines/device-code.js';
 import { extraParams } from './authorize.js';
-import { type IdpContext, tokenSetOf } from './context.js';
+import { type IdpContext, resourceParams, tokenSetOf } from './context.js';
 import { callIdp } from './discovery.js';
 
 /** The device authorization request (§3.1). */
@@ -12,8 +12,8 @@ export function requestDeviceCode(
   signal?: AbortSignal,
 ): Promise<DeviceAuthorization> {
   return callIdp(idp, 'The device authorization request', signal, [], async (request, metadata) => {
-    const params = { ...extraParams(input.params), scope: input.scope };
-    const response = await oauth.deviceAuthorizationRequest(metadata, idp.client, idp.auth, params, request);
+    const params = { ...extraParams(input.params), ...resourceParams(idp), scope: input.scope };
+    const response = await oauth.deviceAuthorizationRequest(metadata, idp.client, request.auth, params, request);
     const answer = await oauth.processDeviceAuthorizationResponse(metadata, idp.client, response);
     return {
       deviceCode: answer.device_code,
@@ -29,7 +29,10 @@ export function requestDeviceCode(
 /** One poll (§3.4): tokens, or one of the four answers that are steps of the poll, not failures (§3.5). */
 export function pollDeviceCode(idp: IdpContext, deviceCode: string, signal?: AbortSignal): Promise<PollResult> {
   return callIdp(idp, 'The device token poll', signal, [deviceCode], async (request, metadata): Promise<PollResult> => {
-    const response = await oauth.deviceCodeGrantRequest(metadata, idp.client, idp.auth, deviceCode, request);
+    const response = await oauth.deviceCodeGrantRequest(metadata, idp.client, request.auth, deviceCode, {
+      ...request,
+      additionalParameters: resourceParams(idp),
+    });
     try {
       return {
         kind: 'tokens',

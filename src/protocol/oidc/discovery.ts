@@ -8,7 +8,7 @@ import * as oauth from 'oauth4webapi';
 // @ts-expect-error: exported by oauth4webapi's JavaScript, not by its type declarations.
 import { _expectedIssuer as expectedIssuerHook, _nodiscoverycheck as noDiscoveryCheckHook } from 'oauth4webapi';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { type IdpContext, type IdpRequest, requestOf } from './context.js';
+import { clientAuthOf, type IdpContext, type IdpRequest, requestOf } from './context.js';
 import { toAuthFlowError } from './errors.js';
 
 /**
@@ -48,6 +48,11 @@ export function expectedIssuerOf(server: oauth.AuthorizationServer, claims: { re
  */
 export async function metadataOf(idp: IdpContext, signal?: AbortSignal): Promise<oauth.AuthorizationServer> {
   if (idp.server) return idp.server;
+  if (idp.options.tokenEndpoint) {
+    // A token endpoint named without an issuer (the Toolkit's IDP_TOKEN_URL): nothing to discover.
+    idp.server = { issuer: idp.issuer.href, token_endpoint: idp.options.tokenEndpoint };
+    return idp.server;
+  }
   const request = requestOf(idp, signal);
   const template = issuerTemplateOf(idp.issuer);
   try {
@@ -80,13 +85,14 @@ export async function callIdp<T>(
   what: string,
   signal: AbortSignal | undefined,
   held: readonly (string | undefined)[],
-  run: (request: IdpRequest, metadata: oauth.AuthorizationServer) => Promise<T>,
+  run: (request: IdpRequest & { readonly auth: oauth.ClientAuth }, metadata: oauth.AuthorizationServer) => Promise<T>,
 ): Promise<T> {
   const metadata = await metadataOf(idp, signal);
   const request = requestOf(idp, signal, held);
+  const { auth, method, other } = clientAuthOf(idp, metadata);
   try {
-    return await run(request, metadata);
+    return await run({ ...request, auth }, metadata);
   } catch (error) {
-    throw toAuthFlowError(error, what, request, 'idpError');
+    throw toAuthFlowError(error, what, { ...request, clientAuth: { method, other } }, 'idpError');
   }
 }

@@ -30,6 +30,8 @@ export function toAuthFlowError(
     user?: AbortSignal | undefined;
     record: IdpAnswerRecord;
     secrets: readonly string[];
+    /** The client authentication method used, and the other one the IdP offers. */
+    clientAuth?: { readonly method: string | null; readonly other: string | null };
   },
   comparisonCode: FailureCode,
 ): AuthFlowError {
@@ -53,7 +55,40 @@ export function toAuthFlowError(
       ...(status !== undefined ? { status } : {}),
     });
   }
-  return make(refusalOf(error, what, scrub) ?? failureOf(error, what, scrub, comparisonCode));
+  const refusal = refusalOf(error, what, scrub) ?? emptyRefusalOf(status, what, request.clientAuth);
+  if (refusal?.code === 'tokenRejected' && request.clientAuth?.method) {
+    return make({ ...refusal, message: `${refusal.message}${methodHint(request.clientAuth)}` });
+  }
+  return make(refusal ?? failureOf(error, what, scrub, comparisonCode));
+}
+
+/** Which client authentication was used, and the other one the IdP offers (`--client-auth`). */
+function methodHint(clientAuth: { readonly method: string | null; readonly other: string | null }): string {
+  const other = clientAuth.other
+    ? ` The IdP also offers ${clientAuth.other}: try --client-auth ${clientAuth.other === 'client_secret_post' ? 'post' : 'basic'} (clientAuth in code).`
+    : '';
+  return ` The client secret was sent by ${clientAuth.method}.${other}`;
+}
+
+/**
+ * A 401 or 403 with nothing to read (an empty body, or not JSON): what the status means and what to
+ * check, rather than the body's content type.
+ */
+function emptyRefusalOf(
+  status: number | undefined,
+  what: string,
+  clientAuth: { readonly method: string | null } | undefined,
+): Failure | undefined {
+  // Discovery (no client yet) is not a refusal of the client.
+  if ((status !== 401 && status !== 403) || !clientAuth) return undefined;
+  const confidential = Boolean(clientAuth?.method);
+  const check =
+    confidential || !/revocation/.test(what)
+      ? confidential
+        ? 'the IdP did not accept the client: check the client id, the secret and the client authentication method.'
+        : 'the IdP did not accept this public client here: check the client id and that the app may use this grant.'
+      : 'the IdP does not let a public client (no secret) revoke tokens; the local login can still be removed.';
+  return { code: 'tokenRejected', message: `${what} was refused with HTTP ${status} and no explanation; ${check}`, status };
 }
 
 /** Scrubs the call's secrets (also URL-encoded) and anything token-shaped from IdP text, and caps its length. */

@@ -2,7 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { extraParams } from './authorize.js';
-import { type IdpContext, tokenSetOf } from './context.js';
+import { type IdpContext, resourceParams, tokenSetOf } from './context.js';
 import { callIdp } from './discovery.js';
 import { codeOf } from './errors.js';
 
@@ -23,11 +23,11 @@ export function exchangeCode(idp: IdpContext, input: CodeExchange, signal?: Abor
     const response = await oauth.authorizationCodeGrantRequest(
       metadata,
       idp.client,
-      idp.auth,
+      request.auth,
       params,
       input.redirectUri,
       input.codeVerifier,
-      request,
+      { ...request, additionalParameters: resourceParams(idp) },
     );
     return tokenSetOf(
       idp,
@@ -42,7 +42,10 @@ export function exchangeCode(idp: IdpContext, input: CodeExchange, signal?: Abor
 /** The refresh-token grant; a rotated refresh token comes back in the set. */
 export function refresh(idp: IdpContext, refreshToken: string, signal?: AbortSignal): Promise<TokenSet> {
   return callIdp(idp, 'The token refresh', signal, [refreshToken], async (request, metadata) => {
-    const response = await oauth.refreshTokenGrantRequest(metadata, idp.client, idp.auth, refreshToken, request);
+    const response = await oauth.refreshTokenGrantRequest(metadata, idp.client, request.auth, refreshToken, {
+      ...request,
+      additionalParameters: resourceParams(idp),
+    });
     return tokenSetOf(idp, await oauth.processRefreshTokenResponse(metadata, idp.client, response));
   });
 }
@@ -61,9 +64,9 @@ export function clientCredentials(
     const params = {
       ...extraParams(input.params),
       ...(input.scope ? { scope: input.scope } : {}),
-      ...(input.resource ? { resource: input.resource } : {}),
+      ...(input.resource ? { resource: input.resource } : resourceParams(idp)),
     };
-    const response = await oauth.clientCredentialsGrantRequest(metadata, idp.client, idp.auth, params, request);
+    const response = await oauth.clientCredentialsGrantRequest(metadata, idp.client, request.auth, params, request);
     return tokenSetOf(idp, await oauth.processClientCredentialsResponse(metadata, idp.client, response), input.scope);
   });
 }
@@ -81,7 +84,7 @@ export function revoke(
 ): Promise<boolean> {
   return callIdp(idp, 'The token revocation', signal, [token], async (request, metadata) => {
     if (!metadata.revocation_endpoint) return false;
-    const response = await oauth.revocationRequest(metadata, idp.client, idp.auth, token, {
+    const response = await oauth.revocationRequest(metadata, idp.client, request.auth, token, {
       ...request,
       additionalParameters: { token_type_hint: hint },
     });
