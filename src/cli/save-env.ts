@@ -64,7 +64,8 @@ export async function saveEnv(
   try {
     [before, mode] = await Promise.all([readFile(file, 'utf8'), stat(file).then((s) => s.mode & 0o777)]);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${file} cannot be read: it was not changed.`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`${file} cannot be read: it was not changed.`);
   }
   const values = envOf(settings, where);
   await writeFileAtomic(file, mergeEnv(before, values), { mode });

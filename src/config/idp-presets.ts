@@ -168,6 +168,8 @@ export function auth0(options: Auth0Options): IdpPreset {
     authorizationParams: { ...options.authorizationParams, audience: options.audience },
     tokenParams: { audience: options.audience },
     deviceFlow: true,
+    // Auth0 compares the callback URL exactly.
+    redirectUris: [COGNITE_SDK_REDIRECT_URI],
   };
 }
 
@@ -213,6 +215,8 @@ export function cognito(options: CognitoOptions): IdpPreset {
     }),
     userScope: COGNITO_USER_SCOPE,
     deviceFlow: false,
+    // Cognito compares the callback URL exactly (plain http only for localhost).
+    redirectUris: [COGNITE_SDK_REDIRECT_URI],
   };
 }
 
@@ -238,11 +242,11 @@ export interface OktaOptions {
  */
 export function okta(options: OktaOptions): IdpPreset {
   const server = options.authorizationServer === undefined ? 'default' : options.authorizationServer;
-  return issuerPreset(
-    'okta',
-    `${originOfDomain(options.domain)}${server === null ? '' : `/oauth2/${server}`}`,
-    options,
-  );
+  return {
+    ...issuerPreset('okta', `${originOfDomain(options.domain)}${server === null ? '' : `/oauth2/${server}`}`, options),
+    // Okta compares the redirect URI exactly.
+    redirectUris: [COGNITE_SDK_REDIRECT_URI],
+  };
 }
 
 /** Options of {@link keycloak}. */
@@ -273,6 +277,12 @@ export function keycloak(options: KeycloakOptions): IdpPreset {
   );
 }
 
+/**
+ * The loopback redirect the CDF ecosystem registers at IdPs that compare it exactly (Auth0, Okta,
+ * Cognito): the Cognite Python SDK's `OAuthInteractive` listens on `http://localhost:53000`.
+ */
+export const COGNITE_SDK_REDIRECT_URI = 'http://localhost:53000';
+
 /** Cognite IdP's one issuer, for every organization. */
 export const COGNITE_IDP_ISSUER = 'https://auth.cognite.com';
 
@@ -282,9 +292,10 @@ const ORGANIZATION = /^[a-z][a-z0-9-]{1,62}[a-z0-9]$/;
 /**
  * The loopback redirect URIs the Cognite Toolkit registers at Cognite IdP: port 3000, then 3100–3110.
  */
-export const COGNITE_IDP_REDIRECT_URIS: readonly string[] = [3000, ...Array.from({ length: 11 }, (_, i) => 3100 + i)].map(
-  (port) => `http://localhost:${port}/`,
-);
+export const COGNITE_IDP_REDIRECT_URIS: readonly string[] = [
+  3000,
+  ...Array.from({ length: 11 }, (_, i) => 3100 + i),
+].map((port) => `http://localhost:${port}/`);
 
 /** Options of {@link cogidp}. */
 export interface CogIdpOptions {

@@ -9,9 +9,10 @@
  */
 import {
   auth0 as auth0Preset,
+  COGNITE_SDK_REDIRECT_URI,
   clusterUrl,
-  cognito as cognitoPreset,
   cogidp,
+  cognito as cognitoPreset,
   entra,
   type IdpPreset,
   type IdpProvider,
@@ -339,7 +340,8 @@ function withToolkitDefaults(settings: Settings): Settings {
     }
   }
   if (provider === 'auth0') {
-    if (project && !settings.audience) defaults.audience = byToolkit(`https://${project}.fusion.cognite.com/${project}`);
+    if (project && !settings.audience)
+      defaults.audience = byToolkit(`https://${project}.fusion.cognite.com/${project}`);
     if (!settings.scope) {
       // The Toolkit's `IDENTITY,user_impersonation`; a person's sign-in also needs an ID token and a refresh token.
       defaults.scope = byToolkit(
@@ -396,7 +398,16 @@ export function presetOf(settings: Settings): IdpPreset | undefined {
       userPoolId: 'eu-west-1_x',
       ...(baseUrl ? { baseUrl } : {}),
     });
-    return { ...generic, ...endpoint, provider, userScope, serviceScope, deviceFlow: false };
+    const { redirectUris } = cognitoPreset({ region: 'eu-west-1', userPoolId: 'eu-west-1_x' });
+    return {
+      ...generic,
+      ...endpoint,
+      provider,
+      userScope,
+      serviceScope,
+      deviceFlow: false,
+      ...(redirectUris ? { redirectUris } : {}),
+    };
   }
   // A named IdP keeps its own scope rules (no `{cluster}/.default`); its issuer is the one given, as the
   // preset function would have built it.
@@ -405,8 +416,15 @@ export function presetOf(settings: Settings): IdpPreset | undefined {
 }
 
 /** What `okta()` and `keycloak()` ask for beyond their issuer, for settings that name the IdP. */
-const PROVIDER_RULES: Readonly<Record<string, Pick<IdpPreset, 'userScope' | 'serviceScope' | 'deviceFlow'>>> = {
-  okta: { userScope: 'offline_access openid profile', serviceScope: '', deviceFlow: true },
+const PROVIDER_RULES: Readonly<
+  Record<string, Pick<IdpPreset, 'userScope' | 'serviceScope' | 'deviceFlow' | 'redirectUris'>>
+> = {
+  okta: {
+    userScope: 'offline_access openid profile',
+    serviceScope: '',
+    deviceFlow: true,
+    redirectUris: [COGNITE_SDK_REDIRECT_URI],
+  },
   keycloak: { userScope: 'offline_access openid profile', serviceScope: '', deviceFlow: true },
 };
 

@@ -69,6 +69,8 @@ export interface IdpProfile {
   readonly cliClient: { readonly applicationType: 'native' | 'web'; readonly redirectUris: readonly string[] };
   /** Cognite IdP's organization (`organization_hint`), `null` for the other profiles. */
   readonly organization: string | null;
+  /** Other public clients the IdP knows beside the CLI's, registered like it (a tool's own app). */
+  readonly otherPublicClients: readonly string[];
 }
 
 /** A stable tenant id for a seed (or a random one). */
@@ -98,6 +100,7 @@ function genericProfile(): IdpProfile {
     // RFC 8252 §7.3: any port of the loopback redirect.
     cliClient: { applicationType: 'native', redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'] },
     organization: null,
+    otherPublicClients: [],
   };
 }
 
@@ -183,6 +186,9 @@ function entraProfile(tenantId: string): IdpProfile {
       redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://localhost'],
     },
     organization: null,
+    // The Cognite Toolkit's multi-tenant public app with device code enabled (TOOLKIT_CLIENT_ENTRA_ID in the
+    // Toolkit's constants.py): every Entra tenant knows it.
+    otherPublicClients: ['fb9d503b-ac25-44c7-a75d-8fbcd3a206bd'],
   };
 }
 
@@ -296,11 +302,13 @@ function auth0Profile(): IdpProfile {
       if (!servers.includes(audience)) throw new errors.AccessDenied(`Service not found: ${audience}`);
       return audience;
     },
-    resourceScopes: () => 'api:read',
+    // The permissions of the API CDF trusts, as the Toolkit asks for them (IDENTITY user_impersonation).
+    resourceScopes: () => 'api:read IDENTITY user_impersonation',
     middleware: () => async (_ctx, next) => next(),
     // Auth0 compares the callback URL exactly; the one Cognite's Python samples register.
     cliClient: { applicationType: 'web', redirectUris: ['http://localhost:53000'] },
     organization: null,
+    otherPublicClients: [],
   };
 }
 
@@ -342,6 +350,7 @@ function cogidpProfile(organization: string): IdpProfile {
     middleware: () => cogidpMiddleware(organization),
     cliClient: { applicationType: 'web', redirectUris: COGNITE_TOOLKIT_REDIRECTS },
     organization,
+    otherPublicClients: [],
   };
 }
 

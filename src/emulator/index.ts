@@ -179,6 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     serviceClient,
     spaRedirectUris: options.spaRedirectUris,
     cliClient: profile.cliClient,
+    otherPublicClients: profile.otherPublicClients,
   });
   const idp = await startIdp({
     ...idpOptionsOf(options, users, baseUrl),
@@ -305,23 +306,27 @@ function idpClients({
   serviceClient,
   spaRedirectUris,
   cliClient,
+  otherPublicClients,
 }: {
   baseUrl: string;
   cdfClient: { id: string; secret: string };
   serviceClient: { id: string; secret: string };
   spaRedirectUris: readonly string[] | undefined;
   cliClient: { readonly applicationType: 'native' | 'web'; readonly redirectUris: readonly string[] };
+  otherPublicClients: readonly string[];
 }) {
+  const publicClient = (clientId: string) => ({
+    client_id: clientId,
+    application_type: cliClient.applicationType,
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [...cliClient.redirectUris],
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+  });
   return [
     // A public client for CLIs: loopback redirects compared as the profile's IdP compares them, device code.
-    {
-      client_id: 'cli-native',
-      application_type: cliClient.applicationType,
-      token_endpoint_auth_method: 'none',
-      redirect_uris: [...cliClient.redirectUris],
-      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
-      response_types: ['code'],
-    },
+    publicClient('cli-native'),
+    ...otherPublicClients.map(publicClient),
     // A public browser client (the SPA examples).
     {
       client_id: 'spa',

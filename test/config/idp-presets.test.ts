@@ -50,14 +50,18 @@ describe('presets', () => {
     expect(() => auth0({ domain: 'a b', audience: 'x' })).toThrow(TypeError);
   });
 
-  it('cognito: the user pool issuer, no offline_access, no device flow', () => {
+  it("cognito: the user pool issuer, CDF's resource-server scopes, no offline_access, no device flow", () => {
     const preset = cognito({ region: 'eu-west-1', userPoolId: 'eu-west-1_AbC123', serviceScope: 'cdf/read' });
     expect(preset).toMatchObject({
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
-      userScope: 'openid profile',
+      userScope: 'openid https://cognitedata.com/IDENTITY https://cognitedata.com/user_impersonation',
       serviceScope: 'cdf/read',
       deviceFlow: false,
     });
+    // A service asks for the cluster's scope of the `https:/` resource server CDF's set-up registers.
+    expect(cognito({ region: 'eu-west-1', userPoolId: 'eu-west-1_AbC123', cluster: 'westeurope-1' }).serviceScope).toBe(
+      'https://westeurope-1.cognitedata.com',
+    );
     expect(() => cognito({ region: 'eu', userPoolId: 'x_y' })).toThrow(TypeError);
     expect(() => cognito({ region: 'eu-west-1', userPoolId: 'nounderscore' })).toThrow(TypeError);
   });
@@ -143,7 +147,8 @@ describe('presetOf for the providers without a preset function of their own in t
     const base = { issuer: 'https://idp.example', cluster: 'westeurope-1' };
     expect(presetOf(resolveSettings({ ...base, provider: 'cognito' }, {}))).toMatchObject({
       provider: 'cognito',
-      userScope: 'openid profile',
+      userScope: 'openid https://cognitedata.com/IDENTITY https://cognitedata.com/user_impersonation',
+      serviceScope: 'https://westeurope-1.cognitedata.com',
       deviceFlow: false,
     });
     for (const provider of ['okta', 'keycloak']) {

@@ -22,7 +22,8 @@ let auth0Idp: Emulator;
 beforeAll(async () => {
   [entraIdp, auth0Idp] = await Promise.all([
     startEmulator({ profile: 'entra', seed: 'profiles' }),
-    startEmulator({ profile: 'auth0', seed: 'profiles' }),
+    // Another port than the profile's default 53000, which the Toolkit .env test uses at the same time.
+    startEmulator({ profile: 'auth0', seed: 'profiles', cliRedirectUris: ['http://localhost:53017'] }),
   ]);
 });
 afterAll(() => Promise.all([entraIdp.close(), auth0Idp.close()]));
@@ -177,7 +178,13 @@ describe('Entra ID misconfigured, as it fails for real', () => {
 
 describe('Auth0 with the auth0() preset', () => {
   const preset = (audience: string) => auth0({ domain: auth0Idp.idpOrigin, audience });
-  const auth0User = () => ({ baseUrl: auth0Idp.baseUrl, clientId: auth0Idp.clients.cli, project: 'demo' });
+  // Auth0 compares the callback URL exactly: the registered one (http://localhost:53000) is passed.
+  const auth0User = () => ({
+    baseUrl: auth0Idp.baseUrl,
+    clientId: auth0Idp.clients.cli,
+    project: 'demo',
+    redirectUri: auth0Idp.cliRedirect.uris[0] ?? '',
+  });
 
   it('the issuer has its trailing slash; with audience the code flow gets a JWT CDF accepts', async () => {
     expect(auth0Idp.issuer).toBe(`${auth0Idp.idpOrigin}/`);

@@ -138,6 +138,9 @@ describe('the browser always gets a complete page for the real callback', () => 
     expect(late.code).toBe('projectMismatch');
     await waitFor(() => pages.length === 2);
     expectWholePage(pages[1], 400, /Sign-in failed/);
+    // It says what happened (the driver stops the actor at once; the page must not read that as a cancel).
+    expect(pages[1]?.body).toContain('no-such-project');
+    expect(pages[1]?.body).not.toMatch(/cancelled/);
   });
 });
 
@@ -148,7 +151,8 @@ describe('stray requests do not end the sign-in', () => {
       { url: `${url.origin}/callback` },
       { url: withParam(callbackUrl, secretParam, 'forged') },
       { url: callbackUrl, host: 'attacker.example' },
-      { url: callbackUrl, host: `localhost:${url.port}` },
+      // DNS rebinding: a name that resolves to 127.0.0.1 but is not a loopback name (localhost is one).
+      { url: callbackUrl, host: `rebound.attacker.example:${url.port}` },
     ];
   };
 

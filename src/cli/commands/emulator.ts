@@ -42,7 +42,9 @@ function commandsToTry(emulator: Emulator): string[] {
   const person =
     emulator.profile === 'cogidp'
       ? // The cluster comes from the organization's project.
-        [`cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow code --headless`]
+        [
+          `cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow code --headless`,
+        ]
       : [
           `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code --headless${redirectFlag(emulator)}`,
           `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device`,

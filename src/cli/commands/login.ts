@@ -3,6 +3,7 @@ import type { OidcSignIn } from '../../../machines/shared/tokens.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { describeSettings, type FlowName, presetOf, type Settings } from '../../config/settings.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';
+import { loopbackTarget } from '../../drivers/node/loopback.js';
 import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
@@ -17,16 +18,15 @@ import {
   systemBrowserOpener,
 } from '../../drivers/node/opener.js';
 import type { FlowTransition } from '../../drivers/node/run-flow.js';
-import { loopbackTarget } from '../../drivers/node/loopback.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { type OrganizationProject, organizationProjects } from '../../protocol/cognite-idp.js';
-import { saveEnv } from '../save-env.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
 import { type CommandContext, fromEnv, pairsOf, seconds, text } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 import { savable, saveProfile } from '../profiles.js';
 import { progressReporter } from '../progress.js';
+import { saveEnv } from '../save-env.js';
 import { settingsOf } from '../settings-of.js';
 
 /** The app's own query parameters for the login-URL redirect, from `--redirect-param name=value`. */
@@ -158,7 +158,8 @@ async function loginWithToken(
 ): Promise<void> {
   const variable = settings.tokenEnv?.value ?? 'CDF_TOKEN';
   const accessToken = ctx.env[variable];
-  if (!accessToken) throw new UsageError(`The token flow reads the token from ${variable}, which is not set or is empty.`);
+  if (!accessToken)
+    throw new UsageError(`The token flow reads the token from ${variable}, which is not set or is empty.`);
   const inspection = await createCdfClient({ baseUrl: common.baseUrl }).inspectToken(accessToken, {
     signal: common.signal,
   });
@@ -170,7 +171,14 @@ async function loginWithToken(
       message: `CDF accepts the token in ${variable}, but not for project ${project} (it reaches: ${projects.join(', ') || 'none'}).`,
     });
   }
-  await store.write({ v: 1, kind: 'token', baseUrl: common.baseUrl, project, user: inspection.subject, tokenEnv: variable });
+  await store.write({
+    v: 1,
+    kind: 'token',
+    baseUrl: common.baseUrl,
+    project,
+    user: inspection.subject,
+    tokenEnv: variable,
+  });
   report(ctx, { user: inspection.subject, project: project || projects.join(', '), projectId: -1, expiresAt: null });
 }
 
@@ -332,7 +340,9 @@ async function askProject(
   const { createInterface } = await import('node:readline/promises');
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    ctx.err(`Projects of ${org}:\n${projects.map((p, i) => `  ${i + 1}. ${p.name} (${new URL(p.apiUrl).host})`).join('\n')}\n`);
+    ctx.err(
+      `Projects of ${org}:\n${projects.map((p, i) => `  ${i + 1}. ${p.name} (${new URL(p.apiUrl).host})`).join('\n')}\n`,
+    );
     for (;;) {
       const answer = (await terminal.question('Which project? ', { signal: ctx.signal })).trim();
       const chosen = projects[Number(answer) - 1] ?? projects.find((p) => p.name === answer);
@@ -340,7 +350,8 @@ async function askProject(
       ctx.err(`Type a number from 1 to ${projects.length}, or a name.\n`);
     }
   } catch (error) {
-    if (ctx.signal.aborted) throw new AuthFlowError({ code: 'cancelled', message: 'The choice of project was cancelled.' });
+    if (ctx.signal.aborted)
+      throw new AuthFlowError({ code: 'cancelled', message: 'The choice of project was cancelled.' });
     throw error;
   } finally {
     terminal.close();

@@ -112,7 +112,9 @@ export async function status(ctx: CommandContext): Promise<void> {
     const inspection = await cdf.inspectToken(accessToken, { signal: ctx.signal });
     const projects = inspection.projects.map((p) => p.projectUrlName);
     if (ctx.flags.json) {
-      ctx.out(`${JSON.stringify({ loggedIn: true, flow: 'token', user: inspection.subject, baseUrl: entry.baseUrl, project: entry.project || null, projects, tokenEnv: entry.tokenEnv })}\n`);
+      ctx.out(
+        `${JSON.stringify({ loggedIn: true, flow: 'token', user: inspection.subject, baseUrl: entry.baseUrl, project: entry.project || null, projects, tokenEnv: entry.tokenEnv })}\n`,
+      );
     } else {
       ctx.out(
         `Signed in as ${inspection.subject} (token from $${entry.tokenEnv})\n  CDF:      ${entry.baseUrl}${entry.project ? `, project ${entry.project}` : ''}\n  Projects: ${projects.join(', ') || 'none'}\n`,

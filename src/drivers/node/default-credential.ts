@@ -123,6 +123,9 @@ export async function defaultCredential(options: DefaultCredentialOptions = {}):
     });
   }
   const project = settings.project?.value;
+  // LOGIN_FLOW=token: the Toolkit's static bearer, CDF_TOKEN, is the credential.
+  const bearer = settings.flow?.value === 'token' && settings.tokenEnv ? env[settings.tokenEnv.value] : undefined;
+  if (bearer) return bearerTokenSession({ accessToken: bearer, baseUrl });
   const oidc = oidcOptions(settings);
   const common = { baseUrl, ...(project ? { project } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const secretName = settings.clientSecretEnv?.value;

@@ -71,9 +71,10 @@ export function resolveIdp(options: OidcFlowOptions, kind: 'user' | 'service') {
   const issuer = options.issuer ?? options.idp?.issuer;
   if (!issuer) throw new TypeError('Pass issuer or idp (a preset such as entra({ tenant, cluster })).');
   const presetScope = kind === 'user' ? options.idp?.userScope : options.idp?.serviceScope;
+  const scope = options.scope ?? presetScope ?? cdfScopes(options.baseUrl)[kind];
   return {
     issuer,
-    scope: options.scope ?? presetScope ?? cdfScopes(options.baseUrl)[kind],
+    scope: kind === 'user' ? personScope(scope, options.idp?.provider) : scope,
     authorizationParams: { ...options.idp?.authorizationParams, ...options.authorizationParams },
     tokenParams: { ...options.idp?.tokenParams, ...options.tokenParams },
   };
@@ -92,6 +93,17 @@ function clientOf(options: OidcFlowOptions, clientSecret?: string): OidcClient {
     ...(options.resource ? { resource: options.resource } : {}),
     ...options.oidc,
   });
+}
+
+/**
+ * A person's scopes with what a sign-in needs: `openid` always (the flows require an ID token); for Entra
+ * ID also `profile offline_access`, which MSAL adds to every request itself, so that `IDP_SCOPES` written
+ * for the Cognite Toolkit (`{cluster}/.default` alone) signs a person in as it does there.
+ */
+function personScope(scope: string, provider: string | undefined): string {
+  const words = scope.split(' ').filter(Boolean);
+  const needed = provider === 'entra' ? ['openid', 'profile', 'offline_access'] : ['openid'];
+  return [...words, ...needed.filter((word) => !words.includes(word))].join(' ');
 }
 
 const cdfOf = (options: OidcFlowOptions) =>
@@ -298,9 +310,7 @@ export function sessionFor(
     aroundRefresh?: (current: TokenSet, refresh: () => Promise<TokenSet>) => Promise<TokenSet>;
   } = {},
 ): Session {
-  const idp = options.clientSecret
-    ? serviceClient(options as ClientCredentialsFlowOptions)
-    : clientOf(options);
+  const idp = options.clientSecret ? serviceClient(options as ClientCredentialsFlowOptions) : clientOf(options);
   const original = signIn.claims ?? null;
   return createSession({
     tokens: signIn.tokens,

@@ -88,7 +88,11 @@ function emptyRefusalOf(
         ? 'the IdP did not accept the client: check the client id, the secret and the client authentication method.'
         : 'the IdP did not accept this public client here: check the client id and that the app may use this grant.'
       : 'the IdP does not let a public client (no secret) revoke tokens; the local login can still be removed.';
-  return { code: 'tokenRejected', message: `${what} was refused with HTTP ${status} and no explanation; ${check}`, status };
+  return {
+    code: 'tokenRejected',
+    message: `${what} was refused with HTTP ${status} and no explanation; ${check}`,
+    status,
+  };
 }
 
 /** Scrubs the call's secrets (also URL-encoded) and anything token-shaped from IdP text, and caps its length. */
