@@ -24,6 +24,17 @@ export type Identity = ReturnType<typeof createIdentity>;
 /** Creates the resolvers of one emulated cluster. */
 export function createIdentity(state: CdfState) {
   const jwks = createRemoteJWKSet(new URL(state.idpEndpoints.jwks));
+  const outside = state.trustedIdp ? createRemoteJWKSet(new URL(state.trustedIdp.jwksUri)) : undefined;
+  /** The claims of an IdP-issued access token for this cluster: from its own IdP, or the trusted outside one. */
+  const verified = async (bearer: string) => {
+    try {
+      return (await jwtVerify(bearer, jwks, { issuer: state.issuer, audience: [...state.audiences] })).payload;
+    } catch (error) {
+      if (!outside || !state.trustedIdp) throw error;
+      const { issuer, audience } = state.trustedIdp;
+      return (await jwtVerify(bearer, outside, { issuer, audience })).payload;
+    }
+  };
   const project = (name: string | null): EmulatorProject | undefined =>
     state.projects.find((p) => name !== null && p.urlName.toLowerCase() === name.toLowerCase());
 
@@ -49,7 +60,7 @@ export function createIdentity(state: CdfState) {
     const legacy = await state.legacy.check(bearer);
     if (legacy.ok) return { subject: legacy.claims.sub, projects: [legacy.claims.project_name] };
     try {
-      const { payload } = await jwtVerify(bearer, jwks, { issuer: state.issuer, audience: state.baseUrl });
+      const payload = await verified(bearer);
       const subject = typeof payload.sub === 'string' ? payload.sub : String(payload.client_id ?? '');
       const user = state.users.find((u) => u.id === subject);
       const projects = user ? [...user.projects] : state.projects.map((p) => p.urlName);

@@ -74,6 +74,11 @@ export interface EmulatorOptions {
   readonly cliRedirectUris?: readonly string[];
   /** The Cognite IdP organization (`cogidp` profile). @default 'demo-org' */
   readonly organization?: string;
+  /**
+   * Another IdP whose JWT access tokens the emulated CDF accepts beside its own IdP's (as a CDF project set
+   * up for an outside IdP): its issuer, JWKS URI and the audience its tokens must name.
+   */
+  readonly trustIdp?: { readonly issuer: string; readonly jwksUri: string; readonly audience: string };
   /** Answer `/login/status` with 401 instead of `loggedIn: false` for unknown credentials. @default false */
   readonly statusUnauthorizedAs401?: boolean;
 }
@@ -181,8 +186,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     cliClient: profile.cliClient,
     otherPublicClients: profile.otherPublicClients,
   });
+  // The audiences CDF accepts: the cluster, and for Auth0 each project's API as the Toolkit names it.
+  const audiences = [
+    baseUrl,
+    ...(profile.name === 'auth0' ? projects.map((p) => `https://${p.urlName}.fusion.cognite.com/${p.urlName}`) : []),
+  ];
   const idp = await startIdp({
-    ...idpOptionsOf(options, users, baseUrl),
+    ...idpOptionsOf(options, users, audiences),
     profile,
     faults,
     stalled,
@@ -205,6 +215,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   handler = createCdfHandler({
     baseUrl,
     issuer: idp.issuer,
+    audiences,
+    ...(options.trustIdp ? { trustedIdp: options.trustIdp } : {}),
     idpEndpoints: idp.endpoints,
     issParameter: profile.issParameter,
     cdfClient,
@@ -252,12 +264,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 const DEFAULT_API_KEY = { id: 5001, project: 'demo', serviceAccount: 'demo-service@demo' } as const;
 
 /** The IdP's options that come straight from the emulator's. */
-function idpOptionsOf(options: EmulatorOptions, users: readonly EmulatorUser[], baseUrl: string) {
+function idpOptionsOf(options: EmulatorOptions, users: readonly EmulatorUser[], resourceServers: readonly string[]) {
   return {
     port: options.idpPort ?? 0,
     headless: options.headless ?? true,
     users,
-    resourceServers: [baseUrl],
+    resourceServers,
     accessTokenTtlSeconds: Math.round((options.accessTokenTtlMs ?? 600_000) / 1000),
     deviceCodeTtlSeconds: Math.round((options.deviceCodeTtlMs ?? 600_000) / 1000),
   };

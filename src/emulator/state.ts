@@ -9,6 +9,10 @@ import type { LegacyTokenAuthority } from './legacy-tokens.js';
 export interface CdfState {
   readonly baseUrl: string;
   readonly issuer: string;
+  /** The audiences of the access tokens this cluster accepts from its IdP (the cluster, Auth0's project APIs). */
+  readonly audiences: readonly string[];
+  /** Another IdP whose access tokens this cluster accepts (a project configured for an outside IdP). */
+  readonly trustedIdp?: { readonly issuer: string; readonly jwksUri: string; readonly audience: string };
   /** The IdP's endpoints, for the legacy login (CDF is a confidential client of the IdP). */
   readonly idpEndpoints: IdpEndpoints;
   /** Whether the IdP sends RFC 9207 `iss` with its authorization responses. */

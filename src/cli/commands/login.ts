@@ -264,7 +264,10 @@ async function loginOidc(
       throw choiceNeeded ?? error;
     });
   } else {
-    if (!idp.deviceFlow) throw new UsageError(`${idp.provider} has no device flow; use --flow code.`);
+    if (!idp.deviceFlow) {
+      const name = idp.provider === 'cogidp' ? 'Cognite IdP' : idp.provider === 'cognito' ? 'Amazon Cognito' : idp.provider;
+      throw new UsageError(`${name} has no device flow; use --flow code (LOGIN_FLOW=interactive).`);
+    }
     signIn = await loginWithDeviceCode({
       ...base,
       onUserCode: (info) =>
