@@ -10,10 +10,22 @@ if (withoutBrowser) {
   );
 }
 
+// The independent OpenID provider (Debian's glewlwyd, with Chromium for the person): left out the same way.
+const withoutGlewlwyd = (!existsSync('/usr/bin/glewlwyd') || withoutBrowser) && !process.env.CI;
+if (withoutGlewlwyd) {
+  console.warn(
+    'cdf-authflow: /usr/bin/glewlwyd or chromium is missing, so test/independent-op/ is skipped (apt-get install glewlwyd chromium to run it).',
+  );
+}
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: [...configDefaults.exclude, ...(withoutBrowser ? ['test/browser/**'] : [])],
+    exclude: [
+      ...configDefaults.exclude,
+      ...(withoutBrowser ? ['test/browser/**'] : []),
+      ...(withoutGlewlwyd ? ['test/independent-op/**'] : []),
+    ],
     // Generous: the suite must hold on a busy 2-core machine (two runs at once); nothing asserts time.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -89,7 +89,8 @@ function audienceHint(cdf: CdfClient, error: AuthFlowError): AuthFlowError {
       message:
         `CDF (${resource}) refused the token the IdP just issued (HTTP 401): it is most likely for another audience. ` +
         `Ask for a token for the cluster: scope "${resource}/.default" (CLI: --scope, or --provider entra with --cluster), ` +
-        'or for Auth0 the audience of the API CDF trusts (--audience).',
+        'for Auth0 the audience of the API CDF trusts (--audience), or for an IdP that names the audience by RFC 8707 ' +
+        'the resource CDF trusts (--resource).',
     },
     { cause: error },
   );

@@ -80,7 +80,16 @@ function emptyRefusalOf(
   clientAuth: { readonly method: string | null } | undefined,
 ): Failure | undefined {
   // Discovery (no client yet) is not a refusal of the client.
-  if ((status !== 401 && status !== 403) || !clientAuth) return undefined;
+  if (!clientAuth) return undefined;
+  if (status === 400 && /refresh|code exchange/.test(what)) {
+    // A grant refused without a body (Glewlwyd answers a reused refresh token so): sign in again.
+    return {
+      code: 'invalidGrant',
+      message: `${what} was refused with HTTP 400 and no explanation: the code or refresh token is most likely used, revoked or expired; sign in again.`,
+      status,
+    };
+  }
+  if (status !== 401 && status !== 403) return undefined;
   const confidential = Boolean(clientAuth?.method);
   const check =
     confidential || !/revocation/.test(what)
