@@ -176,4 +176,42 @@ describe("the Cognite Toolkit's .env, one per PROVIDER × LOGIN_FLOW, against th
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a fixed --redirect-uri http://localhost:53000 signs in at an IdP that accepts only that URI; any other is refused', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cdf-auth-toolkit-'));
+    try {
+      expect(auth0Idp.cliRedirect).toEqual({ exact: true, uris: ['http://localhost:53000'] });
+      const home = path.join(dir, 'home');
+      const args = (...extra: string[]) => [
+        'login',
+        '--base-url',
+        auth0Idp.baseUrl,
+        '--project',
+        'demo',
+        '--issuer',
+        auth0Idp.issuer,
+        '--audience',
+        auth0Idp.baseUrl,
+        '--client-id',
+        auth0Idp.clients.cli,
+        '--flow',
+        'code',
+        '--headless',
+        ...extra,
+      ];
+      const fixed = await cdfAuth(args('--provider', 'oidc', '--redirect-uri', 'http://localhost:53000'), home, auth0Idp);
+      expect({ code: fixed.code, err: fixed.err }).toEqual({ code: 0, err: '' });
+      // The generic default (127.0.0.1, any port) and another port are not the registered URI.
+      for (const extra of [['--provider', 'oidc'], ['--provider', 'oidc', '--redirect-uri', 'http://localhost:53001']]) {
+        const refused = await cdfAuth(args(...extra), home, auth0Idp);
+        expect(refused.code).not.toBe(0);
+        expect(refused.err).toMatch(/navigationFailed|HTTP 400/);
+      }
+      // The auth0 preset registers the CDF ecosystem's http://localhost:53000 by default.
+      const preset = await cdfAuth(args('--provider', 'auth0'), home, auth0Idp);
+      expect({ code: preset.code, err: preset.err }).toEqual({ code: 0, err: '' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -40,6 +40,8 @@ const redirectParams = (ctx: CommandContext) => pairsOf(ctx, 'redirect-param', '
  */
 function chosenFlow(ctx: CommandContext, settings: Settings): FlowName {
   if (settings.flow) return settings.flow.value;
+  // An organization is where a person signs in to Cognite IdP, even beside a service's secret in the .env.
+  if (settings.org && settings.provider?.value === 'cogidp') return 'code';
   if (settings.clientSecretEnv) return 'client-credentials';
   if (settings.issuer || settings.provider || settings.tenant || settings.tokenUrl) {
     // Cognite IdP has no device flow: a person signs in through the browser wherever they are.
