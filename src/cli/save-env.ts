@@ -42,11 +42,12 @@ export function mergeEnv(text: string, values: Readonly<Record<string, string>>)
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const merged = lines.map((line) => {
-    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    const match = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
+    const key = match?.[2];
     if (!key || !left.has(key)) return line;
     const value = left.get(key);
     left.delete(key);
-    return `${key}=${value}`;
+    return `${match?.[1] ?? ''}${key}=${value}`;
   });
   for (const [key, value] of left) merged.push(`${key}=${value}`);
   return `${merged.join('\n')}\n`;

@@ -17,8 +17,8 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { organizationProjects } from '../../src/protocol/cognite-idp.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { failureOf } from '../helpers/failure.js';
 import { spawnCli } from '../helpers/cli.js';
+import { failureOf } from '../helpers/failure.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
 
 const emulator = await startEmulator({ profile: 'cogidp', seed: 'cognite-idp' });

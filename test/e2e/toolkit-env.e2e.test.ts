@@ -26,7 +26,12 @@ const [entraIdp, auth0Idp, cogIdp, otherIdp] = await Promise.all([
 ]);
 afterAll(() => Promise.all([entraIdp, auth0Idp, cogIdp, otherIdp].map((e) => e.close())));
 
-const EMULATOR_OF: Readonly<Record<string, Emulator>> = { entra_id: entraIdp, auth0: auth0Idp, cdf: cogIdp, other: otherIdp };
+const EMULATOR_OF: Readonly<Record<string, Emulator>> = {
+  entra_id: entraIdp,
+  auth0: auth0Idp,
+  cdf: cogIdp,
+  other: otherIdp,
+};
 
 /** A fixture with the emulator's URLs, ids and secrets in place of its `{{...}}`. */
 async function envFile(name: string, emulator: Emulator, dir: string, extra: Record<string, string> = {}) {
@@ -199,10 +204,17 @@ describe("the Cognite Toolkit's .env, one per PROVIDER × LOGIN_FLOW, against th
         '--headless',
         ...extra,
       ];
-      const fixed = await cdfAuth(args('--provider', 'oidc', '--redirect-uri', 'http://localhost:53000'), home, auth0Idp);
+      const fixed = await cdfAuth(
+        args('--provider', 'oidc', '--redirect-uri', 'http://localhost:53000'),
+        home,
+        auth0Idp,
+      );
       expect({ code: fixed.code, err: fixed.err }).toEqual({ code: 0, err: '' });
       // The generic default (127.0.0.1, any port) and another port are not the registered URI.
-      for (const extra of [['--provider', 'oidc'], ['--provider', 'oidc', '--redirect-uri', 'http://localhost:53001']]) {
+      for (const extra of [
+        ['--provider', 'oidc'],
+        ['--provider', 'oidc', '--redirect-uri', 'http://localhost:53001'],
+      ]) {
         const refused = await cdfAuth(args(...extra), home, auth0Idp);
         expect(refused.code).not.toBe(0);
         expect(refused.err).toMatch(/navigationFailed|HTTP 400/);
