@@ -30,6 +30,9 @@ const imports = {
     'loginUrlSession',
     'apiKeySession',
     'oidcSession',
+    'cogidp',
+    'bearerTokenSession',
+    'organizationProjects',
   ],
   'cdf-authflow/node': [
     'loginWithApiKey',
@@ -47,6 +50,7 @@ const imports = {
 };
 const declarations = {
   apiKey: 'string',
+  accessToken: 'string',
   appId: 'string',
   baseUrl: 'string',
   clientId: 'string',

@@ -66,6 +66,7 @@ export {
   type TokenInspection,
   type TokenStatus,
 } from './protocol/cdf.js';
+export { type OrganizationProject, organizationProjects } from './protocol/cognite-idp.js';
 export type { CallOptions, HttpOptions, JsonAnswer } from './protocol/http.js';
 export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';

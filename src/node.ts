@@ -27,6 +27,7 @@ export {
   loginWithClientCredentials,
   loginWithDeviceCode,
   type OidcFlowOptions,
+  type PickedProject,
   sessionFor,
 } from './drivers/node/oidc.js';
 export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/node/opener.js';
@@ -35,6 +36,7 @@ export {
   type CachedApiKeyLogin,
   type CachedLoginUrlSession,
   type CachedOidcLogin,
+  type CachedTokenLogin,
   type CacheEntry,
   type CurrentLogin,
   createFileTokenStore,

@@ -42,11 +42,8 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
   const callback = provider.callback();
 
   const interaction = interactionHandler(provider, options, origin, () => nextLogin);
+  const organizationProjects = organizationProjectsApi(options, issuer, await importJWK(publicJwk, 'RS256'));
 
-  const idpEnvelope = (out: ServerResponse, status: number, message: string) => {
-    out.writeHead(status, { 'content-type': 'application/json' });
-    out.end(JSON.stringify({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: message }));
-  };
   handler = (req, res) => {
     const path = new URL(req.url ?? '/', origin).pathname;
     options.requests.push({ method: req.method ?? 'GET', path });
@@ -77,31 +74,6 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     callback(req, res);
   };
 
-  /**
-   * Cognite IdP's `GET /api/v1/orgs/{org}/projects`: with an access token this IdP issued, the projects
-   * of the organization that its subject reaches, as `{ items: [{ name, apiUrl }] }`.
-   */
-  const organizationProjects = async (req: IncomingMessage, res: ServerResponse, org: string) => {
-    const answer = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method !== 'GET') return answer(405, { error: { code: 405, message: 'Method not allowed' } });
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    let subject: string | undefined;
-    try {
-      const { payload } = await jwtVerify(bearer ?? '', publicKey, { issuer });
-      subject = typeof payload.sub === 'string' ? payload.sub : undefined;
-    } catch {
-      return answer(401, { error: { code: 401, message: 'Unauthorized' } });
-    }
-    if (org !== options.profile.organization || !subject) {
-      return answer(403, { error: { code: 403, message: 'Not a member of this organization' } });
-    }
-    return answer(200, { items: options.organizationProjects?.(subject) ?? [] });
-  };
-  const publicKey = await importJWK(publicJwk, 'RS256');
-
   return {
     issuer,
     endpoints: {
@@ -121,4 +93,36 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Cognite IdP's `GET /api/v1/orgs/{org}/projects`: with an access token this IdP issued, the projects of
+ * the organization that its subject reaches, as `{ items: [{ name, apiUrl }] }`.
+ */
+function organizationProjectsApi(options: IdpOptions, issuer: string, publicKey: CryptoKey | Uint8Array) {
+  return async (req: IncomingMessage, res: ServerResponse, org: string) => {
+    const answer = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET') return answer(405, { error: { code: 405, message: 'Method not allowed' } });
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    let subject: string | undefined;
+    try {
+      const { payload } = await jwtVerify(bearer ?? '', publicKey, { issuer });
+      subject = typeof payload.sub === 'string' ? payload.sub : undefined;
+    } catch {
+      return answer(401, { error: { code: 401, message: 'Unauthorized' } });
+    }
+    if (org !== options.profile.organization || !subject) {
+      return answer(403, { error: { code: 403, message: 'Not a member of this organization' } });
+    }
+    return answer(200, { items: options.organizationProjects?.(subject) ?? [] });
+  };
+}
+
+/** A fault's answer in the IdP's shape: an OAuth error body. */
+function idpEnvelope(out: ServerResponse, status: number, message: string): void {
+  out.writeHead(status, { 'content-type': 'application/json' });
+  out.end(JSON.stringify({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: message }));
 }

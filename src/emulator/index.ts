@@ -27,11 +27,29 @@ import { answerDeviceCode } from './device.js';
 import { type Fault, FaultQueue } from './faults.js';
 import { startIdp } from './idp.js';
 import type { NextLogin } from './idp-options.js';
-import { type IdpProfileName, idpProfile, tenantIdOf } from './idp-profiles.js';
+import { type IdpProfile, type IdpProfileName, idpProfile, tenantIdOf } from './idp-profiles.js';
 import { createLegacyTokenAuthority, type LegacyTokenAuthority } from './legacy-tokens.js';
 
 export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, IdpProfileName, NextLogin };
 export { defaultProjects, defaultUsers };
+
+/** An outside IdP whose JWT access tokens the emulated CDF accepts. */
+export interface TrustedIdp {
+  /** Its issuer, as its tokens name it (`iss`). */
+  readonly issuer: string;
+  /** Where its signing keys are. */
+  readonly jwksUri: string;
+  /** The audience (`aud`) its tokens for this cluster name. */
+  readonly audience: string;
+}
+
+/** The redirect URIs registered for the emulator's CLI client. */
+export interface RegisteredRedirect {
+  /** True where the IdP compares them exactly (port and path); false where any loopback port goes. */
+  readonly exact: boolean;
+  /** The registered URIs. */
+  readonly uris: readonly string[];
+}
 
 /** Options of {@link startEmulator}. Everything has a default. */
 export interface EmulatorOptions {
@@ -78,7 +96,7 @@ export interface EmulatorOptions {
    * Another IdP whose JWT access tokens the emulated CDF accepts beside its own IdP's (as a CDF project set
    * up for an outside IdP): its issuer, JWKS URI and the audience its tokens must name.
    */
-  readonly trustIdp?: { readonly issuer: string; readonly jwksUri: string; readonly audience: string };
+  readonly trustIdp?: TrustedIdp;
   /** Answer `/login/status` with 401 instead of `loggedIn: false` for unknown credentials. @default false */
   readonly statusUnauthorizedAs401?: boolean;
 }
@@ -106,7 +124,7 @@ export interface Emulator {
   /** The Cognite IdP organization (`cogidp` profile), else `null`. */
   readonly organization: string | null;
   /** The redirect URIs registered for the CLI's public client, and whether the IdP compares them exactly. */
-  readonly cliRedirect: { readonly exact: boolean; readonly uris: readonly string[] };
+  readonly cliRedirect: RegisteredRedirect;
   /** The CDF projects it serves, each with its groups and whether it has a legacy IdP. */
   readonly projects: readonly EmulatorProject[];
   /** The people who can sign in at the IdP. */
@@ -164,10 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const users = options.users ?? defaultUsers;
   const secret = secretsOf(options.seed);
   const apiKeys: EmulatorApiKey[] = [...(options.apiKeys ?? [{ key: `ak-${secret('api-key')}`, ...DEFAULT_API_KEY }])];
-  const profile = idpProfile(options.profile ?? 'generic', tenantIdOf(options.seed), {
-    ...(options.organization ? { organization: options.organization } : {}),
-    ...(options.cliRedirectUris ? { redirectUris: options.cliRedirectUris } : {}),
-  });
+  const profile = profileOf(options);
   let handler: ((req: http.IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = await listen(options.port ?? 0, host, (req, res) =>
     handler ? handler(req, res) : res.writeHead(503).end(),
@@ -178,34 +193,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultQueue();
   const stalled = new Set<ServerResponse>();
   const idpRequests: Array<{ method: string; path: string }> = [];
-  const clients = idpClients({
-    baseUrl,
-    cdfClient,
-    serviceClient,
-    spaRedirectUris: options.spaRedirectUris,
-    cliClient: profile.cliClient,
-    otherPublicClients: profile.otherPublicClients,
-  });
-  // The audiences CDF accepts: the cluster, and for Auth0 each project's API as the Toolkit names it.
-  const audiences = [
-    baseUrl,
-    ...(profile.name === 'auth0' ? projects.map((p) => `https://${p.urlName}.fusion.cognite.com/${p.urlName}`) : []),
-  ];
-  const idp = await startIdp({
-    ...idpOptionsOf(options, users, audiences),
-    profile,
-    faults,
-    stalled,
-    requests: idpRequests,
-    host,
-    clients,
-    organizationProjects: (subject) => {
-      const reach = users.find((user) => user.id === subject)?.projects ?? [];
-      return projects
-        .filter((project) => project.hasIdp && reach.includes(project.urlName))
-        .map((project) => ({ name: project.urlName, apiUrl: baseUrl }));
-    },
-  }).catch((error: unknown) => {
+  const clients = idpClients({ baseUrl, cdfClient, serviceClient, spaRedirectUris: options.spaRedirectUris, profile });
+  const audiences = audiencesOf(profile.name, baseUrl, projects);
+  const organizationProjects = organizationProjectsOf(users, projects, baseUrl);
+  const shared = { profile, faults, stalled, requests: idpRequests, host, clients, organizationProjects };
+  const idp = await startIdp({ ...idpOptionsOf(options, users, audiences), ...shared }).catch((error: unknown) => {
     server.close();
     throw error;
   });
@@ -258,6 +250,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       server.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), idp.close()]);
     },
+  };
+}
+
+/** The IdP profile of the options. */
+function profileOf(options: EmulatorOptions) {
+  return idpProfile(options.profile ?? 'generic', tenantIdOf(options.seed), {
+    ...(options.organization ? { organization: options.organization } : {}),
+    ...(options.cliRedirectUris ? { redirectUris: options.cliRedirectUris } : {}),
+  });
+}
+
+/** The audiences CDF accepts: the cluster, and for Auth0 each project's API as the Toolkit names it. */
+function audiencesOf(profile: IdpProfileName, baseUrl: string, projects: readonly EmulatorProject[]): string[] {
+  const projectApis = projects.map((p) => `https://${p.urlName}.fusion.cognite.com/${p.urlName}`);
+  return [baseUrl, ...(profile === 'auth0' ? projectApis : [])];
+}
+
+/** Cognite IdP's projects of the organization: those with an IdP that the subject reaches, all on this cluster. */
+function organizationProjectsOf(users: readonly EmulatorUser[], projects: readonly EmulatorProject[], baseUrl: string) {
+  return (subject: string) => {
+    const reach = users.find((user) => user.id === subject)?.projects ?? [];
+    return projects
+      .filter((project) => project.hasIdp && reach.includes(project.urlName))
+      .map((project) => ({ name: project.urlName, apiUrl: baseUrl }));
   };
 }
 
@@ -317,15 +333,13 @@ function idpClients({
   cdfClient,
   serviceClient,
   spaRedirectUris,
-  cliClient,
-  otherPublicClients,
+  profile: { cliClient, otherPublicClients },
 }: {
   baseUrl: string;
   cdfClient: { id: string; secret: string };
   serviceClient: { id: string; secret: string };
   spaRedirectUris: readonly string[] | undefined;
-  cliClient: { readonly applicationType: 'native' | 'web'; readonly redirectUris: readonly string[] };
-  otherPublicClients: readonly string[];
+  profile: Pick<IdpProfile, 'cliClient' | 'otherPublicClients'>;
 }) {
   const publicClient = (clientId: string) => ({
     client_id: clientId,

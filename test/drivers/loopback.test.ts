@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { describe, expect, it } from 'vitest';
 import net from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { loopbackTarget, openLoopbackListener } from '../../src/drivers/node/loopback.js';
 import { AuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { portIsClosed } from '../helpers/flows.js';

@@ -5,6 +5,7 @@ import { describeSettings, type FlowName, presetOf, type Settings } from '../../
 import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';
 import { loopbackTarget } from '../../drivers/node/loopback.js';
 import {
+  type AuthorizationCodeFlowOptions,
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
@@ -245,41 +246,11 @@ async function loginOidc(
     ...extras,
     ...picker,
   };
-  let secretEnv: string | undefined;
-  let signIn: OidcSignIn | (Omit<OidcSignIn, 'claims'> & { claims: null });
-  if (flow === 'client-credentials') {
-    const secret = secretFrom(ctx, settings);
-    secretEnv = secret.name;
-    const result = await loginWithClientCredentials({ ...base, clientSecret: secret.value });
-    signIn = { ...result, claims: null };
-  } else if (flow === 'code') {
-    const opener: Opener = ctx.flags.headless
-      ? headlessOpener()
-      : ctx.flags['no-browser']
-        ? printUrlOpener(ctx.err)
-        : systemBrowserOpener(ctx.env);
-    signIn = await loginWithAuthorizationCode({
-      ...base,
-      opener,
-      ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
-    }).catch((error: unknown) => {
+  const { signIn, secretEnv } = await signInByFlow(ctx, flow, settings, idp, base, timeoutMs).catch(
+    (error: unknown) => {
       throw choiceNeeded ?? error;
-    });
-  } else {
-    if (!idp.deviceFlow) {
-      const name = idp.provider === 'cogidp' ? 'Cognite IdP' : idp.provider === 'cognito' ? 'Amazon Cognito' : idp.provider;
-      throw new UsageError(`${name} has no device flow; use --flow code (LOGIN_FLOW=interactive).`);
-    }
-    signIn = await loginWithDeviceCode({
-      ...base,
-      onUserCode: (info) =>
-        ctx.err(
-          `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}\n${
-            info.verificationUriComplete ? `(or open ${info.verificationUriComplete})\n` : ''
-          }`,
-        ),
-    });
-  }
+    },
+  );
   const resolved = resolveIdp(base, flow === 'client-credentials' ? 'service' : 'user');
   await store.write({
     v: 1,
@@ -307,6 +278,43 @@ async function loginOidc(
     projectId: -1,
     expiresAt: signIn.tokens.expiresAt,
   });
+}
+
+/** Runs the OIDC flow of the CLI's choice; a client secret is read only for client credentials. */
+async function signInByFlow(
+  ctx: CommandContext,
+  flow: 'code' | 'device' | 'client-credentials',
+  settings: Settings,
+  idp: IdpPreset,
+  base: Omit<AuthorizationCodeFlowOptions, 'opener'>,
+  timeoutMs: number | undefined,
+): Promise<{ signIn: OidcSignIn | (Omit<OidcSignIn, 'claims'> & { claims: null }); secretEnv?: string }> {
+  if (flow === 'client-credentials') {
+    const secret = secretFrom(ctx, settings);
+    const result = await loginWithClientCredentials({ ...base, clientSecret: secret.value });
+    return { signIn: { ...result, claims: null }, secretEnv: secret.name };
+  }
+  if (flow === 'code') {
+    const opener: Opener = ctx.flags.headless
+      ? headlessOpener()
+      : ctx.flags['no-browser']
+        ? printUrlOpener(ctx.err)
+        : systemBrowserOpener(ctx.env);
+    const timeouts = timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {};
+    return { signIn: await loginWithAuthorizationCode({ ...base, opener, ...timeouts }) };
+  }
+  if (!idp.deviceFlow) {
+    const name =
+      idp.provider === 'cogidp' ? 'Cognite IdP' : idp.provider === 'cognito' ? 'Amazon Cognito' : idp.provider;
+    throw new UsageError(`${name} has no device flow; use --flow code (LOGIN_FLOW=interactive).`);
+  }
+  const onUserCode = (info: { userCode: string; verificationUri: string; verificationUriComplete?: string }) =>
+    ctx.err(
+      `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}\n${
+        info.verificationUriComplete ? `(or open ${info.verificationUriComplete})\n` : ''
+      }`,
+    );
+  return { signIn: await loginWithDeviceCode({ ...base, onUserCode }) };
 }
 
 /**

@@ -80,12 +80,8 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /**
  * Reads a redirect URI the listener can serve: `http`, host `localhost`, `127.0.0.1` or `[::1]`, an exact
  * port or none (any port, as Entra ID and RFC 8252 §7.3 allow), any path, no query or fragment. Throws a
- * TypeError that names what to fix.
- *
- * @example
- * ```ts
- * loopbackTarget('http://localhost:53000'); // { uri: 'http://localhost:53000', host: 'localhost', port: 53000, path: '/' }
- * ```
+ * TypeError that names what to fix. `loopbackTarget('http://localhost:53000')` is host `localhost`, port
+ * 53000, path `/`, sent as written.
  */
 export function loopbackTarget(uri: string): LoopbackTarget {
   let url: URL;
@@ -154,6 +150,22 @@ function portsBusy(targets: readonly LoopbackTarget[]): AuthFlowError {
   });
 }
 
+/** Binds the first target whose port is free; rejects with {@link portsBusy} when none is. */
+async function bindFirstFree(
+  servers: http.Server[],
+  targets: readonly LoopbackTarget[],
+  handle: http.RequestListener,
+): Promise<{ target: LoopbackTarget; port: number }> {
+  for (const target of targets) {
+    try {
+      return { target, port: await bindAll(servers, target, handle) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || target.port === 0) throw error;
+    }
+  }
+  throw portsBusy(targets);
+}
+
 /**
  * Opens a listener for one flow's redirect: on 127.0.0.1 at an ephemeral port and `/callback` without
  * `redirectUris`; else on the first of those URIs whose port is free (a `localhost` URI binds 127.0.0.1
@@ -207,17 +219,8 @@ export async function openLoopbackListener(
       if (answer.done) closeAll();
     })();
   };
-  let target: LoopbackTarget | undefined;
-  for (const candidate of targets) {
-    try {
-      port = await bindAll(servers, candidate, handle);
-      target = candidate;
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || candidate.port === 0) throw error;
-    }
-  }
-  if (!target) throw portsBusy(targets);
+  const { target, port: bound } = await bindFirstFree(servers, targets, handle);
+  port = bound;
   path = target.path;
   return {
     redirectUrl: uriOf(target, port),

@@ -24,6 +24,14 @@ import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
 import { authenticatedOutput, type FlowOptions, flowError, runFlow } from './run-flow.js';
 
+/** The project a person's sign-in picked after the IdP answered, and the cluster that serves it. */
+export interface PickedProject {
+  /** The cluster's base URL, e.g. the project's `apiUrl` at Cognite IdP. */
+  readonly baseUrl: string;
+  /** The project's URL name. */
+  readonly project: string;
+}
+
 /** What every OIDC flow needs to know. */
 export interface OidcFlowOptions extends FlowOptions {
   /** The IdP's issuer identifier (or pass `idp`). */
@@ -52,7 +60,7 @@ export interface OidcFlowOptions extends FlowOptions {
    * Picks the project, and with it the cluster, once the person has signed in (Cognite IdP: from the
    * organization's projects); token/inspect is then asked at the cluster it names, not at `baseUrl`.
    */
-  readonly pickProject?: (accessToken: string, signal?: AbortSignal) => Promise<{ baseUrl: string; project: string }>;
+  readonly pickProject?: (accessToken: string, signal?: AbortSignal) => Promise<PickedProject>;
   /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, timeouts, `clientAuth`). */
   readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'resource'>;
   /**
