@@ -119,6 +119,38 @@ describe('Entra ID with the entra() preset', () => {
   });
 });
 
+describe('loopback redirect rules per profile', () => {
+  it('Entra ignores the port of a localhost redirect (desktop platform): a registered http://localhost, any port', async () => {
+    expect(entraIdp.cliRedirect.exact).toBe(false);
+    for (const redirectUri of ['http://localhost', 'http://localhost:53019']) {
+      const signIn = await loginWithAuthorizationCode({
+        ...user(),
+        idp: entraPreset(),
+        redirectUri,
+        opener: headlessOpener(),
+      });
+      expect(signIn.inspection.projects).toContain('demo');
+    }
+  });
+
+  it('Auth0 compares exactly: the default 127.0.0.1 loopback and another port are refused', async () => {
+    expect(auth0Idp.cliRedirect).toEqual({ exact: true, uris: ['http://localhost:53017'] });
+    for (const redirectUri of [undefined, 'http://localhost:53018']) {
+      const error = await failureOf(
+        loginWithAuthorizationCode({
+          baseUrl: auth0Idp.baseUrl,
+          clientId: auth0Idp.clients.cli,
+          issuer: auth0Idp.issuer,
+          authorizationParams: { audience: auth0Idp.baseUrl },
+          ...(redirectUri ? { redirectUri } : {}),
+          opener: headlessOpener(),
+        }),
+      );
+      expect(error.code).toBe('navigationFailed');
+    }
+  });
+});
+
 describe('Entra ID misconfigured, as it fails for real', () => {
   it('without the cluster scope the token is not for CDF: token/inspect refuses it and the error names the scope', async () => {
     const error = await failureOf(
