@@ -197,3 +197,38 @@ describe('the cogidp profile is as strict as Cognite IdP', () => {
     expect((await fetch(url, { headers: { authorization: 'Bearer forged.token.here' } })).status).toBe(401);
   });
 });
+
+describe('cdf-auth emulator --profile cogidp, as a person meets it', () => {
+  it('every login it prints to try signs in', async () => {
+    await inTempDir(async (_dir, home) => {
+      const cli = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
+      const child = spawn(process.execPath, [cli, 'emulator', '--profile', 'cogidp', '--json'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      try {
+        const printed = await new Promise<{ try: string[] }>((resolve, reject) => {
+          let text = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+            if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0] ?? '') as { try: string[] });
+          });
+          child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
+        });
+        const logins = printed.try.filter((line) => line.includes('cdf-auth login'));
+        expect(logins.length).toBeGreaterThanOrEqual(3);
+        for (const line of logins) {
+          const command = line.replace('cdf-auth', `'${process.execPath}' '${cli}'`);
+          const run = spawn('sh', ['-c', command], { env: { ...process.env, CDF_AUTHFLOW_HOME: home } });
+          let err = '';
+          run.stderr.on('data', (chunk: Buffer) => {
+            err += chunk.toString();
+          });
+          const code = await new Promise<number | null>((resolve) => run.on('exit', resolve));
+          expect({ line, code, err }).toEqual({ line, code: 0, err: '' });
+        }
+      } finally {
+        child.kill('SIGINT');
+      }
+    });
+  });
+});

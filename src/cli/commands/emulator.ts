@@ -53,7 +53,8 @@ function commandsToTry(emulator: Emulator): string[] {
     ...person,
     `IDP_CLIENT_SECRET=${emulator.clients.service.secret} cdf-auth login ${base} ${idp} --client-id ${emulator.clients.service.id}`,
     `CDF_API_KEY=${emulator.apiKeys[0]?.key ?? ''} cdf-auth login ${base} --flow api-key --api-key-env CDF_API_KEY`,
-    `cdf-auth login ${base} --flow login-url --headless`,
+    // CDF's legacy login signs in at the project's own IdP, never at Cognite IdP (which wants an organization).
+    ...(emulator.profile === 'cogidp' ? [] : [`cdf-auth login ${base} --flow login-url --headless`]),
     'cdf-auth status',
     'cdf-auth api /api/v1/projects/demo/assets',
   ];
