@@ -110,6 +110,22 @@ describe('a person signs in to an organization; the project and its cluster come
     expect(signIn.inspection.subject).toBe('bob');
   });
 
+  it('the refresh token rotates: a new one each refresh, the spent one refused', async () => {
+    const signIn = await loginWithAuthorizationCode({
+      idp: cogidp({ org, issuer: emulator.issuer }),
+      clientId: emulator.clients.cli,
+      baseUrl: emulator.baseUrl,
+      project: 'demo',
+      opener: headlessOpener(),
+    });
+    const idp = createOidcClient({ issuer: emulator.issuer, clientId: emulator.clients.cli });
+    const spent = signIn.tokens.refreshToken ?? '';
+    const next = await idp.refresh(spent);
+    expect(next.refreshToken).toBeTruthy();
+    expect(next.refreshToken).not.toBe(spent);
+    expect((await failureOf(idp.refresh(spent))).code).toBe('invalidGrant');
+  });
+
   it('the first registered port busy: the next one of the Toolkit list is used', async () => {
     const held = net.createServer();
     const holding = await new Promise<boolean>((resolve) => {

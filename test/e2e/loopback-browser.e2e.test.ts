@@ -4,6 +4,7 @@
  * a foreign Host) are answered 400 and ignored while the flow keeps waiting for the real callback.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { CookieJar } from 'tough-cookie';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { followRedirects } from '../../src/drivers/node/headless-browser.js';
@@ -12,7 +13,7 @@ import { loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
 import type { Opener } from '../../src/drivers/node/opener.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
-import { withParam } from '../helpers/flows.js';
+import { portIsClosed, withParam } from '../helpers/flows.js';
 import { startCdfWithoutIdp } from '../helpers/http-server.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
 
@@ -144,18 +145,19 @@ describe('the browser always gets a complete page for the real callback', () => 
   });
 });
 
-describe('stray requests do not end the sign-in', () => {
-  const strays = (callbackUrl: string, secretParam: 'cdf_flow' | 'state') => {
-    const url = new URL(callbackUrl);
-    return [
-      { url: `${url.origin}/callback` },
-      { url: withParam(callbackUrl, secretParam, 'forged') },
-      { url: callbackUrl, host: 'attacker.example' },
-      // DNS rebinding: a name that resolves to 127.0.0.1 but is not a loopback name (localhost is one).
-      { url: callbackUrl, host: `rebound.attacker.example:${url.port}` },
-    ];
-  };
+/** What other pages send the listener before the real callback: bare, forged, foreign Hosts. */
+const strays = (callbackUrl: string, secretParam: 'cdf_flow' | 'state') => {
+  const url = new URL(callbackUrl);
+  return [
+    { url: `${url.origin}/callback` },
+    { url: withParam(callbackUrl, secretParam, 'forged') },
+    { url: callbackUrl, host: 'attacker.example' },
+    // DNS rebinding: a name that resolves to 127.0.0.1 but is not a loopback name (localhost is one).
+    { url: callbackUrl, host: `rebound.attacker.example:${url.port}` },
+  ];
+};
 
+describe('stray requests do not end the sign-in', () => {
   it('login URL: a bare request, another flow id and foreign Hosts first, then the real callback → signed in', async () => {
     const pages: Page[] = [];
     const before = emulator.requests.length;
@@ -190,6 +192,28 @@ describe('stray requests do not end the sign-in', () => {
       headers: { authorization: `Bearer ${signIn.tokens.accessToken}` },
     });
     expect(inspect.status).toBe(200);
+  });
+});
+
+describe('a registered redirect URI on a fixed port keeps every loopback rule', () => {
+  it('http://localhost:PORT/callback: strays first (bare, another state, foreign Hosts), then the real callback → one whole page, port closed', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const pages: Page[] = [];
+    const signIn = await loginWithAuthorizationCode({
+      issuer: emulator.issuer,
+      clientId: emulator.clients.cli,
+      baseUrl: emulator.baseUrl,
+      redirectUri: `http://localhost:${port}/callback`,
+      opener: personsBrowser(pages, (u) => strays(u, 'state')),
+    });
+    expect(signIn.tokens.accessToken).toBeTruthy();
+    await waitFor(() => pages.length === 5);
+    expect(pages.slice(0, 4).map((p) => p.status)).toEqual([400, 400, 400, 400]);
+    expectWholePage(pages[4], 200, /Signed in/);
+    expect(await portIsClosed(port)).toBe(true);
   });
 });
 
