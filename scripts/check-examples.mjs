@@ -33,6 +33,7 @@ const imports = {
     'cogidp',
     'bearerTokenSession',
     'organizationProjects',
+    'idpName',
   ],
   'cdf-authflow/node': [
     'loginWithApiKey',

@@ -33,6 +33,7 @@ export {
   type GenericOidcOptions,
   type IdpPreset,
   type IdpProvider,
+  idpName,
   type KeycloakOptions,
   keycloak,
   type OktaOptions,

@@ -5,18 +5,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
-import type { FlowName, Settings } from '../config/settings.js';
+import { type Settings, TOOLKIT_LOGIN_FLOWS, TOOLKIT_PROVIDERS } from '../config/settings.js';
 import { type CommandContext, text } from './context.js';
 import { UsageError } from './exit-codes.js';
-
-/** The Toolkit's names of the providers and flows. */
-const PROVIDER: Readonly<Record<string, string>> = { entra: 'entra_id', auth0: 'auth0', cogidp: 'cdf', oidc: 'other' };
-const LOGIN_FLOW: Readonly<Partial<Record<FlowName, string>>> = {
-  'client-credentials': 'client_credentials',
-  device: 'device_code',
-  code: 'interactive',
-  token: 'token',
-};
 
 /** The variables to write for a sign-in at `where`. */
 export function envOf(settings: Settings, where: { baseUrl: string; project: string }): Record<string, string> {
@@ -25,9 +16,10 @@ export function envOf(settings: Settings, where: { baseUrl: string; project: str
   const host = new URL(where.baseUrl).host;
   const cluster = /^([a-z0-9-]+)\.cognitedata\.com$/.exec(host)?.[1];
   const out: Record<string, string> = {};
-  if (provider && PROVIDER[provider]) out.PROVIDER = PROVIDER[provider];
+  const theirs = provider ? TOOLKIT_PROVIDERS[provider] : undefined;
+  if (theirs) out.PROVIDER = theirs;
   // A Cognite IdP person's login is the Toolkit's session login; other flows keep their names.
-  const loginFlow = provider === 'cogidp' && flow === 'code' ? 'session' : LOGIN_FLOW[flow];
+  const loginFlow = provider === 'cogidp' && flow === 'code' ? 'session' : TOOLKIT_LOGIN_FLOWS[flow];
   if (loginFlow) out.LOGIN_FLOW = loginFlow;
   if (cluster) out.CDF_CLUSTER = cluster;
   else out.CDF_URL = new URL(where.baseUrl).origin;

@@ -8,6 +8,29 @@
 /** The IdPs with a preset. */
 export type IdpProvider = 'entra' | 'auth0' | 'cognito' | 'okta' | 'keycloak' | 'cogidp' | 'oidc';
 
+/** Each IdP by the name a person knows it by (the Toolkit says "Cognite IDP" for auth.cognite.com). */
+const IDP_NAMES: Readonly<Record<IdpProvider, string>> = {
+  entra: 'Microsoft Entra ID',
+  auth0: 'Auth0',
+  cognito: 'Amazon Cognito',
+  okta: 'Okta',
+  keycloak: 'Keycloak',
+  cogidp: 'Cognite IdP',
+  oidc: 'the OpenID provider',
+};
+
+/**
+ * The name of an IdP preset as messages say it, or `null` for a provider this version does not know.
+ *
+ * @example
+ * ```ts
+ * idpName('cogidp'); // 'Cognite IdP'
+ * ```
+ */
+export function idpName(provider: string): string | null {
+  return Object.hasOwn(IDP_NAMES, provider) ? (IDP_NAMES[provider as IdpProvider] ?? null) : null;
+}
+
 /** What an OIDC sign-in needs from the IdP side, as a preset resolves it. */
 export interface IdpPreset {
   /** Which IdP this is: it decides the scope conventions and error hints. */

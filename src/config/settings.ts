@@ -96,33 +96,44 @@ export const TOOLKIT_DEFAULT = "the Cognite Toolkit's default";
  */
 export const TOOLKIT_ENTRA_CLIENT_ID = 'fb9d503b-ac25-44c7-a75d-8fbcd3a206bd';
 
-const FLOWS: Readonly<Record<string, FlowName>> = {
-  code: 'code',
-  device: 'device',
-  'client-credentials': 'client-credentials',
-  'login-url': 'login-url',
-  'api-key': 'api-key',
+/** The Cognite Toolkit's `LOGIN_FLOW` of each flow it has (`session` is read as `code` beside them). */
+export const TOOLKIT_LOGIN_FLOWS: Readonly<Partial<Record<FlowName, string>>> = {
+  'client-credentials': 'client_credentials',
+  device: 'device_code',
+  code: 'interactive',
   token: 'token',
-  // LOGIN_FLOW as the Cognite Toolkit names them; `session` is its Cognite IdP sign-in, kept as a login.
-  client_credentials: 'client-credentials',
-  interactive: 'code',
-  device_code: 'device',
+};
+
+/** The Cognite Toolkit's `PROVIDER` of each IdP it names. */
+export const TOOLKIT_PROVIDERS: Readonly<Partial<Record<IdpProvider, string>>> = {
+  entra: 'entra_id',
+  auth0: 'auth0',
+  cogidp: 'cdf',
+  oidc: 'other',
+};
+
+/** Each value by its own name and by the Toolkit's. */
+function byToolkitName<T extends string>(
+  names: readonly T[],
+  toolkit: Readonly<Partial<Record<T, string>>>,
+): Readonly<Record<string, T>> {
+  const theirs = Object.entries(toolkit).map(([name, their]) => [their, name]);
+  return Object.fromEntries([...names.map((name) => [name, name]), ...theirs]);
+}
+
+const FLOWS: Readonly<Record<string, FlowName>> = {
+  ...byToolkitName<FlowName>(
+    ['code', 'device', 'client-credentials', 'login-url', 'api-key', 'token'],
+    TOOLKIT_LOGIN_FLOWS,
+  ),
+  // The Toolkit's Cognite IdP sign-in, kept as a login.
   session: 'code',
 };
 
-const PROVIDERS: Readonly<Record<string, IdpProvider>> = {
-  entra: 'entra',
-  auth0: 'auth0',
-  cognito: 'cognito',
-  okta: 'okta',
-  keycloak: 'keycloak',
-  cogidp: 'cogidp',
-  oidc: 'oidc',
-  // PROVIDER as the Cognite Toolkit names them.
-  entra_id: 'entra',
-  other: 'oidc',
-  cdf: 'cogidp',
-};
+const PROVIDERS = byToolkitName<IdpProvider>(
+  ['entra', 'auth0', 'cognito', 'okta', 'keycloak', 'cogidp', 'oidc'],
+  TOOLKIT_PROVIDERS,
+);
 
 const CLIENT_AUTH: Readonly<Record<string, ClientAuthMethod>> = {
   basic: 'basic',

@@ -1,6 +1,6 @@
 /** `cdf-auth login`: sign in with any flow and cache the result. */
 import type { OidcSignIn } from '../../../machines/shared/tokens.js';
-import type { IdpPreset } from '../../config/idp-presets.js';
+import { type IdpPreset, idpName } from '../../config/idp-presets.js';
 import { describeSettings, type FlowName, presetOf, type Settings } from '../../config/settings.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';
 import { loopbackTarget } from '../../drivers/node/loopback.js';
@@ -304,9 +304,7 @@ async function signInByFlow(
     return { signIn: await loginWithAuthorizationCode({ ...base, opener, ...timeouts }) };
   }
   if (!idp.deviceFlow) {
-    const name =
-      idp.provider === 'cogidp' ? 'Cognite IdP' : idp.provider === 'cognito' ? 'Amazon Cognito' : idp.provider;
-    throw new UsageError(`${name} has no device flow; use --flow code (LOGIN_FLOW=interactive).`);
+    throw new UsageError(`${idpName(idp.provider)} has no device flow; use --flow code (LOGIN_FLOW=interactive).`);
   }
   const onUserCode = (info: { userCode: string; verificationUri: string; verificationUriComplete?: string }) =>
     ctx.err(

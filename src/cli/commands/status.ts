@@ -3,6 +3,7 @@
  * the IdP, the cluster and project, when the token expires and its scopes, then every project the token
  * reaches with its group and capability counts (from token/inspect); `--verbose` lists the capabilities.
  */
+import { COGNITE_IDP_ISSUER, idpName } from '../../config/idp-presets.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createCdfClient, type TokenInspection } from '../../protocol/cdf.js';
 import type { CachedOidcLogin } from '../../stores/file-token-store.js';
@@ -35,20 +36,10 @@ function capabilitiesOf(inspection: TokenInspection): Capability[] {
   });
 }
 
-/** The IdPs by preset, as `status` names them (the Toolkit says "Cognite IDP" for auth.cognite.com). */
-const IDP_NAMES: Readonly<Record<string, string>> = {
-  cogidp: 'Cognite IdP',
-  entra: 'Microsoft Entra ID',
-  auth0: 'Auth0',
-  cognito: 'Amazon Cognito',
-  okta: 'Okta',
-  keycloak: 'Keycloak',
-};
-
 /** The name of a login's IdP, where its preset or issuer says it. */
 const idpNameOf = (entry: CachedOidcLogin): string | null =>
-  (entry.provider && Object.hasOwn(IDP_NAMES, entry.provider) ? IDP_NAMES[entry.provider] : undefined) ??
-  (new URL(entry.issuer).host === 'auth.cognite.com' ? 'Cognite IdP' : null);
+  (entry.provider && entry.provider !== 'oidc' ? idpName(entry.provider) : null) ??
+  (new URL(entry.issuer).host === new URL(COGNITE_IDP_ISSUER).host ? idpName('cogidp') : null);
 
 /** What the status says of an OIDC login. */
 function oidcStatus(entry: CachedOidcLogin, inspection: TokenInspection, expiresAt: number) {
