@@ -96,7 +96,8 @@ The IdP:
   --resource URL      an RFC 8707 resource indicator, on the authorization and every token request
                       (not at Entra ID, which refuses it)
   --redirect-uri URL  the loopback redirect URI registered at the IdP, e.g. http://localhost:53000
-                      (host localhost, 127.0.0.1 or [::1]; no port: any); default: the preset's
+                      (host localhost, 127.0.0.1 or [::1]; no port: any; several, comma-separated, are
+                      tried in order until one's port is free); default: the preset's
                       (Cognite IdP: http://localhost:3000/, then 3100-3110), else 127.0.0.1:any/callback
 Legacy:
   --api-key-env VAR   the environment variable that holds the API key (never pass a key as an argument)

@@ -31,6 +31,30 @@ describe('a flag the command does not take', () => {
   });
 });
 
+describe('--redirect-uri', () => {
+  it('a URI that is not a loopback one is a usage error naming the flag, before any request', async () => {
+    const run = await runCli(
+      home,
+      [
+        'login',
+        '--flow',
+        'code',
+        '--issuer',
+        'https://idp.example',
+        '--client-id',
+        'c',
+        '--base-url',
+        'https://x.cognitedata.com',
+        '--redirect-uri',
+        'http://localhost:53000,https://app.example/cb',
+      ],
+      { CDF_AUTHFLOW_HOME: home },
+    );
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('--redirect-uri: The redirect URI https://app.example is not a loopback one');
+  });
+});
+
 describe('--save-env', () => {
   it("writes the Toolkit's names: a Cognite IdP person is LOGIN_FLOW=session; a cognitedata.com cluster is CDF_CLUSTER", () => {
     expect(

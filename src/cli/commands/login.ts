@@ -187,10 +187,11 @@ async function loginWithToken(
 
 /** The options of an OIDC flow that the settings give beyond the IdP and client: resource, redirect, client auth. */
 function oidcExtras(settings: Settings) {
-  const redirectUri = settings.redirectUri?.value;
-  if (redirectUri) {
+  // `--redirect-uri A,B`: registered URIs tried in order until one's port is free.
+  const redirectUris = settings.redirectUri?.value.split(',').filter(Boolean) ?? [];
+  for (const uri of redirectUris) {
     try {
-      loopbackTarget(redirectUri);
+      loopbackTarget(uri);
     } catch (error) {
       throw new UsageError(`${settings.redirectUri?.from}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -198,7 +199,7 @@ function oidcExtras(settings: Settings) {
   const clientAuth = settings.clientAuth?.value;
   return {
     ...(settings.resource ? { resource: settings.resource.value } : {}),
-    ...(redirectUri ? { redirectUri } : {}),
+    ...(redirectUris.length > 0 ? { redirectUri: redirectUris } : {}),
     ...(clientAuth ? { oidc: { clientAuth } } : {}),
   };
 }
