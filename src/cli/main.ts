@@ -4,6 +4,7 @@
  * 130 cancelled.
  */
 import { parseArgs } from 'node:util';
+import leven from 'leven';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
@@ -215,6 +216,17 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
 /** The name a person typed for a parsed option (`-X` is `method`, `-f` is `field`). */
 const SHORT: Readonly<Record<string, string>> = { method: '-X', field: '-f', help: '-h', verbose: '-v' };
 
+/** What a person reads for a command line that does not parse: the option, a near one, the command's help. */
+function parseFailure(argv: readonly string[], message: string): string {
+  const command = argv.find((arg) => !arg.startsWith('-')) ?? '';
+  const help = (Object.hasOwn(HELP, command) && HELP[command]) || HELP[''] || '';
+  const unknown = /Unknown option '(-{1,2}[^'=]+)/.exec(message)?.[1];
+  if (!unknown) return `cdf-auth: ${message}\n${help}`;
+  const own = [...COMMON_FLAGS, ...(COMMAND_FLAGS[command] ?? Object.values(COMMAND_FLAGS).flat())];
+  const near = own.find((flag) => leven(unknown.replace(/^-+/, ''), flag) <= 2);
+  return `cdf-auth: Unknown option ${unknown}.${near ? ` Did you mean --${near}?` : ''}\n${help}`;
+}
+
 /** Refuses a flag that the command does not take, naming the command's own. */
 function checkFlags(command: string, flags: Readonly<Record<string, unknown>>): void {
   const own = COMMAND_FLAGS[command];
@@ -282,7 +294,7 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
   try {
     parsed = parse(argv);
   } catch (error) {
-    err(`cdf-auth: ${error instanceof Error ? error.message : String(error)}\n${HELP['']}`);
+    err(parseFailure(argv, error instanceof Error ? error.message : String(error)));
     return ExitCode.usage;
   }
   const [command = '', ...positionals] = parsed.positionals;

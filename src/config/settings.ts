@@ -260,6 +260,26 @@ function environmentLayer(env: Readonly<Record<string, string | undefined>>): Pa
   };
 }
 
+/**
+ * A base URL as given, refused with a message naming where it came from when it is not an http(s) URL or
+ * names the API path every request adds itself.
+ */
+function baseUrlSetting(value: string, from: string): string {
+  const shown = value.slice(0, 100);
+  const example = 'e.g. https://westeurope-1.cognitedata.com';
+  if (!URL.canParse(value)) throw new SettingsError(`${from} is not a URL ("${shown}"); ${example}.`);
+  const url = new URL(value);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new SettingsError(`${from} is not an http(s) URL ("${shown}"); ${example}.`);
+  }
+  if (/\/api\/v1\/?$/.test(url.pathname)) {
+    throw new SettingsError(
+      `${from} ends in /api/v1, which every request adds itself (the path would be doubled): use ${url.origin}.`,
+    );
+  }
+  return value;
+}
+
 /** Scopes as one space-separated list, from commas (the Toolkit's `IDP_SCOPES`) or spaces. */
 export function scopeList(scopes: string): string {
   return scopes
@@ -309,7 +329,7 @@ export function resolveSettings(
       return found;
     };
   const settings: Record<string, Sourced<unknown> | undefined> = {
-    baseUrl: pick(layers, 'baseUrl'),
+    baseUrl: pick(layers, 'baseUrl', baseUrlSetting),
     project: pick(layers, 'project'),
     flow: pick(layers, 'flow', oneOf(FLOWS, 'flow')),
     provider: pick(layers, 'provider', oneOf(PROVIDERS, 'IdP')),

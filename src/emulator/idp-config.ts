@@ -44,6 +44,13 @@ export function providerConfiguration(
       devInteractions: { enabled: false },
       deviceFlow: {
         enabled: true,
+        // The emulator's own page where the person types the code (oidc-provider's default prints a notice).
+        userCodeInputSource: async (ctx: { body: string }, form: string, _out: unknown, error: unknown) => {
+          ctx.body = page(
+            'Enter the code',
+            `${error ? '<p>That code is not valid or has expired; check it and try again.</p>' : ''}<p>Enter the code shown on your device.</p>${form}<button autofocus type="submit" form="op.deviceInputForm">Continue</button>`,
+          );
+        },
         userCodeConfirmSource: async (
           ctx: { body: string },
           form: string,

@@ -128,6 +128,8 @@ export interface TokenStore {
   remove(login: CurrentLogin): Promise<void>;
   /** The current login (the last one written), `null` when there is none. */
   readCurrent(): Promise<CurrentLogin | null>;
+  /** Forgets which login is current (removes `current.json`, also an unreadable one); the logins stay. */
+  forgetCurrent(): Promise<void>;
   /** Every readable entry (corrupt ones are left out), for choosing by base URL and for listing. */
   list(): Promise<CacheEntry[]>;
   /**
@@ -214,6 +216,11 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
         code: 'cacheCorrupt',
         message: `${currentFile} is unreadable; name --base-url and --project, or sign in again.`,
       });
+    },
+    async forgetCurrent() {
+      const info = await lstat(currentFile).catch(() => null);
+      if (info?.isDirectory()) throw unsafe(currentFile, 'is a folder, not a file; remove it by hand');
+      await rm(currentFile, { force: true });
     },
     list: () => listEntries(dir),
     async assertWritable(login) {

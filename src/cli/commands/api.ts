@@ -42,7 +42,9 @@ async function readStdin(): Promise<string> {
 
 /** The request the flags describe. */
 async function requestOf(ctx: CommandContext, project: string) {
-  const raw = ctx.positionals[0];
+  const given = ctx.positionals[0];
+  // `api/v1/...` is the same path as `/api/v1/...` (gh api takes both); a URL or `//host` is not a path.
+  const raw = given && !given.startsWith('/') && !/^[a-z][a-z0-9+.-]*:/i.test(given) ? `/${given}` : given;
   if (!raw?.startsWith('/') || raw.startsWith('//')) {
     throw new UsageError('Name the path, e.g. cdf-auth api /api/v1/projects/{project}/assets');
   }

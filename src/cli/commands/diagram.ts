@@ -7,7 +7,12 @@ import { UsageError } from '../exit-codes.js';
 export async function diagram(ctx: CommandContext): Promise<void> {
   const name = ctx.positionals[0];
   const machine = name && Object.hasOwn(machines, name) ? machines[name as keyof typeof machines] : undefined;
-  if (!machine) throw new UsageError(`Name a machine: ${Object.keys(machines).join(', ')}.`);
+  if (!machine) {
+    const known = Object.keys(machines).join(', ');
+    throw new UsageError(
+      name ? `Unknown machine "${name.slice(0, 40)}"; the machines: ${known}.` : `Name a machine: ${known}.`,
+    );
+  }
   const format = text(ctx, 'format') ?? 'mermaid';
   if (format === 'svg') {
     // Graphviz as WebAssembly, in this process (an optional peer dependency): nothing is fetched.

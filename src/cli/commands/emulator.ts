@@ -3,6 +3,7 @@
  * picks how strict the IdP is; `--port`, `--idp-port` and `--seed` make every URL, id and secret stable,
  * so that a second terminal (or a test) can use what `--json` printed.
  */
+import { format } from 'node:util';
 import type { Emulator, IdpProfileName } from '../../emulator/index.js';
 import { type CommandContext, text } from '../context.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -78,10 +79,19 @@ function described(emulator: Emulator) {
   };
 }
 
+/** Sends `console.log` and `console.info` (oidc-provider's notices) to stderr for the rest of the process. */
+function keepStdoutForJson(): void {
+  const toStderr = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
+  console.log = toStderr;
+  console.info = toStderr;
+}
+
 export async function emulator(ctx: CommandContext): Promise<number> {
   const profile = (text(ctx, 'profile') ?? 'generic') as IdpProfileName;
   if (!PROFILES.includes(profile)) throw new UsageError(`--profile is ${PROFILES.join(', ')}.`);
   const seed = text(ctx, 'seed');
+  // stdout carries what this command prints (JSON with --json); a library's notices go to stderr.
+  if (ctx.flags.json) keepStdoutForJson();
   const { startEmulator } = await import('../../emulator/index.js');
   const running = await startEmulator({
     profile,

@@ -401,9 +401,10 @@ function report(
   who: { user: string; project: string; projectId: number; expiresAt: number | null },
 ): void {
   if (ctx.flags.json) {
-    ctx.out(
-      `${JSON.stringify({ loggedIn: true, ...who, expiresAt: who.expiresAt && new Date(who.expiresAt).toISOString() })}\n`,
-    );
+    // The numeric project id is known to the legacy ways in only; an OIDC login has none to print.
+    const { projectId, ...rest } = who;
+    const expiresAt = who.expiresAt && new Date(who.expiresAt).toISOString();
+    ctx.out(`${JSON.stringify({ loggedIn: true, ...rest, ...(projectId >= 0 ? { projectId } : {}), expiresAt })}\n`);
     return;
   }
   const until = who.expiresAt ? ` until ${new Date(who.expiresAt).toISOString()}` : '';

@@ -2,13 +2,30 @@
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { createOidcClient } from '../../protocol/oidc.js';
-import { type CacheEntry, createFileTokenStore } from '../../stores/file-token-store.js';
+import { type CacheEntry, type CurrentLogin, createFileTokenStore } from '../../stores/file-token-store.js';
 import { chosenLogin } from '../cached-login.js';
 import type { CommandContext } from '../context.js';
 
 export async function logout(ctx: CommandContext): Promise<void> {
   const store = ctx.store ?? createFileTokenStore();
-  const login = await chosenLogin(ctx, store);
+  let login: CurrentLogin;
+  try {
+    login = await chosenLogin(ctx, store);
+  } catch (error) {
+    // An unreadable current.json names no login: forget it, and say which logins are left to sign out.
+    if (!(error instanceof AuthFlowError && error.code === 'cacheCorrupt')) throw error;
+    await store.forgetCurrent();
+    const left = await store.list();
+    const named = left.map((entry) => `${entry.project || '(no project)'} at ${entry.baseUrl}`).join('; ');
+    ctx.out(
+      `Removed the unreadable current.json in ${store.dir} (it named the current login).${
+        left.length > 0
+          ? ` Still cached: ${named}; sign one out with --base-url and --project.`
+          : ' No login is cached.'
+      }\n`,
+    );
+    return;
+  }
   let entry: CacheEntry | null;
   try {
     entry = await store.read(login);

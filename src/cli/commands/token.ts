@@ -12,6 +12,15 @@ export async function token(ctx: CommandContext): Promise<void> {
   const header = ctx.flags.header === true;
   if (entry.kind === 'oidc') {
     const accessToken = await freshOidcToken(ctx, store, entry);
+    if (ctx.flags.json) {
+      // The entry as it is now: freshOidcToken may have refreshed it.
+      const now = await store.read({ baseUrl: entry.baseUrl, project: entry.project }).catch(() => null);
+      const expiresAt = now?.kind === 'oidc' ? now.tokens.expiresAt : entry.tokens.expiresAt;
+      ctx.out(
+        `${JSON.stringify({ accessToken, tokenType: 'Bearer', expiresAt: new Date(expiresAt).toISOString() })}\n`,
+      );
+      return;
+    }
     ctx.out(`${header ? `Authorization: Bearer ${accessToken}` : accessToken}\n`);
     return;
   }

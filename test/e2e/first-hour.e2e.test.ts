@@ -1,0 +1,138 @@
+/**
+ * The first hour with the CLI, met the way a person meets it: a real process where it matters, the
+ * cache a person damages, the options a person mistypes. Each case was seen failing before its fix.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
+import { CLI_BIN, runCli } from '../helpers/cli.js';
+import { eachFreshHome } from '../helpers/lifecycle.js';
+
+const emulator = await startEmulator({ seed: 'first-hour' });
+afterAll(() => emulator.close());
+
+let home = '';
+eachFreshHome('cdf-auth-first-hour-', (dir) => {
+  home = dir;
+});
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
+const service = () => [
+  'login',
+  '--base-url',
+  emulator.baseUrl,
+  '--project',
+  'demo',
+  '--issuer',
+  emulator.issuer,
+  '--client-id',
+  emulator.clients.service.id,
+];
+const secret = () => ({ IDP_CLIENT_SECRET: emulator.clients.service.secret });
+
+describe('bugs of the first hour', () => {
+  it('4. logout works on a corrupt current.json and says what it removed', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    await writeFile(path.join(home, 'current.json'), '{ not json');
+    const logout = await cli(['logout']);
+    expect({ code: logout.code, err: logout.err }).toEqual({ code: 0, err: '' });
+    expect(logout.out).toContain('current.json');
+    expect((await cli(['logout'])).code).not.toBe(1);
+  });
+
+  it('5. emulator --json: stdout is JSON only, also once the device page is used', async () => {
+    const child = spawn(process.execPath, [CLI_BIN, 'emulator', '--json', '--seed', 'first-hour-json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const lines: string[] = [];
+      const reader = createInterface({ input: child.stdout });
+      reader.on('line', (line) => lines.push(line));
+      while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      const printed = JSON.parse(lines[0] ?? '') as {
+        issuer: string;
+        clients: { cli: string; service: { id: string; secret: string } };
+      };
+      // Use the device flow and revocation, which make oidc-provider print its notices.
+      const device = await fetch(`${printed.issuer}/device/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: printed.clients.cli, scope: 'openid' }),
+      });
+      const answer = (await device.json()) as { verification_uri: string; verification_uri_complete: string };
+      // The page where the person types the code, then the one with the code in it.
+      await fetch(answer.verification_uri);
+      await fetch(answer.verification_uri_complete);
+      // A revocation by the service client: oidc-provider's default revocation policy prints a NOTICE.
+      const basic = Buffer.from(`${printed.clients.service.id}:${printed.clients.service.secret}`).toString('base64');
+      await fetch(`${printed.issuer}/token/revocation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+        body: new URLSearchParams({ token: 'x' }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
+
+describe('messages that say what and where', () => {
+  it.each([
+    [['--base-url', 'htp://x.cognitedata.com'], '--base-url'],
+    [['--base-url', '127.0.0.1:8080'], '--base-url'],
+  ])('7. a bad %j is a usage error (exit 2) naming the option', async (flags, option) => {
+    const run = await cli([...service(), ...flags], secret());
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(option);
+  });
+
+  it('7. --base-url ending in /api/v1 says the path is doubled', async () => {
+    const run = await cli(
+      [
+        ...service().filter((a) => a !== emulator.baseUrl && a !== '--base-url'),
+        '--base-url',
+        `${emulator.baseUrl}/api/v1`,
+      ],
+      secret(),
+    );
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('/api/v1');
+  });
+
+  it('8. diagram nope: unknown machine, and the machines', async () => {
+    const run = await cli(['diagram', 'nope']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('Unknown machine "nope"');
+    expect(run.err).toContain('authorization-code');
+  });
+
+  it("8. a mistyped flag: did you mean, and the command's own help", async () => {
+    const run = await cli(['login', '--flo', 'code']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('Did you mean --flow?');
+    expect(run.err).toContain('Usage: cdf-auth login');
+  });
+});
+
+describe('conventions people expect', () => {
+  it('11. login --json has no projectId -1; token --json prints token, expiry and type', async () => {
+    const login = await cli([...service(), '--json'], secret());
+    expect(JSON.parse(login.out)).not.toHaveProperty('projectId');
+    const token = await cli(['token', '--json'], secret());
+    expect(token.code).toBe(0);
+    const printed = JSON.parse(token.out) as { accessToken: string; expiresAt: string; tokenType: string };
+    expect(printed.tokenType).toBe('Bearer');
+    expect(printed.accessToken.split('.')).toHaveLength(3);
+    expect(Number.isNaN(Date.parse(printed.expiresAt))).toBe(false);
+  });
+
+  it('11. api api/v1/... without the leading slash works', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    const run = await cli(['api', 'api/v1/projects/{project}/assets'], secret());
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
+  });
+});
