@@ -125,8 +125,11 @@ export async function freshOidcToken(
         throw new AuthFlowError({ code: 'notLoggedIn', message: 'The login was removed meanwhile; sign in again.' });
       }
       if (isFresh(current, rejected)) return current.tokens.accessToken;
+      // Nothing to renew with here (a secret not in this shell): the login stays for a shell that has it.
+      const options = cachedLoginOptions(current, ctx.env);
+      if (!options) throw secretGone(current);
       try {
-        return await refreshEntry(ctx, store, current);
+        return await refreshEntry(ctx, store, current, options);
       } catch (error) {
         // A refused refresh ends the login: nothing stays on disk (docs/security.md §2.3), unless another
         // process wrote a new login after this one was read.
@@ -142,9 +145,27 @@ export async function freshOidcToken(
   );
 }
 
-async function refreshEntry(ctx: CommandContext, store: TokenStore, entry: CachedOidcLogin): Promise<string> {
-  const options = cachedLoginOptions(entry, ctx.env);
-  if (!options) throw new UsageError(`The client secret variable ${entry.clientSecretEnv} is not set in this shell.`);
+/** The client secret to renew with is nowhere: say where it was, and the exact command that renews. */
+function secretGone(entry: CachedOidcLogin): AuthFlowError {
+  const variable = entry.clientSecretEnv ?? 'IDP_CLIENT_SECRET';
+  const where = entry.clientSecretEnvFile
+    ? `$${variable} is not set here and ${entry.clientSecretEnvFile} no longer has it`
+    : `$${variable} is not set in this shell`;
+  const renew = entry.clientSecretEnvFile
+    ? `cdf-auth login --env-file ${entry.clientSecretEnvFile}`
+    : `${variable}=... cdf-auth login --base-url ${entry.baseUrl}${entry.project ? ` --project ${entry.project}` : ''}`;
+  return new AuthFlowError({
+    code: 'reauthRequired',
+    message: `The token is due and this client-credentials login renews with its secret, but ${where}. Set it, or run: ${renew}`,
+  });
+}
+
+async function refreshEntry(
+  ctx: CommandContext,
+  store: TokenStore,
+  entry: CachedOidcLogin,
+  options: NonNullable<ReturnType<typeof cachedLoginOptions>>,
+): Promise<string> {
   let next: TokenSet | undefined;
   const session = sessionFor({ tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null }, options, {
     onTokens: (tokens) => {

@@ -11,6 +11,8 @@ export interface CommandContext {
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly store?: TokenStore;
+  /** The `--env-file` read (absolute path) and the variables taken from it, not already in the environment. */
+  readonly envFile?: { readonly path: string; readonly names: readonly string[] };
 }
 
 export const text = (ctx: CommandContext, name: string): string | undefined => {

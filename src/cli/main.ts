@@ -117,7 +117,7 @@ The sign-in:
   --verbose           print every setting's source and every state transition
   --json              print the result as JSON
 `,
-  token: `Usage: cdf-auth token [--base-url URL [--project P]] [--header]
+  token: `Usage: cdf-auth token [--base-url URL [--project P]] [--header] [--json] [--env-file FILE]
 
 Prints the cached access token of the current login, or of the one login cached for --base-url (name
 --project when there are several), and nothing else. An OpenID Connect token about to expire is
@@ -126,6 +126,9 @@ processes ask at the same time.
 
 --header prints the whole header instead, for every kind of login: "Authorization: Bearer ..." or, for an
 API-key login, "api-key: ..." (from its variable), e.g. curl -H "$(cdf-auth token --header)" ...
+--json prints {"accessToken", "tokenType", "expiresAt"}.
+--env-file FILE reads variables from FILE (a client secret to renew with, a CDF_TOKEN); a login made with
+--env-file remembers the file and the variable's name (never the secret) and renews from it.
 `,
   status: `Usage: cdf-auth status [--base-url URL | --cluster NAME | --profile NAME] [--project P] [--verbose] [--json]
 
@@ -332,7 +335,8 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     checkFlags(command, parsed.values);
     // --env-file (or --dotenv): its variables beneath the environment, for every command alike.
     const { environmentOf } = await import('./settings-of.js');
-    const ctx: CommandContext = { ...base, env: (await environmentOf(base)) as NodeJS.ProcessEnv };
+    const { env, envFile } = await environmentOf(base);
+    const ctx: CommandContext = { ...base, env: env as NodeJS.ProcessEnv, ...(envFile ? { envFile } : {}) };
     return await run(ctx);
   } catch (error) {
     return reportFailure(error, command, parsed.values.json === true, out, err);

@@ -4,6 +4,7 @@
  * saved profile named by `--profile`. `--verbose` prints where each came from.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseEnv } from 'node:util';
 import {
   type ProfileSettings,
@@ -16,17 +17,25 @@ import { type CommandContext, text } from './context.js';
 import { UsageError } from './exit-codes.js';
 import { readProfile, readProfiles } from './profiles.js';
 
-/** The environment with the variables of `--env-file` (or `--dotenv`) beneath it. */
-export async function environmentOf(ctx: CommandContext): Promise<Readonly<Record<string, string | undefined>>> {
+/**
+ * The environment with the variables of `--env-file` (or `--dotenv`) beneath it, and which of them came
+ * from the file (its absolute path and the names the environment did not already set).
+ */
+export async function environmentOf(ctx: CommandContext): Promise<{
+  env: Readonly<Record<string, string | undefined>>;
+  envFile?: { readonly path: string; readonly names: readonly string[] };
+}> {
   const file = text(ctx, 'env-file') ?? (ctx.flags.dotenv === true ? '.env' : undefined);
-  if (!file) return ctx.env;
+  if (!file) return { env: ctx.env };
   let content: string;
   try {
     content = await readFile(file, 'utf8');
   } catch {
     throw new UsageError(`The env file ${file} cannot be read.`);
   }
-  return { ...parseEnv(content), ...ctx.env };
+  const fromFile = parseEnv(content);
+  const names = Object.keys(fromFile).filter((name) => ctx.env[name] === undefined);
+  return { env: { ...fromFile, ...ctx.env }, envFile: { path: path.resolve(file), names } };
 }
 
 /**

@@ -89,6 +89,8 @@ export interface CachedOidcLogin {
   readonly scope: string;
   /** For client credentials: the name of the variable that holds the secret. */
   readonly clientSecretEnv?: string;
+  /** The env file (absolute path) that variable came from at sign-in, read again to renew: never the secret. */
+  readonly clientSecretEnvFile?: string;
   /** An RFC 8707 resource sent with the token requests. */
   readonly resource?: string;
   /** How the client secret is sent, where it was forced (`--client-auth`). */

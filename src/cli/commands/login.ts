@@ -264,6 +264,8 @@ async function loginOidc(
     clientId,
     scope: resolved.scope,
     ...(secretEnv ? { clientSecretEnv: secretEnv } : {}),
+    // Where the secret came from, so that a renewal in another shell finds it again.
+    ...(secretEnv && ctx.envFile?.names.includes(secretEnv) ? { clientSecretEnvFile: ctx.envFile.path } : {}),
     ...(extras.resource ? { resource: extras.resource } : {}),
     ...(extras.oidc ? { clientAuth: extras.oidc.clientAuth } : {}),
     ...(idp.tokenEndpoint ? { tokenEndpoint: idp.tokenEndpoint } : {}),

@@ -5,6 +5,8 @@
  * (code + PKCE, or the device code where no browser can open); otherwise one error that lists what was
  * looked for.
  */
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
@@ -41,6 +43,21 @@ function oidcOptions(settings: Settings): { idp: IdpPreset; clientId: string } |
   return idp && clientId ? { idp, clientId } : null;
 }
 
+/** A secret's variable: from the environment, else from the env file the login remembers (read now, not kept). */
+function secretOf(
+  name: string,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+  file: string | undefined,
+): string | undefined {
+  if (env?.[name]) return env[name];
+  if (!file) return undefined;
+  try {
+    return parseEnv(readFileSync(file, 'utf8'))[name] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The flow options a cached OIDC login refreshes with; `null` when the login names a client-secret
  * variable that this environment does not set.
@@ -49,7 +66,9 @@ export function cachedLoginOptions(
   entry: CachedOidcLogin,
   env: Readonly<Record<string, string | undefined>> | undefined,
 ): Parameters<typeof cdfSessionFor>[1] | null {
-  const clientSecret = entry.clientSecretEnv ? env?.[entry.clientSecretEnv] : undefined;
+  const clientSecret = entry.clientSecretEnv
+    ? secretOf(entry.clientSecretEnv, env, entry.clientSecretEnvFile)
+    : undefined;
   if (entry.clientSecretEnv && !clientSecret) return null;
   const base = {
     issuer: entry.issuer,
