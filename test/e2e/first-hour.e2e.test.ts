@@ -125,6 +125,48 @@ describe('2. a client-credentials login made from an --env-file keeps working on
   });
 });
 
+describe('3. an emulator that shows a sign-in page to a person', () => {
+  it('--headless against it fails at once, saying why', async () => {
+    const interactive = await startEmulator({ seed: 'first-hour-interactive', headless: false });
+    try {
+      const started = Date.now();
+      const run = await cli([
+        'login',
+        '--base-url',
+        interactive.baseUrl,
+        '--issuer',
+        interactive.issuer,
+        '--client-id',
+        interactive.clients.cli,
+        '--flow',
+        'code',
+        '--headless',
+      ]);
+      expect(run.code).not.toBe(0);
+      expect(run.err).toContain('needs a person');
+      expect(run.err).toContain('--headless');
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await interactive.close();
+    }
+  });
+
+  it('emulator --interactive --json lists no --headless command to try', async () => {
+    const child = spawn(process.execPath, [CLI_BIN, 'emulator', '--interactive', '--json'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const reader = createInterface({ input: child.stdout });
+      const line = await new Promise<string>((resolve) => reader.once('line', resolve));
+      const printed = JSON.parse(line) as { try: string[] };
+      expect(printed.try.length).toBeGreaterThan(3);
+      expect(printed.try.filter((command) => command.includes('--headless'))).toEqual([]);
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
+
 describe('messages that say what and where', () => {
   it.each([
     [['--base-url', 'htp://x.cognitedata.com'], '--base-url'],

@@ -37,17 +37,19 @@ function redirectFlag(emulator: Emulator): string {
 }
 
 /** Commands to try against this emulator, in a second terminal. */
-function commandsToTry(emulator: Emulator): string[] {
+function commandsToTry(emulator: Emulator, interactive: boolean): string[] {
+  // A person signs in at the interactive IdP's page: the browser opens (or --no-browser prints the URL).
+  const headless = interactive ? '' : ' --headless';
   const base = `--base-url ${emulator.baseUrl} --project demo`;
   const idp = idpFlags(emulator);
   const person =
     emulator.profile === 'cogidp'
       ? // The cluster comes from the organization's project.
         [
-          `cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow code --headless`,
+          `cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow code${headless}`,
         ]
       : [
-          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code --headless${redirectFlag(emulator)}`,
+          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code${headless}${redirectFlag(emulator)}`,
           `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device`,
         ];
   return [
@@ -55,14 +57,14 @@ function commandsToTry(emulator: Emulator): string[] {
     `IDP_CLIENT_SECRET=${emulator.clients.service.secret} cdf-auth login ${base} ${idp} --client-id ${emulator.clients.service.id}`,
     `CDF_API_KEY=${emulator.apiKeys[0]?.key ?? ''} cdf-auth login ${base} --flow api-key --api-key-env CDF_API_KEY`,
     // CDF's legacy login signs in at the project's own IdP, never at Cognite IdP (which wants an organization).
-    ...(emulator.profile === 'cogidp' ? [] : [`cdf-auth login ${base} --flow login-url --headless`]),
+    ...(emulator.profile === 'cogidp' ? [] : [`cdf-auth login ${base} --flow login-url${headless}`]),
     'cdf-auth status',
     'cdf-auth api /api/v1/projects/demo/assets',
   ];
 }
 
 /** What `--json` prints: every id, secret, user and key of the emulator, and the commands to try. */
-function described(emulator: Emulator) {
+function described(emulator: Emulator, interactive: boolean) {
   return {
     profile: emulator.profile,
     baseUrl: emulator.baseUrl,
@@ -75,7 +77,7 @@ function described(emulator: Emulator) {
     projects: emulator.projects.map((p) => ({ urlName: p.urlName, hasIdp: p.hasIdp })),
     users: emulator.users.map((u) => u.id),
     apiKeys: emulator.apiKeys.map((k) => ({ key: k.key, project: k.project, serviceAccount: k.serviceAccount })),
-    try: commandsToTry(emulator),
+    try: commandsToTry(emulator, interactive),
   };
 }
 
@@ -100,10 +102,11 @@ export async function emulator(ctx: CommandContext): Promise<number> {
     headless: ctx.flags.interactive !== true,
     ...(seed ? { seed } : {}),
   });
-  if (ctx.flags.json) ctx.out(`${JSON.stringify(described(running))}\n`);
+  const interactive = ctx.flags.interactive === true;
+  if (ctx.flags.json) ctx.out(`${JSON.stringify(described(running, interactive))}\n`);
   else {
     ctx.out(`CDF ${running.baseUrl}, IdP ${running.issuer} (${running.profile}). Try, in another terminal:\n`);
-    for (const command of commandsToTry(running)) ctx.out(`  ${command}\n`);
+    for (const command of commandsToTry(running, interactive)) ctx.out(`  ${command}\n`);
   }
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();

@@ -83,6 +83,13 @@ export function headlessOpener(options: { readonly timeoutMs?: number } = {}): O
         status: last.status,
       });
     }
+    // The redirects ended on a page of the site they started at, not at the callback: a page for a person.
+    if (new URL(last.url).origin === new URL(url).origin) {
+      throw new AuthFlowError({
+        code: 'navigationFailed',
+        message: `The sign-in stopped at a page that needs a person (${new URL(last.url).origin}${new URL(last.url).pathname}): --headless works only with an IdP that signs in without one, such as the emulator without --interactive. Drop --headless to sign in in a browser.`,
+      });
+    }
   };
 }
 
