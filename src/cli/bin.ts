@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 import { redactText } from '../protocol/redact.js';
 import { main } from './main.js';
 

@@ -3,7 +3,7 @@
  * cache a person damages, the options a person mistypes. Each case was seen failing before its fix.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,23 @@ const service = () => [
 const secret = () => ({ IDP_CLIENT_SECRET: emulator.clients.service.secret });
 
 describe('bugs of the first hour', () => {
+  it("1. --env-file nope.env is the CLI's usage error (Node 20 reads --env-file anywhere on the command line)", async () => {
+    // Run as npm's bin link runs it: the file itself, through its shebang.
+    await chmod(CLI_BIN, 0o755);
+    const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(CLI_BIN, ['login', '--env-file', path.join(home, 'nope.env'), '--json'], {
+        env: { ...process.env, CDF_AUTHFLOW_HOME: home },
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.out)).toMatchObject({ error: { code: 'usage' } });
+  });
+
   it('4. logout works on a corrupt current.json and says what it removed', async () => {
     expect((await cli(service(), secret())).code).toBe(0);
     await writeFile(path.join(home, 'current.json'), '{ not json');
