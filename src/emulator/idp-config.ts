@@ -42,31 +42,7 @@ export function providerConfiguration(
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      deviceFlow: {
-        enabled: true,
-        // The emulator's own page where the person types the code (oidc-provider's default prints a notice).
-        userCodeInputSource: async (ctx: { body: string }, form: string, _out: unknown, error: unknown) => {
-          ctx.body = page(
-            'Enter the code',
-            `${error ? '<p>That code is not valid or has expired; check it and try again.</p>' : ''}<p>Enter the code shown on your device.</p>${form}<button autofocus type="submit" form="op.deviceInputForm">Continue</button>`,
-          );
-        },
-        userCodeConfirmSource: async (
-          ctx: { body: string },
-          form: string,
-          _client: unknown,
-          _info: unknown,
-          userCode: string,
-        ) => {
-          ctx.body = page(
-            'Confirm the code',
-            `<p>Sign in on the device showing <b>${escapeHtml(userCode)}</b>?</p>${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button> <button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Cancel</button>`,
-          );
-        },
-        successSource: async (ctx: { body: string }) => {
-          ctx.body = page('Signed in', '<p>Signed in. You can return to your device.</p>');
-        },
-      },
+      deviceFlow: deviceFlowPages(),
       clientCredentials: { enabled: true },
       revocation: { enabled: profile.revocation },
       introspection: { enabled: profile.revocation },
@@ -144,6 +120,35 @@ function rpInitiatedLogout() {
         `${form}<script>const f = document.getElementById('op.logoutForm'); const i = document.createElement('input');
 i.type = 'hidden'; i.name = 'logout'; i.value = 'yes'; f.appendChild(i); f.submit();</script>`,
       );
+    },
+  };
+}
+
+/** The device flow (RFC 8628) with the emulator's own pages: where the person types, confirms, is done. */
+function deviceFlowPages() {
+  return {
+    enabled: true,
+    // The emulator's own page where the person types the code (oidc-provider's default prints a notice).
+    userCodeInputSource: async (ctx: { body: string }, form: string, _out: unknown, error: unknown) => {
+      ctx.body = page(
+        'Enter the code',
+        `${error ? '<p>That code is not valid or has expired; check it and try again.</p>' : ''}<p>Enter the code shown on your device.</p>${form}<button autofocus type="submit" form="op.deviceInputForm">Continue</button>`,
+      );
+    },
+    userCodeConfirmSource: async (
+      ctx: { body: string },
+      form: string,
+      _client: unknown,
+      _info: unknown,
+      userCode: string,
+    ) => {
+      ctx.body = page(
+        'Confirm the code',
+        `<p>Sign in on the device showing <b>${escapeHtml(userCode)}</b>?</p>${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button> <button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Cancel</button>`,
+      );
+    },
+    successSource: async (ctx: { body: string }) => {
+      ctx.body = page('Signed in', '<p>Signed in. You can return to your device.</p>');
     },
   };
 }
