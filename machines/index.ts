@@ -59,7 +59,7 @@ export {
 export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
 export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
 export type { MachineTypes } from './shared/contract.js';
-export { type Failure, type FailureCode, isFailureCode, toFailure } from './shared/failure.js';
+export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode, toFailure } from './shared/failure.js';
 export type { SignInOutput, TokenCheckContext } from './shared/token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 

@@ -14,7 +14,7 @@
 export { type ApiKeyOutput, type ApiKeyStatus, apiKeyOutput } from '../machines/api-key.js';
 export { type ClientCredentialsOutput, clientCredentialsOutput } from '../machines/client-credentials.js';
 export type { LoginUrlSession } from '../machines/login-url.js';
-export { type Failure, type FailureCode, isFailureCode } from '../machines/shared/failure.js';
+export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode } from '../machines/shared/failure.js';
 export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/shared/tokens.js';
 export {
   type Auth0Options,

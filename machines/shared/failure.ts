@@ -10,6 +10,7 @@ export type FailureCode =
   | 'callbackInvalid'
   | 'stateMismatch'
   | 'tokenRejected'
+  | 'clientRejected'
   | 'issuerMismatch'
   | 'idTokenInvalid'
   | 'accessDenied'
@@ -46,6 +47,23 @@ export interface Failure {
    * list of RFC 6749 §4.1.2.1 and OIDC Core §3.1.2.6: what a UI branches on, e.g. a silent sign-in.
    */
   readonly oauthError?: string;
+  /**
+   * What the IdP said to quote to its admins (not secrets): Entra ID's `error_codes` (AADSTS…),
+   * `trace_id`, `correlation_id` and `timestamp`.
+   */
+  readonly idpDiagnostics?: IdpDiagnostics;
+}
+
+/** The IdP's own identifiers of a refusal, as Entra ID's error bodies carry them. */
+export interface IdpDiagnostics {
+  /** Entra's `error_codes`, e.g. `[7000215]` (AADSTS7000215). */
+  readonly errorCodes?: readonly number[];
+  /** Entra's `trace_id`. */
+  readonly traceId?: string;
+  /** Entra's `correlation_id`. */
+  readonly correlationId?: string;
+  /** When the IdP says it happened. */
+  readonly timestamp?: string;
 }
 
 const CODES: ReadonlySet<string> = new Set<FailureCode>([
@@ -54,6 +72,7 @@ const CODES: ReadonlySet<string> = new Set<FailureCode>([
   'callbackInvalid',
   'stateMismatch',
   'tokenRejected',
+  'clientRejected',
   'issuerMismatch',
   'idTokenInvalid',
   'accessDenied',
@@ -90,13 +109,17 @@ export function isFailureCode(code: unknown): code is FailureCode {
  */
 export function toFailure(error: unknown, fallback: FailureCode = 'internal'): Failure {
   if (typeof error === 'object' && error !== null) {
-    const { code, message, status, requestId } = error as Record<string, unknown>;
+    const { code, message, status, requestId, idpDiagnostics } = error as Record<string, unknown>;
     if (isFailureCode(code) && typeof message === 'string') {
       return {
         code,
         message,
         ...(typeof status === 'number' ? { status } : {}),
         ...(typeof requestId === 'string' ? { requestId } : {}),
+        // Plain data the IdP gave for its admins (made by the protocol layer, only in its known shapes).
+        ...(typeof idpDiagnostics === 'object' && idpDiagnostics !== null
+          ? { idpDiagnostics: idpDiagnostics as IdpDiagnostics }
+          : {}),
       };
     }
   }

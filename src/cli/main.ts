@@ -274,7 +274,11 @@ function reportFailure(
   const message = (e: unknown) => redactText(e instanceof Error ? e.message : String(e));
   if (json) {
     const failure = isAuthFlowError(error)
-      ? { code: error.code, message: redactText(error.message) }
+      ? {
+          code: error.code,
+          message: redactText(error.message),
+          ...(error.idpDiagnostics ? { idpDiagnostics: error.idpDiagnostics } : {}),
+        }
       : error instanceof UsageError
         ? { code: 'usage', message: error.message }
         : { code: 'internal', message: message(error) };

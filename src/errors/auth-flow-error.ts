@@ -1,4 +1,4 @@
-import type { Failure, FailureCode } from '../../machines/shared/failure.js';
+import type { Failure, FailureCode, IdpDiagnostics } from '../../machines/shared/failure.js';
 
 /**
  * The one error class thrown at the library's boundary. Its `code` is a stable {@link FailureCode};
@@ -21,6 +21,8 @@ export class AuthFlowError extends Error {
   readonly requestId?: string;
   /** The IdP's OAuth error code on the callback, when there was one (see {@link Failure.oauthError}). */
   readonly oauthError?: string;
+  /** The IdP's own identifiers of a refusal (see {@link Failure.idpDiagnostics}). */
+  readonly idpDiagnostics?: IdpDiagnostics;
 
   constructor(failure: Failure, options?: { cause?: unknown }) {
     super(failure.message, options);
@@ -28,6 +30,7 @@ export class AuthFlowError extends Error {
     if (failure.status !== undefined) this.status = failure.status;
     if (failure.requestId !== undefined) this.requestId = failure.requestId;
     if (failure.oauthError !== undefined) this.oauthError = failure.oauthError;
+    if (failure.idpDiagnostics !== undefined) this.idpDiagnostics = failure.idpDiagnostics;
   }
 
   /** The plain-data form, as machines keep it in context. */
@@ -38,6 +41,7 @@ export class AuthFlowError extends Error {
       ...(this.status === undefined ? {} : { status: this.status }),
       ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
       ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
+      ...(this.idpDiagnostics === undefined ? {} : { idpDiagnostics: this.idpDiagnostics }),
     };
   }
 }

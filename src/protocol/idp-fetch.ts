@@ -10,6 +10,8 @@ import { AuthFlowError } from '../errors/auth-flow-error.js';
 export interface IdpAnswerRecord {
   status?: number;
   contentType?: string;
+  /** The JSON body of a 4xx answer (error, error_description, Entra's trace ids): read even where a challenge came first. */
+  errorBody?: unknown;
 }
 
 /** Options of {@link idpFetch}. */
@@ -46,6 +48,11 @@ export function idpFetch(options: IdpFetchOptions): typeof fetch {
         continue;
       }
       const body = await readCapped(response, maxBytes, init?.signal ?? undefined);
+      if (response.status >= 400 && response.status < 500 && /json/i.test(options.record.contentType)) {
+        try {
+          options.record.errorBody = JSON.parse(new TextDecoder().decode(body));
+        } catch {}
+      }
       const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
       return new Response(nullBody ? null : body, {
         status: response.status,

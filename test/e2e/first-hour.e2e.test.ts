@@ -222,6 +222,41 @@ describe('messages that say what and where', () => {
   });
 });
 
+describe("6. the IdP's own diagnostics, and which side refused", () => {
+  it("--json carries Entra's AADSTS codes, trace_id and correlation_id; the code says the IdP refused the client", async () => {
+    const entraIdp = await startEmulator({ profile: 'entra', seed: 'first-hour-entra' });
+    try {
+      const run = await cli(
+        [
+          'login',
+          '--base-url',
+          entraIdp.baseUrl,
+          '--provider',
+          'entra',
+          '--authority',
+          entraIdp.idpOrigin,
+          '--tenant',
+          entraIdp.tenantId ?? '',
+          '--client-id',
+          entraIdp.clients.service.id,
+          '--json',
+        ],
+        { IDP_CLIENT_SECRET: 'not-the-secret' },
+      );
+      expect(run.code).toBe(3);
+      const { error } = JSON.parse(run.out) as {
+        error: { code: string; message: string; idpDiagnostics: { traceId: string; errorCodes: number[] } };
+      };
+      expect(error.code).toBe('clientRejected');
+      expect(error.message).toContain('AADSTS');
+      expect(error.idpDiagnostics.traceId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(run.out).not.toContain('not-the-secret');
+    } finally {
+      await entraIdp.close();
+    }
+  });
+});
+
 describe('conventions people expect', () => {
   it('11. login --json has no projectId -1; token --json prints token, expiry and type', async () => {
     const login = await cli([...service(), '--json'], secret());

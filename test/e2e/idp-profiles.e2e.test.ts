@@ -178,15 +178,20 @@ describe('Entra ID misconfigured, as it fails for real', () => {
     expect(error.message).toContain('AADSTS901002');
   });
 
-  it('a wrong client secret answers in AADSTS style and is tokenRejected', async () => {
+  it('a wrong client secret answers in AADSTS style and is clientRejected (the IdP refused the client, not CDF a token)', async () => {
     const error = await failureOf(
       loginWithClientCredentials({
         ...entraService(),
         clientSecret: 'not-the-secret',
       }),
     );
-    expect(error.code).toBe('tokenRejected');
+    expect(error.code).toBe('clientRejected');
     expect(error.message).not.toContain('not-the-secret');
+    // What Entra's admins ask for is kept: the AADSTS code, trace and correlation ids.
+    expect(error.message).toContain('AADSTS');
+    expect(error.message).toMatch(/trace_id [0-9a-f-]{36}/);
+    expect(error.idpDiagnostics?.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.idpDiagnostics?.errorCodes?.length).toBe(1);
   });
 
   it('a token error body carries error_codes, trace and correlation ids, as Entra writes them', async () => {

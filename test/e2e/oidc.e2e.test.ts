@@ -161,12 +161,12 @@ describe('client credentials against oidc-provider', () => {
     expect(result.tokens.scope).toBe('api:read');
   });
 
-  it('fails with tokenRejected for a wrong secret, and never shows the secret', async () => {
+  it('fails with clientRejected for a wrong secret, and never shows the secret', async () => {
     try {
       await loginWithClientCredentials(service(emulator, 'wrong:%+ secret'));
       expect.unreachable();
     } catch (error) {
-      expect(error).toMatchObject({ code: 'tokenRejected' });
+      expect(error).toMatchObject({ code: 'clientRejected' });
       expect(String((error as Error).message)).not.toContain('wrong:%+ secret');
     }
   });

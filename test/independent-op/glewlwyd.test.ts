@@ -124,7 +124,7 @@ describe('Glewlwyd 2.7, an independent OpenID provider', () => {
     };
     const refused = await loginWithClientCredentials(service).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AuthFlowError);
-    expect((refused as AuthFlowError).code).toBe('tokenRejected');
+    expect((refused as AuthFlowError).code).toBe('clientRejected');
     expect((refused as AuthFlowError).message).toContain('client_secret_basic');
     expect((refused as AuthFlowError).message).toContain('--client-auth post');
     expect((refused as AuthFlowError).message).not.toContain(op.clientSecret);

@@ -75,7 +75,7 @@ describe('client authentication by the metadata', () => {
 
 describe('refusals an IdP gives without a body', () => {
   it.each([401, 403])(
-    'an empty %i to a confidential client: tokenRejected, the method used and the other offered, never the secret',
+    'an empty %i to a confidential client: clientRejected, the method used and the other offered, never the secret',
     async (status) => {
       idp = await startFakeIdp({
         metadata: () => ({ token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'] }),
@@ -83,7 +83,8 @@ describe('refusals an IdP gives without a body', () => {
       idp.on('/token', (_req, res) => res.writeHead(status).end());
       const client = createOidcClient({ issuer: idp.issuer, clientId: 'svc-1', clientSecret: SECRET });
       const error = await failureOf(client.clientCredentials({ scope: 's' }));
-      expect(error.code).toBe('tokenRejected');
+      // The IdP refused the client, not CDF the token: its own code.
+      expect(error.code).toBe('clientRejected');
       expect(error.message).toContain(`HTTP ${status} and no explanation`);
       expect(error.message).toContain('client_secret_basic');
       expect(error.message).toContain('--client-auth post');
@@ -104,7 +105,7 @@ describe('refusals an IdP gives without a body', () => {
       clientAuth: 'post',
     });
     const error = await failureOf(client.clientCredentials({ scope: 's' }));
-    expect(error.code).toBe('tokenRejected');
+    expect(error.code).toBe('clientRejected');
     expect(error.message).toContain('sent by client_secret_post');
     expect(error.message).toContain('--client-auth basic');
   });
@@ -115,7 +116,7 @@ describe('refusals an IdP gives without a body', () => {
     const error = await failureOf(
       createOidcClient({ issuer: idp.issuer, clientId: 'cli' }).revoke('rt', 'refresh_token'),
     );
-    expect(error.code).toBe('tokenRejected');
+    expect(error.code).toBe('clientRejected');
     expect(error.message).toContain('public client');
   });
 
@@ -124,5 +125,33 @@ describe('refusals an IdP gives without a body', () => {
     idp.on('/token', (_req, res) => res.writeHead(400).end());
     const error = await failureOf(createOidcClient({ issuer: idp.issuer, clientId: 'cli' }).refresh('rt'));
     expect(error.code).toBe('invalidGrant');
+  });
+});
+
+describe("the IdP's own diagnostics are kept", () => {
+  it("Entra's AADSTS code, trace_id and correlation_id: in the message and the error's fields (not secrets)", async () => {
+    idp = await startFakeIdp();
+    idp.on('/token', (_req, res) =>
+      json(res, 401, {
+        error: 'invalid_client',
+        error_description: 'AADSTS7000215: Invalid client secret provided.',
+        error_codes: [7000215],
+        timestamp: '2026-12-02 10:00:00Z',
+        trace_id: '0f4e2c1a-1111-4222-8333-944445555666',
+        correlation_id: '7a6b5c4d-aaaa-4bbb-8ccc-9dddeeeeffff',
+      }),
+    );
+    const client = createOidcClient({ issuer: idp.issuer, clientId: 'svc-1', clientSecret: SECRET });
+    const error = await failureOf(client.clientCredentials({ scope: 's' }));
+    expect(error.code).toBe('clientRejected');
+    expect(error.message).toContain('AADSTS7000215');
+    expect(error.message).toContain('trace_id 0f4e2c1a-1111-4222-8333-944445555666');
+    expect(error.message).toContain('correlation_id 7a6b5c4d-aaaa-4bbb-8ccc-9dddeeeeffff');
+    expect(error.toFailure().idpDiagnostics).toEqual({
+      errorCodes: [7000215],
+      traceId: '0f4e2c1a-1111-4222-8333-944445555666',
+      correlationId: '7a6b5c4d-aaaa-4bbb-8ccc-9dddeeeeffff',
+      timestamp: '2026-12-02 10:00:00Z',
+    });
   });
 });

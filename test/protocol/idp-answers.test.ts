@@ -51,7 +51,7 @@ describe('IdP error text is scrubbed of every secret the flow holds', () => {
       json(res, 401, { error: 'invalid_client', error_description: `secret ${secret} does not match` }),
     );
     const bad = await failureOf(client({ clientSecret: secret }).clientCredentials({ scope: 's' }));
-    expect(bad.code).toBe('tokenRejected');
+    expect(bad.code).toBe('clientRejected');
     expect(everything(bad)).not.toContain(secret);
 
     const code = 'code-secret-77aa66bb55';

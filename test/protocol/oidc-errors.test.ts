@@ -68,8 +68,8 @@ describe('failures the IdP fetch raises itself', () => {
 
 describe('WWW-Authenticate challenges (RFC 6749 §5.2, RFC 6750 §3)', () => {
   it.each([
-    [401, 'Basic error="invalid_client", realm="x"', 'tokenRejected', 'invalid_client'],
-    [401, 'Basic realm="x"', 'tokenRejected', null],
+    [401, 'Basic error="invalid_client", realm="x"', 'clientRejected', 'invalid_client'],
+    [401, 'Basic realm="x"', 'clientRejected', null],
     [403, 'Bearer error="insufficient_scope", scope="x"', 'idpError', 'insufficient_scope'],
   ])('%i with WWW-Authenticate %s is %s, naming the error it carries', async (status, challenge, code, named) => {
     idp.on('/token', (_req, res) => res.writeHead(status, { 'www-authenticate': challenge }).end());

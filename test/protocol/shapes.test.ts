@@ -221,8 +221,8 @@ describe('IdP answers, exactly', () => {
 
   it.each([
     ['invalid_grant', 'invalidGrant'],
-    ['invalid_client', 'tokenRejected'],
-    ['unauthorized_client', 'tokenRejected'],
+    ['invalid_client', 'clientRejected'],
+    ['unauthorized_client', 'clientRejected'],
     ['access_denied', 'accessDenied'],
     ['expired_token', 'expiredToken'],
     ['server_error', 'idpError'],
@@ -232,11 +232,11 @@ describe('IdP answers, exactly', () => {
     expect(JSON.stringify(failure)).not.toContain('sec-ret-value');
   });
 
-  it('maps a 401 WWW-Authenticate challenge to tokenRejected', async () => {
+  it('maps a 401 WWW-Authenticate challenge to clientRejected', async () => {
     const challenge = () =>
       new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic error="invalid_client", realm="x"' } });
     expect(await outcome(idpWith(challenge).clientCredentials({ scope: 's' }))).toMatchObject({
-      code: 'tokenRejected',
+      code: 'clientRejected',
       status: 401,
     });
   });

@@ -4,7 +4,7 @@
  * and from the cause (docs/security.md §2.1).
  */
 import * as oauth from 'oauth4webapi';
-import type { Failure, FailureCode } from '../../../machines/shared/failure.js';
+import type { Failure, FailureCode, IdpDiagnostics } from '../../../machines/shared/failure.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import type { IdpAnswerRecord } from '../idp-fetch.js';
 import { redactText } from '../redact.js';
@@ -55,8 +55,12 @@ export function toAuthFlowError(
       ...(status !== undefined ? { status } : {}),
     });
   }
-  const refusal = refusalOf(error, what, scrub) ?? emptyRefusalOf(status, what, request.clientAuth);
-  if (refusal?.code === 'tokenRejected' && request.clientAuth?.method) {
+  const refusal = withDiagnostics(
+    refusalOf(error, what, scrub) ?? emptyRefusalOf(status, what, request.clientAuth),
+    request.record.errorBody,
+    scrub,
+  );
+  if (refusal?.code === 'clientRejected' && request.clientAuth?.method) {
     return make({ ...refusal, message: `${refusal.message}${methodHint(request.clientAuth)}` });
   }
   return make(refusal ?? failureOf(error, what, scrub, comparisonCode));
@@ -98,7 +102,7 @@ function emptyRefusalOf(
         : 'the IdP did not accept this public client here: check the client id and that the app may use this grant.'
       : 'the IdP does not let a public client (no secret) revoke tokens; the local login can still be removed.';
   return {
-    code: 'tokenRejected',
+    code: 'clientRejected',
     message: `${what} was refused with HTTP ${status} and no explanation; ${check}`,
     status,
   };
@@ -121,24 +125,77 @@ const ERROR_CODES = new Map<string, FailureCode>([
   // Entra ID's name for a declined device code (RFC 8628 §3.5 says access_denied).
   ['authorization_declined', 'accessDenied'],
   ['expired_token', 'expiredToken'],
-  ['invalid_client', 'tokenRejected'],
-  ['unauthorized_client', 'tokenRejected'],
+  // The IdP refusing the client is not CDF refusing a token.
+  ['invalid_client', 'clientRejected'],
+  ['unauthorized_client', 'clientRejected'],
 ]);
+
+/**
+ * A refusal with what the answer's body said beside a challenge (RFC 6749 §5.2: a 401 may come with a
+ * `WWW-Authenticate` header and an error body): its description and the IdP's diagnostics.
+ */
+function withDiagnostics(
+  refusal: Failure | undefined,
+  body: unknown,
+  scrub: (text: string) => string,
+): Failure | undefined {
+  if (!refusal || refusal.idpDiagnostics) return refusal;
+  const diagnostics = diagnosticsOf(body);
+  const description = (body as { error_description?: unknown } | undefined)?.error_description;
+  if (!diagnostics && typeof description !== 'string') return refusal;
+  const quoted = [
+    typeof description === 'string' ? scrub(description) : '',
+    diagnostics?.traceId ? `trace_id ${diagnostics.traceId}` : '',
+    diagnostics?.correlationId ? `correlation_id ${diagnostics.correlationId}` : '',
+  ].filter(Boolean);
+  return {
+    ...refusal,
+    message: `${refusal.message} The IdP said: ${quoted.join('; ')}.`,
+    ...(diagnostics ? { idpDiagnostics: diagnostics } : {}),
+  };
+}
+
+/** Identifiers an IdP gives for its admins (Entra's), kept only in their expected shapes. */
+function diagnosticsOf(body: unknown): IdpDiagnostics | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const {
+    error_codes: codes,
+    trace_id: trace,
+    correlation_id: correlation,
+    timestamp,
+  } = body as Record<string, unknown>;
+  const id = (value: unknown) => (typeof value === 'string' && /^[\w-]{1,64}$/.test(value) ? value : undefined);
+  const out = {
+    ...(Array.isArray(codes) && codes.every((c) => Number.isInteger(c))
+      ? { errorCodes: codes.slice(0, 5) as number[] }
+      : {}),
+    ...(id(trace) ? { traceId: id(trace) } : {}),
+    ...(id(correlation) ? { correlationId: id(correlation) } : {}),
+    ...(typeof timestamp === 'string' && /^[\d :TZ.+-]{10,40}$/.test(timestamp) ? { timestamp } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
 
 /** The IdP said no: an OAuth error body, a WWW-Authenticate challenge, or an error on the callback. */
 function refusalOf(error: unknown, what: string, scrub: (text: string) => string): Failure | undefined {
   if (error instanceof oauth.ResponseBodyError) {
+    const diagnostics = diagnosticsOf(error.cause);
+    const quoted = [
+      diagnostics?.traceId ? `trace_id ${diagnostics.traceId}` : '',
+      diagnostics?.correlationId ? `correlation_id ${diagnostics.correlationId}` : '',
+    ].filter(Boolean);
     return {
       code: ERROR_CODES.get(error.error) ?? 'idpError',
-      message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.`,
+      message: `${what} was refused: ${scrub(error.error)}${error.error_description ? ` (${scrub(error.error_description)})` : ''}.${quoted.length > 0 ? ` Quote to the IdP's admins: ${quoted.join(', ')}.` : ''}`,
       status: error.status,
+      ...(diagnostics ? { idpDiagnostics: diagnostics } : {}),
     };
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     // RFC 6749 5.2: a 401 invalid_client may come as a WWW-Authenticate challenge.
     const name = String(error.cause[0]?.parameters.error ?? 'invalid_client');
     return {
-      code: name === 'invalid_client' || error.status === 401 ? 'tokenRejected' : 'idpError',
+      code: name === 'invalid_client' || error.status === 401 ? 'clientRejected' : 'idpError',
       message: `${what} was refused: ${scrub(name)}; check the client id and secret.`,
       status: error.status,
     };
