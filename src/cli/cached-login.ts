@@ -38,7 +38,7 @@ export async function chosenLogin(ctx: CommandContext, store: TokenStore): Promi
   const project = text(ctx, 'project') ?? profile?.project ?? (profile ? '' : undefined);
   if (baseUrl && project !== undefined) return { baseUrl, project };
   if (!baseUrl) {
-    if (project !== undefined) throw new UsageError('--project needs --base-url beside it.');
+    if (project !== undefined) return onlyLoginOf(store, project);
     const current = await store.readCurrent();
     if (!current)
       throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in; run "cdf-auth login" first.' });
@@ -50,6 +50,17 @@ export async function chosenLogin(ctx: CommandContext, store: TokenStore): Promi
   if (found.length === 0) throw new UsageError(`No login is cached for ${baseUrl}; run "cdf-auth login" for it.`);
   throw new UsageError(
     `Several logins are cached for ${baseUrl}; name one with --project (${found.map((e) => e.project || '""').join(', ')}).`,
+  );
+}
+
+/** `--project P` alone: the one cached login of that project, whichever cluster; several are listed. */
+async function onlyLoginOf(store: TokenStore, project: string): Promise<CurrentLogin> {
+  const found = (await store.list()).filter((entry) => entry.project === project);
+  if (found.length === 1 && found[0]) return { baseUrl: found[0].baseUrl, project };
+  if (found.length === 0)
+    throw new UsageError(`No login is cached for project ${project}; run "cdf-auth login" for it.`);
+  throw new UsageError(
+    `Several logins are cached for project ${project}; name one with --base-url (${found.map((e) => e.baseUrl).join(', ')}).`,
   );
 }
 

@@ -258,6 +258,33 @@ describe("6. the IdP's own diagnostics, and which side refused", () => {
 });
 
 describe('conventions people expect', () => {
+  it('10. the flow choice honours $BROWSER (WSL sets BROWSER=wslview) and --verbose says why it chose', async () => {
+    const args = [
+      'login',
+      '--base-url',
+      emulator.baseUrl,
+      '--issuer',
+      emulator.issuer,
+      '--client-id',
+      emulator.clients.cli,
+    ];
+    // No display, over SSH or not: without $BROWSER the device code; with it, the browser (here: headless).
+    const device = await cli([...args, '--verbose', '--timeout', '2'], { DISPLAY: '', SSH_TTY: '' });
+    expect(device.err).toContain('flow: device (chosen: no browser can open here');
+    const code = await cli([...args, '--verbose', '--timeout', '2', '--no-browser'], {
+      DISPLAY: '',
+      BROWSER: 'wslview',
+    });
+    expect(code.err).toContain('flow: code (chosen: a browser can open here');
+  });
+
+  it('11. status --project P works alone (the one cached login of that project)', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    const run = await cli(['status', '--project', 'demo', '--json'], secret());
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse(run.out)).toMatchObject({ project: 'demo' });
+  });
+
   it('11. login --json has no projectId -1; token --json prints token, expiry and type', async () => {
     const login = await cli([...service(), '--json'], secret());
     expect(JSON.parse(login.out)).not.toHaveProperty('projectId');

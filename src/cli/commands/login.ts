@@ -12,7 +12,7 @@ import {
   resolveIdp,
 } from '../../drivers/node/oidc.js';
 import {
-  canOpenBrowser,
+  browserHere,
   headlessOpener,
   type Opener,
   printUrlOpener,
@@ -39,15 +39,23 @@ const redirectParams = (ctx: CommandContext) => pairsOf(ctx, 'redirect-param', '
  * machine, by device code where none can (an SSH session, no display). Otherwise one error lists what
  * was looked for.
  */
-function chosenFlow(ctx: CommandContext, settings: Settings): FlowName {
-  if (settings.flow) return settings.flow.value;
+function chosenFlow(ctx: CommandContext, settings: Settings): { flow: FlowName; why?: string } {
+  if (settings.flow) return { flow: settings.flow.value };
   // An organization is where a person signs in to Cognite IdP, even beside a service's secret in the .env.
-  if (settings.org && settings.provider?.value === 'cogidp') return 'code';
-  if (settings.clientSecretEnv) return 'client-credentials';
+  if (settings.org && settings.provider?.value === 'cogidp') {
+    return { flow: 'code', why: `a person signs in to the organization (${settings.org.from})` };
+  }
+  if (settings.clientSecretEnv) {
+    return { flow: 'client-credentials', why: `a client secret is set (${settings.clientSecretEnv.from})` };
+  }
   if (settings.issuer || settings.provider || settings.tenant || settings.tokenUrl) {
+    if (ctx.flags.headless) return { flow: 'code', why: '--headless' };
     // Cognite IdP has no device flow: a person signs in through the browser wherever they are.
-    if (ctx.flags.headless || settings.provider?.value === 'cogidp') return 'code';
-    return canOpenBrowser(ctx.env) ? 'code' : 'device';
+    if (settings.provider?.value === 'cogidp') return { flow: 'code', why: 'Cognite IdP has no device flow' };
+    const browser = browserHere(ctx.env);
+    return browser.canOpen
+      ? { flow: 'code', why: `a browser can open here (${browser.why})` }
+      : { flow: 'device', why: `no browser can open here (${browser.why}): the code is entered anywhere` };
   }
   throw new UsageError(
     'Say how to sign in. Looked for: --flow (or LOGIN_FLOW); a client secret for a service (--client-secret-env or ' +
@@ -59,7 +67,8 @@ function chosenFlow(ctx: CommandContext, settings: Settings): FlowName {
 export async function login(ctx: CommandContext): Promise<void> {
   const settings = await settingsOf(ctx, { newProfileAllowed: true });
   if (ctx.flags.verbose === true) for (const line of describeSettings(settings)) ctx.err(`${line}\n`);
-  const flow = chosenFlow(ctx, settings);
+  const { flow, why } = chosenFlow(ctx, settings);
+  if (ctx.flags.verbose === true && why) ctx.err(`flow: ${flow} (chosen: ${why})\n`);
   // A Cognite IdP person picks the project, and with it the cluster, after signing in.
   const picksCluster = flow === 'code' && settings.provider?.value === 'cogidp';
   const baseUrl = settings.baseUrl?.value ?? '';

@@ -94,10 +94,25 @@ export function headlessOpener(options: { readonly timeoutMs?: number } = {}): O
 }
 
 /**
- * Whether a browser can open on this machine for a loopback redirect to reach: not in an SSH session,
- * and on Linux only with a display. Where it cannot, the device code is the way for a person to sign in.
+ * Whether a browser can open on this machine for a loopback redirect to reach, and why: `$BROWSER` names
+ * one (WSL sets `BROWSER=wslview`); not in an SSH session; on Linux only with a display. Where none can,
+ * the device code is the way for a person to sign in.
  */
+export function browserHere(env: Readonly<Record<string, string | undefined>> = process.env): {
+  /** Whether a browser can open. */
+  readonly canOpen: boolean;
+  /** Why, as `--verbose` says it. */
+  readonly why: string;
+} {
+  if (env.BROWSER) return { canOpen: true, why: `$BROWSER is ${env.BROWSER.slice(0, 40)}` };
+  if (env.SSH_CONNECTION || env.SSH_TTY) return { canOpen: false, why: 'an SSH session' };
+  if (process.platform !== 'linux') return { canOpen: true, why: `${process.platform} opens the system browser` };
+  return env.DISPLAY || env.WAYLAND_DISPLAY
+    ? { canOpen: true, why: 'a display is set' }
+    : { canOpen: false, why: 'no display (DISPLAY, WAYLAND_DISPLAY) and no $BROWSER' };
+}
+
+/** Whether a browser can open on this machine (see {@link browserHere}). */
 export function canOpenBrowser(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  if (env.SSH_CONNECTION || env.SSH_TTY) return false;
-  return process.platform !== 'linux' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+  return browserHere(env).canOpen;
 }
