@@ -13,7 +13,8 @@ export function progressReporter(options: { readonly verbose: boolean; readonly 
       spinner?.stop();
       spinner = undefined;
       if (options.verbose) stream.write(`${formatTransition(t)}\n`);
-      if (stream.isTTY && (t.to === 'awaitingCallback' || t.to === 'redirectingToIdp')) {
+      // From awaitingCallback on: the opener has printed the URL by then, on lines the spinner must not clear.
+      if (stream.isTTY && t.to === 'awaitingCallback') {
         spinner = yoctoSpinner({ text: 'Waiting for the sign-in in the browser…', stream }).start();
       }
     },

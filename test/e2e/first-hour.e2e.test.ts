@@ -257,6 +257,29 @@ describe("6. the IdP's own diagnostics, and which side refused", () => {
   });
 });
 
+describe('9. while a sign-in waits for the browser', () => {
+  it('one line with the URL (in case the browser did not open) and what it waits for', async () => {
+    // A $BROWSER that opens nothing, as a browser that did not come up.
+    const run = await cli(
+      [
+        'login',
+        '--base-url',
+        emulator.baseUrl,
+        '--issuer',
+        emulator.issuer,
+        '--client-id',
+        emulator.clients.cli,
+        '--timeout',
+        '2',
+      ],
+      { BROWSER: 'true' },
+    );
+    expect(run.err).toMatch(/If no browser opened, open this URL to sign in:\nhttp:\/\/127\.0\.0\.1:\d+\/auth\?/);
+    expect(run.err).toContain('Waiting for the sign-in to come back');
+    expect(run.code).toBe(4);
+  });
+});
+
 describe('conventions people expect', () => {
   it('10. the flow choice honours $BROWSER (WSL sets BROWSER=wslview) and --verbose says why it chose', async () => {
     const args = [

@@ -30,6 +30,22 @@ import { progressReporter } from '../progress.js';
 import { saveEnv } from '../save-env.js';
 import { settingsOf } from '../settings-of.js';
 
+/**
+ * How the person is sent to sign in: `--headless` (the emulator), `--no-browser` (the URL printed), or the
+ * system browser, with the URL printed too in case it did not open, and what the CLI waits for (gh, az).
+ */
+function openerOf(ctx: CommandContext): Opener {
+  if (ctx.flags.headless) return headlessOpener();
+  if (ctx.flags['no-browser']) return printUrlOpener(ctx.err);
+  const browser = systemBrowserOpener(ctx.env);
+  return async (url, options) => {
+    ctx.err(
+      `If no browser opened, open this URL to sign in:\n${url}\nWaiting for the sign-in to come back to this machine (Ctrl-C to stop)…\n`,
+    );
+    await browser(url, options);
+  };
+}
+
 /** The app's own query parameters for the login-URL redirect, from `--redirect-param name=value`. */
 const redirectParams = (ctx: CommandContext) => pairsOf(ctx, 'redirect-param', '--redirect-param');
 
@@ -113,11 +129,7 @@ async function signInWith(
   if (flow === 'login-url') {
     const project = settings.project?.value;
     if (!project) throw new UsageError('The login-URL flow needs the project: --project or CDF_PROJECT.');
-    const opener: Opener = ctx.flags.headless
-      ? headlessOpener()
-      : ctx.flags['no-browser']
-        ? printUrlOpener(ctx.err)
-        : systemBrowserOpener(ctx.env);
+    const opener = openerOf(ctx);
     const fragment = text(ctx, 'redirect-fragment');
     const session = await loginWithLoginUrl({
       ...common,
@@ -307,11 +319,7 @@ async function signInByFlow(
     return { signIn: { ...result, claims: null }, secretEnv: secret.name };
   }
   if (flow === 'code') {
-    const opener: Opener = ctx.flags.headless
-      ? headlessOpener()
-      : ctx.flags['no-browser']
-        ? printUrlOpener(ctx.err)
-        : systemBrowserOpener(ctx.env);
+    const opener = openerOf(ctx);
     const timeouts = timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {};
     return { signIn: await loginWithAuthorizationCode({ ...base, opener, ...timeouts }) };
   }
