@@ -31,6 +31,16 @@ const service = () => [
   emulator.clients.service.id,
 ];
 const secret = () => ({ IDP_CLIENT_SECRET: emulator.clients.service.secret });
+/** A person's login at the emulator, with no flow named: the CLI chooses. */
+const person = () => [
+  'login',
+  '--base-url',
+  emulator.baseUrl,
+  '--issuer',
+  emulator.issuer,
+  '--client-id',
+  emulator.clients.cli,
+];
 
 describe('bugs of the first hour', () => {
   it("1. --env-file nope.env is the CLI's usage error (Node 20 reads --env-file anywhere on the command line)", async () => {
@@ -260,20 +270,7 @@ describe("6. the IdP's own diagnostics, and which side refused", () => {
 describe('9. while a sign-in waits for the browser', () => {
   it('one line with the URL (in case the browser did not open) and what it waits for', async () => {
     // A $BROWSER that opens nothing, as a browser that did not come up.
-    const run = await cli(
-      [
-        'login',
-        '--base-url',
-        emulator.baseUrl,
-        '--issuer',
-        emulator.issuer,
-        '--client-id',
-        emulator.clients.cli,
-        '--timeout',
-        '2',
-      ],
-      { BROWSER: 'true' },
-    );
+    const run = await cli([...person(), '--timeout', '2'], { BROWSER: 'true' });
     expect(run.err).toMatch(/If no browser opened, open this URL to sign in:\nhttp:\/\/127\.0\.0\.1:\d+\/auth\?/);
     expect(run.err).toContain('Waiting for the sign-in to come back');
     expect(run.code).toBe(4);
@@ -282,15 +279,7 @@ describe('9. while a sign-in waits for the browser', () => {
 
 describe('conventions people expect', () => {
   it('10. the flow choice honours $BROWSER (WSL sets BROWSER=wslview) and --verbose says why it chose', async () => {
-    const args = [
-      'login',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-      '--client-id',
-      emulator.clients.cli,
-    ];
+    const args = person();
     // No display, over SSH or not: without $BROWSER the device code; with it, the browser (here: headless).
     const device = await cli([...args, '--verbose', '--timeout', '2'], { DISPLAY: '', SSH_TTY: '' });
     expect(device.err).toContain('flow: device (chosen: no browser can open here');

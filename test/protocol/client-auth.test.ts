@@ -16,6 +16,15 @@ afterEach(async () => {
 
 const SECRET = 'the-client-secret';
 
+/** A service client of the fake IdP whose token endpoint records each request (see {@link recordToken}). */
+async function recordedService(options: Omit<Parameters<typeof createOidcClient>[0], 'issuer' | 'clientId'>) {
+  idp = await startFakeIdp();
+  const seen: Array<{ basic: boolean; body: URLSearchParams }> = [];
+  recordToken(idp, seen);
+  const client = createOidcClient({ issuer: idp.issuer, clientId: 'svc-1', clientSecret: SECRET, ...options });
+  return { client, seen };
+}
+
 /** A token endpoint that records how the client authenticated and what it sent. */
 function recordToken(fake: NonNullable<typeof idp>, seen: Array<{ basic: boolean; body: URLSearchParams }>) {
   fake.on('/token', (req, res, body) => {
@@ -40,16 +49,7 @@ describe('client authentication by the metadata', () => {
   });
 
   it('clientAuth forces the method; resource goes with every grant', async () => {
-    idp = await startFakeIdp();
-    const seen: Array<{ basic: boolean; body: URLSearchParams }> = [];
-    recordToken(idp, seen);
-    const client = createOidcClient({
-      issuer: idp.issuer,
-      clientId: 'svc-1',
-      clientSecret: SECRET,
-      clientAuth: 'post',
-      resource: 'https://cdf.example',
-    });
+    const { client, seen } = await recordedService({ clientAuth: 'post', resource: 'https://cdf.example' });
     await client.clientCredentials({ scope: 's' });
     await client.refresh('rt');
     expect(seen.map((s) => [s.basic, s.body.get('client_secret'), s.body.get('resource')])).toEqual([
