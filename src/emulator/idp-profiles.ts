@@ -6,6 +6,7 @@
  * the same oidc-provider.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { escapeHtml } from './idp-pages.js';
 
 /** The profile names. */
 export type IdpProfileName = 'generic' | 'entra' | 'auth0' | 'cogidp';
@@ -19,7 +20,10 @@ interface KoaContext {
   request: { body?: unknown };
   query: Record<string, unknown>;
   response: { get(name: string): string; set(name: string, value: string): void };
-  oidc?: { params?: Record<string, unknown> };
+  get(header: string): string;
+  type: string;
+  oidc?: { params?: Record<string, unknown>; body?: Record<string, unknown> };
+  remove(header: string): void;
 }
 
 /** The errors of oidc-provider a profile throws (the package is loaded lazily, so they are passed in). */
@@ -60,8 +64,14 @@ export interface IdpProfile {
   ): string | undefined;
   /** The scopes a resource server grants. */
   resourceScopes(resource: string): string;
-  /** Koa middleware: path aliases before oidc-provider, the IdP's answer shapes after it. */
-  middleware(origin: string): (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+  /**
+   * Koa middleware: path aliases before oidc-provider, the IdP's answer shapes after it; `isClient` says
+   * whether a client id is registered (Entra names an unknown one apart from a wrong secret).
+   */
+  middleware(
+    origin: string,
+    isClient: (clientId: string) => Promise<boolean>,
+  ): (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
   /**
    * The CLI's public client: `native` compares a loopback redirect URI without its port (Entra ID, RFC 8252
    * §7.3), `web` compares it exactly, port and path included (Auth0, Okta, Cognito, Cognite IdP).
@@ -163,6 +173,7 @@ function entraProfile(tenantId: string): IdpProfile {
       if (params.resource !== undefined) {
         throw new errors.InvalidTarget("AADSTS901002: The 'resource' request parameter is not supported.");
       }
+      checkEntraScopes(params, servers, resourceOfScope, errors);
       const resources = new Set(
         words(params.scope).flatMap((scope) => {
           const server = resourceOfScope(scope, servers);
@@ -179,7 +190,7 @@ function entraProfile(tenantId: string): IdpProfile {
       return [...resources][0];
     },
     resourceScopes: (resource) => `${resource}/.default ${resource}/user_impersonation ${resource}/IDENTITY`,
-    middleware: (origin) => entraMiddleware(tenantId, origin),
+    middleware: (origin, isClient) => entraMiddleware(tenantId, origin, isClient),
     // A "Mobile and desktop applications" registration: Entra ignores the port of a localhost redirect.
     cliClient: {
       applicationType: 'native',
@@ -192,12 +203,63 @@ function entraProfile(tenantId: string): IdpProfile {
   };
 }
 
+/** Scopes Entra answers for every resource: OpenID Connect's own. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+/**
+ * Entra's scope rules for what a newcomer gets wrong: a scope URL that names no scope of a resource is
+ * AADSTS70011, and client credentials take only `{resource}/.default` (AADSTS1002012). A scope without a
+ * URL is Microsoft Graph's (`User.Read`), which Entra grants.
+ */
+function checkEntraScopes(
+  params: Record<string, unknown>,
+  servers: readonly string[],
+  resourceOfScope: (scope: string, servers: readonly string[]) => string | undefined,
+  errors: ProviderErrors,
+): void {
+  const scopes = words(params.scope).filter((scope) => !OIDC_SCOPES.has(scope));
+  for (const scope of scopes) {
+    if (scope.includes('://') && !resourceOfScope(scope, servers)) {
+      throw new errors.InvalidScope(
+        `AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope '${scope}' does not exist.`,
+        scope,
+      );
+    }
+  }
+  const notDefault = scopes.find((scope) => !scope.endsWith('/.default'));
+  if (params.grant_type === 'client_credentials' && notDefault !== undefined) {
+    throw new errors.InvalidScope(
+      `AADSTS1002012: The provided value for scope ${notDefault} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      notDefault,
+    );
+  }
+}
+
+/** The paths of a tenant's endpoints; another tenant than the emulator's is unknown (AADSTS90002). */
+const TENANT_PATH = /^\/([^/]+)\/(v2\.0\/\.well-known\/|oauth2\/|discovery\/)/;
+
 /** Entra's shapes around oidc-provider. */
-function entraMiddleware(tenantId: string, origin: string) {
+function entraMiddleware(tenantId: string, origin: string, isClient: (clientId: string) => Promise<boolean>) {
   const t = `/${tenantId}`;
   return async (ctx: KoaContext, next: () => Promise<void>) => {
     const alias = /^\/(common|organizations)(\/.*)$/.exec(ctx.path);
     if (alias) ctx.path = `${t}${alias[2]}`;
+    const tenant = TENANT_PATH.exec(ctx.path)?.[1];
+    if (tenant !== undefined && tenant !== tenantId) {
+      ctx.status = 400;
+      ctx.body = entraErrorBody(
+        'invalid_tenant',
+        `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
+      return;
+    }
+    if (ctx.path === `${t}/oauth2/v2.0/authorize` && !(await isClient(String(ctx.query.client_id ?? '')))) {
+      // Entra cannot trust the redirect URI of an unknown app: it shows the error on its own page.
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><title>Sign in to your account</title><p>${escapeHtml(unknownApp(String(ctx.query.client_id ?? ''), tenantId))}</p>`;
+      return;
+    }
     const isDiscovery = ctx.path === `${t}/v2.0/.well-known/openid-configuration`;
     if (isDiscovery) ctx.path = '/.well-known/openid-configuration';
     else if (ctx.path === '/.well-known/openid-configuration') {
@@ -211,7 +273,18 @@ function entraMiddleware(tenantId: string, origin: string) {
     if (isDiscovery) ctx.body = entraMetadata(ctx.body as Record<string, unknown>, tenantId, origin, alias?.[1]);
     stripIssParameter(ctx);
     const body = ctx.body as Record<string, unknown> | undefined;
-    if ((isToken || isDevice) && body && typeof body.error === 'string') ctx.body = aadstsError(ctx, body);
+    if ((isToken || isDevice) && body && typeof body.error === 'string') {
+      const clientId = clientIdOf(ctx);
+      const unknown = body.error === 'invalid_client' && clientId !== undefined && !(await isClient(clientId));
+      if (unknown) {
+        // Entra answers an app it does not have with 400 and no challenge, whatever the secret.
+        ctx.status = 400;
+        ctx.remove('www-authenticate');
+      }
+      ctx.body = unknown
+        ? entraErrorBody('unauthorized_client', unknownApp(clientId, tenantId))
+        : aadstsError(ctx, body);
+    }
     if (isDevice && body && typeof body.device_code === 'string') {
       const { verification_uri_complete: _complete, ...rest } = body;
       ctx.body = {
@@ -251,16 +324,42 @@ function stripIssParameter(ctx: KoaContext): void {
   ctx.response.set('location', url.toString());
 }
 
+/** AADSTS700016: the words Entra uses for a client id that no app of the tenant has. */
+const unknownApp = (clientId: string, tenantId: string) =>
+  `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
+
+/** The client id of a token or device request: in the form, or the user part of HTTP Basic. */
+function clientIdOf(ctx: KoaContext): string | undefined {
+  const form = (ctx.oidc?.body ?? (ctx.request.body as Record<string, unknown> | undefined))?.client_id;
+  if (typeof form === 'string') return form;
+  const basic = /^Basic\s+(\S+)$/i.exec(ctx.get('authorization'));
+  if (!basic?.[1]) return undefined;
+  const user = Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] ?? '';
+  try {
+    return decodeURIComponent(user);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An error body as Entra writes it; a declined device code is `authorization_declined`. */
 function aadstsError(ctx: KoaContext, body: Record<string, unknown>) {
   const grant = (ctx.request.body as Record<string, unknown> | undefined)?.grant_type;
   const declined = body.error === 'access_denied' && grant === 'urn:ietf:params:oauth:grant-type:device_code';
   const error = declined ? 'authorization_declined' : String(body.error);
-  const code = AADSTS[error] ?? 90000;
   const described = String(body.error_description ?? error);
+  return entraErrorBody(
+    error,
+    described.startsWith('AADSTS') ? described : `AADSTS${AADSTS[error] ?? 90000}: ${described}`,
+  );
+}
+
+/** Entra's error body: the AADSTS code of the description, a timestamp, trace and correlation ids. */
+function entraErrorBody(error: string, description: string) {
+  const code = Number(/^AADSTS(\d+)/.exec(description)?.[1] ?? 90000);
   return {
     error,
-    error_description: described.startsWith('AADSTS') ? described : `AADSTS${code}: ${described}`,
+    error_description: description,
     error_codes: [code],
     timestamp: new Date()
       .toISOString()

@@ -37,7 +37,8 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
   let nextLogin: NextLogin = { approve: options.users[0]?.id ?? 'alice' };
 
   const provider = new Provider(issuer, providerConfiguration(options, privateJwk, errors as never) as never);
-  provider.use(options.profile.middleware(origin) as never);
+  const isClient = async (id: string) => id !== '' && Boolean(await provider.Client.find(id).catch(() => undefined));
+  provider.use(options.profile.middleware(origin, isClient) as never);
   const routes = options.profile.routes;
   const callback = provider.callback();
 

@@ -238,6 +238,7 @@ function cdfCall(base: URL, baseUrl: string, options: CdfClientOptions) {
         ...options,
         ...call,
         ...(init.acceptStatuses ? { acceptStatuses: init.acceptStatuses } : {}),
+        origin: base.origin,
         secrets: [
           ...Object.values(init.searchParams ?? {}).filter((value) => value === init.searchParams?.token),
           ...(init.credentials ? [init.credentials.apiKey ?? init.credentials.accessToken ?? ''] : []),

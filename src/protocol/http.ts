@@ -68,6 +68,8 @@ export async function callJson(
       readonly acceptStatuses?: readonly number[];
       /** Values that must never appear in an error message, even when the server echoes them. */
       readonly secrets?: readonly string[];
+      /** The origin asked, named when it cannot be reached. */
+      readonly origin?: string;
     },
 ): Promise<JsonAnswer> {
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -80,7 +82,10 @@ export async function callJson(
     }
     if (error instanceof AuthFlowError) throw error;
     throw new AuthFlowError(
-      { code: 'network', message: `${what} failed: ${redactText(errorText(error))}. Check the URL and the network.` },
+      {
+        code: 'network',
+        message: `${what} failed${options.origin ? `: could not reach ${options.origin}` : ''} (${redactText(connectionFailureOf(error))}). Check the URL and the network.`,
+      },
       { cause: error },
     );
   };
@@ -215,10 +220,25 @@ function scrub(text: string, secrets: readonly string[]): string {
   return secrets.reduce((out, secret) => (secret.length >= 4 ? out.replaceAll(secret, REDACTED) : out), text);
 }
 
-function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause;
-    return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message;
-  }
-  return String(error);
+/** Why a request got no answer, in words where the system's error code is known (ECONNREFUSED, ENOTFOUND). */
+export function connectionFailureOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  const reason = typeof code === 'string' ? CONNECTION_FAILURES.get(code) : undefined;
+  if (reason) return reason;
+  return typeof code === 'string' ? `${error.message}: ${code}` : error.message;
 }
+
+/** Why a connection failed, in words, by the system's error code under fetch's `TypeError`. */
+const CONNECTION_FAILURES = new Map([
+  ['ENOTFOUND', 'no such host name'],
+  ['EAI_AGAIN', 'the host name could not be looked up'],
+  ['ECONNREFUSED', 'nothing listens on that port'],
+  ['ECONNRESET', 'the connection was reset'],
+  ['ETIMEDOUT', 'the connection timed out'],
+  ['EHOSTUNREACH', 'the host is unreachable'],
+  ['CERT_HAS_EXPIRED', "the host's TLS certificate has expired"],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', "the host's TLS certificate is self-signed"],
+  ['SELF_SIGNED_CERT_IN_CHAIN', "the host's TLS certificate chain is self-signed"],
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', "the host's TLS certificate cannot be verified"],
+]);

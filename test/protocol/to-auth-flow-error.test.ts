@@ -226,9 +226,9 @@ describe('toAuthFlowError', () => {
     expect(mapped.message).toBe('The call failed: four=[redacted] three=abc enc=[redacted] raw=[redacted].');
   });
 
-  it('a message is cut at 200 characters', () => {
+  it('a message is cut at 320 characters, marked with an ellipsis', () => {
     const mapped = map(new Error('x'.repeat(500)), { status: 200 });
-    expect(mapped.message).toBe(`The call failed: ${'x'.repeat(200)}.`);
+    expect(mapped.message).toBe(`The call failed: ${'x'.repeat(320)}….`);
   });
 
   it('the cause is a scrubbed copy: name, code and message, three levels deep at most', () => {

@@ -9,7 +9,7 @@ import * as oauth from 'oauth4webapi';
 import { _expectedIssuer as expectedIssuerHook, _nodiscoverycheck as noDiscoveryCheckHook } from 'oauth4webapi';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { clientAuthOf, type IdpContext, type IdpRequest, requestOf } from './context.js';
-import { toAuthFlowError } from './errors.js';
+import { discoveryRefusalOf, toAuthFlowError } from './errors.js';
 
 /**
  * oauth4webapi's hooks for an issuer that is not one fixed string. They are exported by the package but
@@ -74,10 +74,17 @@ export async function metadataOf(idp: IdpContext, signal?: AbortSignal): Promise
         }
       : metadata;
   } catch (error) {
-    throw toAuthFlowError(error, 'IdP discovery', request, 'issuerMismatch');
+    const url = wellKnownOf(idp.issuer);
+    throw (
+      (error instanceof AuthFlowError ? undefined : discoveryRefusalOf(request.record, url)) ??
+      toAuthFlowError(error, `IdP discovery at ${url}`, request, 'issuerMismatch')
+    );
   }
   return idp.server;
 }
+
+/** Where OpenID Connect discovery asks: the issuer's path with the well-known suffix appended. */
+const wellKnownOf = (issuer: URL) => `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
 /** Runs one call with its request options, and maps whatever it throws (see {@link toAuthFlowError}). */
 export async function callIdp<T>(

@@ -6,6 +6,7 @@
 import * as oauth from 'oauth4webapi';
 import type { Failure, FailureCode, IdpDiagnostics } from '../../../machines/shared/failure.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { connectionFailureOf } from '../http.js';
 import type { IdpAnswerRecord } from '../idp-fetch.js';
 import { redactText } from '../redact.js';
 
@@ -60,10 +61,45 @@ export function toAuthFlowError(
     request.record.errorBody,
     scrub,
   );
-  if (refusal?.code === 'clientRejected' && request.clientAuth?.method) {
+  // The secret's method matters only when the IdP knows the client (not Entra's unknown app, AADSTS700016).
+  const knownClient = !(error instanceof oauth.ResponseBodyError && error.error === 'unauthorized_client');
+  if (refusal?.code === 'clientRejected' && request.clientAuth?.method && knownClient) {
     return make({ ...refusal, message: `${refusal.message}${methodHint(request.clientAuth)}` });
   }
+  if (refusal?.code === 'clientRejected' && !knownClient) {
+    return make({
+      ...refusal,
+      message: `${refusal.message} Check the client id (--client-id, IDP_CLIENT_ID) and the tenant.`,
+    });
+  }
   return make(refusal ?? failureOf(error, what, scrub, comparisonCode));
+}
+
+/**
+ * Discovery answered 4xx (not 408 or 429): there is no IdP metadata at this issuer. The message names the
+ * URL asked, the status and what the IdP said (Entra's AADSTS90002 for a tenant that is not there), and
+ * what to check; `http` with the status, so the CLI's exit code says "a mistake in what was sent".
+ */
+export function discoveryRefusalOf(record: IdpAnswerRecord, url: string): AuthFlowError | undefined {
+  const { status } = record;
+  if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) return undefined;
+  const body = (typeof record.errorBody === 'object' && record.errorBody !== null ? record.errorBody : {}) as {
+    error?: unknown;
+    error_description?: unknown;
+  };
+  const described = typeof body.error_description === 'string' ? scrubberOf([])(body.error_description) : '';
+  const diagnostics = diagnosticsOf(body);
+  const noTenant = body.error === 'invalid_tenant' || diagnostics?.errorCodes?.includes(90002) === true;
+  const check = noTenant
+    ? 'check --tenant (IDP_TENANT_ID): the tenant id or domain is not one Entra ID knows'
+    : 'check the issuer (--issuer, IDP_DISCOVERY_URL or IDP_AUTHORITY_URL; at Entra ID --tenant and --authority)';
+  const quoted = [described, diagnostics?.traceId ? `trace_id ${diagnostics.traceId}` : ''].filter(Boolean);
+  return new AuthFlowError({
+    code: 'http',
+    status,
+    message: `IdP discovery at ${url} answered HTTP ${status}: ${check}.${quoted.length > 0 ? ` The IdP said: ${quoted.join('; ')}.` : ''}`,
+    ...(diagnostics ? { idpDiagnostics: diagnostics } : {}),
+  });
 }
 
 /** Which client authentication was used, and the other one the IdP offers (`--client-auth`). */
@@ -115,7 +151,7 @@ function scrubberOf(secrets: readonly string[]): (text: string) => string {
       .filter((secret) => secret.length >= 4)
       .flatMap((secret) => [secret, encodeURIComponent(secret)])
       .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), redactText(text))
-      .slice(0, 200);
+      .replace(/^(.{320}).+$/s, '$1…');
 }
 
 /** A Map, not an object literal: an error named "toString" must not find Object.prototype (found by fuzzing). */
@@ -224,9 +260,15 @@ function failureOf(
     return { code: 'idTokenInvalid', message: `${what} failed: ${scrub(error.message)}.` };
   }
   if (error instanceof TypeError && !(error instanceof oauth.UnsupportedOperationError)) {
-    return { code: 'network', message: `${what} could not reach the IdP.` };
+    return { code: 'network', message: `${what} could not reach the IdP${whyUnreached(error)}.` };
   }
   return { code: 'invalidResponse', message: `${what} failed: ${scrub(String((error as Error)?.message ?? error))}.` };
+}
+
+/** Why fetch got no answer, where the system said more than fetch's own "fetch failed". */
+function whyUnreached(error: TypeError): string {
+  const why = connectionFailureOf(error);
+  return why === error.message ? '' : ` (${why})`;
 }
 
 /** The failure code of an oauth4webapi processing error. */
