@@ -27,6 +27,7 @@ Commands:
   api PATH             one authenticated request to the cluster, JSON out (like gh api)
   logout               revoke at the IdP where it can (or end the legacy session at CDF), delete the login
   logins               list the cached logins
+  switch               make a cached login the current one (--project P, --base-url URL)
   profiles             list the saved profiles
   diagram <machine>    print a machine as mermaid, dot, svg or json
 
@@ -143,8 +144,11 @@ One authenticated request to the cluster of the cached login, like "gh api"; the
 {project} in PATH is the login's project, e.g. cdf-auth api /api/v1/projects/{project}/assets
 
   -X METHOD       GET, POST, PUT, PATCH or DELETE (default GET, or POST with a body)
-  -f key=value    a query parameter of a GET, else a field of the JSON body (repeatable)
+  -f key=value    a query parameter of a GET, else a field of the JSON body (repeatable); on a path
+                  that answers only GET (/api/v1/token/inspect, /login/status, /api/v1/projects/P) a query
+                  parameter without -X GET
   --input FILE    the JSON body from FILE (- for stdin)
+  --verbose       the request line and the answer's status (and x-request-id) on stderr
 
 An OpenID Connect token CDF refuses with 401 is refreshed once and the request retried.
 `,
@@ -162,8 +166,14 @@ neither can be reached.
 `,
   logins: `Usage: cdf-auth logins [--json]
 
-Lists the cached logins (base URL, project, flow, user; * marks the current one). Name one with
---base-url and --project in token, status and logout.
+Lists the cached logins (base URL, project, flow, user; * marks the current one), and token files that
+cannot be read. Name one with --base-url and --project in token, status, api and logout, or make it
+the current one with "cdf-auth switch".
+`,
+  switch: `Usage: cdf-auth switch [--project P] [--base-url URL | --cluster NAME | --profile NAME]
+
+Makes a cached login the current one: the one token, status, api and logout use when none is named.
+--project alone picks the one cached login of that project, --base-url alone the one of that cluster.
 `,
   diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|svg|json]
 
@@ -212,6 +222,7 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
   api: [...LOGIN_CHOICE, 'method', 'field', 'input'],
   logout: LOGIN_CHOICE,
   logins: [],
+  switch: LOGIN_CHOICE,
   profiles: [],
   diagram: ['format'],
 };
@@ -257,6 +268,7 @@ const COMMANDS: Record<string, Command> = {
   status: done(async (ctx) => (await import('./commands/status.js')).status(ctx)),
   logout: done(async (ctx) => (await import('./commands/logout.js')).logout(ctx)),
   logins: done(async (ctx) => (await import('./commands/logins.js')).logins(ctx)),
+  switch: done(async (ctx) => (await import('./commands/switch.js')).switchLogin(ctx)),
   diagram: done(async (ctx) => (await import('./commands/diagram.js')).diagram(ctx)),
   api: done(async (ctx) => (await import('./commands/api.js')).api(ctx)),
   profiles: done(async (ctx) => (await import('./commands/profiles.js')).profiles(ctx)),

@@ -17,7 +17,7 @@ export function createCdfHandler(state: CdfState): (req: IncomingMessage, res: S
   const routes: Record<string, Route> = { ...legacyLoginRoutes(state, identity), ...resourceRoutes(identity) };
   return (req, res) => {
     const url = new URL(req.url ?? '/', state.baseUrl);
-    state.requests.push({ method: req.method ?? 'GET', path: url.pathname });
+    state.requests.push({ method: req.method ?? 'GET', path: url.pathname, search: url.search });
     res.setHeader('x-request-id', randomUUID());
     cors(req, res);
     if (req.method === 'OPTIONS') {

@@ -13,6 +13,12 @@ import { interactionHandler } from './idp-interaction.js';
 import type { IdpOptions, NextLogin, StartedIdp } from './idp-options.js';
 import { escapeHtml, page } from './idp-pages.js';
 
+/** Whether oidc-provider has a client with this id. */
+const isClientOf =
+  (provider: { Client: { find(id: string): Promise<unknown> } }) =>
+  async (id: string): Promise<boolean> =>
+    id !== '' && Boolean(await provider.Client.find(id).catch(() => undefined));
+
 /** Starts the IdP on its own port; resolves once it listens. */
 export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
   // oidc-provider (and its Koa stack) is loaded here only, so the client side never pulls it in.
@@ -37,8 +43,7 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
   let nextLogin: NextLogin = { approve: options.users[0]?.id ?? 'alice' };
 
   const provider = new Provider(issuer, providerConfiguration(options, privateJwk, errors as never) as never);
-  const isClient = async (id: string) => id !== '' && Boolean(await provider.Client.find(id).catch(() => undefined));
-  provider.use(options.profile.middleware(origin, isClient) as never);
+  provider.use(options.profile.middleware(origin, isClientOf(provider)) as never);
   const routes = options.profile.routes;
   const callback = provider.callback();
 

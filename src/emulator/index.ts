@@ -107,6 +107,8 @@ export interface RecordedRequest {
   readonly method: string;
   /** The path, without the query. */
   readonly path: string;
+  /** The query string with its `?`, `''` when there is none (the CDF API's requests only). */
+  readonly search?: string;
 }
 
 /** A running emulator. */
@@ -202,7 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw error;
   });
   const legacy = await createLegacyTokenAuthority(baseUrl);
-  const requests: Array<{ method: string; path: string }> = [];
+  const requests: RecordedRequest[] = [];
   const revokedApiKeys = new Set<string>();
   handler = createCdfHandler({
     baseUrl,

@@ -25,7 +25,7 @@ export interface CdfState {
   readonly legacy: LegacyTokenAuthority;
   readonly legacyTokenTtlSeconds: number;
   readonly faults: FaultQueue;
-  readonly requests: Array<{ method: string; path: string }>;
+  readonly requests: Array<{ method: string; path: string; search?: string }>;
   readonly statusUnauthorizedAs401: boolean;
   readonly stalled: Set<ServerResponse>;
 }

@@ -134,6 +134,10 @@ export interface TokenStore {
   forgetCurrent(): Promise<void>;
   /** Every readable entry (corrupt ones are left out), for choosing by base URL and for listing. */
   list(): Promise<CacheEntry[]>;
+  /** The token files that cannot be read as an entry (corrupt, or not a plain file), for `logins` to show. */
+  unreadable(): Promise<string[]>;
+  /** Makes a cached login the current one (`cdf-auth switch`); `notLoggedIn` when it is not cached. */
+  makeCurrent(login: CurrentLogin): Promise<void>;
   /**
    * Fails with `cacheUnsafe` when the entry could not be written (a folder or a symlink where its file
    * or `current.json` should be): called before a sign-in, so fresh tokens are never lost.
@@ -160,14 +164,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Creates a file-backed {@link TokenStore} in `dir`. */
 export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStore {
-  const fileOf = (login: CurrentLogin) =>
-    path.join(
-      dir,
-      `tokens-${createHash('sha256')
-        .update(`${normalise(login.baseUrl)}\n${login.project.toLowerCase()}`)
-        .digest('hex')
-        .slice(0, 24)}.json`,
-    );
+  const fileOf = (login: CurrentLogin) => path.join(dir, tokenFileName(login));
   const currentFile = path.join(dir, 'current.json');
   const ensureDir = () => ensureFolder(dir);
   const save = async (file: string, value: unknown) => {
@@ -224,7 +221,12 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
       if (info?.isDirectory()) throw unsafe(currentFile, 'is a folder, not a file; remove it by hand');
       await rm(currentFile, { force: true });
     },
-    list: () => listEntries(dir),
+    list: async () => (await scanEntries(dir)).entries,
+    unreadable: async () => (await scanEntries(dir)).unreadable,
+    async makeCurrent(login) {
+      if (!(await this.read(login))) throw notCached(login);
+      await save(currentFile, { baseUrl: normalise(login.baseUrl), project: login.project });
+    },
     async assertWritable(login) {
       await ensureDir();
       await assertPlainFileOrNothing(fileOf(login));
@@ -255,17 +257,33 @@ async function loadFile(file: string): Promise<string | null> {
   return text;
 }
 
-async function listEntries(dir: string): Promise<CacheEntry[]> {
+/** The file name of a login's entry: a hash of its normalised base URL and project. */
+const tokenFileName = (login: CurrentLogin) =>
+  `tokens-${createHash('sha256')
+    .update(`${normalise(login.baseUrl)}\n${login.project.toLowerCase()}`)
+    .digest('hex')
+    .slice(0, 24)}.json`;
+
+/** `notLoggedIn` for a login the cache does not hold. */
+const notCached = (login: CurrentLogin) =>
+  new AuthFlowError({
+    code: 'notLoggedIn',
+    message: `No login is cached for ${login.project || '(no project)'} at ${login.baseUrl}; run "cdf-auth login" for it.`,
+  });
+
+/** The readable entries of the folder, and the paths of the token files that are not. */
+async function scanEntries(dir: string): Promise<{ entries: CacheEntry[]; unreadable: string[] }> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const entries: CacheEntry[] = [];
+  const unreadable: string[] = [];
   for (const name of names.filter((n) => /^tokens-[0-9a-f]{24}\.json$/.test(n)).sort()) {
     const file = path.join(dir, name);
     const info = await lstat(file).catch(() => null);
-    if (!info?.isFile()) continue;
-    const entry = parseEntry((await readFile(file, 'utf8').catch(() => '')) || '');
+    const entry = info?.isFile() ? parseEntry((await readFile(file, 'utf8').catch(() => '')) || '') : null;
     if (entry) entries.push(entry);
+    else unreadable.push(file);
   }
-  return entries;
+  return { entries, unreadable };
 }
 
 /** Holds the lock on `file` (proper-lockfile: a `.lock` folder beside it, stale after 10 s) while `run` runs. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { CLI_BIN, runCli } from '../helpers/cli.js';
+import { CLI_BIN, loginUrlArgs, runCli } from '../helpers/cli.js';
 import { eachFreshHome } from '../helpers/lifecycle.js';
 
 const emulator = await startEmulator({ seed: 'first-hour' });
@@ -307,6 +307,56 @@ describe('conventions people expect', () => {
     expect(printed.tokenType).toBe('Bearer');
     expect(printed.accessToken.split('.')).toHaveLength(3);
     expect(Number.isNaN(Date.parse(printed.expiresAt))).toBe(false);
+  });
+
+  it('11. api -f with -X GET sends query parameters, as gh api does; --verbose prints the request line and status', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    const before = emulator.requests.length;
+    const run = await cli(
+      ['api', '/api/v1/projects/{project}/assets', '-X', 'GET', '-f', 'limit=1', '-f', 'name=pump 1', '--verbose'],
+      secret(),
+    );
+    expect(run.code).toBe(0);
+    const sent = emulator.requests.slice(before).find((request) => request.path.endsWith('/assets'));
+    expect(sent).toMatchObject({ method: 'GET', search: '?limit=1&name=pump+1' });
+    expect(run.err).toContain(`> GET ${emulator.baseUrl}/api/v1/projects/demo/assets?limit=1&name=pump+1`);
+    expect(run.err).toMatch(/< HTTP 200/);
+    expect(run.err).not.toMatch(/Bearer|eyJ/);
+    // A path that answers only GET takes -f as query parameters without -X GET.
+    const inspect = await cli(['api', 'api/v1/token/inspect', '-f', 'x=1'], secret());
+    expect(inspect.code).toBe(0);
+    expect(emulator.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/v1/token/inspect', search: '?x=1' });
+  });
+
+  it('11. switch makes a cached login the current one (gh auth switch, az account set)', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    expect((await cli([...loginUrlArgs(emulator.baseUrl, 'other'), '--headless'])).code).toBe(0);
+    expect(JSON.parse((await cli(['status', '--json'])).out)).toMatchObject({ project: 'other' });
+    const run = await cli(['switch', '--project', 'demo']);
+    expect({ code: run.code, out: run.out }).toEqual({ code: 0, out: `Now using demo at ${emulator.baseUrl}.\n` });
+    expect(JSON.parse((await cli(['status', '--json'], secret())).out)).toMatchObject({ project: 'demo' });
+    expect((await cli(['switch', '--project', 'nope'])).code).toBe(2);
+    expect((await cli(['switch'])).err).toContain('Name the login to switch to');
+  });
+
+  it('11. logins has column headers and lists an unreadable entry as such', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    await writeFile(path.join(home, 'tokens-0123456789abcdef01234567.json'), '{ not json', { mode: 0o600 });
+    const run = await cli(['logins']);
+    expect(run.code).toBe(0);
+    const [header, row, broken] = run.out.split('\n');
+    expect(
+      header
+        ?.trim()
+        .split(/\s{2,}/)
+        .map((h) => h.trim()),
+    ).toEqual(['BASE URL', 'PROJECT', 'FLOW', 'USER']);
+    expect(row).toMatch(new RegExp(`^\\* +${emulator.baseUrl} +demo +client-credentials`));
+    expect(broken).toBe(
+      `unreadable: ${path.join(home, 'tokens-0123456789abcdef01234567.json')} (remove it, or sign in again to the login it held)`,
+    );
+    const json = JSON.parse((await cli(['logins', '--json'])).out) as object[];
+    expect(json.at(-1)).toEqual({ unreadable: path.join(home, 'tokens-0123456789abcdef01234567.json') });
   });
 
   it('11. api api/v1/... without the leading slash works', async () => {

@@ -14,6 +14,12 @@ import { UsageError } from '../exit-codes.js';
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 
+/**
+ * CDF paths that answer only GET (docs/cdf-api.md): `-f` on them is a query parameter even without `-X GET`,
+ * where gh's rule (fields make a POST) would send a request CDF can only refuse.
+ */
+const GET_ONLY = /^\/(api\/v1\/token\/inspect|login\/status|api\/v1\/projects\/[^/?]+)\/?$/;
+
 /** `-f key=value`, repeatable. */
 const fieldsOf = (ctx: CommandContext) => pairsOf(ctx, 'field', '-f');
 
@@ -52,7 +58,9 @@ async function requestOf(ctx: CommandContext, project: string) {
   const path = raw.replaceAll('{project}', encodeURIComponent(project));
   const fields = fieldsOf(ctx);
   const input = await inputOf(ctx);
-  const hasBody = input !== undefined || (Object.keys(fields).length > 0 && text(ctx, 'method') !== 'GET');
+  const hasBody =
+    input !== undefined ||
+    (Object.keys(fields).length > 0 && text(ctx, 'method')?.toUpperCase() !== 'GET' && !GET_ONLY.test(path));
   const method = (text(ctx, 'method')?.toUpperCase() ?? (hasBody ? 'POST' : 'GET')) as Method;
   if (!METHODS.includes(method)) throw new UsageError(`-X is ${METHODS.join(', ')}.`);
   if (method === 'GET' && input !== undefined) throw new UsageError('A GET has no body: drop --input or pass -X POST.');
@@ -60,6 +68,14 @@ async function requestOf(ctx: CommandContext, project: string) {
   return { method, path, init };
 }
 
+/** The URL a request goes to, its query parameters included, as `--verbose` prints it. */
+function requestLine(baseUrl: string, path: string, init: { readonly searchParams?: Record<string, string> }): string {
+  const url = new URL(path.replace(/^\/+/, ''), `${baseUrl.replace(/\/+$/, '')}/`);
+  for (const [key, value] of Object.entries(init.searchParams ?? {})) url.searchParams.set(key, value);
+  return url.href;
+}
+
+/** `cdf-auth api PATH`: see the module comment. */
 export async function api(ctx: CommandContext): Promise<void> {
   const { entry, store } = await cached(ctx);
   const { method, path, init } = await requestOf(ctx, entry.project);
@@ -68,11 +84,19 @@ export async function api(ctx: CommandContext): Promise<void> {
     entry.kind === 'oidc'
       ? { accessToken: await freshOidcToken(ctx, store, entry, rejected) }
       : credentialsOf(ctx, entry);
+  const send = async (credential: Awaited<ReturnType<typeof credentials>>) => {
+    // --verbose: the request line and the status on stderr (curl -v, gh api --verbose), never a header.
+    if (ctx.flags.verbose) ctx.err(`> ${method} ${requestLine(entry.baseUrl, path, init)}\n`);
+    const answer = await cdf.request(method, path, credential, init, { signal: ctx.signal });
+    if (ctx.flags.verbose)
+      ctx.err(`< HTTP ${answer.status}${answer.requestId ? ` x-request-id ${answer.requestId}` : ''}\n`);
+    return answer;
+  };
   const first = await credentials();
-  let answer = await cdf.request(method, path, first, init, { signal: ctx.signal });
+  let answer = await send(first);
   if (answer.status === 401 && entry.kind === 'oidc' && 'accessToken' in first && first.accessToken) {
     // One refresh and one retry: a token revoked or rotated elsewhere gets one more chance, never a loop.
-    answer = await cdf.request(method, path, await credentials(first.accessToken), init, { signal: ctx.signal });
+    answer = await send(await credentials(first.accessToken));
   }
   if (answer.status === 401) {
     throw new AuthFlowError({
