@@ -1,7 +1,10 @@
-// Type-checks every `@example` block in the JSDoc of src/ and machines/ against the built package's
-// own types (the `cdf-authflow/...` entries, as a user imports them; Bundler resolution, as apps
-// build, since @cognite/sdk's types do not resolve under NodeNext). Names an example uses without
-// importing or declaring come from one shared prelude below. `npm test` runs it after the build.
+// Type-checks every `@example` block in the JSDoc of src/ and machines/, and every ```ts block of the
+// README (but those with `...` elisions), against the built package's own types (the `cdf-authflow/...`
+// entries, as a user imports them), with Bundler resolution, as the README says apps need for
+// @cognite/sdk (its declarations import their own files without extensions, which NodeNext does not
+// follow); then every block that does not import @cognite/sdk again under NodeNext, which cdf-authflow
+// supports. Names an example uses without importing or declaring come from one shared prelude below.
+// `npm test` runs it after the build.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -66,6 +69,8 @@ const declarations = {
   idp: "import('cdf-authflow').OidcClient",
   signIn: "import('cdf-authflow').OidcSignIn",
   input: "import('cdf-authflow/machines').LoginUrlInput",
+  render: '(state: unknown) => void',
+  signInButton: 'HTMLButtonElement',
 };
 
 const files = [];
@@ -79,15 +84,28 @@ const walk = (dir) => {
 walk(path.join(root, 'src'));
 walk(path.join(root, 'machines'));
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out);
-let count = 0;
+/** Each example's code with where it comes from. */
+const examples = [];
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
   for (const match of text.matchAll(/@example\s*\n((?:[ \t]*\*.*\n)+?)[ \t]*\*\//g)) {
     const body = match[1].replace(/^[ \t]*\* ?/gm, '');
     const code = /```ts\n([\s\S]*?)```/.exec(body)?.[1];
-    if (!code) continue;
+    if (code) examples.push({ file, code });
+  }
+}
+const readme = path.join(root, 'README.md');
+for (const match of readFileSync(readme, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)) {
+  // A block that elides code (`fromPromise(...)`) is a sketch; `...` in a comment is not an elision.
+  if (!match[1].replace(/\/\/.*$/gm, '').includes('...')) examples.push({ file: readme, code: match[1] });
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out);
+let count = 0;
+const nodeNext = [];
+{
+  for (const { file, code } of examples) {
     const lines = [];
     for (const [from, names] of Object.entries(imports)) {
       const bare = (n) => n.replace(/^type /, '');
@@ -102,7 +120,13 @@ for (const file of files) {
     }
     count += 1;
     const where = `${path.relative(root, file)}#${count}`;
-    writeFileSync(path.join(out, `example-${count}.ts`), `// ${where}\n${lines.join('\n')}\n${code}\nexport {};\n`);
+    const source = `// ${where}\n${lines.join('\n')}\n${code}\nexport {};\n`;
+    writeFileSync(path.join(out, `example-${count}.ts`), source);
+    if (!lines.some((line) => line.includes("'@cognite/sdk'")) && !code.includes("'@cognite/sdk'")) {
+      // .mts: an ES module under NodeNext whatever package.json says, as in a "type": "module" app.
+      writeFileSync(path.join(out, `example-${count}.mts`), source);
+      nodeNext.push(`example-${count}.mts`);
+    }
   }
 }
 writeFileSync(
@@ -119,11 +143,23 @@ writeFileSync(
     include: ['*.ts'],
   }),
 );
-try {
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', out], { stdio: 'inherit' });
-} catch {
-  console.error(`check-examples: an @example does not type-check (the files are in ${path.relative(root, out)}/).`);
-  process.exit(1);
+writeFileSync(
+  path.join(out, 'tsconfig.nodenext.json'),
+  JSON.stringify({
+    extends: '../tsconfig.json',
+    compilerOptions: { noEmit: true, rootDir: '..', noUnusedLocals: false, module: 'NodeNext', moduleResolution: 'NodeNext' },
+    files: nodeNext,
+  }),
+);
+for (const config of ['tsconfig.json', 'tsconfig.nodenext.json']) {
+  try {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(out, config)], {
+      stdio: 'inherit',
+    });
+  } catch {
+    console.error(`check-examples: an example does not type-check under ${config} (the files are in ${path.relative(root, out)}/).`);
+    process.exit(1);
+  }
 }
-console.log(`check-examples: ${count} @example blocks type-check.`);
+console.log(`check-examples: ${count} examples type-check (Bundler); ${nodeNext.length} without @cognite/sdk also under NodeNext.`);
 rmSync(out, { recursive: true, force: true });
