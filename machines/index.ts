@@ -2,7 +2,7 @@
  * The pure flow definitions: XState v5 machines that import nothing but `xstate`.
  *
  * Run them through a driver (`cdf-authflow/node`) or supply your own actors with `machine.provide()`.
- * @module
+ * @module cdf-authflow/machines
  */
 export {
   type ApiKeyContext,

@@ -147,7 +147,13 @@ writeFileSync(
   path.join(out, 'tsconfig.nodenext.json'),
   JSON.stringify({
     extends: '../tsconfig.json',
-    compilerOptions: { noEmit: true, rootDir: '..', noUnusedLocals: false, module: 'NodeNext', moduleResolution: 'NodeNext' },
+    compilerOptions: {
+      noEmit: true,
+      rootDir: '..',
+      noUnusedLocals: false,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+    },
     files: nodeNext,
   }),
 );
@@ -157,9 +163,13 @@ for (const config of ['tsconfig.json', 'tsconfig.nodenext.json']) {
       stdio: 'inherit',
     });
   } catch {
-    console.error(`check-examples: an example does not type-check under ${config} (the files are in ${path.relative(root, out)}/).`);
+    console.error(
+      `check-examples: an example does not type-check under ${config} (the files are in ${path.relative(root, out)}/).`,
+    );
     process.exit(1);
   }
 }
-console.log(`check-examples: ${count} examples type-check (Bundler); ${nodeNext.length} without @cognite/sdk also under NodeNext.`);
+console.log(
+  `check-examples: ${count} examples type-check (Bundler); ${nodeNext.length} without @cognite/sdk also under NodeNext.`,
+);
 rmSync(out, { recursive: true, force: true });

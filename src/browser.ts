@@ -2,7 +2,7 @@
  * `cdf-authflow/browser`: sign-in by full-page redirect for web apps (login-URL flow, code + PKCE).
  * Safe to import during server-side rendering: nothing touches `window` before a method is called.
  * Import `createCodeBrowserLogin` alone to keep the legacy login-URL code out of your bundle.
- * @module
+ * @module cdf-authflow/browser
  */
 export { type CodeBrowserLoginOptions, createCodeBrowserLogin } from './drivers/browser/code.js';
 export { assertApiKeyAllowedInBrowser } from './drivers/browser/create-login.js';

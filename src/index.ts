@@ -8,7 +8,7 @@
  * emulator (it pulls in `oidc-provider` and Koa), anything that needs Node built-ins (this entry stays
  * safe for bundlers and browsers), and the helpers the drivers share among themselves (flow ids, the
  * callback parameter names, the redaction key test).
- * @module
+ * @module cdf-authflow
  */
 // The machines themselves are in `cdf-authflow/machines`; here only the types their results come in.
 export { type ApiKeyOutput, type ApiKeyStatus, apiKeyOutput } from '../machines/api-key.js';

@@ -8,7 +8,7 @@
  * import { loginWithLoginUrl } from 'cdf-authflow/node';
  * const session = await loginWithLoginUrl({ baseUrl: 'https://api.cognitedata.com', project: 'my-project' });
  * ```
- * @module
+ * @module cdf-authflow/node
  */
 
 export { type DefaultCredentialOptions, defaultCredential } from './drivers/node/default-credential.js';

@@ -2,9 +2,9 @@
 // useSelector from the login's actor-like store, and StrictMode's double effects are harmless
 // (handleRedirect answers once per page load).
 import { useSelector } from '@xstate/react';
+import { createCodeBrowserLogin } from 'cdf-authflow/browser';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createCodeBrowserLogin } from '../../src/browser.ts';
 
 export function mount(config, element) {
   const login = createCodeBrowserLogin({ ...config, redirectUri: `${location.origin}${location.pathname}` });

@@ -9,7 +9,7 @@
  * // ... point a client at emulator.baseUrl ...
  * await emulator.close();
  * ```
- * @module
+ * @module cdf-authflow/emulator
  */
 import { createHash, randomBytes } from 'node:crypto';
 import http, { type ServerResponse } from 'node:http';
