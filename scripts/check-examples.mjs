@@ -104,29 +104,27 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 let count = 0;
 const nodeNext = [];
-{
-  for (const { file, code } of examples) {
-    const lines = [];
-    for (const [from, names] of Object.entries(imports)) {
-      const bare = (n) => n.replace(/^type /, '');
-      const wanted = names.filter(
-        (n) => new RegExp(`\\b${bare(n)}\\b`).test(code) && !new RegExp(`import[^;]*\\b${bare(n)}\\b`).test(code),
-      );
-      if (wanted.length) lines.push(`import { ${wanted.join(', ')} } from '${from}';`);
-    }
-    for (const [name, type] of Object.entries(declarations)) {
-      const declared = new RegExp(`(const|let)\\s+(\\{[^}]*\\b${name}\\b[^}]*\\}|${name}\\b)`).test(code);
-      if (new RegExp(`\\b${name}\\b`).test(code) && !declared) lines.push(`declare const ${name}: ${type};`);
-    }
-    count += 1;
-    const where = `${path.relative(root, file)}#${count}`;
-    const source = `// ${where}\n${lines.join('\n')}\n${code}\nexport {};\n`;
-    writeFileSync(path.join(out, `example-${count}.ts`), source);
-    if (!lines.some((line) => line.includes("'@cognite/sdk'")) && !code.includes("'@cognite/sdk'")) {
-      // .mts: an ES module under NodeNext whatever package.json says, as in a "type": "module" app.
-      writeFileSync(path.join(out, `example-${count}.mts`), source);
-      nodeNext.push(`example-${count}.mts`);
-    }
+for (const { file, code } of examples) {
+  const lines = [];
+  for (const [from, names] of Object.entries(imports)) {
+    const bare = (n) => n.replace(/^type /, '');
+    const wanted = names.filter(
+      (n) => new RegExp(`\\b${bare(n)}\\b`).test(code) && !new RegExp(`import[^;]*\\b${bare(n)}\\b`).test(code),
+    );
+    if (wanted.length) lines.push(`import { ${wanted.join(', ')} } from '${from}';`);
+  }
+  for (const [name, type] of Object.entries(declarations)) {
+    const declared = new RegExp(`(const|let)\\s+(\\{[^}]*\\b${name}\\b[^}]*\\}|${name}\\b)`).test(code);
+    if (new RegExp(`\\b${name}\\b`).test(code) && !declared) lines.push(`declare const ${name}: ${type};`);
+  }
+  count += 1;
+  const where = `${path.relative(root, file)}#${count}`;
+  const source = `// ${where}\n${lines.join('\n')}\n${code}\nexport {};\n`;
+  writeFileSync(path.join(out, `example-${count}.ts`), source);
+  if (!lines.some((line) => line.includes("'@cognite/sdk'")) && !code.includes("'@cognite/sdk'")) {
+    // .mts: an ES module under NodeNext whatever package.json says, as in a "type": "module" app.
+    writeFileSync(path.join(out, `example-${count}.mts`), source);
+    nodeNext.push(`example-${count}.mts`);
   }
 }
 writeFileSync(
