@@ -127,34 +127,18 @@ for (const { file, code } of examples) {
     nodeNext.push(`example-${count}.mts`);
   }
 }
-writeFileSync(
-  path.join(out, 'tsconfig.json'),
-  JSON.stringify({
-    extends: '../tsconfig.json',
-    compilerOptions: {
-      noEmit: true,
-      rootDir: '..',
-      noUnusedLocals: false,
-      module: 'ESNext',
-      moduleResolution: 'Bundler',
-    },
-    include: ['*.ts'],
-  }),
-);
-writeFileSync(
-  path.join(out, 'tsconfig.nodenext.json'),
-  JSON.stringify({
-    extends: '../tsconfig.json',
-    compilerOptions: {
-      noEmit: true,
-      rootDir: '..',
-      noUnusedLocals: false,
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-    },
-    files: nodeNext,
-  }),
-);
+/** A tsconfig beside the examples: the project's, with the module resolution and the files given. */
+const tsconfig = (name, compilerOptions, files) =>
+  writeFileSync(
+    path.join(out, name),
+    JSON.stringify({
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..', noUnusedLocals: false, ...compilerOptions },
+      ...files,
+    }),
+  );
+tsconfig('tsconfig.json', { module: 'ESNext', moduleResolution: 'Bundler' }, { include: ['*.ts'] });
+tsconfig('tsconfig.nodenext.json', { module: 'NodeNext', moduleResolution: 'NodeNext' }, { files: nodeNext });
 for (const config of ['tsconfig.json', 'tsconfig.nodenext.json']) {
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(out, config)], {

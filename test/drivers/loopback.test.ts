@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loopbackTarget, openLoopbackListener } from '../../src/drivers/node/loopback.js';
 import { AuthFlowError } from '../../src/errors/auth-flow-error.js';
 import { portIsClosed } from '../helpers/flows.js';
+import { freePort } from '../helpers/http-server.js';
 
 /** A raw GET with a chosen Host header: what a page using DNS rebinding sends to the listener. */
 function get(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
@@ -79,15 +80,6 @@ describe('loopback listener (RFC 8252 section 7.3)', () => {
     expect(await portIsClosed(listener.port)).toBe(true);
   });
 });
-
-/** A port nothing listens on right now (on both loopback addresses, where this machine has ::1). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Holds a port of 127.0.0.1 the way another program would. */
 async function occupy(port: number): Promise<net.Server> {

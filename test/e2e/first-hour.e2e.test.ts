@@ -4,12 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { CLI_BIN, loginUrlArgs, runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/http-server.js';
 import { eachFreshHome } from '../helpers/lifecycle.js';
 
 const emulator = await startEmulator({ seed: 'first-hour' });
@@ -453,7 +453,7 @@ describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the
   });
 
   it('an IdP host that does not answer is named, with why', async () => {
-    const closed = await closedPort();
+    const closed = await freePort();
     const run = await cli(entraLogin('--tenant', 'x', '--authority', `http://127.0.0.1:${closed}`, '--client-id', 'y'));
     expect(run.code).toBe(4);
     expect(run.err).toContain(`http://127.0.0.1:${closed}/x/v2.0/.well-known/openid-configuration`);
@@ -461,7 +461,7 @@ describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the
   });
 
   it('a CDF host that does not answer is named, with why', async () => {
-    const closed = await closedPort();
+    const closed = await freePort();
     const run = await cli([
       'login',
       '--flow',
@@ -475,12 +475,3 @@ describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the
     expect(run.err).toContain(`could not reach http://127.0.0.1:${closed} (nothing listens on that port)`);
   });
 });
-
-/** A port nothing listens on: one the system just gave and took back. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

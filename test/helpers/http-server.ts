@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 /** A real loopback HTTP server with a swappable handler, as ky's own tests do it. */
 export async function startTestServer() {
@@ -52,4 +53,13 @@ export async function closeAll(...things: Array<{ close(): unknown } | http.Serv
     if (thing instanceof http.Server) await stopServer(thing);
     else await thing?.close();
   }
+}
+
+/** A port nothing listens on right now: one the system just gave and took back. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
