@@ -60,6 +60,7 @@ export { type SessionContext, type SessionEvent, type SessionInput, sessionMachi
 export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
 export type { MachineTypes } from './shared/contract.js';
 export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode, toFailure } from './shared/failure.js';
+export { DEFAULT_LEEWAY_MS, isFresh } from './shared/freshness.js';
 export type { SignInOutput, TokenCheckContext } from './shared/token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 

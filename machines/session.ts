@@ -6,6 +6,7 @@
 import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, needsNewSignIn, toFailure } from './shared/failure.js';
+import { DEFAULT_LEEWAY_MS, isFresh } from './shared/freshness.js';
 import { notProvided } from './shared/not-provided.js';
 import type { TokenSet } from './shared/tokens.js';
 
@@ -80,7 +81,7 @@ export const sessionMachine = setup({
     refreshTimeout: ({ context }) => context.refreshTimeoutMs,
   },
   guards: {
-    isStale: ({ context }, now: number) => context.tokens!.expiresAt - context.leewayMs <= now,
+    isStale: ({ context }, now: number) => !isFresh(context.tokens!, now, context.leewayMs),
     isCurrentToken: ({ context }, accessToken: string) => accessToken === context.tokens!.accessToken,
     isCurrentTokenFromA401Refresh: ({ context }, accessToken: string) =>
       context.refreshedFor401 && accessToken === context.tokens!.accessToken,
@@ -93,7 +94,7 @@ export const sessionMachine = setup({
   id: 'session',
   context: ({ input }) => ({
     tokens: input.tokens,
-    leewayMs: input.leewayMs ?? 30_000,
+    leewayMs: input.leewayMs ?? DEFAULT_LEEWAY_MS,
     refreshTimeoutMs: input.refreshTimeoutMs ?? 15_000,
     failure: null,
     refreshedFor401: false,

@@ -37,6 +37,7 @@ const imports = {
     'bearerTokenSession',
     'organizationProjects',
     'idpName',
+    'isFresh',
   ],
   'cdf-authflow/node': [
     'loginWithApiKey',

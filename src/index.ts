@@ -15,6 +15,7 @@ export { type ApiKeyOutput, type ApiKeyStatus, apiKeyOutput } from '../machines/
 export { type ClientCredentialsOutput, clientCredentialsOutput } from '../machines/client-credentials.js';
 export type { LoginUrlSession } from '../machines/login-url.js';
 export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode } from '../machines/shared/failure.js';
+export { DEFAULT_LEEWAY_MS, isFresh } from '../machines/shared/freshness.js';
 export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/shared/tokens.js';
 export {
   type Auth0Options,

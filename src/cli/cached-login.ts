@@ -3,6 +3,7 @@
  * the entry's inter-process lock.
  */
 import { needsNewSignIn } from '../../machines/shared/failure.js';
+import { isFresh } from '../../machines/shared/freshness.js';
 import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import { clusterUrl } from '../config/idp-presets.js';
 import { cachedLoginOptions } from '../drivers/node/default-credential.js';
@@ -111,8 +112,8 @@ export const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
 };
 
 /** Fresh: not about to expire, and not the token CDF just refused (`rejected`). */
-const isFresh = (entry: CachedOidcLogin, rejected?: string) =>
-  entry.tokens.expiresAt - 30_000 > Date.now() && entry.tokens.accessToken !== rejected;
+const usable = (entry: CachedOidcLogin, rejected?: string) =>
+  isFresh(entry.tokens, Date.now()) && entry.tokens.accessToken !== rejected;
 
 /**
  * The cached OIDC access token, refreshed first when it is about to expire; the cache follows. The
@@ -126,7 +127,7 @@ export async function freshOidcToken(
   entry: CachedOidcLogin,
   rejected?: string,
 ): Promise<string> {
-  if (isFresh(entry, rejected)) return entry.tokens.accessToken;
+  if (usable(entry, rejected)) return entry.tokens.accessToken;
   const login = { baseUrl: entry.baseUrl, project: entry.project };
   return store.withLock(
     login,
@@ -135,7 +136,7 @@ export async function freshOidcToken(
       if (current?.kind !== 'oidc') {
         throw new AuthFlowError({ code: 'notLoggedIn', message: 'The login was removed meanwhile; sign in again.' });
       }
-      if (isFresh(current, rejected)) return current.tokens.accessToken;
+      if (usable(current, rejected)) return current.tokens.accessToken;
       // Nothing to renew with here (a secret not in this shell): the login stays for a shell that has it.
       const options = cachedLoginOptions(current, ctx.env);
       if (!options) throw secretGone(current);

@@ -4,6 +4,7 @@
  */
 import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
 import { type SessionEvent, sessionMachine } from '../../machines/session.js';
+import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
@@ -48,6 +49,7 @@ export interface Session {
  * ```
  */
 export function createSession(options: SessionOptions): Session {
+  const leewayMs = options.leewayMs ?? DEFAULT_LEEWAY_MS;
   const actor = createActor(
     sessionMachine.provide({
       actors: {
@@ -60,7 +62,7 @@ export function createSession(options: SessionOptions): Session {
     {
       input: {
         tokens: options.tokens,
-        leewayMs: options.leewayMs ?? 30_000,
+        leewayMs,
         refreshTimeoutMs: options.refreshTimeoutMs ?? 15_000,
       },
     },
@@ -75,14 +77,14 @@ export function createSession(options: SessionOptions): Session {
   });
 
   const send = (event: SessionEvent) => actor.send(event);
-  const leewayMs = options.leewayMs ?? 30_000;
   /** The one wait that every caller shares while a refresh runs: callers cost O(1), not an event and a waitFor each. */
   let shared: Promise<string> | undefined;
   const settle = async (): Promise<string> => {
     send({ type: 'GET_TOKEN', now: Date.now() });
     const snapshot = await waitFor(actor, (s) => !s.matches('refreshing'), { timeout: Number.POSITIVE_INFINITY });
     const tokens = snapshot.context.tokens;
-    if (snapshot.matches('authenticated') && tokens && tokens.expiresAt > Date.now()) return tokens.accessToken;
+    // After a refresh that failed for a passing reason, a token inside the leeway still works until it expires.
+    if (snapshot.matches('authenticated') && tokens && isFresh(tokens, Date.now(), 0)) return tokens.accessToken;
     if (snapshot.matches('authenticated') && snapshot.context.failure)
       throw new AuthFlowError(snapshot.context.failure);
     if (snapshot.matches('reauthRequired')) {
@@ -99,7 +101,7 @@ export function createSession(options: SessionOptions): Session {
     const snapshot = actor.getSnapshot();
     const tokens = snapshot.context.tokens;
     // A fresh token is answered from the snapshot: the actor is not touched.
-    if (!shared && snapshot.matches('authenticated') && tokens && tokens.expiresAt - leewayMs > Date.now()) {
+    if (!shared && snapshot.matches('authenticated') && tokens && isFresh(tokens, Date.now(), leewayMs)) {
       return Promise.resolve(tokens.accessToken);
     }
     shared ??= settle().finally(() => {

@@ -3,6 +3,8 @@
  * or `'local'`): the token set and the original ID-token claims (for the refresh rule of OIDC Core §12.2),
  * versioned, read by parsing, dropped when unreadable.
  */
+
+import { isFresh } from '../../machines/shared/freshness.js';
 import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import type { FlowStorage } from './pending-flow.js';
 
@@ -36,7 +38,7 @@ export function readSession(storage: FlowStorage, flow: string, now: number): Pe
     typeof tokens?.accessToken === 'string' &&
     typeof tokens.tokenType === 'string' &&
     typeof tokens.expiresAt === 'number' &&
-    (tokens.expiresAt > now || typeof tokens.refreshToken === 'string');
+    (isFresh(tokens as TokenSet, now, 0) || typeof tokens.refreshToken === 'string');
   if (!usable) {
     storage.removeItem(keyOf(flow));
     return null;

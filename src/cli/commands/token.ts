@@ -3,6 +3,8 @@
  * header that authenticates a request instead (`Authorization: Bearer …`, or `api-key: …` for an API-key
  * login), so that `curl -H "$(cdf-auth token --header)"` works for every way in.
  */
+
+import { isFresh } from '../../../machines/shared/freshness.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { cached, credentialsOf, freshOidcToken } from '../cached-login.js';
 import type { CommandContext } from '../context.js';
@@ -40,7 +42,7 @@ export async function token(ctx: CommandContext): Promise<void> {
     return;
   }
   // Legacy tokens cannot be refreshed; a token that is about to expire is as good as gone.
-  if (entry.expiresAt !== null && entry.expiresAt <= Date.now() + 30_000) {
+  if (!isFresh(entry, Date.now())) {
     throw new AuthFlowError({
       code: 'tokenRejected',
       message: 'The cached token has expired; run "cdf-auth login" again.',

@@ -8,6 +8,7 @@
  */
 import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
 import type { Failure } from '../../../machines/shared/failure.js';
+import { isFresh } from '../../../machines/shared/freshness.js';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { clearSession, saveSession } from '../../stores/browser-session.js';
@@ -221,7 +222,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     async getToken() {
       const fromSession = tabs?.getToken();
       if (fromSession) return fromSession;
-      if (token && (token.expiresAt === null || token.expiresAt > Date.now())) return token.accessToken;
+      if (token && isFresh(token, Date.now(), 0)) return token.accessToken;
       throw new AuthFlowError({ code: 'notLoggedIn', message: 'Not signed in (or the token expired); call signIn().' });
     },
     logout() {

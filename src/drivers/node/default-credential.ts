@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { isFresh } from '../../../machines/shared/freshness.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
@@ -112,7 +113,7 @@ function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredent
         async () => {
           const now = await store.read(login).catch(() => null);
           const taken = now?.kind === 'oidc' ? now.tokens : null;
-          if (taken && taken.accessToken !== current.accessToken && taken.expiresAt - 30_000 > Date.now()) return taken;
+          if (taken && taken.accessToken !== current.accessToken && isFresh(taken, Date.now())) return taken;
           const next = await refresh();
           await store.write({ ...entry, tokens: next });
           return next;
