@@ -6,8 +6,9 @@
  */
 import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
-import { type Failure, failOnError, failOnTimeout } from './shared/failure.js';
+import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
+import { type FlowOutput, type FlowProgress, failureAt, flowOutput } from './shared/outcome.js';
 
 /** The answer of `/login/status` for an API key, as the driver fetched it. */
 export interface ApiKeyStatus {
@@ -32,62 +33,39 @@ export interface ApiKeyInput {
 }
 
 /** Context of {@link apiKeyMachine}. */
-export interface ApiKeyContext {
+export interface ApiKeyContext extends FlowProgress {
   /** The project the key must belong to; `null` accepts any. */
   readonly project: string | null;
   /** How long verification may take, in ms. */
   readonly verifyTimeoutMs: number;
   /** Who the key belongs to, once verified. */
   readonly identity: ApiKeyStatus | null;
-  /** Why the last verification failed, else `null`. */
-  readonly failure: Failure | null;
 }
 
-/** Events of {@link apiKeyMachine}. `START` verifies the key; `UNAUTHORIZED` reports a 401 from CDF on a later call. */
+/** Events of {@link apiKeyMachine}. `START` verifies the key. */
 export type ApiKeyEvent =
   | {
       /** Verify the key. */
       readonly type: 'START';
     }
   | {
-      /** CDF answered 401 to a call with the key. */
-      readonly type: 'UNAUTHORIZED';
-    }
-  | {
-      /** Verify again after a failure or a rejection. */
-      readonly type: 'RETRY';
-    }
-  | {
       /** End the flow. */
       readonly type: 'CANCEL';
     };
 
-/**
- * Who the key belongs to, while the machine rests in `ready`: read it with {@link apiKeyOutput}. The
- * machine does not end there (a later 401 moves it to `rejected`), so this is not an XState output.
- */
-export interface ApiKeyOutput {
-  /** The key's service account and project, as `/login/status` said. */
-  readonly identity: ApiKeyStatus;
-}
-
-/** The {@link ApiKeyOutput} of a snapshot resting in `ready`, else `null`. */
-export function apiKeyOutput(snapshot: {
-  matches(state: 'ready'): boolean;
-  readonly context: ApiKeyContext;
-}): ApiKeyOutput | null {
-  return snapshot.matches('ready') && snapshot.context.identity ? { identity: snapshot.context.identity } : null;
-}
+/** What the machine ends with: signed in as the key's {@link ApiKeyStatus}, failed, or cancelled. */
+export type ApiKeyOutput = FlowOutput<ApiKeyStatus>;
 
 /**
- * The API-key flow as a state machine: `idle -> verifying -> ready | rejected | failed`, a later 401
- * moves `ready -> rejected`, RETRY verifies again, CANCEL ends it.
+ * The API-key flow as a state machine: `idle -> verifying -> authenticated`, or `failed` (the key refused,
+ * another project, an error) or `cancelled`: all three final. A 401 on a later call is the session's
+ * business (`reauthRequired`), not this flow's.
  *
  * Drivers provide the actor `verifyApiKey` (resolves to an {@link ApiKeyStatus}; a 401 is
  * `loggedIn: false`, not an error).
  */
 export const apiKeyMachine = setup({
-  types: {} as MachineTypes<ApiKeyContext, ApiKeyEvent, ApiKeyInput>,
+  types: {} as MachineTypes<ApiKeyContext, ApiKeyEvent, ApiKeyInput, ApiKeyOutput>,
   actors: {
     verifyApiKey: notProvided<ApiKeyStatus, void>('verifyApiKey'),
   },
@@ -100,7 +78,8 @@ export const apiKeyMachine = setup({
       context.project !== null && status.project.toLowerCase() !== context.project.toLowerCase(),
   },
   actions: {
-    fail: assign((_, failure: Failure) => ({ failure, identity: null })),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), identity: null })),
+    enterStep: assign((_, step: string) => ({ step })),
   },
 }).createMachine({
   id: 'apiKey',
@@ -108,44 +87,35 @@ export const apiKeyMachine = setup({
     project: input.project,
     verifyTimeoutMs: input.verifyTimeoutMs ?? 15_000,
     identity: null,
+    step: null,
     failure: null,
   }),
   initial: 'idle',
+  output: flowOutput<ApiKeyContext, ApiKeyStatus>((context) => context.identity),
   states: {
     idle: {
       on: { START: 'verifying', CANCEL: 'cancelled' },
     },
     verifying: {
       tags: ['busy'],
-      entry: assign({ failure: null }),
+      entry: { type: 'enterStep', params: 'verifying' },
       invoke: {
         id: 'verifyApiKey',
         src: 'verifyApiKey',
         onDone: [
-          {
-            guard: { type: 'isNotLoggedIn', params: ({ event }) => event.output },
-            target: 'rejected',
-            actions: {
-              type: 'fail',
-              params: {
-                code: 'apiKeyRejected',
-                message:
-                  'CDF does not accept this API key (unknown, revoked or retired); use client credentials instead.',
-              },
-            },
-          },
-          {
-            guard: { type: 'isOtherProject', params: ({ event }) => event.output },
-            target: 'rejected',
-            actions: {
-              type: 'fail',
-              params: ({ context }) => ({
-                code: 'projectMismatch',
-                message: `The API key belongs to another project than "${context.project}".`,
-              }),
-            },
-          },
-          { target: 'ready', actions: assign({ identity: ({ event }) => event.output }) },
+          failWhen('isNotLoggedIn', ({ event }: { event: { output: ApiKeyStatus } }) => event.output, {
+            code: 'apiKeyRejected',
+            message: 'CDF does not accept this API key (unknown, revoked or retired); use client credentials instead.',
+          } satisfies Failure),
+          failWhen(
+            'isOtherProject',
+            ({ event }: { event: { output: ApiKeyStatus } }) => event.output,
+            ({ context }: { context: ApiKeyContext }): Failure => ({
+              code: 'projectMismatch',
+              message: `The API key belongs to another project than "${context.project}".`,
+            }),
+          ),
+          { target: 'authenticated', actions: assign({ identity: ({ event }) => event.output }) },
         ],
         onError: failOnError('network'),
       },
@@ -154,24 +124,8 @@ export const apiKeyMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    ready: {
-      on: {
-        UNAUTHORIZED: {
-          target: 'rejected',
-          actions: {
-            type: 'fail',
-            params: { code: 'apiKeyRejected', message: 'CDF stopped accepting this API key (revoked or expired).' },
-          },
-        },
-        CANCEL: 'cancelled',
-      },
-    },
-    rejected: {
-      on: { RETRY: 'verifying', CANCEL: 'cancelled' },
-    },
-    failed: {
-      on: { RETRY: 'verifying', CANCEL: 'cancelled' },
-    },
+    authenticated: { type: 'final' },
+    failed: { type: 'final' },
     cancelled: { type: 'final', entry: assign({ identity: null }) },
   },
 });

@@ -9,9 +9,9 @@ import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import type { SignInOutput } from './shared/token-checks.js';
+import { type FlowOutput, failureAt } from './shared/outcome.js';
 import { inspectingToken, isOtherProject, signInOutput, validatingIdToken } from './shared/token-checks.js';
-import type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
+import type { IdClaims, IdpMetadata, Inspection, OidcSignIn, TokenSet } from './shared/tokens.js';
 
 export type { OidcSignIn } from './shared/tokens.js';
 
@@ -34,7 +34,7 @@ export type AuthorizationCallback =
       readonly params?: Readonly<Record<string, string>>;
     };
 
-/** The per-attempt secrets, made by the driver from a CSPRNG: new for every START and RETRY. */
+/** The per-attempt secrets, made by the driver from a CSPRNG: new for every attempt (a new actor). */
 export interface AuthorizationAttempt {
   /** The `state` parameter: ties the callback to this attempt (RFC 9700 2.1). */
   readonly state: string;
@@ -44,7 +44,7 @@ export interface AuthorizationAttempt {
   readonly codeVerifier: string;
 }
 
-/** A START or RETRY: the new attempt's secrets and the time. */
+/** START: the attempt's secrets and the time. */
 export interface AuthorizationBegin {
   /** The new attempt's secrets. */
   readonly attempt: AuthorizationAttempt;
@@ -131,8 +131,8 @@ export interface AuthorizationCodeContext extends CallbackWaitContext {
 /** Events of {@link authorizationCodeMachine}. */
 export type AuthorizationCodeEvent = CallbackWaitEvent<AuthorizationBegin, AuthorizationCallback>;
 
-/** What the machine ends with. */
-export type AuthorizationCodeOutput = SignInOutput;
+/** What the machine ends with: signed in with the tokens, claims and inspection, failed, or cancelled. */
+export type AuthorizationCodeOutput = FlowOutput<OidcSignIn>;
 
 /** Input of the `navigateToIdp` actor: everything the authorization URL needs. */
 export interface NavigateToIdpInput {
@@ -217,7 +217,7 @@ const onCallback = [
   { target: 'exchangingCode', actions: { type: 'takeCallback', params: callbackOf } },
 ] as const;
 
-/** START and RETRY begin an attempt alike, and only with secrets this machine has not used. */
+/** START begins the attempt, and only with usable secrets (a non-empty state). */
 const beginAttempt = {
   guard: { type: 'isFreshAttempt', params: ({ event }: { event: AuthorizationBegin }) => event.attempt },
   target: 'discovering',
@@ -227,7 +227,7 @@ const beginAttempt = {
 /**
  * The authorization-code + PKCE flow as a state machine:
  * `idle -> discovering -> redirectingToIdp -> awaitingCallback -> exchangingCode -> validatingIdToken ->
- * inspectingToken -> authenticated`, with `failed` (RETRY with a new attempt) and `cancelled`.
+ * inspectingToken -> authenticated`, or `failed` or `cancelled`: all three final. Trying again is a new actor.
  *
  * Drivers provide `discover`, `navigateToIdp` (builds the URL with an S256 challenge and sends the
  * browser), `exchangeCode`, `validateIdToken` and `inspectToken`.
@@ -293,7 +293,13 @@ export const authorizationCodeMachine = setup({
     takeCallback: assign((_, callback: AuthorizationCallback) => ({
       callbackUrl: (callback as Extract<AuthorizationCallback, { kind: 'response' }>).url,
     })),
-    fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, callbackUrl: null })),
+    fail: assign(({ context }, failure: Failure) => ({
+      failure: failureAt(context, failure),
+      tokens: null,
+      claims: null,
+      callbackUrl: null,
+    })),
+    enterStep: assign((_, step: string) => ({ step })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
     takeNow: assign((_, now: number) => ({ now })),
     takeClaims: assign((_, claims: IdClaims) => ({ claims })),
@@ -323,6 +329,7 @@ export const authorizationCodeMachine = setup({
     },
     discovering: {
       tags: ['busy'],
+      entry: { type: 'enterStep', params: 'discovering' },
       invoke: {
         id: 'discover',
         src: 'discover',
@@ -358,6 +365,7 @@ export const authorizationCodeMachine = setup({
     awaitingCallback: awaitingCallback(onCallback),
     exchangingCode: {
       tags: ['busy'],
+      entry: { type: 'enterStep', params: 'exchangingCode' },
       invoke: {
         id: 'exchangeCode',
         src: 'exchangeCode',
@@ -383,12 +391,7 @@ export const authorizationCodeMachine = setup({
     validatingIdToken: validatingIdToken<AuthorizationCodeContext>((context) => context.attempt!.nonce),
     inspectingToken: inspectingToken<AuthorizationCodeContext>(),
     authenticated: { type: 'final' },
-    failed: {
-      on: {
-        RETRY: beginAttempt,
-        CANCEL: 'cancelled',
-      },
-    },
+    failed: { type: 'final' },
     cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, callbackUrl: null }) },
   },
 });

@@ -1,12 +1,13 @@
 /**
  * Client credentials (RFC 6749 section 4.4) for services and extractors: the replacement for API keys.
- * Requests a token, asks CDF's token/inspect whether it reaches the project, keeps it, and requests a
- * new one before it expires.
+ * Requests a token and asks CDF's token/inspect whether it reaches the project. Renewing the token later
+ * is the session's job (`machines/session.ts`, with a new client-credentials request as its renewal).
  */
 import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
+import { type FlowOutput, type FlowProgress, failureAt, flowOutput } from './shared/outcome.js';
 import { inspectingToken, isOtherProject } from './shared/token-checks.js';
 import type { Inspection, TokenSet } from './shared/tokens.js';
 
@@ -18,85 +19,59 @@ export interface ClientCredentialsInput {
   readonly scope: string;
   /** When set, CDF's token/inspect must list this project (compared without regard to case). */
   readonly project?: string | null;
-  /** Request a new token this long before the current one expires, ms. @default 60000 */
-  readonly renewBeforeMs?: number;
   /** Per-request deadline, ms. @default 15000 */
   readonly requestTimeoutMs?: number;
 }
 
 /** Context of {@link clientCredentialsMachine}. */
-export interface ClientCredentialsContext {
+export interface ClientCredentialsContext extends FlowProgress {
   /** The client id at the IdP. */
   readonly clientId: string;
   /** The scopes asked for. */
   readonly scope: string;
-  /** How long before expiry a new token is asked for, ms. */
-  readonly renewBeforeMs: number;
   /** The per-request deadline, ms. */
   readonly requestTimeoutMs: number;
   /** The project token/inspect must list, or `null`. */
   readonly project: string | null;
-  /** The last time (ms since epoch) an event told the machine. */
-  readonly now: number;
-  /** The current token. Secret. */
+  /** The token. Secret. */
   readonly tokens: TokenSet | null;
-  /** What token/inspect said of the first token; renewed tokens are for the same client and scope. */
+  /** What token/inspect said of it. */
   readonly inspection: Inspection | null;
-  /** Why the last request failed, else `null`. */
-  readonly failure: Failure | null;
 }
 
-/** Events of {@link clientCredentialsMachine}. `RENEW` asks for a new token now (after a 401, say). */
+/** Events of {@link clientCredentialsMachine}. */
 export type ClientCredentialsEvent =
   | {
-      /** Ask for the first token. */
+      /** Ask for the token. */
       readonly type: 'START';
-      /** The time, ms since epoch. */
-      readonly now: number;
-    }
-  | {
-      /** Ask for a new token now. */
-      readonly type: 'RENEW';
-      /** The time, ms since epoch. */
-      readonly now: number;
-    }
-  | {
-      /** Ask again after a failure. */
-      readonly type: 'RETRY';
-      /** The time, ms since epoch. */
-      readonly now: number;
     }
   | {
       /** End the flow and forget the token. */
       readonly type: 'CANCEL';
     };
 
-/**
- * The service token while the machine rests in `authenticated`: read it with {@link clientCredentialsOutput}.
- * The machine does not end there (it renews), so this is not an XState output.
- */
-export interface ClientCredentialsOutput {
-  /** The current token. Secret. */
+/** A service's sign-in: the token and what CDF's token/inspect said of it. */
+export interface ServiceSignIn {
+  /** The token. Secret. */
   readonly tokens: TokenSet;
   /** What CDF's token/inspect said of it. */
   readonly inspection: Inspection;
 }
 
-/** The {@link ClientCredentialsOutput} of a snapshot resting in `authenticated`, else `null`. */
-export function clientCredentialsOutput(snapshot: {
-  matches(state: 'authenticated'): boolean;
-  readonly context: ClientCredentialsContext;
-}): ClientCredentialsOutput | null {
-  const { tokens, inspection } = snapshot.context;
-  return snapshot.matches('authenticated') && tokens && inspection ? { tokens, inspection } : null;
-}
+/** What the machine ends with: signed in with a {@link ServiceSignIn}, failed, or cancelled. */
+export type ClientCredentialsOutput = FlowOutput<ServiceSignIn>;
 
 /**
- * `idle -> requesting -> inspectingToken -> authenticated`, re-entering `requesting` at `renewBeforeExpiry`; `failed`
- * (RETRY) and `cancelled`. Drivers provide `requestToken` and `inspectToken`.
+ * `idle -> requesting -> inspectingToken -> authenticated`, or `failed` or `cancelled`: all three final.
+ * Drivers provide `requestToken` and `inspectToken`.
  */
 export const clientCredentialsMachine = setup({
-  types: {} as MachineTypes<ClientCredentialsContext, ClientCredentialsEvent, ClientCredentialsInput>,
+  types: {} as MachineTypes<
+    ClientCredentialsContext,
+    ClientCredentialsEvent,
+    ClientCredentialsInput,
+    ClientCredentialsOutput
+  >,
   actors: {
     requestToken: notProvided<TokenSet, { readonly clientId: string; readonly scope: string }>('requestToken'),
     inspectToken: notProvided<Inspection, { readonly accessToken: string }>('inspectToken'),
@@ -104,15 +79,13 @@ export const clientCredentialsMachine = setup({
   delays: {
     requestTimeout: ({ context }) => context.requestTimeoutMs,
     inspectTimeout: ({ context }) => context.requestTimeoutMs,
-    renewBeforeExpiry: ({ context }) => Math.max(0, context.tokens!.expiresAt - context.renewBeforeMs - context.now),
   },
   guards: {
-    isInspected: ({ context }) => context.inspection !== null,
     isOtherProject,
   },
   actions: {
-    fail: assign((_, failure: Failure) => ({ failure, tokens: null })),
-    setNow: assign(({ event }) => ('now' in event ? { now: event.now } : {})),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), tokens: null })),
+    enterStep: assign((_, step: string) => ({ step })),
     takeInspection: assign((_, inspection: Inspection) => ({ inspection })),
   },
 }).createMachine({
@@ -120,32 +93,27 @@ export const clientCredentialsMachine = setup({
   context: ({ input }) => ({
     clientId: input.clientId,
     scope: input.scope,
-    renewBeforeMs: input.renewBeforeMs ?? 60_000,
     requestTimeoutMs: input.requestTimeoutMs ?? 15_000,
     project: input.project ?? null,
-    now: 0,
     tokens: null,
     inspection: null,
+    step: null,
     failure: null,
   }),
   initial: 'idle',
+  output: flowOutput<ClientCredentialsContext, ServiceSignIn>(({ tokens, inspection }) =>
+    tokens && inspection ? { tokens, inspection } : null,
+  ),
   states: {
-    idle: { on: { START: { target: 'requesting', actions: 'setNow' }, CANCEL: 'cancelled' } },
+    idle: { on: { START: 'requesting', CANCEL: 'cancelled' } },
     requesting: {
       tags: ['busy'],
+      entry: { type: 'enterStep', params: 'requesting' },
       invoke: {
         id: 'requestToken',
         src: 'requestToken',
         input: ({ context }) => ({ clientId: context.clientId, scope: context.scope }),
-        onDone: [
-          // A renewed token is for the same client and scope: CDF was asked about the first one.
-          {
-            guard: 'isInspected',
-            target: 'authenticated',
-            actions: assign({ tokens: ({ event }) => event.output, failure: null }),
-          },
-          { target: 'inspectingToken', actions: assign({ tokens: ({ event }) => event.output, failure: null }) },
-        ],
+        onDone: { target: 'inspectingToken', actions: assign({ tokens: ({ event }) => event.output }) },
         onError: failOnError('network'),
       },
       after: {
@@ -154,19 +122,8 @@ export const clientCredentialsMachine = setup({
       on: { CANCEL: 'cancelled' },
     },
     inspectingToken: inspectingToken<ClientCredentialsContext>(),
-    authenticated: {
-      after: {
-        // When the timer fires, the machine's clock has reached the renewal point.
-        renewBeforeExpiry: {
-          target: 'requesting',
-          actions: assign({
-            now: ({ context }) => Math.max(context.now, context.tokens!.expiresAt - context.renewBeforeMs),
-          }),
-        },
-      },
-      on: { RENEW: { target: 'requesting', actions: 'setNow' }, CANCEL: 'cancelled' },
-    },
-    failed: { on: { RETRY: { target: 'requesting', actions: 'setNow' }, CANCEL: 'cancelled' } },
+    authenticated: { type: 'final' },
+    failed: { type: 'final' },
     cancelled: { type: 'final', entry: assign({ tokens: null, inspection: null }) },
   },
 });

@@ -6,9 +6,9 @@ import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, toFailure } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import type { SignInOutput } from './shared/token-checks.js';
+import { type FlowOutput, type FlowProgress, failureAt } from './shared/outcome.js';
 import { inspectingToken, isOtherProject, signInOutput, validatingIdToken } from './shared/token-checks.js';
-import type { IdClaims, Inspection, TokenSet } from './shared/tokens.js';
+import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './shared/tokens.js';
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
 export interface DeviceAuthorization {
@@ -55,7 +55,7 @@ export interface DeviceCodeInput {
 }
 
 /** Context of {@link deviceCodeMachine}. */
-export interface DeviceCodeContext {
+export interface DeviceCodeContext extends FlowProgress {
   /** The client id at the IdP. */
   readonly clientId: string;
   /** The scopes asked for. */
@@ -78,8 +78,6 @@ export interface DeviceCodeContext {
   readonly claims: IdClaims | null;
   /** What CDF's token/inspect said. */
   readonly inspection: Inspection | null;
-  /** Why the flow failed, else `null`. */
-  readonly failure: Failure | null;
 }
 
 /** Events of {@link deviceCodeMachine}. */
@@ -93,16 +91,10 @@ export type DeviceCodeEvent =
   | {
       /** End the flow. */
       readonly type: 'CANCEL';
-    }
-  | {
-      /** Ask for a new device code after a failure. */
-      readonly type: 'RETRY';
-      /** The time, ms since epoch. */
-      readonly now: number;
     };
 
 /** Output of {@link deviceCodeMachine}. */
-export type DeviceCodeOutput = SignInOutput;
+export type DeviceCodeOutput = FlowOutput<OidcSignIn>;
 
 const FIVE_SECONDS = 5_000;
 
@@ -138,7 +130,13 @@ export const deviceCodeMachine = setup({
         readonly verificationUriComplete?: string;
       },
     ) => {},
-    fail: assign((_, failure: Failure) => ({ failure, tokens: null, claims: null, authorization: null })),
+    fail: assign(({ context }, failure: Failure) => ({
+      failure: failureAt(context, failure),
+      tokens: null,
+      claims: null,
+      authorization: null,
+    })),
+    enterStep: assign((_, step: string) => ({ step })),
     // Runs after isTokens or hasTokensWithIdToken: the poll answered with tokens.
     takeTokens: assign((_, result: PollResult) => ({
       tokens: (result as Extract<PollResult, { kind: 'tokens' }>).tokens,
@@ -178,6 +176,7 @@ export const deviceCodeMachine = setup({
     tokens: null,
     claims: null,
     inspection: null,
+    step: null,
     failure: null,
   }),
   initial: 'idle',
@@ -191,7 +190,10 @@ export const deviceCodeMachine = setup({
     },
     requestingCode: {
       tags: ['busy'],
-      entry: assign({ failure: null, intervalMs: FIVE_SECONDS, authorization: null, deadline: null }),
+      entry: [
+        { type: 'enterStep', params: 'requestingCode' },
+        assign({ failure: null, intervalMs: FIVE_SECONDS, authorization: null, deadline: null }),
+      ],
       invoke: {
         id: 'requestDeviceCode',
         src: 'requestDeviceCode',
@@ -228,6 +230,7 @@ export const deviceCodeMachine = setup({
     },
     awaitingUser: {
       tags: ['waitingForUser'],
+      entry: { type: 'enterStep', params: 'awaitingUser' },
       after: {
         pollInterval: 'polling',
         codeExpiry: failWith({
@@ -240,7 +243,10 @@ export const deviceCodeMachine = setup({
     polling: {
       tags: ['busy'],
       // The machine waited exactly one interval in awaitingUser: its own clock moves on by that much.
-      entry: assign({ now: ({ context }) => context.now + context.intervalMs }),
+      entry: [
+        { type: 'enterStep', params: 'polling' },
+        assign({ now: ({ context }) => context.now + context.intervalMs }),
+      ],
       invoke: {
         id: 'pollToken',
         src: 'pollToken',
@@ -285,12 +291,7 @@ export const deviceCodeMachine = setup({
     validatingIdToken: validatingIdToken<DeviceCodeContext>(() => null),
     inspectingToken: inspectingToken<DeviceCodeContext>(),
     authenticated: { type: 'final' },
-    failed: {
-      on: {
-        RETRY: { target: 'requestingCode', actions: assign({ now: ({ event }) => event.now }) },
-        CANCEL: 'cancelled',
-      },
-    },
+    failed: { type: 'final' },
     cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, authorization: null }) },
   },
 });

@@ -8,6 +8,7 @@ export {
   type ApiKeyContext,
   type ApiKeyEvent,
   type ApiKeyInput,
+  type ApiKeyOutput,
   type ApiKeyStatus,
   apiKeyMachine,
 } from './api-key.js';
@@ -30,7 +31,9 @@ export {
   type ClientCredentialsContext,
   type ClientCredentialsEvent,
   type ClientCredentialsInput,
+  type ClientCredentialsOutput,
   clientCredentialsMachine,
+  type ServiceSignIn,
 } from './client-credentials.js';
 export {
   type DeviceAuthorization,
@@ -61,7 +64,8 @@ export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-w
 export type { MachineTypes } from './shared/contract.js';
 export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode, toFailure } from './shared/failure.js';
 export { DEFAULT_LEEWAY_MS, isFresh } from './shared/freshness.js';
-export type { SignInOutput, TokenCheckContext } from './shared/token-checks.js';
+export type { FlowOutput, FlowProgress } from './shared/outcome.js';
+export type { TokenCheckContext } from './shared/token-checks.js';
 export type { IdClaims, IdpMetadata, Inspection, TokenSet } from './shared/tokens.js';
 
 import type { AnyStateMachine } from 'xstate';

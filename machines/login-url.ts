@@ -11,6 +11,7 @@ import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
+import { type FlowOutput, failureAt, flowOutput } from './shared/outcome.js';
 
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
 export type LoginCallback =
@@ -123,7 +124,7 @@ export interface LoginUrlInput {
   readonly ignoreStrayCallbacks?: boolean;
 }
 
-/** A START or RETRY: the flow id of the new attempt and the time. */
+/** START: the attempt's flow id and the time. */
 export interface LoginUrlAttempt {
   /** The new attempt's single-use flow id, from a CSPRNG. */
   readonly flowId: string;
@@ -154,19 +155,8 @@ export interface LoginUrlContext extends CallbackWaitContext {
 /** Events of {@link loginUrlMachine}. */
 export type LoginUrlEvent = CallbackWaitEvent<LoginUrlAttempt, LoginCallback>;
 
-/** What the machine ends with. */
-export type LoginUrlOutput =
-  | {
-      /** Signed in. */
-      readonly status: 'authenticated';
-      /** The session. Secret. */
-      readonly session: LoginUrlSession;
-    }
-  | {
-      /** Cancelled before it signed in. */
-      readonly status: 'cancelled';
-    };
-
+/** What the machine ends with: signed in with the session, failed, or cancelled. */
+export type LoginUrlOutput = FlowOutput<LoginUrlSession>;
 /** Input of the `fetchLoginUrl` actor. */
 export interface FetchLoginUrlInput {
   /** The project. */
@@ -192,7 +182,7 @@ const onCallback = [
   { target: 'validatingToken', actions: { type: 'takeTokens', params: callbackOf } },
 ] as const;
 
-/** START and RETRY begin an attempt alike, and only with a flow id this machine has not used. */
+/** START begins the attempt, and only with a usable flow id. */
 const beginAttempt = {
   guard: { type: 'isNewFlowId', params: ({ event }: { event: LoginUrlAttempt }) => event },
   target: 'fetchingLoginUrl',
@@ -203,7 +193,7 @@ const beginAttempt = {
  * The login-URL flow as a state machine.
  *
  * `idle -> fetchingLoginUrl -> redirectingToIdp -> awaitingCallback -> validatingToken -> authenticated`,
- * with `failed` (RETRY starts again with a new flow id) and `cancelled`. Drivers provide the actors
+ * or `failed` or `cancelled`: all three final (trying again is a new actor with a new flow id). Drivers provide the actors
  * `fetchLoginUrl` (resolves to the URL, or `null` when the project has no IdP), `navigateToIdp`
  * (resolves once the browser was sent) and `validateToken` (resolves to a {@link LegacyValidation}).
  *
@@ -264,7 +254,12 @@ export const loginUrlMachine = setup({
       session: null,
       failure: null,
     })),
-    fail: assign((_, failure: Failure) => ({ failure, tokens: null, session: null })),
+    fail: assign(({ context }, failure: Failure) => ({
+      failure: failureAt(context, failure),
+      tokens: null,
+      session: null,
+    })),
+    enterStep: assign((_, step: string) => ({ step })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
     takeNow: assign((_, now: number) => ({ now })),
     // Runs after the guards above: the callback carries tokens.
@@ -287,8 +282,7 @@ export const loginUrlMachine = setup({
     ...notWaitingYet(input),
   }),
   initial: 'idle',
-  output: ({ context }) =>
-    context.session ? { status: 'authenticated', session: context.session } : { status: 'cancelled' },
+  output: flowOutput<LoginUrlContext, LoginUrlSession>((context) => context.session),
   states: {
     idle: {
       on: {
@@ -298,6 +292,7 @@ export const loginUrlMachine = setup({
     },
     fetchingLoginUrl: {
       tags: ['busy'],
+      entry: { type: 'enterStep', params: 'fetchingLoginUrl' },
       invoke: {
         id: 'fetchLoginUrl',
         src: 'fetchLoginUrl',
@@ -336,6 +331,7 @@ export const loginUrlMachine = setup({
     awaitingCallback: awaitingCallback(onCallback),
     validatingToken: {
       tags: ['busy'],
+      entry: { type: 'enterStep', params: 'validatingToken' },
       invoke: {
         id: 'validateToken',
         src: 'validateToken',
@@ -378,12 +374,7 @@ export const loginUrlMachine = setup({
       on: { CANCEL: 'cancelled' },
     },
     authenticated: { type: 'final' },
-    failed: {
-      on: {
-        RETRY: beginAttempt,
-        CANCEL: 'cancelled',
-      },
-    },
+    failed: { type: 'final' },
     cancelled: {
       type: 'final',
       entry: assign({ tokens: null, session: null }),

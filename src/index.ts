@@ -11,8 +11,8 @@
  * @module cdf-authflow
  */
 // The machines themselves are in `cdf-authflow/machines`; here only the types their results come in.
-export { type ApiKeyOutput, type ApiKeyStatus, apiKeyOutput } from '../machines/api-key.js';
-export { type ClientCredentialsOutput, clientCredentialsOutput } from '../machines/client-credentials.js';
+export type { ApiKeyStatus } from '../machines/api-key.js';
+export type { ServiceSignIn } from '../machines/client-credentials.js';
 export type { LoginUrlSession } from '../machines/login-url.js';
 export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode } from '../machines/shared/failure.js';
 export { DEFAULT_LEEWAY_MS, isFresh } from '../machines/shared/freshness.js';

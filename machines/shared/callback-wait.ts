@@ -3,18 +3,17 @@
  * authorization code): their wait context and events, the first judgement of a callback, and the two
  * states `redirectingToIdp` and `awaitingCallback`. A machine that uses them names its actor
  * `navigateToIdp`, its delays `navigateTimeout` and `callbackTimeout`, its guards `isStrayCallback` and
- * `isInvalidCallback`, and its actions `fail`, `countIgnored` and `takeNow`.
+ * `isInvalidCallback`, and its actions `fail`, `countIgnored`, `takeNow` and `enterStep`.
  */
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith } from './failure.js';
+import type { FlowProgress } from './outcome.js';
 
 /** What every flow that waits for a browser's callback keeps in its context. */
-export interface CallbackWaitContext {
+export interface CallbackWaitContext extends FlowProgress {
   /** The last time (ms since epoch) an event told the machine. */
   readonly now: number;
   /** Absolute time (ms since epoch) by which the callback must arrive, so a restored flow keeps it. */
   readonly callbackDeadline: number | null;
-  /** Why the attempt failed, else `null`. */
-  readonly failure: Failure | null;
   /** Whether a callback of no attempt of this machine is ignored rather than failing the flow. */
   readonly ignoreStrayCallbacks: boolean;
   /** Callbacks that did not belong to this attempt and were ignored (with `ignoreStrayCallbacks`). */
@@ -22,7 +21,7 @@ export interface CallbackWaitContext {
 }
 
 /**
- * The events of a flow that waits for a browser's callback: START and RETRY carry a new attempt
+ * The events of a flow that waits for a browser's callback: START carries the attempt
  * (`TBegin`), CALLBACK what the driver read from the callback URL, RESUME the time after a restore.
  */
 export type CallbackWaitEvent<TBegin, TCallback> =
@@ -45,16 +44,13 @@ export type CallbackWaitEvent<TBegin, TCallback> =
   | {
       /** End the flow. */
       readonly type: 'CANCEL';
-    }
-  | ({
-      /** Begin a new attempt after a failure. */
-      readonly type: 'RETRY';
-    } & TBegin);
+    };
 
 /** The {@link CallbackWaitContext} of a flow that has not started waiting yet. */
 export const notWaitingYet = (input: { readonly ignoreStrayCallbacks?: boolean | undefined }): CallbackWaitContext => ({
   now: 0,
   callbackDeadline: null,
+  step: null,
   failure: null,
   ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
   ignoredCallbacks: 0,
@@ -83,6 +79,7 @@ export const judgeCallback = <TArgs, TCallback extends { readonly kind: string }
 export const redirectingToIdp = <TInput, TOnCallback>(input: TInput, onCallback: TOnCallback, lateMessage: string) =>
   ({
     tags: ['busy'],
+    entry: { type: 'enterStep', params: 'redirectingToIdp' },
     invoke: {
       id: 'navigateToIdp',
       src: 'navigateToIdp',
@@ -101,6 +98,7 @@ export const redirectingToIdp = <TInput, TOnCallback>(input: TInput, onCallback:
 export const awaitingCallback = <TOnCallback>(onCallback: TOnCallback) =>
   ({
     tags: ['persistable', 'waitingForUser'],
+    entry: { type: 'enterStep', params: 'awaitingCallback' },
     after: { callbackTimeout: failOnTimeout('Sign-in was not completed in time; start again.') },
     on: {
       CALLBACK: onCallback,

@@ -52,6 +52,8 @@ export interface Failure {
    * `trace_id`, `correlation_id` and `timestamp`.
    */
   readonly idpDiagnostics?: IdpDiagnostics;
+  /** The flow's state it happened in, e.g. `exchangingCode` (set by the machine, not by an actor). */
+  readonly state?: string;
 }
 
 /** The IdP's own identifiers of a refusal, as Entra ID's error bodies carry them. */

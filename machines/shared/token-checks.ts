@@ -2,10 +2,11 @@
  * The states every OIDC user flow ends with — validate the ID token, then ask CDF's token/inspect —  They are state configs, not a child
  * machine, so that a flow's states stay visible in its own statechart. A machine that uses them names its
  * actors `validateIdToken` and `inspectToken`, its delays `validateTimeout` and `inspectTimeout`, and
- * has the actions `fail` (a {@link Failure}), `takeClaims` and `takeInspection`, and the guard
+ * has the actions `fail` (a {@link Failure}), `enterStep`, `takeClaims` and `takeInspection`, and the guard
  * `isOtherProject`.
  */
 import { type Failure, failOnError, failOnTimeout, failWhen } from './failure.js';
+import { type FlowProgress, flowOutput } from './outcome.js';
 import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './tokens.js';
 
 /** What the token checks read from a machine's context. */
@@ -20,36 +21,21 @@ export interface TokenCheckContext {
 export const isOtherProject = ({ context }: { context: TokenCheckContext }, inspection: Inspection): boolean =>
   context.project !== null && !inspection.projects.some((p) => p.toLowerCase() === context.project!.toLowerCase());
 
-/** What an OIDC user flow ends with: the sign-in once CDF inspected the tokens, else `cancelled`. */
-export type SignInOutput =
-  | {
-      /** Signed in, and CDF accepts the token. */
-      readonly status: 'authenticated';
-      /** The tokens, claims and inspection. Secret. */
-      readonly signIn: OidcSignIn;
-    }
-  | {
-      /** Cancelled before it signed in. */
-      readonly status: 'cancelled';
-    };
-
-/** The output of an OIDC user flow, read from its context. */
-export const signInOutput = ({
-  context,
-}: {
-  context: TokenCheckContext & { readonly claims: IdClaims | null; readonly inspection: Inspection | null };
-}): SignInOutput =>
+/** The output of an OIDC user flow: the sign-in once CDF inspected the tokens. */
+export const signInOutput = flowOutput<
+  TokenCheckContext & FlowProgress & { readonly claims: IdClaims | null; readonly inspection: Inspection | null },
+  OidcSignIn
+>((context) =>
   context.tokens && context.inspection
-    ? {
-        status: 'authenticated',
-        signIn: { tokens: context.tokens, claims: context.claims, inspection: context.inspection },
-      }
-    : { status: 'cancelled' };
+    ? { tokens: context.tokens, claims: context.claims, inspection: context.inspection }
+    : null,
+);
 
 /** Validates the ID token (signature, claims, `nonce` when the flow sent one), then inspects. */
 export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (context: TContext) => string | null) =>
   ({
     tags: ['busy'],
+    entry: { type: 'enterStep', params: 'validatingIdToken' },
     invoke: {
       id: 'validateIdToken',
       src: 'validateIdToken',
@@ -68,6 +54,7 @@ export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (
 export const inspectingToken = <TContext extends TokenCheckContext>() =>
   ({
     tags: ['busy'],
+    entry: { type: 'enterStep', params: 'inspectingToken' },
     invoke: {
       id: 'inspectToken',
       src: 'inspectToken',

@@ -23,6 +23,8 @@ export class AuthFlowError extends Error {
   readonly oauthError?: string;
   /** The IdP's own identifiers of a refusal (see {@link Failure.idpDiagnostics}). */
   readonly idpDiagnostics?: IdpDiagnostics;
+  /** The flow's state it happened in, when a flow machine failed (see {@link Failure.state}). */
+  readonly state?: string;
 
   constructor(failure: Failure, options?: { cause?: unknown }) {
     super(failure.message, options);
@@ -31,6 +33,7 @@ export class AuthFlowError extends Error {
     if (failure.requestId !== undefined) this.requestId = failure.requestId;
     if (failure.oauthError !== undefined) this.oauthError = failure.oauthError;
     if (failure.idpDiagnostics !== undefined) this.idpDiagnostics = failure.idpDiagnostics;
+    if (failure.state !== undefined) this.state = failure.state;
   }
 
   /** The plain-data form, as machines keep it in context. */
@@ -42,6 +45,7 @@ export class AuthFlowError extends Error {
       ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
       ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
       ...(this.idpDiagnostics === undefined ? {} : { idpDiagnostics: this.idpDiagnostics }),
+      ...(this.state === undefined ? {} : { state: this.state }),
     };
   }
 }

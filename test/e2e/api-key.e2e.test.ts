@@ -26,7 +26,7 @@ async function verify(apiKey: string, over: Partial<Parameters<typeof loginWithA
 }
 
 describe('API-key flow against the emulator', () => {
-  it('verifies a key and is ready as its service account', async () => {
+  it('verifies a key and is signed in as its service account', async () => {
     const result = await verify('ak-demo-1234567890', { project: 'DEMO' });
     expect(result.identity).toEqual({
       loggedIn: true,
@@ -35,7 +35,7 @@ describe('API-key flow against the emulator', () => {
       projectId: 1001,
       apiKeyId: 1,
     });
-    expect(result.transitions.map((t) => t.to)).toEqual(['idle', 'verifying', 'ready']);
+    expect(result.transitions.map((t) => t.to)).toEqual(['idle', 'verifying', 'authenticated']);
     expect(JSON.stringify(result.transitions)).not.toContain('ak-demo');
   });
 

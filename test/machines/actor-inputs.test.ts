@@ -138,11 +138,15 @@ describe('edges the other tests do not reach', () => {
       type: 'xstate.error.actor.discover',
       error: { code: 'network', message: 'x' },
     });
-    const retry = (attempt: { state: string; nonce: string; codeVerifier: string }) =>
-      transition(authorizationCodeMachine, failed, { type: 'RETRY', attempt, now: 1_000 })[0];
-    expect(retry({ state: 's', nonce: 'n2', codeVerifier: 'v2' }).value).toBe('failed');
-    expect(retry({ state: 's2', nonce: 'n2', codeVerifier: 'v' }).value).toBe('failed');
-    expect(retry({ state: 's2', nonce: 'n2', codeVerifier: 'v2' }).context.callbackDeadline).toBe(301_000);
+    // failed is final: trying again is a new actor, whose deadline counts from its own START.
+    expect(failed.status).toBe('done');
+    expect(failed.output).toMatchObject({ status: 'failed', failure: { code: 'network', state: 'discovering' } });
+    const again = transition(authorizationCodeMachine, code, {
+      type: 'START',
+      attempt: { state: 's2', nonce: 'n2', codeVerifier: 'v2' },
+      now: 1_000,
+    })[0];
+    expect(again.context.callbackDeadline).toBe(301_000);
   });
 
   it('device code: a network error also slows polling down; verificationUriComplete is shown', async () => {

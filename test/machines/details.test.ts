@@ -1,6 +1,6 @@
 /** The small decisions inside the machines: delays, failure mapping, project matching, intervals. */
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, initialTransition, SimulatedClock, transition } from 'xstate';
+import { createActor, fromPromise, initialTransition, toPromise, transition } from 'xstate';
 import { apiKeyMachine } from '../../machines/api-key.js';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
@@ -29,20 +29,6 @@ describe('named delays', () => {
     expect(delay(deviceCodeMachine, 'codeExpiry', { deadline: 60_000, now: 15_000 })).toBe(45_000);
     expect(delay(deviceCodeMachine, 'codeExpiry', { deadline: 60_000, now: 75_000 })).toBe(0);
     expect(delay(deviceCodeMachine, 'pollInterval', { intervalMs: 7_000 })).toBe(7_000);
-    expect(
-      delay(clientCredentialsMachine, 'renewBeforeExpiry', {
-        tokens: { expiresAt: 200_000 },
-        renewBeforeMs: 60_000,
-        now: 100_000,
-      }),
-    ).toBe(40_000);
-    expect(
-      delay(clientCredentialsMachine, 'renewBeforeExpiry', {
-        tokens: { expiresAt: 200_000 },
-        renewBeforeMs: 60_000,
-        now: 190_000,
-      }),
-    ).toBe(0);
   });
 
   it('take the configured timeouts, with defaults', () => {
@@ -62,7 +48,6 @@ describe('named delays', () => {
     ).toBe('http://x/err');
     expect(initialTransition(apiKeyMachine, { project: null })[0].context.verifyTimeoutMs).toBe(15_000);
     expect(initialTransition(clientCredentialsMachine, { clientId: 'c', scope: 's' })[0].context).toMatchObject({
-      renewBeforeMs: 60_000,
       requestTimeoutMs: 15_000,
     });
     expect(initialTransition(deviceCodeMachine, { clientId: 'c', scope: 's' })[0].context).toMatchObject({
@@ -132,18 +117,19 @@ describe('project matching', () => {
     const open = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: null })[0], {
       type: 'START',
     })[0];
-    expect(step(apiKeyMachine, open, status('anything')).value).toBe('ready');
+    expect(step(apiKeyMachine, open, status('anything')).value).toBe('authenticated');
     const strict = transition(apiKeyMachine, initialTransition(apiKeyMachine, { project: 'Demo' })[0], {
       type: 'START',
     })[0];
     const rejected = step(apiKeyMachine, strict, status('other'));
-    expect(rejected.value).toBe('rejected');
-    expect(rejected.context.failure?.code).toBe('projectMismatch');
+    expect(rejected.value).toBe('failed');
+    expect(rejected.output).toMatchObject({
+      status: 'failed',
+      failure: { code: 'projectMismatch', state: 'verifying' },
+    });
     expect(rejected.context.failure?.message).toContain('Demo');
     const ready = step(apiKeyMachine, strict, status('demo'));
-    expect(ready.context.identity?.project).toBe('demo');
-    const later = transition(apiKeyMachine, ready, { type: 'UNAUTHORIZED' })[0];
-    expect(later.context).toMatchObject({ identity: null, failure: { code: 'apiKeyRejected' } });
+    expect(ready.output).toMatchObject({ status: 'signedIn', credential: { project: 'demo' } });
   });
 });
 
@@ -220,40 +206,30 @@ describe('device code intervals from the IdP', () => {
   });
 });
 
-describe('client credentials renew, again and again', () => {
-  it('requests a new token 60 s before each expiry', async () => {
-    const clock = new SimulatedClock();
-    const requests: number[] = [];
+describe('client credentials end at sign-in', () => {
+  it("one request, one inspection, then final: renewing is the session machine's job", async () => {
+    let requests = 0;
     const actor = createActor(
       clientCredentialsMachine.provide({
         actors: {
           requestToken: fromPromise(async (): Promise<TokenSet> => {
-            requests.push(clock.now());
-            return { accessToken: `a${requests.length}`, tokenType: 'Bearer', expiresAt: clock.now() + 120_000 };
+            requests += 1;
+            return { accessToken: 'a', tokenType: 'Bearer', expiresAt: 120_000 };
           }),
           inspectToken: fromPromise(async (): Promise<Inspection> => ({ subject: 'svc', projects: ['demo'] })),
         },
       }),
-      { input: { clientId: 'c', scope: 's' }, clock },
+      { input: { clientId: 'c', scope: 's' } },
     ).start();
-    actor.send({ type: 'START', now: 0 });
-    await tick();
-    for (let t = 0; t < 200_000; t += 10_000) {
-      clock.increment(10_000);
-      await tick();
-    }
-    expect(requests).toEqual([0, 60_000, 120_000, 180_000]);
-    clock.increment(20_000);
-    actor.send({ type: 'RENEW', now: 220_000 });
-    await tick();
-    expect(requests).toHaveLength(5);
-    // The RENEW told the machine the time: the next renewal is 60 s before the new token's expiry.
-    clock.increment(59_999);
-    await tick();
-    expect(requests).toHaveLength(5);
-    clock.increment(1);
-    await tick();
-    expect(requests.at(-1)).toBe(280_000);
-    actor.stop();
+    actor.send({ type: 'START' });
+    const output = await toPromise(actor);
+    expect(requests).toBe(1);
+    expect(output).toEqual({
+      status: 'signedIn',
+      credential: {
+        tokens: { accessToken: 'a', tokenType: 'Bearer', expiresAt: 120_000 },
+        inspection: { subject: 'svc', projects: ['demo'] },
+      },
+    });
   });
 });

@@ -20,7 +20,6 @@ const validation = (over: object = {}, token = { valid: true, expired: false }) 
 /** One event of each kind the world can send, with the payload variants the guards tell apart. */
 export const loginUrlEvents: WorldEvent[] = [
   { type: 'START', flowId: 'f1', now: 0 },
-  { type: 'RETRY', flowId: 'f2', now: 10 },
   { type: 'CANCEL' },
   { type: 'RESUME', now: 5 },
   { type: 'xstate.done.actor.fetchLoginUrl', output: 'http://cdf/login' },
@@ -48,9 +47,7 @@ export const loginUrlEvents: WorldEvent[] = [
 
 export const apiKeyEvents: WorldEvent[] = [
   { type: 'START' },
-  { type: 'RETRY' },
   { type: 'CANCEL' },
-  { type: 'UNAUTHORIZED' },
   { type: 'xstate.done.actor.verifyApiKey', output: status() },
   { type: 'xstate.done.actor.verifyApiKey', output: status({ loggedIn: false }) },
   { type: 'xstate.done.actor.verifyApiKey', output: status({ project: 'other' }) },
@@ -81,7 +78,6 @@ const cb = (params: Record<string, string>) => ({
 
 export const authorizationCodeEvents: WorldEvent[] = [
   { type: 'START', attempt: { state: 's1', nonce: 'n1', codeVerifier: 'v1' }, now: 0 },
-  { type: 'RETRY', attempt: { state: 's2', nonce: 'n2', codeVerifier: 'v2' }, now: 10 },
   { type: 'CANCEL' },
   { type: 'RESUME', now: 5 },
   { type: 'xstate.done.actor.discover', output: { issuer: ISSUER, issParameterSupported: true, s256Supported: true } },
@@ -112,7 +108,6 @@ export const authorizationCodeEvents: WorldEvent[] = [
 
 export const deviceCodeEvents: WorldEvent[] = [
   { type: 'START', now: 0 },
-  { type: 'RETRY', now: 0 },
   { type: 'CANCEL' },
   {
     type: 'xstate.done.actor.requestDeviceCode',
@@ -136,9 +131,7 @@ export const deviceCodeEvents: WorldEvent[] = [
 ];
 
 export const clientCredentialsEvents: WorldEvent[] = [
-  { type: 'START', now: 0 },
-  { type: 'RENEW', now: 1 },
-  { type: 'RETRY', now: 2 },
+  { type: 'START' },
   { type: 'CANCEL' },
   { type: 'xstate.done.actor.requestToken', output: tokenSet },
   { type: 'xstate.error.actor.requestToken', error: { code: 'tokenRejected', message: 'x' } },
@@ -147,7 +140,6 @@ export const clientCredentialsEvents: WorldEvent[] = [
   { type: 'xstate.done.actor.inspectToken', output: { subject: 'svc', projects: ['other'] } },
   { type: 'xstate.error.actor.inspectToken', error: { code: 'tokenRejected', message: 'x' } },
   { type: 'xstate.after.inspectTimeout.clientCredentials.inspectingToken' },
-  { type: 'xstate.after.renewBeforeExpiry.clientCredentials.authenticated' },
 ];
 
 export const sessionEvents: WorldEvent[] = [

@@ -83,7 +83,7 @@ describe('invariants of particular flows', () => {
       const m = underTest('authorization-code');
       let exchanges = 0;
       replay(m, events, (before, event, after) => {
-        if (event.type === 'START' || event.type === 'RETRY') exchanges = 0;
+        if (event.type === 'START') exchanges = 0;
         if (after.matches('exchangingCode') && !before.matches('exchangingCode')) {
           exchanges += 1;
           const params = (event as unknown as { callback: { params: Record<string, string> } }).callback.params;

@@ -39,8 +39,8 @@ describe('login-url machine', () => {
     expect(s.value).toBe('authenticated');
     expect(s.status).toBe('done');
     expect(s.output).toEqual({
-      status: 'authenticated',
-      session: { accessToken: 'at', idToken: 'it', user: 'alice', project: 'demo', projectId: 1, expiresAt: 5_000 },
+      status: 'signedIn',
+      credential: { accessToken: 'at', idToken: 'it', user: 'alice', project: 'demo', projectId: 1, expiresAt: 5_000 },
     });
   });
 
@@ -100,7 +100,12 @@ describe('login-url machine', () => {
       type: 'xstate.error.actor.fetchLoginUrl',
       error: { code: 'http', message: 'CDF answered 500', status: 500, secret: 'x' },
     });
-    expect(s.context.failure).toEqual({ code: 'http', message: 'CDF answered 500', status: 500 });
+    expect(s.context.failure).toEqual({
+      code: 'http',
+      message: 'CDF answered 500',
+      status: 500,
+      state: 'fetchingLoginUrl',
+    });
     const odd = run(start, { type: 'xstate.error.actor.fetchLoginUrl', error: new TypeError('boom') });
     expect(odd.context.failure?.code).toBe('network');
   });
@@ -116,14 +121,14 @@ describe('login-url machine', () => {
     }
   });
 
-  it('RETRY starts over only with a new flow id', () => {
+  it('failed is final: its output names the failure and the state it happened in, and no event leaves it', () => {
     const failed = run(start, { type: 'xstate.done.actor.fetchLoginUrl', output: null });
-    expect(transition(loginUrlMachine, failed, { type: 'RETRY', flowId: 'flow-1', now: 2_000 })[0].value).toBe(
-      'failed',
-    );
-    const retried = transition(loginUrlMachine, failed, { type: 'RETRY', flowId: 'flow-2', now: 2_000 })[0];
-    expect(retried.value).toBe('fetchingLoginUrl');
-    expect(retried.context).toMatchObject({ flowId: 'flow-2', failure: null, callbackDeadline: 2_000 + 300_000 });
+    expect(failed.status).toBe('done');
+    expect(failed.output).toMatchObject({
+      status: 'failed',
+      failure: { code: 'noIdpConfigured', state: 'fetchingLoginUrl' },
+    });
+    expect(transition(loginUrlMachine, failed, { type: 'START', flowId: 'flow-2', now: 2_000 })[0]).toBe(failed);
   });
 
   it('keeps the callback deadline absolute: set at START, honoured after RESUME', async () => {

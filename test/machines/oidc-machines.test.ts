@@ -61,8 +61,8 @@ describe('authorization-code machine', () => {
     );
     expect(done.value).toBe('authenticated');
     expect(done.output).toMatchObject({
-      status: 'authenticated',
-      signIn: { tokens, inspection: { subject: 'alice' } },
+      status: 'signedIn',
+      credential: { tokens, inspection: { subject: 'alice' } },
     });
   });
 
@@ -124,13 +124,14 @@ describe('authorization-code machine', () => {
     expect(other.context.tokens).toBeNull();
   });
 
-  it('RETRY needs a fresh attempt (new state and verifier)', () => {
+  it('failed is final: the output says why and where, and a new START does not revive it', () => {
     const failed = runCode(start, discovered({ s256Supported: false }));
-    expect(transition(authorizationCodeMachine, failed, { type: 'RETRY', attempt, now: 1 })[0].value).toBe('failed');
+    expect(failed.output).toMatchObject({
+      status: 'failed',
+      failure: { code: 'insecureEndpoint', state: 'discovering' },
+    });
     const fresh = { state: 's2', nonce: 'n2', codeVerifier: 'v2' };
-    expect(transition(authorizationCodeMachine, failed, { type: 'RETRY', attempt: fresh, now: 1 })[0].value).toBe(
-      'discovering',
-    );
+    expect(transition(authorizationCodeMachine, failed, { type: 'START', attempt: fresh, now: 1 })[0]).toBe(failed);
   });
 });
 
@@ -221,35 +222,6 @@ describe('device-code machine (RFC 8628 on simulated time)', () => {
     await tick();
     expect(actor.getSnapshot().value).toBe('cancelled');
     expect(polls).toHaveLength(1);
-  });
-});
-
-describe('client-credentials machine', () => {
-  it('requests a new token before the current one expires', async () => {
-    const clock = new SimulatedClock();
-    let requests = 0;
-    const actor = createActor(
-      clientCredentialsMachine.provide({
-        actors: {
-          requestToken: fromPromise(async (): Promise<TokenSet> => {
-            requests += 1;
-            return { ...tokens, expiresAt: clock.now() + 120_000 };
-          }),
-          inspectToken: fromPromise(async (): Promise<Inspection> => ({ subject: 'svc', projects: ['demo'] })),
-        },
-      }),
-      { input: { clientId: 'svc', scope: 's', renewBeforeMs: 60_000 }, clock },
-    ).start();
-    actor.send({ type: 'START', now: 0 });
-    await tick();
-    expect(actor.getSnapshot().value).toBe('authenticated');
-    clock.increment(59_999);
-    await tick();
-    expect(requests).toBe(1);
-    clock.increment(1);
-    await tick();
-    expect(requests).toBe(2);
-    actor.stop();
   });
 });
 

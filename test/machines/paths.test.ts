@@ -13,7 +13,7 @@ describe('generated paths', () => {
   });
 
   it.each(machinesUnderTest)(
-    'in every reachable snapshot of the $name machine, a failure state carries a typed failure and a final state the matching output',
+    'in every reachable snapshot of the $name machine, a failure state carries a typed failure and a final state the matching output (a failure names the state it happened in)',
     (m) => {
       const { snapshots } = graphCoverage(m.machine, m.input, m.events);
       expect(snapshots.length).toBeGreaterThan(5);
@@ -24,7 +24,15 @@ describe('generated paths', () => {
           expect(typeof failure?.message === 'string' && failure.message.length > 0).toBe(true);
         }
         if (snapshot.status === 'done' && snapshot.output !== undefined) {
-          expect((snapshot.output as { status: string }).status).toBe(snapshot.value);
+          const output = snapshot.output as { status: string; failure?: { state?: unknown } };
+          const ending: Record<string, string> = {
+            authenticated: 'signedIn',
+            failed: 'failed',
+            cancelled: 'cancelled',
+          };
+          expect(output.status).toBe(ending[snapshot.value as string]);
+          // A failed flow says where: one of the machine's own working states.
+          if (output.status === 'failed') expect(Object.keys(m.machine.root.states)).toContain(output.failure?.state);
         }
       }
     },

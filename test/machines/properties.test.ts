@@ -122,20 +122,20 @@ const apiKeyEvent: fc.Arbitrary<EventObject> = fc.oneof(
 
 describe('api-key machine properties', () => {
   test.prop([fc.array(apiKeyEvent, { maxLength: 40 })])(
-    'api-key: it is ready only right after a verification that said logged in, for the configured project',
+    'api-key: it signs in only right after a verification that said logged in, for the configured project',
     (events) => {
       let snapshot = initialTransition(apiKeyMachine, { project: 'Demo' })[0];
       for (const event of events) {
         if (snapshot.status !== 'active') break; // a live actor drops events once final
         const before = snapshot;
         snapshot = step(apiKeyMachine, snapshot, event);
-        if (snapshot.matches('ready') && !before.matches('ready')) {
+        if (snapshot.matches('authenticated') && !before.matches('authenticated')) {
           expect(event.type).toBe('xstate.done.actor.verifyApiKey');
           const output = (event as unknown as { output: { loggedIn: boolean; project: string } }).output;
           expect(output.loggedIn).toBe(true);
           expect(output.project.toLowerCase()).toBe('demo');
         }
-        if (snapshot.matches('rejected') || snapshot.matches('failed')) {
+        if (snapshot.matches('failed')) {
           expect(isFailureCode(snapshot.context.failure?.code)).toBe(true);
           expect(snapshot.context.identity).toBeNull();
         }

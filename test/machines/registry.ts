@@ -38,7 +38,7 @@ export const machinesUnderTest: readonly MachineUnderTest[] = [
     machine: apiKeyMachine,
     input: { project: 'demo' },
     events: apiKeyEvents,
-    failureStates: ['failed', 'rejected'],
+    failureStates: ['failed'],
   },
   {
     name: 'authorization-code',

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, type InputFrom, initialTransition, type SnapshotFrom } from 'xstate';
-import { apiKeyMachine, apiKeyOutput } from '../../machines/api-key.js';
+import { apiKeyMachine } from '../../machines/api-key.js';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
-import { clientCredentialsMachine, clientCredentialsOutput } from '../../machines/client-credentials.js';
+import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
@@ -110,17 +110,23 @@ describe('login URL on the loopback (ignoreStrayCallbacks)', () => {
   });
 });
 
-describe('resting results', () => {
+describe('final outputs', () => {
   const status = (project: string) => ({
     type: 'xstate.done.actor.verifyApiKey',
     output: { loggedIn: true, user: 'svc', project, projectId: 1, apiKeyId: 2 },
   });
 
-  it('apiKeyOutput gives the identity in ready, and null anywhere else', () => {
+  it('api key: signedIn with the identity; failed with the reason and state; none while verifying', () => {
     const ready = run(apiKeyMachine, { project: null }, [{ type: 'START' }, status('demo')]);
-    expect(apiKeyOutput(ready)).toEqual({ identity: expect.objectContaining({ user: 'svc', project: 'demo' }) });
-    expect(apiKeyOutput(run(apiKeyMachine, { project: null }, [{ type: 'START' }]))).toBeNull();
-    expect(apiKeyOutput(run(apiKeyMachine, { project: 'x' }, [{ type: 'START' }, status('demo')]))).toBeNull();
+    expect(ready.output).toEqual({
+      status: 'signedIn',
+      credential: expect.objectContaining({ user: 'svc', project: 'demo' }),
+    });
+    expect(run(apiKeyMachine, { project: null }, [{ type: 'START' }]).output).toBeUndefined();
+    expect(run(apiKeyMachine, { project: 'x' }, [{ type: 'START' }, status('demo')]).output).toMatchObject({
+      status: 'failed',
+      failure: { code: 'projectMismatch', state: 'verifying' },
+    });
   });
 
   const inspected = (projects: string[]) => ({
@@ -131,43 +137,34 @@ describe('resting results', () => {
 
   it('client credentials: CDF must list the project (without regard to case); no project accepts any', () => {
     const input = { clientId: 'svc', scope: 's', project: 'Demo' };
-    const ok = run(clientCredentialsMachine, input, [
-      { type: 'START', now: 0 },
-      requested,
-      inspected(['other', 'demo']),
-    ]);
-    expect(clientCredentialsOutput(ok)).toEqual({
-      tokens,
-      inspection: { subject: 'svc', projects: ['other', 'demo'] },
+    const ok = run(clientCredentialsMachine, input, [{ type: 'START' }, requested, inspected(['other', 'demo'])]);
+    expect(ok.output).toEqual({
+      status: 'signedIn',
+      credential: { tokens, inspection: { subject: 'svc', projects: ['other', 'demo'] } },
     });
-    const other = run(clientCredentialsMachine, input, [{ type: 'START', now: 0 }, requested, inspected(['other'])]);
+    const other = run(clientCredentialsMachine, input, [{ type: 'START' }, requested, inspected(['other'])]);
     expect(other.value).toBe('failed');
-    expect(other.context.failure?.code).toBe('projectMismatch');
-    expect(clientCredentialsOutput(other)).toBeNull();
+    expect(other.output).toMatchObject({
+      status: 'failed',
+      failure: { code: 'projectMismatch', state: 'inspectingToken' },
+    });
     const any = run(clientCredentialsMachine, { clientId: 'svc', scope: 's' }, [
-      { type: 'START', now: 0 },
+      { type: 'START' },
       requested,
       inspected([]),
     ]);
     expect(any.value).toBe('authenticated');
   });
 
-  it('client credentials: null while requesting or inspecting; a renewed token goes straight back to authenticated', () => {
+  it('client credentials: no output while requesting or inspecting; authenticated is final', () => {
     const input = { clientId: 'svc', scope: 's' };
-    const requesting = run(clientCredentialsMachine, input, [{ type: 'START', now: 0 }]);
-    expect(clientCredentialsOutput(requesting)).toBeNull();
+    const requesting = run(clientCredentialsMachine, input, [{ type: 'START' }]);
+    expect(requesting.output).toBeUndefined();
     const inspecting = step(clientCredentialsMachine, requesting, requested);
     expect(inspecting.value).toBe('inspectingToken');
-    expect(clientCredentialsOutput(inspecting)).toBeNull();
+    expect(inspecting.output).toBeUndefined();
     const authenticated = step(clientCredentialsMachine, inspecting, inspected(['demo']));
-    const renewing = step(clientCredentialsMachine, authenticated, { type: 'RENEW', now: 1 });
-    const renewed = step(clientCredentialsMachine, renewing, {
-      type: 'xstate.done.actor.requestToken',
-      output: { ...tokens, accessToken: 'at2' },
-    });
-    expect(renewed.value).toBe('authenticated');
-    expect(clientCredentialsOutput(renewed)?.tokens.accessToken).toBe('at2');
-    expect(clientCredentialsOutput(renewed)?.inspection.subject).toBe('svc');
+    expect(authenticated.status).toBe('done');
   });
 });
 

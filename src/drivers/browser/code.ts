@@ -69,13 +69,13 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
     },
     callback: parseAuthorizationCallback,
     tokenOf: (output) => {
-      const { signIn } = output as Extract<AuthorizationCodeOutput, { status: 'authenticated' }>;
-      return { accessToken: signIn.tokens.accessToken, expiresAt: signIn.tokens.expiresAt };
+      const { credential } = output as Extract<AuthorizationCodeOutput, { status: 'signedIn' }>;
+      return { accessToken: credential.tokens.accessToken, expiresAt: credential.tokens.expiresAt };
     },
     tokenSetOf: (output) => {
-      const { signIn } = output as Extract<AuthorizationCodeOutput, { status: 'authenticated' }>;
-      original = signIn.claims;
-      return signIn.tokens;
+      const { credential } = output as Extract<AuthorizationCodeOutput, { status: 'signedIn' }>;
+      original = credential.claims;
+      return credential.tokens;
     },
     ...(options.silent ? { silent: true } : {}),
     ...(options.postLogoutRedirectUri

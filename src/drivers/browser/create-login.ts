@@ -7,8 +7,8 @@
  * through a {@link FlowAdapter}, so that a bundle carries only the flows it uses.
  */
 import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
-import type { Failure } from '../../../machines/shared/failure.js';
 import { isFresh } from '../../../machines/shared/freshness.js';
+import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { clearSession, saveSession } from '../../stores/browser-session.js';
@@ -96,10 +96,10 @@ function restOf(options: BrowserCommonOptions, adapter: FlowAdapter, storage: ()
 
 /** The outcome of a flow's resting snapshot. */
 function outcomeOf(adapter: FlowAdapter, snapshot: AnyMachineSnapshot): RedirectOutcome {
-  if (snapshot.matches('authenticated')) return { status: 'authenticated', ...adapter.tokenOf(snapshot.output) };
-  // `failed` is a resting state (RETRY leaves it), not a final one: its failure is in the context.
-  const failure = (snapshot.context as { failure?: Failure | null }).failure;
-  return { status: 'failed', failure: failure ?? { code: 'cancelled', message: 'The sign-in was cancelled.' } };
+  const output = snapshot.output as FlowOutput<unknown> | undefined;
+  if (output?.status === 'signedIn') return { status: 'authenticated', ...adapter.tokenOf(output) };
+  if (output?.status === 'failed') return { status: 'failed', failure: output.failure };
+  return { status: 'failed', failure: { code: 'cancelled', message: 'The sign-in was cancelled.' } };
 }
 
 /** What starting and resuming a flow needs from its login. */

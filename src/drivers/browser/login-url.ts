@@ -26,8 +26,8 @@ export function createLoginUrlBrowserLogin(options: BrowserCommonOptions): Brows
     strip: stripLoginCallback,
     callback: parseLoginCallback,
     tokenOf: (output) => {
-      const { session } = output as Extract<LoginUrlOutput, { status: 'authenticated' }>;
-      return { accessToken: session.accessToken, expiresAt: session.expiresAt };
+      const { credential } = output as Extract<LoginUrlOutput, { status: 'signedIn' }>;
+      return { accessToken: credential.accessToken, expiresAt: credential.expiresAt };
     },
   });
 }

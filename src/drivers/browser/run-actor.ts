@@ -17,7 +17,7 @@ export interface RestOptions {
 
 /**
  * Resolves with the snapshot at which the actor rests: persisted while it waits for the callback, or
- * done (including `failed`, which is not final in every machine).
+ * done (signed in, failed or cancelled: every flow ends in a final state).
  */
 export function runUntilRest(actor: AnyActorRef, options: RestOptions): Promise<AnyMachineSnapshot> {
   return new Promise((resolve) => {
@@ -30,7 +30,7 @@ export function runUntilRest(actor: AnyActorRef, options: RestOptions): Promise<
         if (!options.persist) return;
         options.persist(actor);
         resolve(snapshot);
-      } else if (snapshot.status !== 'active' || snapshot.matches('failed')) {
+      } else if (snapshot.status !== 'active') {
         options.forget();
         subscription.unsubscribe();
         resolve(snapshot);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fromPromise } from 'xstate';
-import { type ApiKeyStatus, apiKeyMachine, apiKeyOutput } from '../../../machines/api-key.js';
+import { type ApiKeyStatus, apiKeyMachine } from '../../../machines/api-key.js';
 import type { LoginUrlInput, LoginUrlSession } from '../../../machines/login-url.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback/login-url.js';
@@ -12,7 +12,7 @@ import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { authenticatedOutput, type FlowOptions, flowError, runFlow } from './run-flow.js';
+import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
 
 /** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
 function randomFlowId(): string {
@@ -66,7 +66,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
     ...options.http,
     ...(options.appId ? { appId: options.appId } : {}),
   });
-  const snapshot = await runOnLoopback(options, ({ redirectUrl: listenerUrl, navigate }) => {
+  const output = await runOnLoopback(options, ({ redirectUrl: listenerUrl, navigate }) => {
     const redirectUrl = appRedirectUrl(listenerUrl, options.redirectParams, options.redirectFragment);
     return {
       machine: loginUrlFlow({ cdf, navigate, ...(options.loginUrlSource ? { source: options.loginUrlSource } : {}) }),
@@ -82,7 +82,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
       toEvent: (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) }),
     };
   });
-  return authenticatedOutput(snapshot).session;
+  return signedIn(output);
 }
 
 /** Options of {@link loginWithApiKey}. */
@@ -121,18 +121,11 @@ export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKe
       ),
     },
   });
-  const snapshot = await runFlow(
-    machine,
-    {
-      project: options.project ?? null,
-      ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
-    },
-    { type: 'START' },
-    { ...options, restingFailures: ['ready', 'rejected', 'failed'] },
-  );
-  const output = apiKeyOutput(snapshot);
-  if (output) return output.identity;
-  throw flowError(snapshot);
+  const input = {
+    project: options.project ?? null,
+    ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+  };
+  return signedIn(await runFlow(machine, input, { type: 'START' }, options));
 }
 
 /** The listener's URL with the app's own query parameters and fragment. */

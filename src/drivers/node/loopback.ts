@@ -10,13 +10,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type AnyActorRef,
-  type AnyMachineSnapshot,
   type AnyStateMachine,
   type EventFromLogic,
   type InputFrom,
-  type SnapshotFrom,
-  waitFor,
+  type OutputFrom,
+  toPromise,
 } from 'xstate';
+import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { escapeHtml } from '../../protocol/html.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
@@ -268,23 +268,10 @@ export function serveFlowCallbacks(
 
 /** Resolves when the flow is signed in, failed or stopped, with what to tell the person. */
 async function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; message: string }> {
-  // The snapshot the flow settled in, as seen when it settled: the driver stops the actor right after a
-  // failure, and the stopped actor's snapshot no longer says why.
-  let seen = actor.getSnapshot() as AnyMachineSnapshot;
-  const settled = (snapshot: AnyMachineSnapshot) => {
-    seen = snapshot;
-    return snapshot.status !== 'active' || snapshot.matches('failed');
-  };
-  // waitFor rejects when the actor stops or errors first: the last snapshot seen then says how it ended.
-  await waitFor(actor, settled, { timeout: Number.POSITIVE_INFINITY }).catch(() => {});
-  const snapshot = seen;
-  if (snapshot.status === 'done' && (snapshot.output as { status?: string } | undefined)?.status === 'authenticated') {
-    return { ok: true, message: 'Signed in. You can close this tab.' };
-  }
-  if (snapshot.matches('failed')) {
-    const failure = (snapshot.context as { failure?: { message: string } | null }).failure;
-    return { ok: false, message: failure?.message ?? 'Sign-in failed.' };
-  }
+  // A stopped or broken actor has no output: it did not sign in.
+  const output = (await toPromise(actor).catch(() => undefined)) as FlowOutput<unknown> | undefined;
+  if (output?.status === 'signedIn') return { ok: true, message: 'Signed in. You can close this tab.' };
+  if (output?.status === 'failed') return { ok: false, message: output.failure.message };
   return { ok: false, message: 'Sign-in was cancelled.' };
 }
 
@@ -306,7 +293,7 @@ export interface LoopbackFlow<TMachine extends AnyStateMachine> {
 /**
  * Runs a flow on a loopback listener at `/callback` (RFC 8252): `prepare` gets the redirect URL and a
  * `navigate` for the flow's actor; the listener's requests become CALLBACK events. Resolves with the
- * snapshot the flow settled in (final, or `failed`). The listener closes and the navigation is aborted
+ * flow's output (signed in, failed or cancelled). The listener closes and the navigation is aborted
  * however the flow ends; the navigation outlives its actor on purpose, so that a headless browser still
  * receives the callback's answer.
  */
@@ -320,7 +307,7 @@ export async function runOnLoopback<TMachine extends AnyStateMachine>(
     readonly redirectUrl: string;
     readonly navigate: (url: string) => Promise<void>;
   }) => LoopbackFlow<TMachine>,
-): Promise<SnapshotFrom<TMachine>> {
+): Promise<OutputFrom<TMachine>> {
   const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener({ redirectUris: options.redirectUris });
   const navigation = new AbortController();
@@ -331,7 +318,6 @@ export async function runOnLoopback<TMachine extends AnyStateMachine>(
     });
     return await runFlow(flow.machine, flow.input, flow.start, {
       ...options,
-      restingFailures: ['failed'],
       onActor: (actor) => serveFlowCallbacks(listener, actor, flow.toEvent),
     });
   } finally {

@@ -4,11 +4,7 @@
  */
 import { fromPromise } from 'xstate';
 import type { AuthorizationCodeInput, OidcSignIn } from '../../../machines/authorization-code.js';
-import {
-  type ClientCredentialsOutput,
-  clientCredentialsMachine,
-  clientCredentialsOutput,
-} from '../../../machines/client-credentials.js';
+import { clientCredentialsMachine, type ServiceSignIn } from '../../../machines/client-credentials.js';
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../../machines/shared/tokens.js';
 import { cdfScopes, type IdpPreset } from '../../config/idp-presets.js';
@@ -22,7 +18,7 @@ import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
 import { createSession, type Session } from '../../session/session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { authenticatedOutput, type FlowOptions, flowError, runFlow } from './run-flow.js';
+import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
 
 /** The project a person's sign-in picked after the IdP answered, and the cluster that serves it. */
 export interface PickedProject {
@@ -161,7 +157,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
   const cdf = options.pickProject ? cdfInspector(options) : cdfOf(options);
   const registered = options.redirectUri ?? options.idp?.redirectUris;
   const redirectUris = typeof registered === 'string' ? [registered] : registered;
-  const snapshot = await runOnLoopback({ ...options, redirectUris }, ({ redirectUrl, navigate }) => ({
+  const output = await runOnLoopback({ ...options, redirectUris }, ({ redirectUrl, navigate }) => ({
     machine: codeFlowMachine({
       oidc: idp,
       cdf,
@@ -182,7 +178,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
     start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
     toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
   }));
-  return authenticatedOutput(snapshot).signIn;
+  return signedIn(output);
 }
 
 /** Options of {@link loginWithDeviceCode}. */
@@ -225,13 +221,9 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
       codeExpiry: untilDeadline('deadline'),
     },
   });
-  const snapshot = await runFlow(
-    machine,
-    grantInput(options, resolved.scope),
-    { type: 'START', now: Date.now() },
-    { ...options, restingFailures: ['failed'] },
+  return signedIn(
+    await runFlow(machine, grantInput(options, resolved.scope), { type: 'START', now: Date.now() }, options),
   );
-  return authenticatedOutput(snapshot).signIn;
 }
 
 /** Options of {@link loginWithClientCredentials}. */
@@ -248,9 +240,7 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
  * Gets a service token with client credentials (the replacement for API keys) and checks it at CDF's
  * `/api/v1/token/inspect`.
  */
-export async function loginWithClientCredentials(
-  options: ClientCredentialsFlowOptions,
-): Promise<ClientCredentialsOutput> {
+export async function loginWithClientCredentials(options: ClientCredentialsFlowOptions): Promise<ServiceSignIn> {
   const resolved = resolveIdp(options, 'service');
   const idp = serviceClient(options);
   const inspect = cdfInspector(options);
@@ -271,15 +261,7 @@ export async function loginWithClientCredentials(
       ),
     },
   });
-  const snapshot = await runFlow(
-    machine,
-    grantInput(options, resolved.scope),
-    { type: 'START', now: Date.now() },
-    { ...options, restingFailures: ['authenticated', 'failed'] },
-  );
-  const output = clientCredentialsOutput(snapshot);
-  if (!output) throw flowError(snapshot);
-  return output;
+  return signedIn(await runFlow(machine, grantInput(options, resolved.scope), { type: 'START' }, options));
 }
 
 /** The input of the device-code and client-credentials machines: one client, one scope, one wait limit. */

@@ -1,5 +1,5 @@
 /**
- * The part every Node flow shares: run an actor to a resting outcome, report each transition
+ * The part every Node flow shares: run an actor to its final output, report each transition
  * (redacted), turn `CANCEL` into the one cancellation path, and clean up whatever happens.
  */
 import {
@@ -9,10 +9,11 @@ import {
   createActor,
   type EventFromLogic,
   type InputFrom,
-  type SnapshotFrom,
-  waitFor,
+  type OutputFrom,
+  toPromise,
 } from 'xstate';
 import type { Failure } from '../../../machines/shared/failure.js';
+import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { redact } from '../../protocol/redact.js';
 
@@ -26,7 +27,7 @@ export interface FlowTransition {
   readonly to: string;
   /** The event type that caused it, e.g. `xstate.done.actor.fetchLoginUrl`. */
   readonly event: string;
-  /** Set when `to` is a failure state. */
+  /** Set when `to` is `failed`. */
   readonly failure?: Failure;
 }
 
@@ -50,18 +51,16 @@ function stateName(snapshot: { value: unknown }): string {
 }
 
 /**
- * Starts `machine`, sends `start`, and resolves with the first snapshot that is final or in one of
- * `restingFailures`. The actor is stopped afterwards, which aborts whatever it still runs.
+ * Starts `machine`, sends `start`, and resolves with its output once it reaches a final state
+ * (`signedIn`, `failed` or `cancelled`: xstate's `toPromise`). The actor is stopped afterwards, which
+ * aborts whatever it still runs.
  */
 export async function runFlow<TMachine extends AnyStateMachine>(
   machine: TMachine,
   input: InputFrom<TMachine>,
   start: EventFromLogic<TMachine>,
-  options: FlowOptions & {
-    readonly restingFailures: readonly string[];
-    readonly onActor?: (actor: AnyActorRef) => void;
-  },
-): Promise<SnapshotFrom<TMachine>> {
+  options: FlowOptions & { readonly onActor?: (actor: AnyActorRef) => void },
+): Promise<OutputFrom<TMachine>> {
   if (options.signal?.aborted)
     throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
   let lastEvent = 'xstate.init';
@@ -72,31 +71,30 @@ export async function runFlow<TMachine extends AnyStateMachine>(
     },
   });
   let previous = '';
-  const subscription = actor.subscribe((snapshot: AnyMachineSnapshot) => {
-    const now = stateName(snapshot);
-    if (now === previous) return;
-    const failure = (snapshot.context as { failure?: Failure | null }).failure;
-    options.onTransition?.({
-      machine: machine.id,
-      from: previous || '(start)',
-      to: now,
-      event: lastEvent,
-      ...(failure && options.restingFailures.includes(now) ? { failure: redact(failure) } : {}),
-    });
-    previous = now;
+  const subscription = actor.subscribe({
+    next: (snapshot: AnyMachineSnapshot) => {
+      const now = stateName(snapshot);
+      if (now === previous) return;
+      const failure = (snapshot.context as { failure?: Failure | null }).failure;
+      options.onTransition?.({
+        machine: machine.id,
+        from: previous || '(start)',
+        to: now,
+        event: lastEvent,
+        ...(failure && now === 'failed' ? { failure: redact(failure) } : {}),
+      });
+      previous = now;
+    },
+    error: () => {},
   });
   const cancel = () => actor.send({ type: 'CANCEL' } as never);
   options.signal?.addEventListener('abort', cancel, { once: true });
   try {
+    const done = toPromise(actor);
     actor.start();
     options.onActor?.(actor);
     actor.send(start as EventFromLogic<AnyStateMachine>);
-    return (await waitFor(
-      actor,
-      (snapshot: AnyMachineSnapshot) =>
-        snapshot.status !== 'active' || options.restingFailures.some((state) => snapshot.matches(state)),
-      { timeout: Number.POSITIVE_INFINITY },
-    )) as SnapshotFrom<TMachine>;
+    return (await done) as OutputFrom<TMachine>;
   } finally {
     options.signal?.removeEventListener('abort', cancel);
     subscription.unsubscribe();
@@ -104,17 +102,10 @@ export async function runFlow<TMachine extends AnyStateMachine>(
   }
 }
 
-/** The failure of a resting failure state, or `cancelled`, as an {@link AuthFlowError}. */
-export function flowError(snapshot: AnyMachineSnapshot): AuthFlowError {
-  const failure = (snapshot.context as { failure?: Failure | null }).failure;
-  return new AuthFlowError(failure ?? { code: 'cancelled', message: 'The flow was cancelled.' });
-}
-
-/** The output of a flow that ended `authenticated`; otherwise throws the {@link flowError} of how it ended. */
-export function authenticatedOutput<TOutput extends { readonly status: string }>(
-  snapshot: AnyMachineSnapshot & { readonly output?: TOutput | undefined },
-): Extract<TOutput, { readonly status: 'authenticated' }> {
-  if (snapshot.output?.status === 'authenticated')
-    return snapshot.output as Extract<TOutput, { status: 'authenticated' }>;
-  throw flowError(snapshot);
+/** The credential of a flow that signed in; otherwise throws the {@link AuthFlowError} of how it ended. */
+export function signedIn<TCredential>(output: FlowOutput<TCredential>): TCredential {
+  if (output.status === 'signedIn') return output.credential;
+  throw new AuthFlowError(
+    output.status === 'failed' ? output.failure : { code: 'cancelled', message: 'The flow was cancelled.' },
+  );
 }

@@ -1,0 +1,58 @@
+/**
+ * How every flow ends. A flow signs in and stops: its final states are `authenticated`, `failed` and
+ * `cancelled`, and its XState output says which, with the credential or the failure. What happens after
+ * sign-in (renewing, a 401, logout) belongs to the session (`machines/session.ts`), not to the flow;
+ * trying again is a new actor.
+ */
+import type { Failure } from './failure.js';
+
+/** The output of every flow machine, read by drivers with xstate's `toPromise(actor)`. */
+export type FlowOutput<TCredential> =
+  | {
+      /** Signed in. */
+      readonly status: 'signedIn';
+      /** What the flow signed in with. Secret. */
+      readonly credential: TCredential;
+    }
+  | {
+      /** Stopped for a reason; `failure.state` names the state it happened in. */
+      readonly status: 'failed';
+      /** Why, with a stable code. Holds no secret. */
+      readonly failure: Failure;
+    }
+  | {
+      /** Cancelled before it signed in. */
+      readonly status: 'cancelled';
+    };
+
+/**
+ * What every flow keeps to end with a {@link FlowOutput}. Each working state enters with the action
+ * `enterStep` (`assign((_, step: string) => ({ step }))`, declared in the machine's own `setup` so that
+ * XState types it against its context) and its name as params, so that a failure can say where it happened.
+ */
+export interface FlowProgress {
+  /** The working state the flow is in (or failed in), for `failure.state`; `null` before START. */
+  readonly step: string | null;
+  /** Why the flow failed, else `null`. */
+  readonly failure: Failure | null;
+}
+
+/** The progress of a flow that has not started. */
+export const NOT_STARTED: FlowProgress = { step: null, failure: null };
+
+/** A failure stamped with the state the flow was in. */
+export const failureAt = (progress: FlowProgress, failure: Failure): Failure =>
+  progress.step === null ? failure : { ...failure, state: progress.step };
+
+/**
+ * The machine's `output`: `signedIn` with `credentialOf(context)` when it holds one, `failed` with the
+ * failure, else `cancelled`. Only final states produce an output, and each sets one of the three.
+ */
+export const flowOutput =
+  <TContext extends FlowProgress, TCredential>(credentialOf: (context: TContext) => TCredential | null) =>
+  ({ context }: { context: TContext }): FlowOutput<TCredential> => {
+    const credential = credentialOf(context);
+    if (credential !== null) return { status: 'signedIn', credential };
+    if (context.failure !== null) return { status: 'failed', failure: context.failure };
+    return { status: 'cancelled' };
+  };
