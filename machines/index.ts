@@ -59,7 +59,13 @@ export {
   type LoginUrlTimeouts,
   loginUrlMachine,
 } from './login-url.js';
-export { type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from './session.js';
+export {
+  type SessionContext,
+  type SessionEvent,
+  type SessionInput,
+  type SessionOutput,
+  sessionMachine,
+} from './session.js';
 export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
 export type { MachineTypes } from './shared/contract.js';
 export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode, toFailure } from './shared/failure.js';

@@ -1,7 +1,9 @@
 /**
- * The session: owns the tokens of whichever flow produced them. Answers `GET_TOKEN` while the token is
- * fresh, refreshes once however many callers wait, and ends in `reauthRequired` (no loop) when the
- * refresh is refused.
+ * The session: owns the credential of whichever flow produced it, from sign-in to logout. Answers
+ * `GET_TOKEN` while the credential is fresh ({@link isFresh}), renews once however many callers wait,
+ * and rests in `reauthRequired` (no loop) when the renewal is refused. How a credential renews is the
+ * `renew` actor its kind provides: a refresh-token grant (a person), a new client-credentials request (a
+ * service), or none (a login-URL token, an API key: the actor refuses with `reauthRequired`).
  */
 import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
@@ -16,8 +18,14 @@ export interface SessionInput {
   readonly tokens: TokenSet;
   /** Refresh when fewer than this many ms remain. @default 30000 */
   readonly leewayMs?: number;
-  /** Deadline of one refresh, ms. @default 15000 */
-  readonly refreshTimeoutMs?: number;
+  /** Deadline of one renewal, ms. @default 15000 */
+  readonly renewTimeoutMs?: number;
+}
+
+/** What the session ends with, in its final `loggedOut` state. */
+export interface SessionOutput {
+  /** The session ended on LOGOUT; its credential is forgotten. */
+  readonly status: 'loggedOut';
 }
 
 /** Context of {@link sessionMachine}. Holds tokens: treat snapshots as secrets. */
@@ -27,7 +35,7 @@ export interface SessionContext {
   /** Refresh when fewer than this many ms remain. */
   readonly leewayMs: number;
   /** The deadline of one refresh, ms. */
-  readonly refreshTimeoutMs: number;
+  readonly renewTimeoutMs: number;
   /** Set when the last refresh failed for a passing reason; waiting callers get it. */
   readonly failure: Failure | null;
   /** True when the current token came from a refresh that a 401 asked for. */
@@ -51,8 +59,8 @@ export type SessionEvent =
       readonly now: number;
     }
   | {
-      /** Refresh now. */
-      readonly type: 'REFRESH';
+      /** Renew now. */
+      readonly type: 'RENEW';
       /** The time, ms since epoch. */
       readonly now: number;
     }
@@ -68,17 +76,17 @@ export type SessionEvent =
     };
 
 /**
- * `authenticated -> refreshing -> authenticated | reauthRequired`, `loggedOut` on LOGOUT.
- * Drivers provide `refresh` (input: the current {@link TokenSet}; output: the new one).
+ * `authenticated -> renewing -> authenticated | reauthRequired`, `loggedOut` on LOGOUT.
+ * Drivers provide `renew` (input: the current {@link TokenSet}; output: the new one).
  * @see RFC 6749 section 6 (a refresh without a new refresh token keeps the old one)
  */
 export const sessionMachine = setup({
-  types: {} as MachineTypes<SessionContext, SessionEvent, SessionInput>,
+  types: {} as MachineTypes<SessionContext, SessionEvent, SessionInput, SessionOutput>,
   actors: {
-    refresh: notProvided<TokenSet, TokenSet>('refresh'),
+    renew: notProvided<TokenSet, TokenSet>('renew'),
   },
   delays: {
-    refreshTimeout: ({ context }) => context.refreshTimeoutMs,
+    renewTimeout: ({ context }) => context.renewTimeoutMs,
   },
   guards: {
     isStale: ({ context }, now: number) => !isFresh(context.tokens!, now, context.leewayMs),
@@ -95,20 +103,21 @@ export const sessionMachine = setup({
   context: ({ input }) => ({
     tokens: input.tokens,
     leewayMs: input.leewayMs ?? DEFAULT_LEEWAY_MS,
-    refreshTimeoutMs: input.refreshTimeoutMs ?? 15_000,
+    renewTimeoutMs: input.renewTimeoutMs ?? 15_000,
     failure: null,
     refreshedFor401: false,
   }),
   initial: 'authenticated',
+  output: { status: 'loggedOut' },
   states: {
     authenticated: {
       on: {
         GET_TOKEN: {
           guard: { type: 'isStale', params: ({ event }) => event.now },
-          target: 'refreshing',
+          target: 'renewing',
           actions: assign({ refreshedFor401: false }),
         },
-        REFRESH: { target: 'refreshing', actions: assign({ refreshedFor401: false }) },
+        RENEW: { target: 'renewing', actions: assign({ refreshedFor401: false }) },
         TOKENS: { actions: assign({ tokens: ({ event }) => event.tokens, failure: null, refreshedFor401: false }) },
         UNAUTHORIZED: [
           // CDF refuses the token that a 401 already made us refresh: one refresh and one retry were spent.
@@ -121,19 +130,19 @@ export const sessionMachine = setup({
           },
           {
             guard: { type: 'isCurrentToken', params: ({ event }) => event.accessToken },
-            target: 'refreshing',
+            target: 'renewing',
             actions: assign({ refreshedFor401: true }),
           },
         ],
         LOGOUT: 'loggedOut',
       },
     },
-    refreshing: {
+    renewing: {
       tags: ['busy'],
       entry: assign({ failure: null }),
       invoke: {
-        id: 'refresh',
-        src: 'refresh',
+        id: 'renew',
+        src: 'renew',
         input: ({ context }) => context.tokens!,
         onDone: {
           target: 'authenticated',
@@ -155,7 +164,7 @@ export const sessionMachine = setup({
         ],
       },
       after: {
-        refreshTimeout: {
+        renewTimeout: {
           target: 'authenticated',
           actions: assign({ failure: { code: 'timeout', message: 'The refresh got no answer in time; try again.' } }),
         },

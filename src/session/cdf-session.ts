@@ -34,7 +34,7 @@ export interface CdfSession {
     init?: { readonly json?: unknown; readonly searchParams?: Record<string, string> },
     options?: CallOptions,
   ): Promise<JsonAnswer>;
-  /** `authenticated`, `refreshing`, `reauthRequired` or `loggedOut`. */
+  /** `authenticated`, `renewing`, `reauthRequired` or `loggedOut`. */
   state(): string;
   /** Ends the session here, and where the way in allows it remotely (`end`); resolves once both are done. */
   logout(): Promise<void>;

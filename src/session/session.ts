@@ -17,7 +17,7 @@ export interface SessionOptions {
   /** Refresh when fewer than this many ms remain. @default 30000 */
   readonly leewayMs?: number;
   /** Deadline of one refresh, ms. @default 15000 */
-  readonly refreshTimeoutMs?: number;
+  readonly renewTimeoutMs?: number;
   /** Called with every new token set (to update a cache, say). */
   readonly onTokens?: (tokens: TokenSet) => void;
 }
@@ -33,7 +33,7 @@ export interface Session {
   readonly reportUnauthorized: (accessToken: string) => void;
   /** Forgets the tokens and stops. */
   readonly logout: () => void;
-  /** `authenticated`, `refreshing`, `reauthRequired` or `loggedOut`. */
+  /** `authenticated`, `renewing`, `reauthRequired` or `loggedOut`. */
   readonly state: () => string;
   /** The running actor, for inspection and UIs. */
   readonly actor: Actor<typeof sessionMachine>;
@@ -53,7 +53,7 @@ export function createSession(options: SessionOptions): Session {
   const actor = createActor(
     sessionMachine.provide({
       actors: {
-        refresh: fromPromise<TokenSet, TokenSet>(async ({ input, signal }) => {
+        renew: fromPromise<TokenSet, TokenSet>(async ({ input, signal }) => {
           const next = await options.refresh(input, signal);
           return next;
         }),
@@ -63,7 +63,7 @@ export function createSession(options: SessionOptions): Session {
       input: {
         tokens: options.tokens,
         leewayMs,
-        refreshTimeoutMs: options.refreshTimeoutMs ?? 15_000,
+        renewTimeoutMs: options.renewTimeoutMs ?? 15_000,
       },
     },
   ).start();
@@ -81,7 +81,7 @@ export function createSession(options: SessionOptions): Session {
   let shared: Promise<string> | undefined;
   const settle = async (): Promise<string> => {
     send({ type: 'GET_TOKEN', now: Date.now() });
-    const snapshot = await waitFor(actor, (s) => !s.matches('refreshing'), { timeout: Number.POSITIVE_INFINITY });
+    const snapshot = await waitFor(actor, (s) => !s.matches('renewing'), { timeout: Number.POSITIVE_INFINITY });
     const tokens = snapshot.context.tokens;
     // After a refresh that failed for a passing reason, a token inside the leeway still works until it expires.
     if (snapshot.matches('authenticated') && tokens && isFresh(tokens, Date.now(), 0)) return tokens.accessToken;

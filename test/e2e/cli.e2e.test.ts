@@ -189,7 +189,7 @@ describe('cdf-auth CLI', () => {
     const svg = await cli(['diagram', 'session', '--format', 'svg']);
     expect(svg.code).toBe(0);
     expect(svg.out).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
-    expect(svg.out).toContain('refreshing');
+    expect(svg.out).toContain('renewing');
     expect((await cli(['diagram', 'nope'])).code).toBe(2);
     expect((await cli(['diagram', 'toString'])).code).toBe(2);
   });

@@ -65,7 +65,7 @@ describe('Entra ID with the entra() preset', () => {
     expect(signIn.inspection.projects).toContain('demo');
     expect(signIn.tokens.scope).toContain(`${entraIdp.baseUrl}/.default`);
     const session = sessionFor(signIn, { ...user(), idp: entraPreset() });
-    session.actor.send({ type: 'REFRESH', now: Date.now() });
+    session.actor.send({ type: 'RENEW', now: Date.now() });
     expect(await session.getToken()).not.toBe(signIn.tokens.accessToken);
     session.logout();
   });

@@ -98,13 +98,13 @@ describe('code + PKCE through a loopback redirect, against oidc-provider', () =>
   it('refreshes through the session with a rotated refresh token; reusing the old one ends in reauthRequired', async () => {
     const signIn = await loginWithAuthorizationCode({ ...oidc(emulator), opener: headlessOpener() });
     const session = sessionFor(signIn, oidc(emulator));
-    session.actor.send({ type: 'REFRESH', now: Date.now() });
+    session.actor.send({ type: 'RENEW', now: Date.now() });
     const refreshed = await session.getToken();
     expect(refreshed).not.toBe(signIn.tokens.accessToken);
     expect(session.actor.getSnapshot().context.tokens?.refreshToken).not.toBe(signIn.tokens.refreshToken);
     // A second session still holding the old refresh token: the IdP detects reuse (RFC 9700 2.2.2).
     const stale = sessionFor(signIn, oidc(emulator));
-    stale.actor.send({ type: 'REFRESH', now: Date.now() });
+    stale.actor.send({ type: 'RENEW', now: Date.now() });
     await expect(stale.getToken()).rejects.toMatchObject({ code: 'invalidGrant' });
     expect(stale.state()).toBe('reauthRequired');
     expect(stale.actor.getSnapshot().context.tokens).toBeNull();

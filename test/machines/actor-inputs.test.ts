@@ -105,9 +105,9 @@ describe('effects get the inputs the drivers expect', () => {
     await flush();
     expect(cc.inputs).toEqual({ requestToken: [{ clientId: 'svc', scope: 's' }] });
     const session = liveHarness(sessionMachine, { tokens });
-    session.actor.send({ type: 'REFRESH', now: 0 });
+    session.actor.send({ type: 'RENEW', now: 0 });
     await flush();
-    expect(session.inputs).toEqual({ refresh: [tokens] });
+    expect(session.inputs).toEqual({ renew: [tokens] });
   });
 });
 
@@ -178,7 +178,7 @@ describe('edges the other tests do not reach', () => {
     let s = initialTransition(sessionMachine, { tokens })[0];
     s = transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 })[0];
     s = step(sessionMachine, s, {
-      type: 'xstate.done.actor.refresh',
+      type: 'xstate.done.actor.renew',
       output: { ...tokens, accessToken: 'at2' },
     });
     expect(transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at', now: 2 })[0].value).toBe(

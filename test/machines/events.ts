@@ -145,13 +145,13 @@ export const clientCredentialsEvents: WorldEvent[] = [
 export const sessionEvents: WorldEvent[] = [
   { type: 'GET_TOKEN', now: 0 },
   { type: 'GET_TOKEN', now: 99_999 },
-  { type: 'REFRESH', now: 1 },
+  { type: 'RENEW', now: 1 },
   { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 },
   { type: 'UNAUTHORIZED', accessToken: 'at2', now: 1 },
   { type: 'LOGOUT' },
   { type: 'TOKENS', tokens: { ...tokenSet, accessToken: 'at3' } },
-  { type: 'xstate.done.actor.refresh', output: { ...tokenSet, accessToken: 'at2' } },
-  { type: 'xstate.error.actor.refresh', error: { code: 'invalidGrant', message: 'x' } },
-  { type: 'xstate.error.actor.refresh', error: { code: 'network', message: 'x' } },
-  { type: 'xstate.after.refreshTimeout.session.refreshing' },
+  { type: 'xstate.done.actor.renew', output: { ...tokenSet, accessToken: 'at2' } },
+  { type: 'xstate.error.actor.renew', error: { code: 'invalidGrant', message: 'x' } },
+  { type: 'xstate.error.actor.renew', error: { code: 'network', message: 'x' } },
+  { type: 'xstate.after.renewTimeout.session.renewing' },
 ];

@@ -26,7 +26,7 @@ describe('isFresh: the one freshness rule', () => {
         const tokens = { accessToken: 'a', tokenType: 'Bearer', expiresAt };
         const [start] = initialTransition(sessionMachine, { tokens, leewayMs });
         const [next] = transition(sessionMachine, start, { type: 'GET_TOKEN', now });
-        expect(next.value).toBe(isFresh(tokens, now, leewayMs) ? 'authenticated' : 'refreshing');
+        expect(next.value).toBe(isFresh(tokens, now, leewayMs) ? 'authenticated' : 'renewing');
       }),
     );
   });

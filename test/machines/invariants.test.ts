@@ -129,7 +129,7 @@ describe('invariants of particular flows', () => {
     (events) => {
       const m = underTest('session');
       replay(m, events, (before, event, _after, actions) => {
-        if (before.matches('refreshing') && ['GET_TOKEN', 'REFRESH', 'UNAUTHORIZED'].includes(event.type)) {
+        if (before.matches('renewing') && ['GET_TOKEN', 'RENEW', 'UNAUTHORIZED'].includes(event.type)) {
           expect(actions.filter((a) => (a as { type?: string }).type === 'xstate.spawnChild')).toHaveLength(0);
         }
       });

@@ -231,27 +231,27 @@ describe('session machine', () => {
 
   it('answers GET_TOKEN at once while fresh, and refreshes when within the leeway', () => {
     expect(transition(sessionMachine, session(), { type: 'GET_TOKEN', now: 900_000 })[0].value).toBe('authenticated');
-    expect(transition(sessionMachine, session(), { type: 'GET_TOKEN', now: 970_000 })[0].value).toBe('refreshing');
+    expect(transition(sessionMachine, session(), { type: 'GET_TOKEN', now: 970_000 })[0].value).toBe('renewing');
   });
 
   it('keeps the old refresh token when the refresh answer has none (RFC 6749 6), takes a rotated one', () => {
-    const refreshing = transition(sessionMachine, session(), { type: 'REFRESH', now: 1 })[0];
+    const refreshing = transition(sessionMachine, session(), { type: 'RENEW', now: 1 })[0];
     const kept = step(sessionMachine, refreshing, {
-      type: 'xstate.done.actor.refresh',
+      type: 'xstate.done.actor.renew',
       output: { accessToken: 'at2', tokenType: 'Bearer', expiresAt: 2_000_000 },
     });
     expect(kept.context.tokens).toMatchObject({ accessToken: 'at2', refreshToken: 'rt' });
     const rotated = step(sessionMachine, refreshing, {
-      type: 'xstate.done.actor.refresh',
+      type: 'xstate.done.actor.renew',
       output: { accessToken: 'at3', tokenType: 'Bearer', expiresAt: 2_000_000, refreshToken: 'rt2' },
     });
     expect(rotated.context.tokens?.refreshToken).toBe('rt2');
   });
 
   it('ends in reauthRequired on invalid_grant, with no tokens and no loop', () => {
-    const refreshing = transition(sessionMachine, session(), { type: 'REFRESH', now: 1 })[0];
+    const refreshing = transition(sessionMachine, session(), { type: 'RENEW', now: 1 })[0];
     const ended = step(sessionMachine, refreshing, {
-      type: 'xstate.error.actor.refresh',
+      type: 'xstate.error.actor.renew',
       error: { code: 'invalidGrant', message: 'refused' },
     });
     expect(ended.value).toBe('reauthRequired');
@@ -263,9 +263,9 @@ describe('session machine', () => {
     let s = transition(sessionMachine, session(), { type: 'UNAUTHORIZED', accessToken: 'old-token', now: 1 })[0];
     expect(s.value).toBe('authenticated');
     s = transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at', now: 1 })[0];
-    expect(s.value).toBe('refreshing');
+    expect(s.value).toBe('renewing');
     s = step(sessionMachine, s, {
-      type: 'xstate.done.actor.refresh',
+      type: 'xstate.done.actor.renew',
       output: { ...fresh, accessToken: 'at2' },
     });
     s = transition(sessionMachine, s, { type: 'UNAUTHORIZED', accessToken: 'at2', now: 2 })[0];

@@ -29,6 +29,7 @@ describe('generated paths', () => {
             authenticated: 'signedIn',
             failed: 'failed',
             cancelled: 'cancelled',
+            loggedOut: 'loggedOut',
           };
           expect(output.status).toBe(ending[snapshot.value as string]);
           // A failed flow says where: one of the machine's own working states.

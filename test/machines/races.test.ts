@@ -58,11 +58,11 @@ describe('races, explored in every order by fc.scheduler', () => {
 
   test.prop([fc.scheduler()])('refresh vs logout: logged out wins, and no token survives', async (s) => {
     const h = liveHarness(sessionMachine, { tokens });
-    h.actor.send({ type: 'REFRESH', now: 1 });
+    h.actor.send({ type: 'RENEW', now: 1 });
     await flush();
     s.schedule(Promise.resolve('logout')).then(() => h.actor.send({ type: 'LOGOUT' }));
     s.schedule(Promise.resolve('refresh answer')).then(() =>
-      h.settle('refresh', { output: { ...tokens, accessToken: 'at2' } }),
+      h.settle('renew', { output: { ...tokens, accessToken: 'at2' } }),
     );
     await s.waitAll();
     await flush();

@@ -127,7 +127,7 @@ function oidcSteps(ctx: CommandContext, emulator: Emulator, print: (t: FlowTrans
         });
         const session = sessionFor(signIn, { ...oidc, clientId: emulator.clients.cli });
         const first = await session.getToken();
-        session.actor.send({ type: 'REFRESH', now: Date.now() });
+        session.actor.send({ type: 'RENEW', now: Date.now() });
         const second = await session.getToken();
         session.logout();
         const refreshed = first !== second ? ', refreshed once through the session' : '';

@@ -175,7 +175,7 @@ function startSession(options: Omit<TabSyncOptions, 'onLogout' | 'flow'> & { rea
     onTokens: options.onTokens,
   });
   session.actor.subscribe((snapshot) => {
-    if (snapshot.matches('refreshing')) options.setUi('refreshing');
+    if (snapshot.matches('renewing')) options.setUi('refreshing');
     else if (snapshot.matches('reauthRequired')) options.setUi('reauthRequired');
     else if (snapshot.matches('authenticated')) options.setUi('authenticated');
   });
