@@ -61,9 +61,9 @@ module.exports = {
     ),
     forbid(
       'stores-below-drivers',
-      'A store keeps tokens; it knows no driver, session, face or wire.',
+      "A store keeps tokens; it knows no driver, session, face or wire. It may implement the session's store and lock interfaces (types only, in src/session/credential-store.ts).",
       { path: '^src/stores/' },
-      { path: '^src/(drivers|session|cli|viz|emulator|protocol)/' },
+      { path: '^src/(drivers|session|cli|viz|emulator|protocol)/', pathNot: '^src/session/credential-store\\.ts$' },
     ),
     forbid(
       'drivers-below-cli',

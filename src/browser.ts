@@ -17,3 +17,11 @@ export type {
   UiState,
 } from './drivers/browser/types.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';
+export {
+  type ChannelLike,
+  createWebCredentialStore,
+  createWebRenewLock,
+  type LockManagerLike,
+  type StorageLike,
+  type WebCredentialStoreOptions,
+} from './stores/web-credential-store.js';

@@ -57,6 +57,7 @@ export {
   TOOLKIT_ENTRA_CLIENT_ID,
 } from './config/settings.js';
 export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
+export { InvalidArgumentError } from './errors/invalid-argument.js';
 export { parseLoginCallback, stripLoginCallback } from './protocol/callback/login-url.js';
 export {
   type CdfClient,
@@ -81,5 +82,17 @@ export {
   oidcSession,
   type WayIn,
 } from './session/cdf-session.js';
+export type {
+  CredentialListener,
+  CredentialStore,
+  RenewLock,
+  RenewLockOptions,
+  StoreCallOptions,
+  StoreWriteOptions,
+  Versioned,
+  WriteResult,
+} from './session/credential-store.js';
+export { type RenewOnceOptions, type RenewOutcome, renewOnce, usableWhenFresh } from './session/renew-once.js';
 export { createSession, type Session, type SessionOptions } from './session/session.js';
+export { createMemoryCredentialStore, createMemoryRenewLock } from './stores/memory-credential-store.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

@@ -37,9 +37,6 @@ export interface FlowProgress {
   readonly failure: Failure | null;
 }
 
-/** The progress of a flow that has not started. */
-export const NOT_STARTED: FlowProgress = { step: null, failure: null };
-
 /** A failure stamped with the state the flow was in. */
 export const failureAt = (progress: FlowProgress, failure: Failure): Failure =>
   progress.step === null ? failure : { ...failure, state: progress.step };

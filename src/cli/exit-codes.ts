@@ -1,5 +1,6 @@
 import type { FailureCode } from '../../machines/shared/failure.js';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument.js';
 
 /** Exit codes of `cdf-auth`: scripts branch on them. */
 export const ExitCode = {
@@ -21,7 +22,7 @@ const NETWORK: ReadonlySet<FailureCode> = new Set([
 
 /** The exit code for an error thrown by a command. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) return ExitCode.usage;
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) return ExitCode.usage;
   if (!isAuthFlowError(error)) return ExitCode.internal;
   if (error.code === 'cancelled') return ExitCode.cancelled;
   if (error.code === 'internal') return ExitCode.internal;

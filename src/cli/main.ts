@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import leven from 'leven';
 import { isAuthFlowError } from '../errors/auth-flow-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
 import type { CommandContext } from './context.js';
@@ -293,11 +294,13 @@ function reportFailure(
         }
       : error instanceof UsageError
         ? { code: 'usage', message: error.message }
-        : { code: 'internal', message: message(error) };
+        : error instanceof InvalidArgumentError
+          ? { code: error.code, message: message(error) }
+          : { code: 'internal', message: message(error) };
     out(`${JSON.stringify({ error: failure })}\n`);
   } else if (error instanceof UsageError) {
     err(`cdf-auth: ${error.message}\n${(Object.hasOwn(HELP, command) && HELP[command]) || ''}`);
-  } else if (isAuthFlowError(error)) {
+  } else if (isAuthFlowError(error) || error instanceof InvalidArgumentError) {
     err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
   } else {
     err(`cdf-auth: internal error: ${message(error)}\n`);

@@ -5,6 +5,7 @@
  */
 import type { KyInstance } from 'ky';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { InvalidArgumentError } from '../errors/invalid-argument.js';
 import {
   type CallOptions,
   callJson,
@@ -173,7 +174,7 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
     async request(method, path, credentials, init = {}, callOptions) {
       const relative = path.replace(/^\/+/, '');
       if (/^[a-z][a-z0-9+.-]*:/i.test(relative) || path.startsWith('//')) {
-        throw new AuthFlowError({ code: 'internal', message: 'The path must be a path of the cluster, not a URL.' });
+        throw new InvalidArgumentError('The path must be a path of the cluster, not a URL.');
       }
       const what = `CDF ${method} /${relative.split('?')[0]}`;
       return call(method, relative, what, { ...init, credentials, acceptStatuses: [401] }, callOptions);
@@ -185,7 +186,7 @@ export function createCdfClient(options: CdfClientOptions): CdfClient {
 function checkedBase(baseUrl: string): URL {
   const base = new URL(baseUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new AuthFlowError({ code: 'internal', message: `The base URL must be http(s), not ${base.protocol}` });
+    throw new InvalidArgumentError(`The base URL must be http(s), not ${base.protocol}`);
   }
   // Tokens and keys never travel in the clear; plain http is for the loopback emulator alone (RFC 8252 8.3).
   if (base.protocol === 'http:' && !isLoopbackHost(base)) {

@@ -257,6 +257,14 @@ async function loadFile(file: string): Promise<string | null> {
   return text;
 }
 
+/**
+ * True when `a` and `b` name the same cache entry (the same file): base URLs compared without a
+ * trailing slash, projects without regard to case, as the file name is made.
+ */
+export function sameLogin(a: CurrentLogin, b: CurrentLogin): boolean {
+  return tokenFileName(a) === tokenFileName(b);
+}
+
 /** The file name of a login's entry: a hash of its normalised base URL and project. */
 const tokenFileName = (login: CurrentLogin) =>
   `tokens-${createHash('sha256')

@@ -39,9 +39,10 @@ describe('extra parameters', () => {
     'response_type',
   ])('cannot replace %s', async (name) => {
     const client = createOidcClient({ issuer: idp.issuer, clientId: 'cli' });
-    await expect(client.authorizationUrl({ ...request, params: { [name]: 'x' } })).rejects.toMatchObject({
-      code: 'internal',
-    });
+    // A mistake of the calling code: a TypeError with a code, never an `internal` error of the library.
+    const refused = client.authorizationUrl({ ...request, params: { [name]: 'x' } });
+    await expect(refused).rejects.toBeInstanceOf(TypeError);
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'invalidArgument' });
   });
 
   it('go in the body of the device and client-credentials requests; an empty scope is left out', async () => {
@@ -67,7 +68,8 @@ describe('extra parameters', () => {
     expect(token?.has('scope')).toBe(false);
     expect(device?.get('audience')).toBe('https://api');
     await expect(client.clientCredentials({ scope: 'x', params: { grant_type: 'password' } })).rejects.toMatchObject({
-      code: 'internal',
+      name: 'InvalidArgumentError',
+      code: 'invalidArgument',
     });
   });
 });

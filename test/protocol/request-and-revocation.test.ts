@@ -76,8 +76,9 @@ describe('CdfClient.request', () => {
   it.each(['https://evil.example/x', '//evil.example/x', 'javascript:alert(1)'])(
     'refuses %s: only paths of the cluster, credentials never go elsewhere',
     async (path) => {
-      expect(await failureOf(cdf().request('GET', path, { accessToken: 'at-123456' }))).toMatchObject({
-        code: 'internal',
+      await expect(cdf().request('GET', path, { accessToken: 'at-123456' })).rejects.toMatchObject({
+        name: 'InvalidArgumentError',
+        code: 'invalidArgument',
       });
       expect(server.requests).toHaveLength(0);
     },

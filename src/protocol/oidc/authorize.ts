@@ -1,6 +1,7 @@
 /** The authorization request (RFC 6749 §4.1.1): `response_type=code` with PKCE S256, always (RFC 7636, docs/security.md §3.1). */
 import * as oauth from 'oauth4webapi';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { InvalidArgumentError } from '../../errors/invalid-argument.js';
 import { type IdpContext, resourceParams } from './context.js';
 import { metadataOf } from './discovery.js';
 
@@ -41,10 +42,9 @@ export function extraParams(params: Readonly<Record<string, string>> | undefined
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(params ?? {})) {
     if (PROTOCOL_PARAMS.has(name)) {
-      throw new AuthFlowError({
-        code: 'internal',
-        message: `The extra parameter "${name}" is one this client sets itself; it cannot be replaced.`,
-      });
+      throw new InvalidArgumentError(
+        `The extra parameter "${name}" is one this client sets itself; it cannot be replaced.`,
+      );
     }
     out[name] = value;
   }

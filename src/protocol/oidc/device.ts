@@ -6,13 +6,15 @@ import { type IdpContext, resourceParams, tokenSetOf } from './context.js';
 import { callIdp } from './discovery.js';
 
 /** The device authorization request (§3.1). */
-export function requestDeviceCode(
+export async function requestDeviceCode(
   idp: IdpContext,
   input: { readonly scope: string; readonly params?: Readonly<Record<string, string>> },
   signal?: AbortSignal,
 ): Promise<DeviceAuthorization> {
+  // Checked before the request: a mistake of the caller, not an answer of the IdP.
+  const extra = extraParams(input.params);
   return callIdp(idp, 'The device authorization request', signal, [], async (request, metadata) => {
-    const params = { ...extraParams(input.params), ...resourceParams(idp), scope: input.scope };
+    const params = { ...extra, ...resourceParams(idp), scope: input.scope };
     const response = await oauth.deviceAuthorizationRequest(metadata, idp.client, request.auth, params, request);
     const answer = await oauth.processDeviceAuthorizationResponse(metadata, idp.client, response);
     return {

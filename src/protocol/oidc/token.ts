@@ -51,7 +51,7 @@ export function refresh(idp: IdpContext, refreshToken: string, signal?: AbortSig
 }
 
 /** The client-credentials grant, with an RFC 8707 `resource` when the IdP needs one. */
-export function clientCredentials(
+export async function clientCredentials(
   idp: IdpContext,
   input: {
     readonly scope: string;
@@ -60,9 +60,11 @@ export function clientCredentials(
   },
   signal?: AbortSignal,
 ): Promise<TokenSet> {
+  // Checked before the request: a mistake of the caller, not an answer of the IdP.
+  const extra = extraParams(input.params);
   return callIdp(idp, 'The client-credentials request', signal, [], async (request, metadata) => {
     const params = {
-      ...extraParams(input.params),
+      ...extra,
       ...(input.scope ? { scope: input.scope } : {}),
       ...(input.resource ? { resource: input.resource } : resourceParams(idp)),
     };
