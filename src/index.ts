@@ -92,7 +92,7 @@ export type {
   Versioned,
   WriteResult,
 } from './session/credential-store.js';
+export { createMemoryCredentialStore, createMemoryRenewLock } from './session/memory-credential-store.js';
 export { type RenewOnceOptions, type RenewOutcome, renewOnce, usableWhenFresh } from './session/renew-once.js';
 export { createSession, type Session, type SessionOptions } from './session/session.js';
-export { createMemoryCredentialStore, createMemoryRenewLock } from './stores/memory-credential-store.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

@@ -6,8 +6,7 @@ import { needsNewSignIn } from '../../machines/shared/failure.js';
 import { isFresh } from '../../machines/shared/freshness.js';
 import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import { clusterUrl } from '../config/idp-presets.js';
-import { cachedLoginOptions } from '../drivers/node/default-credential.js';
-import { sessionFor } from '../drivers/node/oidc.js';
+import { freshCachedTokens } from '../drivers/node/cached-login.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import {
   type CachedOidcLogin,
@@ -111,15 +110,9 @@ export const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
   return { apiKey };
 };
 
-/** Fresh: not about to expire, and not the token CDF just refused (`rejected`). */
-const usable = (entry: CachedOidcLogin, rejected?: string) =>
-  isFresh(entry.tokens, Date.now()) && entry.tokens.accessToken !== rejected;
-
 /**
- * The cached OIDC access token, refreshed first when it is about to expire; the cache follows. The
- * refresh runs under the entry's inter-process lock: a process that waited re-reads the cache and
- * takes the tokens the winner wrote, instead of spending a rotated refresh token (which would make the
- * IdP revoke the whole family).
+ * The cached OIDC access token, renewed first when it is about to expire or CDF refused it (`rejected`):
+ * the cached-login module renews it once across processes and writes the cache back.
  */
 export async function freshOidcToken(
   ctx: CommandContext,
@@ -127,78 +120,9 @@ export async function freshOidcToken(
   entry: CachedOidcLogin,
   rejected?: string,
 ): Promise<string> {
-  if (usable(entry, rejected)) return entry.tokens.accessToken;
-  const login = { baseUrl: entry.baseUrl, project: entry.project };
-  return store.withLock(
-    login,
-    async () => {
-      const current = await store.read(login);
-      if (current?.kind !== 'oidc') {
-        throw new AuthFlowError({ code: 'notLoggedIn', message: 'The login was removed meanwhile; sign in again.' });
-      }
-      if (usable(current, rejected)) return current.tokens.accessToken;
-      // Nothing to renew with here (a secret not in this shell): the login stays for a shell that has it.
-      const options = cachedLoginOptions(current, ctx.env);
-      if (!options) throw secretGone(current);
-      try {
-        return await refreshEntry(ctx, store, current, options);
-      } catch (error) {
-        // A refused refresh ends the login: nothing stays on disk (docs/security.md §2.3), unless another
-        // process wrote a new login after this one was read.
-        if (error instanceof AuthFlowError && needsNewSignIn(error.code)) {
-          const now = await store.read(login).catch(() => null);
-          if (now?.kind === 'oidc' && now.tokens.refreshToken === current.tokens.refreshToken)
-            await store.remove(login);
-        }
-        throw error;
-      }
-    },
-    { signal: ctx.signal, timeoutMs: 60_000 },
-  );
-}
-
-/** The client secret to renew with is nowhere: say where it was, and the exact command that renews. */
-function secretGone(entry: CachedOidcLogin): AuthFlowError {
-  const variable = entry.clientSecretEnv ?? 'IDP_CLIENT_SECRET';
-  const where = entry.clientSecretEnvFile
-    ? `$${variable} is not set here and ${entry.clientSecretEnvFile} no longer has it`
-    : `$${variable} is not set in this shell`;
-  const renew = entry.clientSecretEnvFile
-    ? `cdf-auth login --env-file ${entry.clientSecretEnvFile}`
-    : `${variable}=... cdf-auth login --base-url ${entry.baseUrl}${entry.project ? ` --project ${entry.project}` : ''}`;
-  return new AuthFlowError({
-    code: 'reauthRequired',
-    message: `The token is due and this client-credentials login renews with its secret, but ${where}. Set it, or run: ${renew}`,
+  const tokens = await freshCachedTokens(entry, store, ctx.env, {
+    ...(rejected ? { rejected } : {}),
+    signal: ctx.signal,
   });
-}
-
-async function refreshEntry(
-  ctx: CommandContext,
-  store: TokenStore,
-  entry: CachedOidcLogin,
-  options: NonNullable<ReturnType<typeof cachedLoginOptions>>,
-): Promise<string> {
-  let next: TokenSet | undefined;
-  const session = sessionFor({ tokens: entry.tokens as TokenSet, claims: entry.claims as IdClaims | null }, options, {
-    onTokens: (tokens) => {
-      next = tokens;
-    },
-  });
-  // Ctrl-C ends the wait at once: logging the session out stops the refresh and aborts its request.
-  const cancelled = new Promise<never>((_, reject) => {
-    const onAbort = () => {
-      session.logout();
-      reject(new AuthFlowError({ code: 'cancelled', message: 'The token refresh was cancelled.' }));
-    };
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
-  cancelled.catch(() => {});
-  try {
-    const token = await Promise.race([session.getToken(), cancelled]);
-    if (next) await store.write({ ...entry, tokens: next });
-    return token;
-  } finally {
-    session.logout();
-  }
+  return tokens.accessToken;
 }

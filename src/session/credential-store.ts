@@ -1,7 +1,7 @@
 /**
  * Where a credential lives ({@link CredentialStore}) and who may renew it ({@link RenewLock}): the two
  * small interfaces under {@link renewOnce}, so that one session runs in a tab, a CLI, a script or a fleet
- * of web servers. Implementations: memory and an in-process lock (`stores/memory-credential-store.ts`,
+ * of web servers. Implementations: memory and an in-process lock (`session/memory-credential-store.ts`,
  * the default of one process), the CLI's token files and their inter-process lock
  * (`stores/file-credential-store.ts`), web storage and Web Locks (`stores/web-credential-store.ts`), and
  * Redis (`SET NX PX` with a fencing token, compare-and-delete release, pub/sub) next.

@@ -1,12 +1,29 @@
 /**
  * The session facade: `getToken()` for `@cognite/sdk` (`oidcTokenProvider`) and for scripts. Fresh
- * tokens are answered at once; when a refresh is due, every caller waits on the one refresh.
+ * tokens are answered at once; when a renewal is due, every caller waits on the one renewal, and the
+ * renewal itself runs through {@link renewOnce}, so that whatever shares the session's store (tabs,
+ * processes, instances) renews once too.
  */
 import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
 import { type SessionEvent, sessionMachine } from '../../machines/session.js';
 import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
+import type { CredentialStore, RenewLock } from './credential-store.js';
+import { createMemoryCredentialStore, createMemoryRenewLock } from './memory-credential-store.js';
+import { renewOnce, usableWhenFresh } from './renew-once.js';
+
+/** Where a session's tokens live and who may renew them, when more than this session uses them. */
+export interface SessionSharing {
+  /** The tokens' store (the CLI's token files, web storage, Redis). It should already hold the tokens. */
+  readonly store: CredentialStore<TokenSet>;
+  /** The lock that lets one holder renew at a time, across everything that shares `store`. */
+  readonly lock: RenewLock;
+  /** The login's key in `store` and `lock`. */
+  readonly key: string;
+  /** The longest wait for the lock or for another holder's tokens, ms. @default 60000 */
+  readonly waitMs?: number;
+}
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
@@ -14,12 +31,17 @@ export interface SessionOptions {
   readonly tokens: TokenSet;
   /** Gets new tokens: a refresh-token grant, or a new client-credentials request. */
   readonly refresh: (current: TokenSet, signal: AbortSignal) => Promise<TokenSet>;
-  /** Refresh when fewer than this many ms remain. @default 30000 */
+  /** Refresh when fewer than this many ms remain ({@link isFresh}). @default 30000 */
   readonly leewayMs?: number;
-  /** Deadline of one refresh, ms. @default 15000 */
+  /** Deadline of one renewal, ms. @default 15000 */
   readonly renewTimeoutMs?: number;
   /** Called with every new token set (to update a cache, say). */
   readonly onTokens?: (tokens: TokenSet) => void;
+  /**
+   * Share the tokens beyond this session: renewals run under `lock` and are written to `store`, and
+   * tokens another holder writes there are taken. Without it, the session keeps its tokens to itself.
+   */
+  readonly sharing?: SessionSharing;
 }
 
 /** What {@link createSession} returns. */
@@ -50,22 +72,26 @@ export interface Session {
  */
 export function createSession(options: SessionOptions): Session {
   const leewayMs = options.leewayMs ?? DEFAULT_LEEWAY_MS;
+  const sharing = options.sharing ?? ownSharing(options.tokens);
   const actor = createActor(
     sessionMachine.provide({
       actors: {
         renew: fromPromise<TokenSet, TokenSet>(async ({ input, signal }) => {
-          const next = await options.refresh(input, signal);
-          return next;
+          const { credential } = await renewOnce({
+            store: sharing.store,
+            lock: sharing.lock,
+            key: sharing.key,
+            current: input,
+            renew: (stored, renewSignal) => renewKeepingRefreshToken(options.refresh, stored, renewSignal),
+            isUsable: usableWhenFresh(leewayMs),
+            signal,
+            ...(sharing.waitMs === undefined ? {} : { waitMs: sharing.waitMs }),
+          });
+          return credential;
         }),
       },
     }),
-    {
-      input: {
-        tokens: options.tokens,
-        leewayMs,
-        renewTimeoutMs: options.renewTimeoutMs ?? 15_000,
-      },
-    },
+    { input: { tokens: options.tokens, leewayMs, renewTimeoutMs: options.renewTimeoutMs ?? 15_000 } },
   ).start();
   let last = options.tokens.accessToken;
   actor.subscribe((snapshot) => {
@@ -75,7 +101,38 @@ export function createSession(options: SessionOptions): Session {
       options.onTokens?.(tokens);
     }
   });
+  // Tokens another holder wrote to the shared store are this session's too.
+  const unsubscribe = sharing.store.subscribe?.(sharing.key, (update) => {
+    if (update && update.credential.accessToken !== actor.getSnapshot().context.tokens?.accessToken)
+      actor.send({ type: 'TOKENS', tokens: update.credential });
+  });
+  actor.subscribe({ complete: () => unsubscribe?.() });
+  return facadeOf(actor, leewayMs);
+}
 
+/** The one-session sharing: a store and lock of its own, holding the tokens it started with. */
+function ownSharing(tokens: TokenSet): SessionSharing {
+  const store = createMemoryCredentialStore<TokenSet>();
+  const seeded = store.write('session', tokens, null);
+  return {
+    store: { ...store, read: async (key, o) => (await seeded, store.read(key, o)) },
+    lock: createMemoryRenewLock(),
+    key: 'session',
+  };
+}
+
+/** RFC 6749 6: an answer without a new refresh token means the old one stays valid, for every holder. */
+async function renewKeepingRefreshToken(
+  refresh: SessionOptions['refresh'],
+  current: TokenSet,
+  signal: AbortSignal,
+): Promise<TokenSet> {
+  const next = await refresh(current, signal);
+  return next.refreshToken || !current.refreshToken ? next : { ...next, refreshToken: current.refreshToken };
+}
+
+/** The {@link Session} over a running session actor. */
+function facadeOf(actor: Actor<typeof sessionMachine>, leewayMs: number): Session {
   const send = (event: SessionEvent) => actor.send(event);
   /** The one wait that every caller shares while a refresh runs: callers cost O(1), not an event and a waitFor each. */
   let shared: Promise<string> | undefined;

@@ -6,6 +6,7 @@
  * process of this version and one of the last exclude each other.
  */
 import { createHash } from 'node:crypto';
+import type { TokenSet } from '../../machines/shared/tokens.js';
 import type { CredentialStore, RenewLock, Versioned, WriteResult } from '../session/credential-store.js';
 import {
   type CacheEntry,
@@ -102,4 +103,24 @@ function loginOf(key: string): CurrentLogin {
     throw new TypeError(`"${key}" is not a key of the file credential store; make it with fileCredentialKey().`);
   }
   return { baseUrl, project };
+}
+
+/**
+ * The tokens of the OIDC entries of `entries`, as a store of `TokenSet`s: what a session shares. An entry
+ * keeps what renews it (issuer, client, scope); a renewal replaces only its tokens, at the entry's
+ * version, so the compare-and-set of `entries` still decides. A key whose entry is not an OIDC login
+ * holds no tokens (`null`), and a write there is a `conflict`: tokens alone make no login.
+ */
+export function oidcTokensOf(entries: CredentialStore<CacheEntry>): CredentialStore<TokenSet> {
+  const tokensOf = (held: Versioned<CacheEntry> | null): Versioned<TokenSet> | null =>
+    held?.credential.kind === 'oidc' ? { credential: held.credential.tokens, version: held.version } : null;
+  return {
+    read: async (key, options) => tokensOf(await entries.read(key, options)),
+    async write(key, tokens, expected, options) {
+      const held = await entries.read(key, options);
+      if (held?.credential.kind !== 'oidc') return { status: 'conflict' };
+      return entries.write(key, { ...held.credential, tokens }, expected, options);
+    },
+    remove: (key, options) => entries.remove(key, options),
+  };
 }

@@ -172,7 +172,7 @@ describe('cdf-auth CLI', () => {
     const demo = await cli(['demo']);
     expect(demo.code).toBe(0);
     expect(demo.out).toMatch(/loginUrl +validatingToken +-> authenticated/);
-    expect(demo.out).toMatch(/apiKey +verifying +-> ready/);
+    expect(demo.out).toMatch(/apiKey +verifying +-> authenticated/);
     expect(demo.out).toMatch(/authorizationCode +inspectingToken +-> authenticated/);
     expect(demo.out).toMatch(/deviceCode +inspectingToken +-> authenticated/);
     expect(demo.out).toMatch(/clientCredentials +inspectingToken +-> authenticated/);

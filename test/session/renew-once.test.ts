@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../src/errors/auth-flow-error.js';
 import type { CredentialStore } from '../../src/session/credential-store.js';
+import { createMemoryCredentialStore, createMemoryRenewLock } from '../../src/session/memory-credential-store.js';
 import { renewOnce, usableWhenFresh } from '../../src/session/renew-once.js';
 import { createFileCredentials, fileCredentialKey } from '../../src/stores/file-credential-store.js';
 import { type CachedOidcLogin, createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { createMemoryCredentialStore, createMemoryRenewLock } from '../../src/stores/memory-credential-store.js';
 import {
   createWebCredentialStore,
   createWebRenewLock,

@@ -5,19 +5,12 @@
  * (code + PKCE, or the device code where no browser can open); otherwise one error that lists what was
  * looked for.
  */
-import { readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
-import { isFresh } from '../../../machines/shared/freshness.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { apiKeySession, bearerTokenSession, type CdfSession, loginUrlSession } from '../../session/cdf-session.js';
-import {
-  type CachedOidcLogin,
-  type CacheEntry,
-  createFileTokenStore,
-  type TokenStore,
-} from '../../stores/file-token-store.js';
+import { bearerTokenSession, type CdfSession } from '../../session/cdf-session.js';
+import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
+import { cachedLoginSession } from './cached-login.js';
 import { cdfSessionFor, loginWithAuthorizationCode, loginWithClientCredentials, loginWithDeviceCode } from './oidc.js';
 import { canOpenBrowser } from './opener.js';
 
@@ -42,85 +35,6 @@ function oidcOptions(settings: Settings): { idp: IdpPreset; clientId: string } |
   const idp = presetOf(settings);
   const clientId = settings.clientId?.value;
   return idp && clientId ? { idp, clientId } : null;
-}
-
-/** A secret's variable: from the environment, else from the env file the login remembers (read now, not kept). */
-function secretOf(
-  name: string,
-  env: Readonly<Record<string, string | undefined>> | undefined,
-  file: string | undefined,
-): string | undefined {
-  if (env?.[name]) return env[name];
-  if (!file) return undefined;
-  try {
-    return parseEnv(readFileSync(file, 'utf8'))[name] || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The flow options a cached OIDC login refreshes with; `null` when the login names a client-secret
- * variable that this environment does not set.
- */
-export function cachedLoginOptions(
-  entry: CachedOidcLogin,
-  env: Readonly<Record<string, string | undefined>> | undefined,
-): Parameters<typeof cdfSessionFor>[1] | null {
-  const clientSecret = entry.clientSecretEnv
-    ? secretOf(entry.clientSecretEnv, env, entry.clientSecretEnvFile)
-    : undefined;
-  if (entry.clientSecretEnv && !clientSecret) return null;
-  const base = {
-    issuer: entry.issuer,
-    clientId: entry.clientId,
-    baseUrl: entry.baseUrl,
-    scope: entry.scope,
-    ...(entry.tokenParams ? { tokenParams: entry.tokenParams } : {}),
-    ...(entry.resource ? { resource: entry.resource } : {}),
-    ...(entry.clientAuth || entry.tokenEndpoint
-      ? {
-          oidc: {
-            ...(entry.clientAuth ? { clientAuth: entry.clientAuth } : {}),
-            ...(entry.tokenEndpoint ? { tokenEndpoint: entry.tokenEndpoint } : {}),
-          },
-        }
-      : {}),
-  };
-  return clientSecret ? { ...base, clientSecret } : base;
-}
-
-/** A session over a cached login, refreshed tokens written back to the cache. */
-function cachedSession(entry: CacheEntry, store: TokenStore, env: DefaultCredentialOptions['env']): CdfSession | null {
-  if (entry.kind === 'login-url') return loginUrlSession(entry, { baseUrl: entry.baseUrl });
-  if (entry.kind === 'api-key') {
-    const apiKey = env?.[entry.apiKeyEnv];
-    return apiKey ? apiKeySession({ apiKey, baseUrl: entry.baseUrl }) : null;
-  }
-  if (entry.kind === 'token') {
-    const accessToken = env?.[entry.tokenEnv];
-    return accessToken ? bearerTokenSession({ accessToken, baseUrl: entry.baseUrl }) : null;
-  }
-  const options = cachedLoginOptions(entry, env);
-  if (!options) return null;
-  const login = { baseUrl: entry.baseUrl, project: entry.project };
-  return cdfSessionFor({ tokens: entry.tokens, claims: entry.claims }, options, {
-    // The same rule as `cdf-auth token`: one refresh across the processes sharing the cache, under its lock;
-    // a waiter takes the tokens the winner wrote instead of spending the rotated refresh token again.
-    aroundRefresh: (current, refresh) =>
-      store.withLock(
-        login,
-        async () => {
-          const now = await store.read(login).catch(() => null);
-          const taken = now?.kind === 'oidc' ? now.tokens : null;
-          if (taken && taken.accessToken !== current.accessToken && isFresh(taken, Date.now())) return taken;
-          const next = await refresh();
-          await store.write({ ...entry, tokens: next });
-          return next;
-        },
-        { timeoutMs: 60_000 },
-      ),
-  });
 }
 
 /**
@@ -156,7 +70,7 @@ export async function defaultCredential(options: DefaultCredentialOptions = {}):
   }
   const store = options.store ?? createFileTokenStore();
   const entry = await store.read({ baseUrl, project: project ?? '' }).catch(() => null);
-  const cached = entry ? cachedSession(entry, store, env) : null;
+  const cached = entry ? cachedLoginSession(entry, store, env) : null;
   if (cached) return cached;
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (oidc && interactive) {

@@ -8,6 +8,7 @@ import { clientCredentialsMachine, type ServiceSignIn } from '../../../machines/
 import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../../machines/device-code.js';
 import type { IdClaims, Inspection, TokenSet } from '../../../machines/shared/tokens.js';
 import { cdfScopes, type IdpPreset } from '../../config/idp-presets.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { codeFlowMachine, freshAttempt, inspectAt } from '../../flows/authorization-code.js';
 import { untilDeadline } from '../../flows/clock.js';
 import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
@@ -15,7 +16,7 @@ import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
 import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
-import { createSession, type Session } from '../../session/session.js';
+import { createSession, type Session, type SessionSharing } from '../../session/session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
 import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
@@ -294,10 +295,10 @@ export function sessionFor(
     leewayMs?: number;
     onTokens?: (tokens: TokenSet) => void;
     /**
-     * Runs each refresh, e.g. under a lock that processes sharing a token cache hold: it may answer with
-     * tokens another process got meanwhile instead of calling `refresh` (a rotated refresh token is single-use).
+     * Where the tokens are shared (the CLI's token cache and its inter-process lock, say): renewals run
+     * once across everything that shares them, through `renewOnce` (a rotated refresh token is single-use).
      */
-    aroundRefresh?: (current: TokenSet, refresh: () => Promise<TokenSet>) => Promise<TokenSet>;
+    sharing?: SessionSharing;
   } = {},
 ): Session {
   const idp = options.clientSecret ? serviceClient(options as ClientCredentialsFlowOptions) : clientOf(options);
@@ -306,24 +307,19 @@ export function sessionFor(
     tokens: signIn.tokens,
     ...(extra.leewayMs !== undefined ? { leewayMs: extra.leewayMs } : {}),
     ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
-    refresh: (current, signal) => {
-      const refresh = async () => {
-        if (options.clientSecret) {
-          const resource = (options as ClientCredentialsFlowOptions).resource;
-          const { scope, tokenParams } = resolveIdp(options, 'service');
-          return idp.clientCredentials({ scope, params: tokenParams, ...(resource ? { resource } : {}) }, signal);
-        }
-        if (!current.refreshToken) {
-          throw Object.assign(new Error('no refresh token'), {
-            code: 'reauthRequired',
-            message: 'There is no refresh token; sign in again.',
-          });
-        }
-        const next = await idp.refresh(current.refreshToken, signal);
-        if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
-        return next;
-      };
-      return extra.aroundRefresh ? extra.aroundRefresh(current, refresh) : refresh();
+    ...(extra.sharing ? { sharing: extra.sharing } : {}),
+    refresh: async (current, signal) => {
+      if (options.clientSecret) {
+        const resource = (options as ClientCredentialsFlowOptions).resource;
+        const { scope, tokenParams } = resolveIdp(options, 'service');
+        return idp.clientCredentials({ scope, params: tokenParams, ...(resource ? { resource } : {}) }, signal);
+      }
+      if (!current.refreshToken) {
+        throw new AuthFlowError({ code: 'reauthRequired', message: 'There is no refresh token; sign in again.' });
+      }
+      const next = await idp.refresh(current.refreshToken, signal);
+      if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
+      return next;
     },
   });
 }

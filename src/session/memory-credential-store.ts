@@ -12,7 +12,7 @@ import type {
   RenewLock,
   RenewLockOptions,
   Versioned,
-} from '../session/credential-store.js';
+} from './credential-store.js';
 
 /**
  * A {@link CredentialStore} in this process's memory: versions are a counter (never reused, also after
