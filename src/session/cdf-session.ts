@@ -11,6 +11,14 @@ import { type CdfClient, type CdfCredentials, createCdfClient } from '../protoco
 import type { CallOptions, JsonAnswer } from '../protocol/http.js';
 import { createSession, type Session } from './session.js';
 
+/**
+ * What a logout ended beyond this process: the legacy session at CDF (`cdfSession`), the sign-in at the
+ * IdP by revoking its refresh token or, without one, its access token (RFC 7009); `unsupported` when the
+ * IdP offers no revocation (Entra ID: the tokens stay valid until they expire); `none` for a way in that
+ * has nothing to end remotely (an API key is ended by rotating it at CDF).
+ */
+export type RemoteLogout = 'cdfSession' | 'refreshToken' | 'accessToken' | 'unsupported' | 'none';
+
 /** The ways into CDF a {@link CdfSession} can hold. */
 export type WayIn = 'oidc' | 'login-url' | 'api-key' | 'token';
 
@@ -36,8 +44,11 @@ export interface CdfSession {
   ): Promise<JsonAnswer>;
   /** `authenticated`, `renewing`, `reauthRequired` or `loggedOut`. */
   state(): string;
-  /** Ends the session here, and where the way in allows it remotely (`end`); resolves once both are done. */
-  logout(): Promise<void>;
+  /**
+   * Ends the session here, and where the way in allows it remotely; resolves with what was ended remotely
+   * once both are done, rejects with the remote end's error (the session here is ended regardless).
+   */
+  logout(options?: { readonly signal?: AbortSignal }): Promise<RemoteLogout>;
 }
 
 /** How a way in plugs into {@link cdfSessionOf}. */
@@ -47,7 +58,7 @@ interface WayInParts {
   readonly session: Session;
   readonly credentials: (token: string) => CdfCredentials;
   /** Ends the session remotely (CDF's /logout, the IdP's revocation); errors are the caller's to ignore. */
-  readonly end?: (token: string) => Promise<void>;
+  readonly end?: (tokens: TokenSet, signal?: AbortSignal) => Promise<RemoteLogout>;
   readonly appId?: string;
 }
 
@@ -96,12 +107,12 @@ function cdfSessionOf(parts: WayInParts): CdfSession {
       return retried;
     },
     state: session.state,
-    async logout() {
-      const token = session.state() === 'authenticated' ? await session.getToken().catch(() => null) : null;
-      // `end` takes what it needs (a token, a refresh token) before the session forgets it.
-      const ending = token && parts.end ? parts.end(token) : undefined;
+    async logout(options = {}) {
+      // The tokens as they are: a logout never renews first. `end` takes what it needs before they are forgotten.
+      const tokens = session.actor.getSnapshot().context.tokens;
+      const ending = tokens && parts.end ? parts.end(tokens, options.signal) : Promise.resolve<RemoteLogout>('none');
       session.logout();
-      await ending;
+      return ending;
     },
   };
 }
@@ -136,8 +147,9 @@ export function loginUrlSession(
     baseUrl: options.baseUrl,
     session,
     credentials: (accessToken) => ({ accessToken }),
-    end: async (accessToken) => {
-      await cdf.logout({ accessToken });
+    end: async ({ accessToken }, signal) => {
+      await cdf.logout({ accessToken }, signal ? { signal } : {});
+      return 'cdfSession';
     },
     ...(options.appId ? { appId: options.appId } : {}),
   });
@@ -220,7 +232,8 @@ export function oidcSession(
   options: {
     readonly baseUrl: string;
     readonly appId?: string;
-    readonly revoke?: () => Promise<unknown>;
+    /** Revokes the tokens at the IdP (RFC 7009) on logout, and says what it revoked. */
+    readonly revoke?: (tokens: TokenSet, signal?: AbortSignal) => Promise<RemoteLogout>;
   },
 ): CdfSession {
   return cdfSessionOf({
@@ -228,7 +241,7 @@ export function oidcSession(
     baseUrl: options.baseUrl,
     session,
     credentials: (accessToken) => ({ accessToken }),
-    ...(options.revoke ? { end: async () => void (await options.revoke?.()) } : {}),
+    ...(options.revoke ? { end: options.revoke } : {}),
     ...(options.appId ? { appId: options.appId } : {}),
   });
 }

@@ -1,7 +1,7 @@
 /** `cdf-auth logout`: end the session where CDF can end it, and delete the cached login. */
+import { logoutCachedLogin } from '../../drivers/node/cached-login.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { createCdfClient } from '../../protocol/cdf.js';
-import { createOidcClient } from '../../protocol/oidc.js';
+import type { RemoteLogout } from '../../session/cdf-session.js';
 import { type CacheEntry, type CurrentLogin, createFileTokenStore } from '../../stores/file-token-store.js';
 import { chosenLogin } from '../cached-login.js';
 import type { CommandContext } from '../context.js';
@@ -42,41 +42,20 @@ export async function logout(ctx: CommandContext): Promise<void> {
       message: `Not signed in to ${login.project || '(no project)'} at ${login.baseUrl}.`,
     });
   }
-  let remote: string;
-  try {
-    remote = await endRemotely(ctx, entry);
-  } catch (error) {
-    // The local copy goes regardless: a user who logs out must not keep a usable token on disk.
-    const who = entry.kind === 'oidc' ? 'the IdP' : 'CDF';
-    remote = ` (${who} could not be told: ${error instanceof Error ? error.message : 'error'})`;
-  }
-  await store.remove(login);
+  const outcome = await logoutCachedLogin(entry, store, ctx.env, ctx.signal);
+  const who = entry.kind === 'oidc' ? 'the IdP' : 'CDF';
+  const remote =
+    'ended' in outcome
+      ? ENDED[outcome.ended]
+      : ` (${who} could not be told: ${outcome.remoteError instanceof Error ? outcome.remoteError.message : 'error'})`;
   ctx.out(`Signed out of ${login.project || '(no project)'} at ${login.baseUrl}${remote}.\n`);
 }
 
-/**
- * Ends what can be ended beyond this machine: the legacy session at CDF (`/logout`), or the OIDC sign-in
- * at the IdP by revoking its refresh token (RFC 7009) where the IdP advertises revocation. Says which.
- */
-async function endRemotely(ctx: CommandContext, entry: CacheEntry): Promise<string> {
-  if (entry.kind === 'login-url') {
-    await createCdfClient({ baseUrl: entry.baseUrl }).logout(
-      { accessToken: entry.accessToken },
-      { signal: ctx.signal },
-    );
-    return ' (the session at CDF ended)';
-  }
-  if (entry.kind !== 'oidc') return '';
-  const secret = entry.clientSecretEnv ? ctx.env[entry.clientSecretEnv] : undefined;
-  const idp = createOidcClient({
-    issuer: entry.issuer,
-    clientId: entry.clientId,
-    ...(secret ? { clientSecret: secret } : {}),
-  });
-  const { refreshToken, accessToken } = entry.tokens;
-  const revoked = refreshToken
-    ? await idp.revoke(refreshToken, 'refresh_token', ctx.signal)
-    : await idp.revoke(accessToken, 'access_token', ctx.signal);
-  if (!revoked) return ' (the IdP offers no token revocation: the tokens it issued stay valid until they expire)';
-  return refreshToken ? ' (the refresh token was revoked at the IdP)' : ' (the access token was revoked at the IdP)';
-}
+/** What the person is told of the remote half of a logout. */
+const ENDED: Readonly<Record<RemoteLogout, string>> = {
+  cdfSession: ' (the session at CDF ended)',
+  refreshToken: ' (the refresh token was revoked at the IdP)',
+  accessToken: ' (the access token was revoked at the IdP)',
+  unsupported: ' (the IdP offers no token revocation: the tokens it issued stay valid until they expire)',
+  none: '',
+};

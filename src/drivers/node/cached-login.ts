@@ -11,11 +11,18 @@ import { needsNewSignIn } from '../../../machines/shared/failure.js';
 import { isFresh } from '../../../machines/shared/freshness.js';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { apiKeySession, bearerTokenSession, type CdfSession, loginUrlSession } from '../../session/cdf-session.js';
+import { createOidcClient } from '../../protocol/oidc.js';
+import {
+  apiKeySession,
+  bearerTokenSession,
+  type CdfSession,
+  loginUrlSession,
+  type RemoteLogout,
+} from '../../session/cdf-session.js';
 import type { SessionSharing } from '../../session/session.js';
 import { createFileCredentials, fileCredentialKey, oidcTokensOf } from '../../stores/file-credential-store.js';
 import type { CachedOidcLogin, CacheEntry, CurrentLogin, TokenStore } from '../../stores/file-token-store.js';
-import { cdfSessionFor, sessionFor } from './oidc.js';
+import { cdfSessionFor, revokeAt, sessionFor } from './oidc.js';
 
 /** The environment a cached login reads its secrets from (variables named in the entry, never stored). */
 type Env = Readonly<Record<string, string | undefined>> | undefined;
@@ -167,4 +174,41 @@ function secretGone(entry: CachedOidcLogin): AuthFlowError {
     code: 'reauthRequired',
     message: `The token is due and this client-credentials login renews with its secret, but ${where}. Set it, or run: ${renew}`,
   });
+}
+
+/** How {@link logoutCachedLogin} went beyond this machine: what was ended, or why it could not be. */
+export type CachedLogout = { readonly ended: RemoteLogout } | { readonly remoteError: unknown };
+
+/**
+ * Logs a cached login out: ends it where it can be ended (CDF's `/logout` for a login-URL session, the
+ * IdP's revocation for an OIDC sign-in, through the same session logout every way in has) and removes
+ * it from the cache, also when the remote end fails: a person who logs out keeps no usable token on disk.
+ */
+export async function logoutCachedLogin(
+  entry: CacheEntry,
+  store: TokenStore,
+  env: Env,
+  signal?: AbortSignal,
+): Promise<CachedLogout> {
+  let outcome: CachedLogout;
+  try {
+    outcome = { ended: await endRemotely(entry, store, env, signal) };
+  } catch (error) {
+    outcome = { remoteError: error };
+  }
+  await store.remove({ baseUrl: entry.baseUrl, project: entry.project });
+  return outcome;
+}
+
+/** The remote half of a logout; an OIDC login whose client secret is not here is revoked as a public client. */
+async function endRemotely(
+  entry: CacheEntry,
+  store: TokenStore,
+  env: Env,
+  signal?: AbortSignal,
+): Promise<RemoteLogout> {
+  const session = cachedLoginSession(entry, store, env);
+  if (session) return session.logout(signal ? { signal } : {});
+  if (entry.kind !== 'oidc') return 'none';
+  return revokeAt(createOidcClient({ issuer: entry.issuer, clientId: entry.clientId }), entry.tokens, signal);
 }

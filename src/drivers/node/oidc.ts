@@ -15,7 +15,7 @@ import { parseAuthorizationCallback } from '../../protocol/callback/authorizatio
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
-import { type CdfSession, oidcSession } from '../../session/cdf-session.js';
+import { type CdfSession, oidcSession, type RemoteLogout } from '../../session/cdf-session.js';
 import { createSession, type Session, type SessionSharing } from '../../session/session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
@@ -346,9 +346,18 @@ export function cdfSessionFor(
   return oidcSession(session, {
     baseUrl: options.baseUrl,
     ...(options.appId ? { appId: options.appId } : {}),
-    revoke: () => {
-      const refreshToken = session.actor.getSnapshot().context.tokens?.refreshToken;
-      return refreshToken ? idp.revoke(refreshToken, 'refresh_token') : Promise.resolve(false);
-    },
+    revoke: (tokens, signal) => revokeAt(idp, tokens, signal),
   });
+}
+
+/**
+ * Ends an OIDC sign-in at the IdP (RFC 7009): its refresh token (which ends the grant), else its access
+ * token. Says what it revoked, or `unsupported` where the IdP offers no revocation.
+ */
+export async function revokeAt(idp: OidcClient, tokens: TokenSet, signal?: AbortSignal): Promise<RemoteLogout> {
+  const revoked = tokens.refreshToken
+    ? await idp.revoke(tokens.refreshToken, 'refresh_token', signal)
+    : await idp.revoke(tokens.accessToken, 'access_token', signal);
+  if (!revoked) return 'unsupported';
+  return tokens.refreshToken ? 'refreshToken' : 'accessToken';
 }
