@@ -182,20 +182,20 @@ regression test that failed before its fix:
 | a credentialed CDF call followed a 3xx to another origin (the \`api-key\` went along; the answer was believed) | \`test/protocol/redirects.test.ts\`: "no credentialed CDF request follows a redirect" (301, 302, 303, 307, 308 × API key and Bearer × every endpoint) |
 | a plain \`http://\` CDF base URL off loopback was accepted | \`test/protocol/redirects.test.ts\`: "plain http CDF base URLs" |
 | IdP error text echoing a refresh token, client secret, code, verifier or device code reached messages and causes | \`test/protocol/idp-answers.test.ts\`: "IdP error text is scrubbed of every secret the flow holds" |
-| a value passed where a variable name goes was echoed | \`test/e2e/cli-hardening.e2e.test.ts\`: "a value given where a variable name is expected is never echoed" |
+| a value passed where a variable name goes was echoed | \`test/e2e/cli-variable-flags-never-echo.e2e.test.ts\`: "a value given where a variable name is expected is never echoed" |
 | an ID token from the future was accepted; missing claims came out as \`invalidResponse\` | \`test/protocol/idp-answers.test.ts\`: "ID-token claims"; \`test/e2e/oidc-negative.e2e.test.ts\`: "rejects an ID token with …" |
 | the loopback page was reset before the browser got it | \`test/e2e/loopback-browser.e2e.test.ts\`: "the browser always gets a complete page for the real callback" |
 | the first request to the callback path ended the sign-in | \`test/e2e/loopback-browser.e2e.test.ts\`: "stray requests do not end the sign-in"; \`test/drivers/loopback.test.ts\` |
 | the login-URL redirect could not carry the app's query and fragment | \`test/e2e/loopback-browser.e2e.test.ts\`: "the legacy redirect URL carries the app’s own query and fragment" |
 | 10,000 concurrent \`getToken()\` starved the refresh (0 refreshes, 10,000 timeouts) | \`test/session/get-token.test.ts\` |
-| CLI processes sharing the cache reused a rotated refresh token and deleted the login | \`test/e2e/cli-hardening.e2e.test.ts\`: "processes sharing the token cache" |
-| \`cdf-auth token\` ignored Ctrl-C during a refresh | \`test/e2e/cli-hardening.e2e.test.ts\`: "Ctrl-C and SIGTERM reach every wait" |
+| CLI processes sharing the cache reused a rotated refresh token and deleted the login | \`test/e2e/cli-processes-share-token-cache.e2e.test.ts\`: "processes sharing the token cache" |
+| \`cdf-auth token\` ignored Ctrl-C during a refresh | \`test/e2e/cli-signals-reach-every-wait.e2e.test.ts\`: "Ctrl-C and SIGTERM reach every wait" |
 | IdP bodies were read whole (200 MB accepted) | \`test/protocol/idp-answers.test.ts\`: "IdP bodies are capped" |
 | IdP 429/503 were not retried; 5xx/HTML/resets were misclassified | \`test/protocol/idp-answers.test.ts\`: "IdP 429 and 503 are retried …"; \`test/e2e/fault-matrix.e2e.test.ts\` |
 | (the fault matrix: every flow × every fault, ending typed, the process exiting by itself) | \`test/e2e/fault-matrix.e2e.test.ts\` (16 IdP cases failed before the fixes) |
-| a symlinked cache file was written through; modes were not enforced; a corrupt entry could not be removed; a folder in place of the file lost the fresh tokens | \`test/e2e/cli-hardening.e2e.test.ts\`: "the token cache on disk" |
-| \`token --base-url X\` printed another cluster's token | \`test/e2e/cli-hardening.e2e.test.ts\`: "--base-url always selects" |
-| \`--timeout\` only for one flow; \`--json\` failures not JSON; 401 and unknown project exit 4; \`login\` without \`--flow\` | \`test/e2e/cli-hardening.e2e.test.ts\`: "--timeout, --json and exit codes" |
+| a symlinked cache file was written through; modes were not enforced; a corrupt entry could not be removed; a folder in place of the file lost the fresh tokens | \`test/e2e/cli-token-cache-on-disk.e2e.test.ts\`: "the token cache on disk" |
+| \`token --base-url X\` printed another cluster's token | \`test/e2e/cli-base-url-selects.e2e.test.ts\`: "--base-url always selects" |
+| \`--timeout\` only for one flow; \`--json\` failures not JSON; 401 and unknown project exit 4; \`login\` without \`--flow\` | \`test/e2e/cli-timeout-json-exit-codes.e2e.test.ts\`: "--timeout, --json and exit codes" |
 | against Entra ID's real metadata (no \`code_challenge_methods_supported\`) every code + PKCE sign-in was refused as \`insecureEndpoint\`; a multi-tenant authority (\`common\`, \`organizations\`) was an \`issuerMismatch\`; \`authorization_declined\` was not a denial | \`test/protocol/entra-metadata.test.ts\` (8 of 10 failed before); \`test/e2e/idp-profiles.e2e.test.ts\` against the strict \`entra\` profile |
 | without a scope, Entra issued a Microsoft Graph token and CDF's 401 gave no hint | \`test/e2e/idp-profiles.e2e.test.ts\`: "without the cluster scope …"; \`test/e2e/cli-entra.e2e.test.ts\`: "the wrong scope fails as at Entra" |
 | OIDC logout only deleted the file: a copied refresh token kept working | \`test/e2e/logout.e2e.test.ts\`; \`test/session/cdf-session.test.ts\` (OIDC logout) |

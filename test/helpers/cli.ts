@@ -1,7 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 
 /** Runs `cdf-auth` in this process with a token cache in `home`, and collects what it printed. */
@@ -32,6 +34,61 @@ export function emulatorOidcArgs(
   clientId = emulator.clients.cli,
 ): string[] {
   return ['--base-url', emulator.baseUrl, '--issuer', emulator.issuer, '--client-id', clientId];
+}
+
+/**
+ * What the CLI end-to-end files say in one word: `cdf-auth` run with its token cache in `home()` (a fresh
+ * folder per test), the sign-ins at `emulator`, and the cache file a test reads or damages.
+ */
+export function cliShorthands(emulator: Emulator, home: () => string) {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home(), args, env);
+  const loginUrl = (extra: string[] = []) => cli(loginUrlArgs(emulator.baseUrl, 'demo', ...extra));
+  /** `cdf-auth login` against the emulator's IdP with its public CLI client; `flow` null leaves --flow out. */
+  const oidcLogin = (flow: string | null, extra: string[]) =>
+    cli(['login', ...(flow ? ['--flow', flow] : []), ...emulatorOidcArgs(emulator), ...extra]);
+  const codeLogin = (extra: string[] = []) => oidcLogin('code', ['--headless', ...extra]);
+  const tokenFile = async () =>
+    path.join(home(), (await readdir(home())).find((f) => f.startsWith('tokens-')) ?? 'none');
+  /** Makes the cached login's access token expired; answers the entry as it was. */
+  const expireCache = async () => {
+    const file = await tokenFile();
+    const entry = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...entry, tokens: { ...entry.tokens, expiresAt: Date.now() - 1 } }), {
+      mode: 0o600,
+    });
+    return entry;
+  };
+  return { cli, loginUrl, oidcLogin, codeLogin, tokenFile, expireCache };
+}
+
+/**
+ * The `cdf-auth login` arguments of the two kinds of sign-in at `emulator`: a service (client
+ * credentials, with its `secret()` in the environment) and a person, with no flow named (the CLI chooses).
+ */
+export function emulatorLogins(emulator: Emulator) {
+  const service = () => [
+    'login',
+    '--base-url',
+    emulator.baseUrl,
+    '--project',
+    'demo',
+    '--issuer',
+    emulator.issuer,
+    '--client-id',
+    emulator.clients.service.id,
+  ];
+  const secret = () => ({ IDP_CLIENT_SECRET: emulator.clients.service.secret });
+  /** A person's login at the emulator, with no flow named: the CLI chooses. */
+  const person = () => [
+    'login',
+    '--base-url',
+    emulator.baseUrl,
+    '--issuer',
+    emulator.issuer,
+    '--client-id',
+    emulator.clients.cli,
+  ];
+  return { service, secret, person };
 }
 
 /** The built `cdf-auth` binary (`npm test` builds it first). */

@@ -1,4 +1,12 @@
-import { type AnyStateMachine, type EventFromLogic, type EventObject, type SnapshotFrom, transition } from 'xstate';
+import {
+  type AnyStateMachine,
+  type EventFromLogic,
+  type EventObject,
+  type InputFrom,
+  initialTransition,
+  type SnapshotFrom,
+  transition,
+} from 'xstate';
 
 /**
  * The events XState itself delivers to a machine: an invoked actor's result or failure, and a delayed
@@ -28,3 +36,13 @@ export function stepWithActions<TMachine extends AnyStateMachine>(
   const [next, actions] = transition(machine, snapshot as never, event as EventFromLogic<TMachine>);
   return [next as SnapshotFrom<TMachine>, actions];
 }
+
+/** An event as the tests write it: the machine's own or one of XState's, not checked against the machine. */
+export type AnyEvent = { type: string; [key: string]: unknown };
+
+/** The snapshot after `events`, each given by {@link step}, from the initial snapshot for `input`. */
+export const run = <M extends AnyStateMachine>(machine: M, input: InputFrom<M>, events: AnyEvent[]): SnapshotFrom<M> =>
+  events.reduce<SnapshotFrom<M>>(
+    (s, e) => step(machine, s, e),
+    initialTransition(machine, input)[0] as SnapshotFrom<M>,
+  );

@@ -1,0 +1,31 @@
+/**
+ * `cdf-auth logout` works on a corrupt current.json and says what it removed.
+ * Found in the first hour with the CLI, met the way a person meets it; seen failing before its fix.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
+import { emulatorLogins, runCli } from '../helpers/cli.js';
+import { eachFreshHome } from '../helpers/lifecycle.js';
+
+const emulator = await startEmulator({ seed: 'first-hour' });
+afterAll(() => emulator.close());
+
+let home = '';
+eachFreshHome('cdf-auth-first-hour-', (dir) => {
+  home = dir;
+});
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
+const { service, secret } = emulatorLogins(emulator);
+
+describe('bugs of the first hour', () => {
+  it('4. logout works on a corrupt current.json and says what it removed', async () => {
+    expect((await cli(service(), secret())).code).toBe(0);
+    await writeFile(path.join(home, 'current.json'), '{ not json');
+    const logout = await cli(['logout']);
+    expect({ code: logout.code, err: logout.err }).toEqual({ code: 0, err: '' });
+    expect(logout.out).toContain('current.json');
+    expect((await cli(['logout'])).code).not.toBe(1);
+  });
+});
