@@ -37,9 +37,9 @@ module.exports = {
     ),
     forbid(
       'config-is-plain-data',
-      'IdP presets and settings are plain values: no I/O, no runtime, nothing above them.',
+      'IdP presets and settings are plain values: no I/O, no runtime, nothing above them (the error classes are plain too).',
       { path: '^src/config/' },
-      { path: ['^src/(?!config/)', '^machines/'], dependencyTypes: ['local', 'core', 'npm'] },
+      { path: ['^src/(?!config/|errors/)', '^machines/'], dependencyTypes: ['local', 'core', 'npm'] },
     ),
     forbid(
       'flows-are-runtime-free',

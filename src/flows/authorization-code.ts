@@ -1,7 +1,7 @@
 /**
- * The authorization-code machine with its effects, for every driver (only how the browser is sent
- * differs), the fresh attempt, and CDF's token inspection as the OIDC
- * machines decide on it.
+ * The authorization-code flow: its machine with its effects, for every driver (only how the browser is
+ * sent differs), the fresh attempt, and how a person's tokens renew (the refresh-token grant, the
+ * refreshed ID token checked against the first).
  */
 import * as oauth from 'oauth4webapi';
 import { fromPromise } from 'xstate';
@@ -16,18 +16,20 @@ import { AuthFlowError } from '../errors/auth-flow-error.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
 import { untilDeadline } from './clock.js';
+import { type Inspector, inspectorOf } from './inspect.js';
 
 /** The authorization-code machine with real effects; `navigate` sends the person to the URL. */
-export function codeFlowMachine(options: {
+export function authorizationCodeFlow(options: {
   readonly oidc: OidcClient;
   /** Where token/inspect is asked: one cluster, or a function (a cluster picked after sign-in). */
-  readonly cdf: CdfClient | ((accessToken: string, signal?: AbortSignal) => Promise<Inspection>);
+  readonly cdf: CdfClient | Inspector;
   readonly navigate: (url: string) => Promise<void>;
   readonly prompt?: string;
   /** Extra authorization parameters (Auth0's `audience`, `login_hint`, ...). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }) {
-  const { oidc, cdf } = options;
+  const { oidc } = options;
+  const inspect = inspectorOf(options.cdf);
   return authorizationCodeMachine.provide({
     actors: {
       discover: fromPromise<IdpMetadata, { readonly issuer: string }>(({ signal }) => oidc.discover(signal)),
@@ -59,41 +61,11 @@ export function codeFlowMachine(options: {
         oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
       ),
       inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-        typeof cdf === 'function' ? cdf(input.accessToken, signal) : inspectAt(cdf, input.accessToken, signal),
+        inspect(input.accessToken, signal),
       ),
     },
     delays: { callbackTimeout: untilDeadline('callbackDeadline') },
   });
-}
-
-/** CDF's `/api/v1/token/inspect`, reduced to what the OIDC machines decide on. */
-export async function inspectAt(cdf: CdfClient, accessToken: string, signal?: AbortSignal): Promise<Inspection> {
-  try {
-    const inspection = await cdf.inspectToken(accessToken, signal ? { signal } : {});
-    return { subject: inspection.subject, projects: inspection.projects.map((p) => p.projectUrlName) };
-  } catch (error) {
-    throw error instanceof AuthFlowError && error.code === 'tokenRejected' ? audienceHint(cdf, error) : error;
-  }
-}
-
-/**
- * CDF refusing a token the IdP has just issued almost always means the token is for another audience
- * (Entra without the cluster scope issues one for Microsoft Graph; Auth0 without `audience` an opaque
- * one). The failure says so, and which option fixes it.
- */
-function audienceHint(cdf: CdfClient, error: AuthFlowError): AuthFlowError {
-  const resource = new URL(cdf.baseUrl).origin;
-  return new AuthFlowError(
-    {
-      ...error.toFailure(),
-      message:
-        `CDF (${resource}) refused the token the IdP just issued (HTTP 401): it is most likely for another audience. ` +
-        `Ask for a token for the cluster: scope "${resource}/.default" (CLI: --scope, or --provider entra with --cluster), ` +
-        'for Auth0 the audience of the API CDF trusts (--audience), or for an IdP that names the audience by RFC 8707 ' +
-        'the resource CDF trusts (--resource).',
-    },
-    { cause: error },
-  );
 }
 
 /** A fresh attempt: state, nonce and PKCE verifier from the CSPRNG (RFC 9700 2.1.1). */
@@ -102,5 +74,21 @@ export function freshAttempt(): AuthorizationAttempt {
     state: oauth.generateRandomState(),
     nonce: oauth.generateRandomNonce(),
     codeVerifier: oauth.generateRandomCodeVerifier(),
+  };
+}
+
+/**
+ * How a person's tokens renew: the refresh-token grant; a refreshed ID token must keep `iss`, `sub` and
+ * `aud` of the first (OIDC Core 12.2). Without a refresh token there is nothing to renew with:
+ * `reauthRequired`.
+ */
+export function renewPersonTokens(oidc: OidcClient, original: () => IdClaims | null) {
+  return async (tokens: TokenSet, signal: AbortSignal): Promise<TokenSet> => {
+    if (!tokens.refreshToken) {
+      throw new AuthFlowError({ code: 'reauthRequired', message: 'There is no refresh token; sign in again.' });
+    }
+    const next = await oidc.refresh(tokens.refreshToken, signal);
+    if (next.idToken) await oidc.validateIdToken(next.idToken, { nonce: null, original: original() });
+    return next;
   };
 }

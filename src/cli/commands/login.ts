@@ -9,7 +9,7 @@ import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
-  resolveIdp,
+  type WithIdp,
 } from '../../drivers/node/oidc.js';
 import {
   browserHere,
@@ -273,7 +273,8 @@ async function loginOidc(
       throw choiceNeeded ?? error;
     },
   );
-  const resolved = resolveIdp(base, flow === 'client-credentials' ? 'service' : 'user');
+  // The IdP as the sign-in resolved it: the cache renews with exactly this.
+  const resolved = signIn.idp;
   await store.write({
     v: 1,
     kind: 'oidc',
@@ -312,7 +313,7 @@ async function signInByFlow(
   idp: IdpPreset,
   base: Omit<AuthorizationCodeFlowOptions, 'opener'>,
   timeoutMs: number | undefined,
-): Promise<{ signIn: OidcSignIn | (Omit<OidcSignIn, 'claims'> & { claims: null }); secretEnv?: string }> {
+): Promise<{ signIn: WithIdp<OidcSignIn | (Omit<OidcSignIn, 'claims'> & { claims: null })>; secretEnv?: string }> {
   if (flow === 'client-credentials') {
     const secret = secretFrom(ctx, settings);
     const result = await loginWithClientCredentials({ ...base, clientSecret: secret.value });

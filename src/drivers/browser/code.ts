@@ -1,8 +1,7 @@
 import type { AuthorizationCodeOutput } from '../../../machines/authorization-code.js';
 import type { IdClaims } from '../../../machines/shared/tokens.js';
 import { cdfScopes } from '../../config/idp-presets.js';
-import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { codeFlowMachine, freshAttempt } from '../../flows/authorization-code.js';
+import { authorizationCodeFlow, freshAttempt, renewPersonTokens } from '../../flows/authorization-code.js';
 import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { createOidcClient } from '../../protocol/oidc.js';
@@ -43,7 +42,7 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
   return createBrowserLoginWith(options, {
     flow: 'code',
     machine: (navigate, machineOptions) =>
-      codeFlowMachine({
+      authorizationCodeFlow({
         oidc,
         cdf,
         // Resolves at once: the page leaves only after the pending flow was persisted.
@@ -91,14 +90,6 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
     restoreClaims: (claims) => {
       original = claims;
     },
-    async refresh(tokens, signal) {
-      if (!tokens.refreshToken) {
-        throw new AuthFlowError({ code: 'reauthRequired', message: 'There is no refresh token; sign in again.' });
-      }
-      const next = await oidc.refresh(tokens.refreshToken, signal);
-      // OIDC Core 12.2: a refreshed ID token keeps iss, sub and aud.
-      if (next.idToken) await oidc.validateIdToken(next.idToken, { nonce: null, original });
-      return next;
-    },
+    refresh: renewPersonTokens(oidc, () => original),
   });
 }

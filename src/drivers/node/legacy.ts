@@ -3,9 +3,9 @@
  * the browser through an {@link Opener}, the callback through a loopback listener on 127.0.0.1.
  */
 import { randomBytes } from 'node:crypto';
-import { fromPromise } from 'xstate';
-import { type ApiKeyStatus, apiKeyMachine } from '../../../machines/api-key.js';
+import type { ApiKeyStatus } from '../../../machines/api-key.js';
 import type { LoginUrlInput, LoginUrlSession } from '../../../machines/login-url.js';
+import { apiKeyFlow } from '../../flows/api-key.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback/login-url.js';
 import { createCdfClient } from '../../protocol/cdf.js';
@@ -113,14 +113,7 @@ export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKe
     ...options.http,
     ...(options.appId ? { appId: options.appId } : {}),
   });
-  const machine = apiKeyMachine.provide({
-    actors: {
-      // The key stays in this closure: it never enters the machine's context, events or snapshots.
-      verifyApiKey: fromPromise<ApiKeyStatus, void>(({ signal }) =>
-        cdf.getLoginStatus({ apiKey: options.apiKey }, { signal }),
-      ),
-    },
-  });
+  const machine = apiKeyFlow({ cdf, apiKey: options.apiKey });
   const input = {
     project: options.project ?? null,
     ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),

@@ -2,17 +2,17 @@
  * The Node driver for the OpenID Connect flows: code + PKCE through a loopback redirect (RFC 8252),
  * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
  */
-import { fromPromise } from 'xstate';
 import type { AuthorizationCodeInput, OidcSignIn } from '../../../machines/authorization-code.js';
-import { clientCredentialsMachine, type ServiceSignIn } from '../../../machines/client-credentials.js';
-import { type DeviceAuthorization, deviceCodeMachine, type PollResult } from '../../../machines/device-code.js';
-import type { IdClaims, Inspection, TokenSet } from '../../../machines/shared/tokens.js';
-import { cdfScopes, type IdpPreset } from '../../config/idp-presets.js';
-import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { codeFlowMachine, freshAttempt, inspectAt } from '../../flows/authorization-code.js';
-import { untilDeadline } from '../../flows/clock.js';
+import type { ServiceSignIn } from '../../../machines/client-credentials.js';
+import type { IdClaims, TokenSet } from '../../../machines/shared/tokens.js';
+import type { IdpPreset } from '../../config/idp-presets.js';
+import { type ResolvedIdp, resolveIdp } from '../../config/resolve-idp.js';
+import { authorizationCodeFlow, freshAttempt, renewPersonTokens } from '../../flows/authorization-code.js';
+import { clientCredentialsFlow, renewServiceToken } from '../../flows/client-credentials.js';
+import { deviceCodeFlow, type UserCode } from '../../flows/device-code.js';
+import { type Inspector, inspectAt } from '../../flows/inspect.js';
 import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
-import { createCdfClient } from '../../protocol/cdf.js';
+import { type CdfClient, createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
 import { type CdfSession, oidcSession, type RemoteLogout } from '../../session/cdf-session.js';
@@ -71,27 +71,13 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly http?: HttpOptions;
 }
 
-/** The issuer, scope and extra parameters of a flow: its own options first, then the preset, then CDF's convention. */
-export function resolveIdp(options: OidcFlowOptions, kind: 'user' | 'service') {
-  const issuer = options.issuer ?? options.idp?.issuer;
-  if (!issuer) throw new TypeError('Pass issuer or idp (a preset such as entra({ tenant, cluster })).');
-  const presetScope = kind === 'user' ? options.idp?.userScope : options.idp?.serviceScope;
-  const scope = options.scope ?? presetScope ?? cdfScopes(options.baseUrl)[kind];
-  return {
-    issuer,
-    scope: kind === 'user' ? personScope(scope, options.idp?.provider) : scope,
-    authorizationParams: { ...options.idp?.authorizationParams, ...options.authorizationParams },
-    tokenParams: { ...options.idp?.tokenParams, ...options.tokenParams },
-  };
-}
-
 /**
  * The IdP client of a flow: its issuer (or the preset's token endpoint, used without discovery), client,
  * secret, resource and client options, built in this one place.
  */
-function clientOf(options: OidcFlowOptions, clientSecret?: string): OidcClient {
+function clientOf(options: OidcFlowOptions, issuer: string, clientSecret?: string): OidcClient {
   return createOidcClient({
-    issuer: resolveIdp(options, 'user').issuer,
+    issuer,
     clientId: options.clientId,
     ...(clientSecret ? { clientSecret } : {}),
     ...(options.idp?.tokenEndpoint && !options.issuer ? { tokenEndpoint: options.idp.tokenEndpoint } : {}),
@@ -100,24 +86,25 @@ function clientOf(options: OidcFlowOptions, clientSecret?: string): OidcClient {
   });
 }
 
-/**
- * A person's scopes with what a sign-in needs: `openid` always (the flows require an ID token); for Entra
- * ID also `profile offline_access`, which MSAL adds to every request itself, so that `IDP_SCOPES` written
- * for the Cognite Toolkit (`{cluster}/.default` alone) signs a person in as it does there.
- */
-function personScope(scope: string, provider: string | undefined): string {
-  const words = scope.split(' ').filter(Boolean);
-  const needed = provider === 'entra' ? ['openid', 'profile', 'offline_access'] : ['openid'];
-  return [...words, ...needed.filter((word) => !words.includes(word))].join(' ');
+/** What a sign-in resolves to: its IdP (once per sign-in, returned with the result) and the client for it. */
+function idpOf(options: OidcFlowOptions, kind: 'user' | 'service', clientSecret?: string) {
+  const resolved = resolveIdp(options, kind);
+  return { resolved, oidc: clientOf(options, resolved.issuer, clientSecret) };
 }
+
+/** A sign-in with the IdP it resolved to (issuer, scope, extra parameters), as a cache keeps it. */
+export type WithIdp<TSignIn> = TSignIn & {
+  /** The IdP as this sign-in resolved it: renewals and a cached login use exactly this. */
+  readonly idp: ResolvedIdp;
+};
 
 const cdfOf = (options: OidcFlowOptions) =>
   createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
 
-const cdfInspector = (options: OidcFlowOptions) => {
-  const cdf = options.pickProject ? undefined : cdfOf(options);
+/** Where a flow asks token/inspect: the cluster, or (with `pickProject`) the cluster of the project picked after sign-in. */
+const cdfInspector = (options: OidcFlowOptions): CdfClient | Inspector => {
+  if (!options.pickProject) return cdfOf(options);
   return async (accessToken: string, signal?: AbortSignal) => {
-    if (cdf) return inspectAt(cdf, accessToken, signal);
     const picked = await options.pickProject?.(accessToken, signal);
     return inspectAt(cdfOf({ ...options, baseUrl: picked?.baseUrl ?? options.baseUrl }), accessToken, signal);
   };
@@ -151,17 +138,14 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  * ```
  * @see RFC 8252, RFC 7636, RFC 9207
  */
-export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<OidcSignIn> {
-  const resolved = resolveIdp(options, 'user');
-  const idp = clientOf(options);
-  // With pickProject the cluster is known only after sign-in: token/inspect is asked there.
-  const cdf = options.pickProject ? cdfInspector(options) : cdfOf(options);
+export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<WithIdp<OidcSignIn>> {
+  const { resolved, oidc } = idpOf(options, 'user');
   const registered = options.redirectUri ?? options.idp?.redirectUris;
   const redirectUris = typeof registered === 'string' ? [registered] : registered;
   const output = await runOnLoopback({ ...options, redirectUris }, ({ redirectUrl, navigate }) => ({
-    machine: codeFlowMachine({
-      oidc: idp,
-      cdf,
+    machine: authorizationCodeFlow({
+      oidc,
+      cdf: cdfInspector(options),
       navigate,
       ...(options.prompt ? { prompt: options.prompt } : {}),
       authorizationParams: resolved.authorizationParams,
@@ -179,13 +163,13 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
     start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
     toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
   }));
-  return signedIn(output);
+  return { ...signedIn(output), idp: resolved };
 }
 
 /** Options of {@link loginWithDeviceCode}. */
 export interface DeviceCodeFlowOptions extends OidcFlowOptions {
   /** Shows the person where to go and what to type. Never receives the device code. */
-  readonly onUserCode: (info: { userCode: string; verificationUri: string; verificationUriComplete?: string }) => void;
+  readonly onUserCode: (info: UserCode) => void;
   /** The per-request deadline, ms. @default 15000 */
   readonly requestTimeoutMs?: number;
 }
@@ -196,35 +180,16 @@ export interface DeviceCodeFlowOptions extends OidcFlowOptions {
  * `access_denied`, `expired_token` or the code's deadline.
  * @see RFC 8628
  */
-export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<OidcSignIn> {
-  const resolved = resolveIdp(options, 'user');
-  const idp = clientOf(options);
-  const inspect = cdfInspector(options);
-  const machine = deviceCodeMachine.provide({
-    actors: {
-      requestDeviceCode: fromPromise<DeviceAuthorization, { readonly clientId: string; readonly scope: string }>(
-        ({ input, signal }) => idp.requestDeviceCode({ scope: input.scope, params: resolved.tokenParams }, signal),
-      ),
-      pollToken: fromPromise<PollResult, { readonly deviceCode: string }>(({ input, signal }) =>
-        idp.pollDeviceCode(input.deviceCode, signal),
-      ),
-      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string | null }>(({ input }) =>
-        idp.validateIdToken(input.idToken, { nonce: input.nonce }),
-      ),
-      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-        inspect(input.accessToken, signal),
-      ),
-    },
-    actions: {
-      showUserCode: (_, params) => options.onUserCode(params),
-    },
-    delays: {
-      codeExpiry: untilDeadline('deadline'),
-    },
+export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<WithIdp<OidcSignIn>> {
+  const { resolved, oidc } = idpOf(options, 'user');
+  const machine = deviceCodeFlow({
+    oidc,
+    cdf: cdfInspector(options),
+    tokenParams: resolved.tokenParams,
+    onUserCode: options.onUserCode,
   });
-  return signedIn(
-    await runFlow(machine, grantInput(options, resolved.scope), { type: 'START', now: Date.now() }, options),
-  );
+  const start = { type: 'START' as const, now: Date.now() };
+  return { ...signedIn(await runFlow(machine, grantInput(options, resolved.scope), start, options)), idp: resolved };
 }
 
 /** Options of {@link loginWithClientCredentials}. */
@@ -241,28 +206,18 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
  * Gets a service token with client credentials (the replacement for API keys) and checks it at CDF's
  * `/api/v1/token/inspect`.
  */
-export async function loginWithClientCredentials(options: ClientCredentialsFlowOptions): Promise<ServiceSignIn> {
-  const resolved = resolveIdp(options, 'service');
-  const idp = serviceClient(options);
-  const inspect = cdfInspector(options);
-  const machine = clientCredentialsMachine.provide({
-    actors: {
-      requestToken: fromPromise<TokenSet, { readonly clientId: string; readonly scope: string }>(({ input, signal }) =>
-        idp.clientCredentials(
-          {
-            scope: input.scope,
-            params: resolved.tokenParams,
-            ...(options.resource ? { resource: options.resource } : {}),
-          },
-          signal,
-        ),
-      ),
-      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-        inspect(input.accessToken, signal),
-      ),
-    },
+export async function loginWithClientCredentials(
+  options: ClientCredentialsFlowOptions,
+): Promise<WithIdp<ServiceSignIn>> {
+  const { resolved, oidc } = idpOf(options, 'service', options.clientSecret);
+  const machine = clientCredentialsFlow({
+    oidc,
+    cdf: cdfInspector(options),
+    tokenParams: resolved.tokenParams,
+    ...(options.resource ? { resource: options.resource } : {}),
   });
-  return signedIn(await runFlow(machine, grantInput(options, resolved.scope), { type: 'START' }, options));
+  const output = await runFlow(machine, grantInput(options, resolved.scope), { type: 'START' }, options);
+  return { ...signedIn(output), idp: resolved };
 }
 
 /** The input of the device-code and client-credentials machines: one client, one scope, one wait limit. */
@@ -278,56 +233,65 @@ function grantInput(
   };
 }
 
-function serviceClient(options: ClientCredentialsFlowOptions): OidcClient {
-  return clientOf(options, options.clientSecret);
-}
-
 /**
  * A {@link Session} that refreshes with the refresh token (user flows) and checks that a refreshed ID
  * token keeps `iss`, `sub` and `aud`, or with a new client-credentials request (services).
  */
-export function sessionFor(
-  signIn: { tokens: TokenSet; claims?: IdClaims | null },
-  options:
-    | (OidcFlowOptions & { readonly clientSecret?: undefined })
-    | (ClientCredentialsFlowOptions & { readonly clientSecret: string }),
-  extra: {
-    leewayMs?: number;
-    onTokens?: (tokens: TokenSet) => void;
-    /**
-     * Where the tokens are shared (the CLI's token cache and its inter-process lock, say): renewals run
-     * once across everything that shares them, through `renewOnce` (a rotated refresh token is single-use).
-     */
-    sharing?: SessionSharing;
-  } = {},
+export function sessionFor(signIn: SessionSignIn, options: SessionFlowOptions, extra: SessionExtras = {}): Session {
+  return sessionWith(idpFor(signIn, options), signIn, options, extra);
+}
+
+/** A sign-in a session starts from: its tokens, the claims a refreshed ID token must keep, and its IdP. */
+type SessionSignIn = { tokens: TokenSet; claims?: IdClaims | null; idp?: ResolvedIdp };
+
+/** The options a session renews with: a person's flow, or a service's (with its secret). */
+type SessionFlowOptions =
+  | (OidcFlowOptions & { readonly clientSecret?: undefined })
+  | (ClientCredentialsFlowOptions & { readonly clientSecret: string });
+
+/** What a session takes besides its sign-in. */
+interface SessionExtras {
+  leewayMs?: number;
+  onTokens?: (tokens: TokenSet) => void;
+  /**
+   * Where the tokens are shared (the CLI's token cache and its inter-process lock, say): renewals run
+   * once across everything that shares them, through `renewOnce` (a rotated refresh token is single-use).
+   */
+  sharing?: SessionSharing;
+}
+
+/** The IdP of a session: the one its sign-in resolved, else resolved now; one client for renewals and logout. */
+function idpFor(signIn: SessionSignIn, options: SessionFlowOptions) {
+  const kind = options.clientSecret ? 'service' : 'user';
+  const resolved = signIn.idp ?? resolveIdp(options, kind);
+  return { resolved, oidc: clientOf(options, resolved.issuer, options.clientSecret) };
+}
+
+/** A session that renews as its kind does: a new client-credentials request, or the refresh-token grant. */
+function sessionWith(
+  idp: ReturnType<typeof idpFor>,
+  signIn: SessionSignIn,
+  options: SessionFlowOptions,
+  extra: SessionExtras,
 ): Session {
-  const idp = options.clientSecret ? serviceClient(options as ClientCredentialsFlowOptions) : clientOf(options);
   const original = signIn.claims ?? null;
+  const { resource } = options as ClientCredentialsFlowOptions;
+  const request = { tokenParams: idp.resolved.tokenParams, ...(resource ? { resource } : {}) };
   return createSession({
     tokens: signIn.tokens,
     ...(extra.leewayMs !== undefined ? { leewayMs: extra.leewayMs } : {}),
     ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
     ...(extra.sharing ? { sharing: extra.sharing } : {}),
-    refresh: async (current, signal) => {
-      if (options.clientSecret) {
-        const resource = (options as ClientCredentialsFlowOptions).resource;
-        const { scope, tokenParams } = resolveIdp(options, 'service');
-        return idp.clientCredentials({ scope, params: tokenParams, ...(resource ? { resource } : {}) }, signal);
-      }
-      if (!current.refreshToken) {
-        throw new AuthFlowError({ code: 'reauthRequired', message: 'There is no refresh token; sign in again.' });
-      }
-      const next = await idp.refresh(current.refreshToken, signal);
-      if (next.idToken) await idp.validateIdToken(next.idToken, { nonce: null, original });
-      return next;
-    },
+    refresh: options.clientSecret
+      ? renewServiceToken(idp.oidc, idp.resolved.scope, request)
+      : renewPersonTokens(idp.oidc, () => original),
   });
 }
 
 /**
  * A {@link CdfSession} over an OIDC sign-in: {@link sessionFor}'s refresh rules, CDF requests with one
  * refresh and retry on a 401, and a logout that revokes the refresh token at the IdP (RFC 7009) where the
- * IdP advertises revocation.
+ * IdP advertises revocation. One IdP client serves renewals and logout (one discovery).
  *
  * @example
  * ```ts
@@ -337,16 +301,15 @@ export function sessionFor(
  * ```
  */
 export function cdfSessionFor(
-  signIn: { tokens: TokenSet; claims?: IdClaims | null },
-  options: Parameters<typeof sessionFor>[1],
-  extra: Parameters<typeof sessionFor>[2] = {},
+  signIn: SessionSignIn,
+  options: SessionFlowOptions,
+  extra: SessionExtras = {},
 ): CdfSession {
-  const session = sessionFor(signIn, options, extra);
-  const idp = clientOf(options, options.clientSecret);
-  return oidcSession(session, {
+  const idp = idpFor(signIn, options);
+  return oidcSession(sessionWith(idp, signIn, options, extra), {
     baseUrl: options.baseUrl,
     ...(options.appId ? { appId: options.appId } : {}),
-    revoke: (tokens, signal) => revokeAt(idp, tokens, signal),
+    revoke: (tokens, signal) => revokeAt(idp.oidc, tokens, signal),
   });
 }
 
