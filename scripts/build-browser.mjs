@@ -43,11 +43,12 @@ if (process.argv.includes('--sizes')) {
     );
   }
   // Budgets (minified KiB): a regression such as reading oauth4webapi's namespace object dynamically
-  // (which stops tree-shaking: 137 -> 165 KiB) fails here.
+  // (which stops tree-shaking: 137 -> 165 KiB) fails here. +4 KiB on purpose (issue 17): every session
+  // renews through renewOnce and its in-process store and lock (2.4 + 1.5 KiB min).
   const budgets = {
-    'code + PKCE (createCodeBrowserLogin)': 145,
+    'code + PKCE (createCodeBrowserLogin)': 149,
     'login URL (createLoginUrlBrowserLogin)': 95,
-    'both (createBrowserLogin)': 152,
+    'both (createBrowserLogin)': 156,
   };
   for (const [name, budget] of Object.entries(budgets)) {
     const kib = new TextEncoder().encode(sizes[name]).length / 1024;
