@@ -7,8 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { createOidcClient } from '../dist/src/index.js';
-import { sessionFor } from '../dist/src/node.js';
+import { createCdfSession, createOidcClient } from '../dist/src/index.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -91,8 +90,8 @@ const idp = await tokenIdp();
 
 // 1. getToken: 10,000 concurrent callers during one refresh, against 1 caller.
 const callers = async (n) => {
-  const session = sessionFor(
-    { tokens: { accessToken: 'old', tokenType: 'Bearer', expiresAt: Date.now() + 5_000, refreshToken: 'rt' } },
+  const session = createCdfSession(
+    { kind: 'oidc', tokens: { accessToken: 'old', tokenType: 'Bearer', expiresAt: Date.now() + 5_000, refreshToken: 'rt' } },
     { issuer: idp.issuer, clientId: 'cli', baseUrl: 'http://127.0.0.1:1' },
   );
   idp.set({ delayMs: 20 });

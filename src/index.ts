@@ -74,14 +74,8 @@ export type { CallOptions, HttpOptions, JsonAnswer } from './protocol/http.js';
 export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';
 export { VERSION } from './protocol/version.js';
-export {
-  apiKeySession,
-  bearerTokenSession,
-  type CdfSession,
-  loginUrlSession,
-  oidcSession,
-  type WayIn,
-} from './session/cdf-session.js';
+export type { CdfSession, RemoteLogout, SignInKind } from './session/cdf-session.js';
+export { type CdfSessionOptions, createCdfSession, type SignIn } from './session/create-cdf-session.js';
 export type {
   CredentialListener,
   CredentialStore,
@@ -93,6 +87,7 @@ export type {
   WriteResult,
 } from './session/credential-store.js';
 export { createMemoryCredentialStore, createMemoryRenewLock } from './session/memory-credential-store.js';
+export type { OidcRenewalOptions, OidcSessionSignIn } from './session/oidc-session.js';
 export { type RenewOnceOptions, type RenewOutcome, renewOnce, usableWhenFresh } from './session/renew-once.js';
-export { createSession, type Session, type SessionOptions } from './session/session.js';
+export type { SessionSharing } from './session/session.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

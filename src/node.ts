@@ -21,14 +21,13 @@ export {
 export {
   type AuthorizationCodeFlowOptions,
   type ClientCredentialsFlowOptions,
-  cdfSessionFor,
   type DeviceCodeFlowOptions,
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
   type OidcFlowOptions,
   type PickedProject,
-  sessionFor,
+  type WithIdp,
 } from './drivers/node/oidc.js';
 export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/node/opener.js';
 export type { FlowOptions, FlowTransition } from './drivers/node/run-flow.js';

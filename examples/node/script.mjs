@@ -3,9 +3,9 @@
 // entra profile (npm run example:node); for a real tenant, drop the emulator and pass your tenant,
 // cluster, client id and secret. It imports the package by name, as an app does.
 import { CogniteClient } from '@cognite/sdk';
-import { entra } from 'cdf-authflow';
+import { createCdfSession, entra } from 'cdf-authflow';
 import { startEmulator } from 'cdf-authflow/emulator';
-import { cdfSessionFor, loginWithClientCredentials } from 'cdf-authflow/node';
+import { loginWithClientCredentials } from 'cdf-authflow/node';
 
 const emulator = await startEmulator({ profile: 'entra' });
 try {
@@ -18,7 +18,7 @@ try {
     project: 'demo',
   };
   const signIn = await loginWithClientCredentials(options);
-  const session = cdfSessionFor(signIn, options);
+  const session = createCdfSession(signIn, options);
   const client = new CogniteClient({
     appId: 'example',
     project: 'demo',

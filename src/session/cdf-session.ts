@@ -19,13 +19,13 @@ import { createSession, type Session } from './session.js';
  */
 export type RemoteLogout = 'cdfSession' | 'refreshToken' | 'accessToken' | 'unsupported' | 'none';
 
-/** The ways into CDF a {@link CdfSession} can hold. */
-export type WayIn = 'oidc' | 'login-url' | 'api-key' | 'token';
+/** The kinds of sign-in a {@link CdfSession} can hold: the `kind` of `createCdfSession`'s sign-in and of a cached login. */
+export type SignInKind = 'oidc' | 'login-url' | 'api-key' | 'token';
 
 /** A session with CDF, the same for every way in. */
 export interface CdfSession {
-  /** How the session signed in: `oidc`, `login-url` or `api-key`. */
-  readonly wayIn: WayIn;
+  /** How the session signed in: `oidc`, `login-url`, `api-key` or `token`. */
+  readonly kind: SignInKind;
   /** The cluster's base URL; the session's credentials go to this origin only. */
   readonly baseUrl: string;
   /** The headers that authenticate a request: `Authorization: Bearer …` or `api-key: …`. Secret. */
@@ -53,7 +53,7 @@ export interface CdfSession {
 
 /** How a way in plugs into {@link cdfSessionOf}. */
 interface WayInParts {
-  readonly wayIn: WayIn;
+  readonly kind: SignInKind;
   readonly baseUrl: string;
   readonly session: Session;
   readonly credentials: (token: string) => CdfCredentials;
@@ -75,7 +75,7 @@ function cdfSessionOf(parts: WayInParts): CdfSession {
     return { token, credentials: parts.credentials(token) };
   };
   return {
-    wayIn: parts.wayIn,
+    kind: parts.kind,
     baseUrl: cdf.baseUrl,
     async headers(): Promise<Record<string, string>> {
       const { credentials } = await credentialsNow();
@@ -84,7 +84,7 @@ function cdfSessionOf(parts: WayInParts): CdfSession {
         : { authorization: `Bearer ${credentials.accessToken}` };
     },
     async getToken() {
-      if (parts.wayIn === 'api-key') {
+      if (parts.kind === 'api-key') {
         throw new AuthFlowError({
           code: 'notLoggedIn',
           message: 'An API-key session has no access token; use headers().',
@@ -143,7 +143,7 @@ export function loginUrlSession(
   });
   const cdf = createCdfClient({ baseUrl: options.baseUrl });
   return cdfSessionOf({
-    wayIn: 'login-url',
+    kind: 'login-url',
     baseUrl: options.baseUrl,
     session,
     credentials: (accessToken) => ({ accessToken }),
@@ -181,7 +181,7 @@ export function bearerTokenSession(options: {
     refresh: refused('CDF refused the bearer token or it has expired; it cannot be refreshed: get a new one.'),
   });
   return cdfSessionOf({
-    wayIn: 'token',
+    kind: 'token',
     baseUrl: options.baseUrl,
     session,
     credentials: (accessToken) => ({ accessToken }),
@@ -209,7 +209,7 @@ export function apiKeySession(options: {
     refresh: refused('CDF refused the API key; rotate it (or move to client credentials).'),
   });
   return cdfSessionOf({
-    wayIn: 'api-key',
+    kind: 'api-key',
     baseUrl: options.baseUrl,
     session,
     credentials: (apiKey) => ({ apiKey }),
@@ -237,7 +237,7 @@ export function oidcSession(
   },
 ): CdfSession {
   return cdfSessionOf({
-    wayIn: 'oidc',
+    kind: 'oidc',
     baseUrl: options.baseUrl,
     session,
     credentials: (accessToken) => ({ accessToken }),

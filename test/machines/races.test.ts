@@ -74,14 +74,17 @@ describe('races, explored in every order by fc.scheduler', () => {
     'N concurrent getToken() during a refresh: exactly one refresh, and every caller gets the new token',
     async (s, n) => {
       let refreshes = 0;
+      // A gate, not a captured resolver: the refresh starts after a few hops (renewOnce reads the store and
+      // takes the lock first), so the answer may be released before the refresh asks for it.
       let release: () => void = () => {};
+      const answered = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       const session = createSession({
         tokens: { ...tokens, expiresAt: Date.now() - 1 },
         refresh: async (current) => {
           refreshes += 1;
-          await new Promise<void>((resolve) => {
-            release = resolve;
-          });
+          await answered;
           return { ...current, accessToken: 'new', expiresAt: Date.now() + 60_000 };
         },
       });

@@ -1,8 +1,8 @@
 /** What the OIDC client does with IdP answers that no well-behaved IdP gives, on a real loopback IdP. */
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionFor } from '../../src/drivers/node/oidc.js';
 import { createOidcClient, type OidcClientOptions } from '../../src/protocol/oidc.js';
+import { sessionFor } from '../../src/session/oidc-session.js';
 import { failureOf } from '../helpers/failure.js';
 import { json, startFakeIdp } from '../helpers/fake-idp.js';
 

@@ -7,12 +7,13 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
-import { cdfSessionFor, loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
+import { loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
 import { headlessOpener } from '../../src/drivers/node/opener.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { createCdfClient } from '../../src/protocol/cdf.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { apiKeySession, type CdfSession, loginUrlSession } from '../../src/session/cdf-session.js';
+import { cdfSessionFor } from '../../src/session/oidc-session.js';
 
 const emulator = await startEmulator();
 afterAll(() => emulator.close());

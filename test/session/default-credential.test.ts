@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCredential } from '../../src/drivers/node/default-credential.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { runCli } from '../helpers/cli.js';
+import { entraLoginArgs, runCli } from '../helpers/cli.js';
 import { eachFreshHome } from '../helpers/lifecycle.js';
 
 const emulator = await startEmulator({ profile: 'entra' });
@@ -18,24 +18,21 @@ const ASSETS = 'api/v1/projects/demo/assets';
 
 /** `cdf-auth login` with code + PKCE through the entra preset, as a person would have signed in before. */
 const cliLogin = () =>
-  runCli(home, [
-    'login',
-    '--base-url',
-    emulator.baseUrl,
-    '--project',
-    'demo',
-    '--provider',
-    'entra',
-    '--authority',
-    emulator.idpOrigin,
-    '--tenant',
-    emulator.tenantId ?? '',
-    '--client-id',
-    emulator.clients.cli,
-    '--flow',
-    'code',
-    '--headless',
-  ]);
+  runCli(
+    home,
+    entraLoginArgs(
+      emulator,
+      '--project',
+      'demo',
+      '--tenant',
+      emulator.tenantId ?? '',
+      '--client-id',
+      emulator.clients.cli,
+      '--flow',
+      'code',
+      '--headless',
+    ),
+  );
 
 describe('defaultCredential', () => {
   it('a client secret in the environment means client credentials, the cluster scope asked for', async () => {
@@ -50,7 +47,7 @@ describe('defaultCredential', () => {
       store: createFileTokenStore(home),
       interactive: false,
     });
-    expect(session.wayIn).toBe('oidc');
+    expect(session.kind).toBe('oidc');
     expect((await session.request('GET', ASSETS)).status).toBe(200);
   });
 

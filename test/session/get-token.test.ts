@@ -1,6 +1,6 @@
 /** `getToken()` under load: 10,000 callers at once share one refresh request and all get the token. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionFor } from '../../src/drivers/node/oidc.js';
+import { sessionFor } from '../../src/session/oidc-session.js';
 import { createSession } from '../../src/session/session.js';
 import { json, startFakeIdp } from '../helpers/fake-idp.js';
 

@@ -10,13 +10,13 @@ import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
-  sessionFor,
 } from '../../drivers/node/oidc.js';
 import { headlessOpener } from '../../drivers/node/opener.js';
 import type { FlowTransition } from '../../drivers/node/run-flow.js';
 import type { Emulator } from '../../emulator/index.js';
 import { isAuthFlowError } from '../../errors/auth-flow-error.js';
 import { createCdfClient } from '../../protocol/cdf.js';
+import { sessionFor } from '../../session/oidc-session.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -84,7 +84,7 @@ function legacySteps(
           onTransition: print,
           signal: ctx.signal,
         });
-        await store.write({ v: 1, kind: 'login-url', baseUrl: emulator.baseUrl, ...session });
+        await store.write({ ...session, v: 1, kind: 'login-url', baseUrl: emulator.baseUrl });
         const status = await createCdfClient({ baseUrl: emulator.baseUrl }).getLoginStatus({
           accessToken: session.accessToken,
         });

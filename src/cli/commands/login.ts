@@ -139,7 +139,7 @@ async function signInWith(
       ...(fragment ? { redirectFragment: fragment.replace(/^#/, '') } : {}),
       ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
     });
-    await store.write({ v: 1, kind: 'login-url', baseUrl, ...session });
+    await store.write({ ...session, v: 1, kind: 'login-url', baseUrl });
     report(ctx, {
       user: session.user,
       project: session.project,

@@ -19,10 +19,10 @@ import {
   loginUrlSession,
   type RemoteLogout,
 } from '../../session/cdf-session.js';
+import { cdfSessionFor, revokeAt, sessionFor } from '../../session/oidc-session.js';
 import type { SessionSharing } from '../../session/session.js';
 import { createFileCredentials, fileCredentialKey, oidcTokensOf } from '../../stores/file-credential-store.js';
 import type { CachedOidcLogin, CacheEntry, CurrentLogin, TokenStore } from '../../stores/file-token-store.js';
-import { cdfSessionFor, revokeAt, sessionFor } from './oidc.js';
 
 /** The environment a cached login reads its secrets from (variables named in the entry, never stored). */
 type Env = Readonly<Record<string, string | undefined>> | undefined;

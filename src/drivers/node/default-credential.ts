@@ -9,9 +9,10 @@ import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { bearerTokenSession, type CdfSession } from '../../session/cdf-session.js';
+import { cdfSessionFor } from '../../session/oidc-session.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
 import { cachedLoginSession } from './cached-login.js';
-import { cdfSessionFor, loginWithAuthorizationCode, loginWithClientCredentials, loginWithDeviceCode } from './oidc.js';
+import { loginWithAuthorizationCode, loginWithClientCredentials, loginWithDeviceCode } from './oidc.js';
 import { canOpenBrowser } from './opener.js';
 
 /** Options of {@link defaultCredential}. */

@@ -60,7 +60,9 @@ export interface LoginUrlFlowOptions extends FlowOptions {
  * ```
  * @see docs/cdf-api.md "The seed" and §3
  */
-export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<LoginUrlSession> {
+export async function loginWithLoginUrl(
+  options: LoginUrlFlowOptions,
+): Promise<LoginUrlSession & { readonly kind: 'login-url' }> {
   const cdf = createCdfClient({
     baseUrl: options.baseUrl,
     ...options.http,
@@ -82,7 +84,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<L
       toEvent: (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) }),
     };
   });
-  return signedIn(output);
+  return { ...signedIn(output), kind: 'login-url' };
 }
 
 /** Options of {@link loginWithApiKey}. */

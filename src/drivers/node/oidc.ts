@@ -4,19 +4,17 @@
  */
 import type { AuthorizationCodeInput, OidcSignIn } from '../../../machines/authorization-code.js';
 import type { ServiceSignIn } from '../../../machines/client-credentials.js';
-import type { IdClaims, TokenSet } from '../../../machines/shared/tokens.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ResolvedIdp, resolveIdp } from '../../config/resolve-idp.js';
-import { authorizationCodeFlow, freshAttempt, renewPersonTokens } from '../../flows/authorization-code.js';
-import { clientCredentialsFlow, renewServiceToken } from '../../flows/client-credentials.js';
+import { authorizationCodeFlow, freshAttempt } from '../../flows/authorization-code.js';
+import { clientCredentialsFlow } from '../../flows/client-credentials.js';
 import { deviceCodeFlow, type UserCode } from '../../flows/device-code.js';
 import { type Inspector, inspectAt } from '../../flows/inspect.js';
 import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
 import { type CdfClient, createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
-import { createOidcClient, type OidcClient, type OidcClientOptions } from '../../protocol/oidc.js';
-import { type CdfSession, oidcSession, type RemoteLogout } from '../../session/cdf-session.js';
-import { createSession, type Session, type SessionSharing } from '../../session/session.js';
+import type { OidcClientOptions } from '../../protocol/oidc.js';
+import { oidcClientFor } from '../../session/oidc-session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
 import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
@@ -71,29 +69,19 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly http?: HttpOptions;
 }
 
-/**
- * The IdP client of a flow: its issuer (or the preset's token endpoint, used without discovery), client,
- * secret, resource and client options, built in this one place.
- */
-function clientOf(options: OidcFlowOptions, issuer: string, clientSecret?: string): OidcClient {
-  return createOidcClient({
-    issuer,
-    clientId: options.clientId,
-    ...(clientSecret ? { clientSecret } : {}),
-    ...(options.idp?.tokenEndpoint && !options.issuer ? { tokenEndpoint: options.idp.tokenEndpoint } : {}),
-    ...(options.resource ? { resource: options.resource } : {}),
-    ...options.oidc,
-  });
-}
-
 /** What a sign-in resolves to: its IdP (once per sign-in, returned with the result) and the client for it. */
 function idpOf(options: OidcFlowOptions, kind: 'user' | 'service', clientSecret?: string) {
   const resolved = resolveIdp(options, kind);
-  return { resolved, oidc: clientOf(options, resolved.issuer, clientSecret) };
+  return { resolved, oidc: oidcClientFor(options, resolved.issuer, clientSecret) };
 }
 
-/** A sign-in with the IdP it resolved to (issuer, scope, extra parameters), as a cache keeps it. */
+/**
+ * A sign-in with its kind (`oidc`, for `createCdfSession`) and the IdP it resolved to (issuer, scope,
+ * extra parameters), as a cache keeps it.
+ */
 export type WithIdp<TSignIn> = TSignIn & {
+  /** The kind of sign-in, for `createCdfSession`. */
+  readonly kind: 'oidc';
   /** The IdP as this sign-in resolved it: renewals and a cached login use exactly this. */
   readonly idp: ResolvedIdp;
 };
@@ -163,7 +151,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
     start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
     toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
   }));
-  return { ...signedIn(output), idp: resolved };
+  return { ...signedIn(output), kind: 'oidc', idp: resolved };
 }
 
 /** Options of {@link loginWithDeviceCode}. */
@@ -189,7 +177,8 @@ export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promi
     onUserCode: options.onUserCode,
   });
   const start = { type: 'START' as const, now: Date.now() };
-  return { ...signedIn(await runFlow(machine, grantInput(options, resolved.scope), start, options)), idp: resolved };
+  const output = await runFlow(machine, grantInput(options, resolved.scope), start, options);
+  return { ...signedIn(output), kind: 'oidc', idp: resolved };
 }
 
 /** Options of {@link loginWithClientCredentials}. */
@@ -217,7 +206,7 @@ export async function loginWithClientCredentials(
     ...(options.resource ? { resource: options.resource } : {}),
   });
   const output = await runFlow(machine, grantInput(options, resolved.scope), { type: 'START' }, options);
-  return { ...signedIn(output), idp: resolved };
+  return { ...signedIn(output), kind: 'oidc', idp: resolved };
 }
 
 /** The input of the device-code and client-credentials machines: one client, one scope, one wait limit. */
@@ -231,96 +220,4 @@ function grantInput(
     project: options.project ?? null,
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   };
-}
-
-/**
- * A {@link Session} that refreshes with the refresh token (user flows) and checks that a refreshed ID
- * token keeps `iss`, `sub` and `aud`, or with a new client-credentials request (services).
- */
-export function sessionFor(signIn: SessionSignIn, options: SessionFlowOptions, extra: SessionExtras = {}): Session {
-  return sessionWith(idpFor(signIn, options), signIn, options, extra);
-}
-
-/** A sign-in a session starts from: its tokens, the claims a refreshed ID token must keep, and its IdP. */
-type SessionSignIn = { tokens: TokenSet; claims?: IdClaims | null; idp?: ResolvedIdp };
-
-/** The options a session renews with: a person's flow, or a service's (with its secret). */
-type SessionFlowOptions =
-  | (OidcFlowOptions & { readonly clientSecret?: undefined })
-  | (ClientCredentialsFlowOptions & { readonly clientSecret: string });
-
-/** What a session takes besides its sign-in. */
-interface SessionExtras {
-  leewayMs?: number;
-  onTokens?: (tokens: TokenSet) => void;
-  /**
-   * Where the tokens are shared (the CLI's token cache and its inter-process lock, say): renewals run
-   * once across everything that shares them, through `renewOnce` (a rotated refresh token is single-use).
-   */
-  sharing?: SessionSharing;
-}
-
-/** The IdP of a session: the one its sign-in resolved, else resolved now; one client for renewals and logout. */
-function idpFor(signIn: SessionSignIn, options: SessionFlowOptions) {
-  const kind = options.clientSecret ? 'service' : 'user';
-  const resolved = signIn.idp ?? resolveIdp(options, kind);
-  return { resolved, oidc: clientOf(options, resolved.issuer, options.clientSecret) };
-}
-
-/** A session that renews as its kind does: a new client-credentials request, or the refresh-token grant. */
-function sessionWith(
-  idp: ReturnType<typeof idpFor>,
-  signIn: SessionSignIn,
-  options: SessionFlowOptions,
-  extra: SessionExtras,
-): Session {
-  const original = signIn.claims ?? null;
-  const { resource } = options as ClientCredentialsFlowOptions;
-  const request = { tokenParams: idp.resolved.tokenParams, ...(resource ? { resource } : {}) };
-  return createSession({
-    tokens: signIn.tokens,
-    ...(extra.leewayMs !== undefined ? { leewayMs: extra.leewayMs } : {}),
-    ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
-    ...(extra.sharing ? { sharing: extra.sharing } : {}),
-    refresh: options.clientSecret
-      ? renewServiceToken(idp.oidc, idp.resolved.scope, request)
-      : renewPersonTokens(idp.oidc, () => original),
-  });
-}
-
-/**
- * A {@link CdfSession} over an OIDC sign-in: {@link sessionFor}'s refresh rules, CDF requests with one
- * refresh and retry on a 401, and a logout that revokes the refresh token at the IdP (RFC 7009) where the
- * IdP advertises revocation. One IdP client serves renewals and logout (one discovery).
- *
- * @example
- * ```ts
- * const device = { idp: entra({ tenant, cluster: 'westeurope-1' }), clientId, baseUrl, onUserCode: console.log };
- * const session = cdfSessionFor(await loginWithDeviceCode(device), device);
- * const answer = await session.request('GET', `api/v1/projects/${project}/assets`);
- * ```
- */
-export function cdfSessionFor(
-  signIn: SessionSignIn,
-  options: SessionFlowOptions,
-  extra: SessionExtras = {},
-): CdfSession {
-  const idp = idpFor(signIn, options);
-  return oidcSession(sessionWith(idp, signIn, options, extra), {
-    baseUrl: options.baseUrl,
-    ...(options.appId ? { appId: options.appId } : {}),
-    revoke: (tokens, signal) => revokeAt(idp.oidc, tokens, signal),
-  });
-}
-
-/**
- * Ends an OIDC sign-in at the IdP (RFC 7009): its refresh token (which ends the grant), else its access
- * token. Says what it revoked, or `unsupported` where the IdP offers no revocation.
- */
-export async function revokeAt(idp: OidcClient, tokens: TokenSet, signal?: AbortSignal): Promise<RemoteLogout> {
-  const revoked = tokens.refreshToken
-    ? await idp.revoke(tokens.refreshToken, 'refresh_token', signal)
-    : await idp.revoke(tokens.accessToken, 'access_token', signal);
-  if (!revoked) return 'unsupported';
-  return tokens.refreshToken ? 'refreshToken' : 'accessToken';
 }
