@@ -68,7 +68,18 @@ export {
 } from './session.js';
 export type { CallbackWaitContext, CallbackWaitEvent } from './shared/callback-wait.js';
 export type { MachineTypes } from './shared/contract.js';
-export { type Failure, type FailureCode, type IdpDiagnostics, isFailureCode, toFailure } from './shared/failure.js';
+export {
+  FAILURE_CODES,
+  type Failure,
+  type FailureCode,
+  type IdpDiagnostics,
+  isFailureCode,
+  SESSION_FAILURE_CODES,
+  SIGN_IN_FAILURE_CODES,
+  STORE_FAILURE_CODES,
+  TRANSPORT_FAILURE_CODES,
+  toFailure,
+} from './shared/failure.js';
 export { DEFAULT_LEEWAY_MS, isFresh } from './shared/freshness.js';
 export type { FlowOutput, FlowProgress } from './shared/outcome.js';
 export type { TokenCheckContext } from './shared/token-checks.js';

@@ -1,36 +1,56 @@
 /**
+ * Failures as plain data that survives `JSON.stringify` (snapshots persist it): the codes, layer by
+ * layer, each listed once; the {@link Failure} shape; and the helpers the machines fail with.
+ */
+
+/** Why a sign-in stopped: the flows' own codes (what the IdP, CDF or the callback said). */
+export const SIGN_IN_FAILURE_CODES = [
+  'noIdpConfigured',
+  'idpError',
+  'callbackInvalid',
+  'stateMismatch',
+  'tokenRejected',
+  'clientRejected',
+  'issuerMismatch',
+  'idTokenInvalid',
+  'accessDenied',
+  'expiredToken',
+  'invalidGrant',
+  'insecureEndpoint',
+  'unexpectedRedirect',
+  'projectMismatch',
+  'apiKeyRejected',
+  'navigationFailed',
+] as const;
+
+/** Why a call did not get a usable answer, in any layer. */
+export const TRANSPORT_FAILURE_CODES = ['invalidResponse', 'timeout', 'network', 'http', 'cancelled'] as const;
+
+/** Why a session cannot go on: its credential cannot be renewed (sign in again). */
+export const SESSION_FAILURE_CODES = ['reauthRequired'] as const;
+
+/**
+ * Why a stored credential cannot be used (the CLI's token cache, a shared store). Listed here, with the
+ * machines, because every layer's failure travels as one {@link Failure} and one `AuthFlowError`.
+ */
+export const STORE_FAILURE_CODES = ['cacheCorrupt', 'cacheUnsafe', 'notLoggedIn'] as const;
+
+/** Every failure code, layer by layer; `internal` is a bug (an actor rejected with something untyped). */
+export const FAILURE_CODES = [
+  ...SIGN_IN_FAILURE_CODES,
+  ...TRANSPORT_FAILURE_CODES,
+  ...SESSION_FAILURE_CODES,
+  ...STORE_FAILURE_CODES,
+  'internal',
+] as const;
+
+/**
  * Why a flow stopped, as plain data that survives `JSON.stringify` (snapshots persist it).
  *
  * Every code is stable: UIs branch on it, logs and tests match on it. The message says what to do and
  * never holds a token, code, verifier or key.
  */
-export type FailureCode =
-  | 'noIdpConfigured'
-  | 'idpError'
-  | 'callbackInvalid'
-  | 'stateMismatch'
-  | 'tokenRejected'
-  | 'clientRejected'
-  | 'issuerMismatch'
-  | 'idTokenInvalid'
-  | 'accessDenied'
-  | 'expiredToken'
-  | 'invalidGrant'
-  | 'insecureEndpoint'
-  | 'unexpectedRedirect'
-  | 'reauthRequired'
-  | 'projectMismatch'
-  | 'apiKeyRejected'
-  | 'navigationFailed'
-  | 'invalidResponse'
-  | 'timeout'
-  | 'network'
-  | 'http'
-  | 'cancelled'
-  | 'cacheCorrupt'
-  | 'cacheUnsafe'
-  | 'notLoggedIn'
-  | 'internal';
+export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** A typed failure reason, held in machine context and output. */
 export interface Failure {
@@ -68,34 +88,7 @@ export interface IdpDiagnostics {
   readonly timestamp?: string;
 }
 
-const CODES: ReadonlySet<string> = new Set<FailureCode>([
-  'noIdpConfigured',
-  'idpError',
-  'callbackInvalid',
-  'stateMismatch',
-  'tokenRejected',
-  'clientRejected',
-  'issuerMismatch',
-  'idTokenInvalid',
-  'accessDenied',
-  'expiredToken',
-  'invalidGrant',
-  'insecureEndpoint',
-  'unexpectedRedirect',
-  'reauthRequired',
-  'projectMismatch',
-  'apiKeyRejected',
-  'navigationFailed',
-  'invalidResponse',
-  'timeout',
-  'network',
-  'http',
-  'cancelled',
-  'cacheCorrupt',
-  'cacheUnsafe',
-  'notLoggedIn',
-  'internal',
-]);
+const CODES: ReadonlySet<string> = new Set<string>(FAILURE_CODES);
 
 /** True when `code` is one of the known {@link FailureCode}s. */
 export function isFailureCode(code: unknown): code is FailureCode {
