@@ -91,7 +91,10 @@ const idp = await tokenIdp();
 // 1. getToken: 10,000 concurrent callers during one refresh, against 1 caller.
 const callers = async (n) => {
   const session = createCdfSession(
-    { kind: 'oidc', tokens: { accessToken: 'old', tokenType: 'Bearer', expiresAt: Date.now() + 5_000, refreshToken: 'rt' } },
+    {
+      kind: 'oidc',
+      tokens: { accessToken: 'old', tokenType: 'Bearer', expiresAt: Date.now() + 5_000, refreshToken: 'rt' },
+    },
     { issuer: idp.issuer, clientId: 'cli', baseUrl: 'http://127.0.0.1:1' },
   );
   idp.set({ delayMs: 20 });

@@ -74,10 +74,6 @@ export {
   type FailureCode,
   type IdpDiagnostics,
   isFailureCode,
-  SESSION_FAILURE_CODES,
-  SIGN_IN_FAILURE_CODES,
-  STORE_FAILURE_CODES,
-  TRANSPORT_FAILURE_CODES,
   toFailure,
 } from './shared/failure.js';
 export { DEFAULT_LEEWAY_MS, isFresh } from './shared/freshness.js';

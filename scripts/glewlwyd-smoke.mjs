@@ -11,19 +11,8 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../test/helpers/chromium-launch.mjs';
 import { enterUserCode, signInAsPerson, startGlewlwyd } from '../test/independent-op/glewlwyd.mjs';
-
-/** The flags test/helpers/chromium.ts launches Debian's Chromium with (that file is TypeScript). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const timings = {};
 async function step(name, run) {
@@ -197,7 +186,7 @@ try {
     return plain.json.access_token;
   });
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch(chromiumLaunchOptions);
 
   const codeTokens = await step('authorization code + PKCE S256 (Chromium)', async () => {
     const verifier = b64url(randomBytes(32));

@@ -94,6 +94,5 @@ export type {
 } from './session/credential-store.js';
 export { createMemoryCredentialStore, createMemoryRenewLock } from './session/memory-credential-store.js';
 export type { OidcRenewalOptions, OidcSessionSignIn } from './session/oidc-session.js';
-export { type RenewOnceOptions, type RenewOutcome, renewOnce, usableWhenFresh } from './session/renew-once.js';
 export type { SessionSharing } from './session/session.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

@@ -1,26 +1,20 @@
 /** `--base-url` always selects the login of that cluster, never the current login of another. */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { cliShorthands } from '../helpers/cli.js';
-import { eachFreshHome, resetEmulator } from '../helpers/lifecycle.js';
+import { emulatorCli } from '../helpers/cli-suite.js';
 
-let home = '';
-const emulator = await startEmulator();
-afterAll(() => emulator.close());
-beforeEach(() => resetEmulator(emulator));
-eachFreshHome('cdf-auth-hard-', (dir) => {
-  home = dir;
+const { emulator, home, cli, loginUrl, codeLogin, tokenFile } = await emulatorCli({
+  prefix: 'cdf-auth-hard-',
+  reset: true,
 });
-const { cli, loginUrl, codeLogin, tokenFile } = cliShorthands(emulator, () => home);
 
 describe('--base-url always selects', () => {
   it('token --base-url X without --project uses the login for X, never the current login of another cluster', async () => {
     expect((await loginUrl()).code).toBe(0);
     const mine = JSON.parse(await readFile(await tokenFile(), 'utf8'));
     // Another cluster's login becomes the current one.
-    const store = createFileTokenStore(home);
+    const store = createFileTokenStore(home());
     await store.write({ ...mine, baseUrl: 'http://127.0.0.1:9', accessToken: 'other-cluster-token' });
     const token = await cli(['token', '--base-url', emulator.baseUrl]);
     expect(token).toMatchObject({ code: 0, out: `${mine.accessToken}\n` });

@@ -4,20 +4,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { emulatorLogins, loginUrlArgs, runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { describe, expect, it } from 'vitest';
+import { loginUrlArgs } from '../helpers/cli.js';
+import { emulatorCli } from '../helpers/cli-suite.js';
 
-const emulator = await startEmulator({ seed: 'first-hour' });
-afterAll(() => emulator.close());
-
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
+const { emulator, home, cli, service, secret, person } = await emulatorCli({
+  prefix: 'cdf-auth-first-hour-',
+  homeInEnv: true,
+  emulator: { seed: 'first-hour' },
 });
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
-const { service, secret, person } = emulatorLogins(emulator);
 
 describe('conventions people expect', () => {
   it('10. the flow choice honours $BROWSER (WSL sets BROWSER=wslview) and --verbose says why it chose', async () => {
@@ -82,7 +77,7 @@ describe('conventions people expect', () => {
 
   it('11. logins has column headers and lists an unreadable entry as such', async () => {
     expect((await cli(service(), secret())).code).toBe(0);
-    await writeFile(path.join(home, 'tokens-0123456789abcdef01234567.json'), '{ not json', { mode: 0o600 });
+    await writeFile(path.join(home(), 'tokens-0123456789abcdef01234567.json'), '{ not json', { mode: 0o600 });
     const run = await cli(['logins']);
     expect(run.code).toBe(0);
     const [header, row, broken] = run.out.split('\n');
@@ -94,10 +89,10 @@ describe('conventions people expect', () => {
     ).toEqual(['BASE URL', 'PROJECT', 'FLOW', 'USER']);
     expect(row).toMatch(new RegExp(`^\\* +${emulator.baseUrl} +demo +client-credentials`));
     expect(broken).toBe(
-      `unreadable: ${path.join(home, 'tokens-0123456789abcdef01234567.json')} (remove it, or sign in again to the login it held)`,
+      `unreadable: ${path.join(home(), 'tokens-0123456789abcdef01234567.json')} (remove it, or sign in again to the login it held)`,
     );
     const json = JSON.parse((await cli(['logins', '--json'])).out) as object[];
-    expect(json.at(-1)).toEqual({ unreadable: path.join(home, 'tokens-0123456789abcdef01234567.json') });
+    expect(json.at(-1)).toEqual({ unreadable: path.join(home(), 'tokens-0123456789abcdef01234567.json') });
   });
 
   it('11. api api/v1/... without the leading slash works', async () => {

@@ -4,15 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli } from '../helpers/cli.js';
+import { entraLoginArgs } from '../helpers/cli.js';
+import { freshHomeCli } from '../helpers/cli-suite.js';
 import { freePort } from '../helpers/http-server.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
 
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
-});
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
+const { cli } = freshHomeCli({ prefix: 'cdf-auth-first-hour-', homeInEnv: true });
 
 describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the code, the option and the URL', () => {
   let entraIdp: Emulator;
@@ -20,16 +16,7 @@ describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the
     entraIdp = await startEmulator({ profile: 'entra', seed: 'first-hour-newcomer' });
   });
   afterAll(() => entraIdp.close());
-  const entraLogin = (...flags: string[]) => [
-    'login',
-    '--base-url',
-    entraIdp.baseUrl,
-    '--provider',
-    'entra',
-    '--authority',
-    entraIdp.idpOrigin,
-    ...flags,
-  ];
+  const entraLogin = (...flags: string[]) => entraLoginArgs(entraIdp, ...flags);
   const serviceSecret = () => ({ IDP_CLIENT_SECRET: entraIdp.clients.service.secret });
   const typoClient = '11111111-2222-4333-8444-555555555555';
 

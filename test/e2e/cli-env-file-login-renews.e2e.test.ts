@@ -6,20 +6,15 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { freshHomeCli } from '../helpers/cli-suite.js';
 
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
-});
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
+const { home, cli } = freshHomeCli({ prefix: 'cdf-auth-first-hour-', homeInEnv: true });
 
 describe('2. a client-credentials login made from an --env-file keeps working once its token expires', () => {
   it('token, status and api in a shell without the secret take it again from the file it came from', async () => {
     const shortLived = await startEmulator({ seed: 'first-hour-short', accessTokenTtlMs: 10_000 });
     try {
-      const file = path.join(home, 'project.env');
+      const file = path.join(home(), 'project.env');
       await writeFile(
         file,
         [
@@ -34,7 +29,7 @@ describe('2. a client-credentials login made from an --env-file keeps working on
         { mode: 0o600 },
       );
       expect((await cli(['login', '--env-file', file])).code).toBe(0);
-      const cached = JSON.stringify(await import('node:fs/promises').then((fs) => fs.readdir(home)));
+      const cached = JSON.stringify(await import('node:fs/promises').then((fs) => fs.readdir(home())));
       expect(cached).not.toContain(shortLived.clients.service.secret);
       // A 10 s token is due at once (30 s leeway): each of these renews, without the variable in the shell.
       for (const args of [['token'], ['status', '--json'], ['api', '/api/v1/projects/{project}/assets']]) {

@@ -4,13 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { envOf, mergeEnv } from '../../src/cli/save-env.js';
-import { runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { freshHomeCli } from '../helpers/cli-suite.js';
 
-let home = '';
-eachFreshHome('cdf-auth-flags-', (dir) => {
-  home = dir;
-});
+const { cli } = freshHomeCli({ prefix: 'cdf-auth-flags-', homeInEnv: true });
 
 describe('a flag the command does not take', () => {
   it.each([
@@ -19,13 +15,13 @@ describe('a flag the command does not take', () => {
     [['status', '--header'], '--header'],
     [['logout', '--flow', 'code'], '--flow'],
   ])('%j is a usage error naming it', async (args, named) => {
-    const run = await runCli(home, args, { CDF_AUTHFLOW_HOME: home });
+    const run = await cli(args);
     expect(run.code).toBe(2);
     expect(run.err).toContain(`does not take ${named}`);
   });
 
   it('with --json, the usage error is JSON on stdout', async () => {
-    const run = await runCli(home, ['login', '--port', '3', '--json'], { CDF_AUTHFLOW_HOME: home });
+    const run = await cli(['login', '--port', '3', '--json']);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.out)).toMatchObject({ error: { code: 'usage' } });
   });
@@ -33,23 +29,9 @@ describe('a flag the command does not take', () => {
 
 describe('--redirect-uri', () => {
   it('a URI that is not a loopback one is a usage error naming the flag, before any request', async () => {
-    const run = await runCli(
-      home,
-      [
-        'login',
-        '--flow',
-        'code',
-        '--issuer',
-        'https://idp.example',
-        '--client-id',
-        'c',
-        '--base-url',
-        'https://x.cognitedata.com',
-        '--redirect-uri',
-        'http://localhost:53000,https://app.example/cb',
-      ],
-      { CDF_AUTHFLOW_HOME: home },
-    );
+    const codeFlow = ['login', '--flow', 'code', '--issuer', 'https://idp.example', '--client-id', 'c'];
+    const redirectUris = 'http://localhost:53000,https://app.example/cb';
+    const run = await cli([...codeFlow, '--base-url', 'https://x.cognitedata.com', '--redirect-uri', redirectUris]);
     expect(run.code).toBe(2);
     expect(run.err).toContain('--redirect-uri: The redirect URI https://app.example is not a loopback one');
   });

@@ -6,14 +6,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { CLI_BIN, runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { CLI_BIN } from '../helpers/cli.js';
+import { freshHomeCli } from '../helpers/cli-suite.js';
 
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
-});
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
+const { cli } = freshHomeCli({ prefix: 'cdf-auth-first-hour-', homeInEnv: true });
 
 describe('3. an emulator that shows a sign-in page to a person', () => {
   it('--headless against it fails at once, saying why', async () => {

@@ -4,34 +4,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { entraLoginArgs } from '../helpers/cli.js';
+import { freshHomeCli } from '../helpers/cli-suite.js';
 
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
-});
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
+const { cli } = freshHomeCli({ prefix: 'cdf-auth-first-hour-', homeInEnv: true });
 
 describe("6. the IdP's own diagnostics, and which side refused", () => {
   it("--json carries Entra's AADSTS codes, trace_id and correlation_id; the code says the IdP refused the client", async () => {
     const entraIdp = await startEmulator({ profile: 'entra', seed: 'first-hour-entra' });
     try {
       const run = await cli(
-        [
-          'login',
-          '--base-url',
-          entraIdp.baseUrl,
-          '--provider',
-          'entra',
-          '--authority',
-          entraIdp.idpOrigin,
+        entraLoginArgs(
+          entraIdp,
           '--tenant',
           entraIdp.tenantId ?? '',
           '--client-id',
           entraIdp.clients.service.id,
           '--json',
-        ],
+        ),
         { IDP_CLIENT_SECRET: 'not-the-secret' },
       );
       expect(run.code).toBe(3);

@@ -1,15 +1,9 @@
 /** `cdf-auth login --flow login-url` keeps the app's query and fragment on both redirect URLs it sends. */
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { freshHomeCli } from '../helpers/cli-suite.js';
 import { startCdfWithoutIdp } from '../helpers/http-server.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
 
-let home = '';
-eachFreshHome('cdf-auth-hard-', (dir) => {
-  home = dir;
-});
-
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, env);
+const { cli } = freshHomeCli({ prefix: 'cdf-auth-hard-' });
 
 describe('cdf-auth login --flow login-url with the app’s query and fragment', () => {
   it('--redirect-param and --redirect-fragment reach /login/url on both redirect URLs, beside the flow id', async () => {

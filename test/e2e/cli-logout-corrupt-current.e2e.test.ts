@@ -4,25 +4,19 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { emulatorLogins, runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { describe, expect, it } from 'vitest';
+import { emulatorCli } from '../helpers/cli-suite.js';
 
-const emulator = await startEmulator({ seed: 'first-hour' });
-afterAll(() => emulator.close());
-
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
+const { home, cli, service, secret } = await emulatorCli({
+  prefix: 'cdf-auth-first-hour-',
+  homeInEnv: true,
+  emulator: { seed: 'first-hour' },
 });
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
-const { service, secret } = emulatorLogins(emulator);
 
 describe('bugs of the first hour', () => {
   it('4. logout works on a corrupt current.json and says what it removed', async () => {
     expect((await cli(service(), secret())).code).toBe(0);
-    await writeFile(path.join(home, 'current.json'), '{ not json');
+    await writeFile(path.join(home(), 'current.json'), '{ not json');
     const logout = await cli(['logout']);
     expect({ code: logout.code, err: logout.err }).toEqual({ code: 0, err: '' });
     expect(logout.out).toContain('current.json');

@@ -2,20 +2,14 @@
  * A usage error names the option, the doubled path, the unknown machine, the flag meant.
  * Found in the first hour with the CLI, met the way a person meets it; seen failing before its fix.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { emulatorLogins, runCli } from '../helpers/cli.js';
-import { eachFreshHome } from '../helpers/lifecycle.js';
+import { describe, expect, it } from 'vitest';
+import { emulatorCli } from '../helpers/cli-suite.js';
 
-const emulator = await startEmulator({ seed: 'first-hour' });
-afterAll(() => emulator.close());
-
-let home = '';
-eachFreshHome('cdf-auth-first-hour-', (dir) => {
-  home = dir;
+const { emulator, cli, service, secret } = await emulatorCli({
+  prefix: 'cdf-auth-first-hour-',
+  homeInEnv: true,
+  emulator: { seed: 'first-hour' },
 });
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home, args, { CDF_AUTHFLOW_HOME: home, ...env });
-const { service, secret } = emulatorLogins(emulator);
 
 describe('messages that say what and where', () => {
   it.each([

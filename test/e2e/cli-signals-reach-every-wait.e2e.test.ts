@@ -1,18 +1,11 @@
 /** Ctrl-C and SIGTERM end `cdf-auth` at once (exit 130), also while it waits for a refresh. */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { spawnCli } from '../helpers/cli.js';
+import { emulatorCli } from '../helpers/cli-suite.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
-import { eachFreshHome, resetEmulator } from '../helpers/lifecycle.js';
 
-let home = '';
-const emulator = await startEmulator();
-afterAll(() => emulator.close());
-beforeEach(() => resetEmulator(emulator));
-eachFreshHome('cdf-auth-hard-', (dir) => {
-  home = dir;
-});
+const { emulator, home } = await emulatorCli({ prefix: 'cdf-auth-hard-', reset: true });
 
 describe('Ctrl-C and SIGTERM reach every wait', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
@@ -21,7 +14,7 @@ describe('Ctrl-C and SIGTERM reach every wait', () => {
       const idp = await startFakeIdp();
       idp.on('/token', () => {}); // never answers
       try {
-        const store = createFileTokenStore(home);
+        const store = createFileTokenStore(home());
         await store.write({
           v: 1,
           kind: 'oidc',
@@ -35,7 +28,7 @@ describe('Ctrl-C and SIGTERM reach every wait', () => {
           tokens: { accessToken: 'old', tokenType: 'Bearer', expiresAt: Date.now() - 1, refreshToken: 'rt' },
           claims: null,
         });
-        const { child, exit } = spawnCli(['token'], { CDF_AUTHFLOW_HOME: home });
+        const { child, exit } = spawnCli(['token'], { CDF_AUTHFLOW_HOME: home() });
         for (let i = 0; i < 400 && !idp.hits.get('/token'); i += 1) await new Promise((r) => setTimeout(r, 25));
         expect(idp.hits.get('/token')).toBe(1);
         child.kill(signal);

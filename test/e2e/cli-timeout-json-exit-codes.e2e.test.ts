@@ -1,19 +1,11 @@
 /** `--timeout` ends every wait, `--json` carries failures, and the exit code says whose the failure was. */
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { cliShorthands, loginUrlArgs } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { loginUrlArgs } from '../helpers/cli.js';
+import { emulatorCli } from '../helpers/cli-suite.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
-import { eachFreshHome, resetEmulator } from '../helpers/lifecycle.js';
 
-let home = '';
-const emulator = await startEmulator();
-afterAll(() => emulator.close());
-beforeEach(() => resetEmulator(emulator));
-eachFreshHome('cdf-auth-hard-', (dir) => {
-  home = dir;
-});
-const { cli, oidcLogin, codeLogin, tokenFile } = cliShorthands(emulator, () => home);
+const { emulator, cli, oidcLogin, codeLogin, tokenFile } = await emulatorCli({ prefix: 'cdf-auth-hard-', reset: true });
 
 describe('--timeout, --json and exit codes', () => {
   it('--timeout is honoured by the code flow (nobody comes back) and the device flow (nobody approves)', async () => {

@@ -1,25 +1,16 @@
 /** The CLI's token cache on disk: never through a symlink, modes 0700/0600, a corrupt entry or a folder said plainly. */
 import { chmod, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { cliShorthands } from '../helpers/cli.js';
-import { eachFreshHome, resetEmulator } from '../helpers/lifecycle.js';
+import { describe, expect, it } from 'vitest';
+import { emulatorCli } from '../helpers/cli-suite.js';
 
-let home = '';
-const emulator = await startEmulator();
-afterAll(() => emulator.close());
-beforeEach(() => resetEmulator(emulator));
-eachFreshHome('cdf-auth-hard-', (dir) => {
-  home = dir;
-});
-const { cli, loginUrl, tokenFile } = cliShorthands(emulator, () => home);
+const { emulator, home, cli, loginUrl, tokenFile } = await emulatorCli({ prefix: 'cdf-auth-hard-', reset: true });
 
 describe('the token cache on disk', () => {
   it('never writes through a symlink: the target is untouched and the failure is cacheUnsafe', async () => {
     expect((await loginUrl()).code).toBe(0);
     const file = await tokenFile();
-    const target = path.join(home, 'elsewhere.txt');
+    const target = path.join(home(), 'elsewhere.txt');
     await writeFile(target, 'do not touch');
     await rm(file);
     await symlink(target, file);
@@ -30,8 +21,8 @@ describe('the token cache on disk', () => {
     expect(await readFile(target, 'utf8')).toBe('do not touch');
     // current.json as a link is refused as well.
     await rm(file);
-    await rm(path.join(home, 'current.json'), { force: true });
-    await symlink(target, path.join(home, 'current.json'));
+    await rm(path.join(home(), 'current.json'), { force: true });
+    await symlink(target, path.join(home(), 'current.json'));
     expect((await loginUrl()).err).toContain('cacheUnsafe');
     expect(await readFile(target, 'utf8')).toBe('do not touch');
   });
@@ -39,12 +30,12 @@ describe('the token cache on disk', () => {
   it('fixes a folder wider than 0700 and a file wider than 0600', async () => {
     expect((await loginUrl()).code).toBe(0);
     const file = await tokenFile();
-    await chmod(home, 0o755);
+    await chmod(home(), 0o755);
     await chmod(file, 0o644);
     expect((await cli(['token'])).code).toBe(0);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await loginUrl()).code).toBe(0);
-    expect((await stat(home)).mode & 0o777).toBe(0o700);
+    expect((await stat(home())).mode & 0o777).toBe(0o700);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
@@ -57,7 +48,7 @@ describe('the token cache on disk', () => {
     expect(token.err).toContain('cdf-auth logout');
     const logout = await cli(['logout']);
     expect(logout.code).toBe(0);
-    expect((await readdir(home)).some((f) => f.startsWith('tokens-'))).toBe(false);
+    expect((await readdir(home())).some((f) => f.startsWith('tokens-'))).toBe(false);
   });
 
   it('a folder where the token file should be is a clear error before signing in', async () => {

@@ -1,17 +1,9 @@
 /** `--client-secret-env` and `--api-key-env` take a variable's name: a value given there is never echoed. */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { cliShorthands, emulatorOidcArgs } from '../helpers/cli.js';
-import { eachFreshHome, resetEmulator } from '../helpers/lifecycle.js';
+import { describe, expect, it } from 'vitest';
+import { emulatorOidcArgs } from '../helpers/cli.js';
+import { emulatorCli } from '../helpers/cli-suite.js';
 
-let home = '';
-const emulator = await startEmulator();
-afterAll(() => emulator.close());
-beforeEach(() => resetEmulator(emulator));
-eachFreshHome('cdf-auth-hard-', (dir) => {
-  home = dir;
-});
-const { cli } = cliShorthands(emulator, () => home);
+const { emulator, cli } = await emulatorCli({ prefix: 'cdf-auth-hard-', reset: true });
 
 describe('a value given where a variable name is expected is never echoed', () => {
   it.each(['client-secret-env', 'api-key-env'])('--%s s3cr3t… is refused without repeating it', async (flag) => {

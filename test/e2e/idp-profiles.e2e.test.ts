@@ -11,10 +11,10 @@ import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
-  sessionFor,
 } from '../../src/drivers/node/oidc.js';
 import { headlessOpener } from '../../src/drivers/node/opener.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { sessionFor } from '../../src/session/oidc-session.js';
 import { failureOf } from '../helpers/failure.js';
 
 let entraIdp: Emulator;

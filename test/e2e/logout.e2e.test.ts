@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { emulatorOidcArgs, runCli } from '../helpers/cli.js';
+import { emulatorOidcArgs, entraLoginArgs, runCli } from '../helpers/cli.js';
 import { eachFreshHome } from '../helpers/lifecycle.js';
 
 let generic: Emulator;
@@ -47,24 +47,20 @@ describe('cdf-auth logout of an OIDC login', () => {
   });
 
   it('at Entra ID, which offers no revocation, says the tokens stay valid until they expire, and still deletes them', async () => {
-    const login = await cli([
-      'login',
-      '--base-url',
-      entraIdp.baseUrl,
-      '--project',
-      'demo',
-      '--provider',
-      'entra',
-      '--authority',
-      entraIdp.idpOrigin,
-      '--tenant',
-      entraIdp.tenantId ?? '',
-      '--client-id',
-      entraIdp.clients.cli,
-      '--flow',
-      'code',
-      '--headless',
-    ]);
+    const login = await cli(
+      entraLoginArgs(
+        entraIdp,
+        '--project',
+        'demo',
+        '--tenant',
+        entraIdp.tenantId ?? '',
+        '--client-id',
+        entraIdp.clients.cli,
+        '--flow',
+        'code',
+        '--headless',
+      ),
+    );
     expect(login.code).toBe(0);
     const logout = await cli(['logout']);
     expect(logout.code).toBe(0);

@@ -4,12 +4,12 @@ import {
   loginWithAuthorizationCode,
   loginWithClientCredentials,
   loginWithDeviceCode,
-  sessionFor,
 } from '../../src/drivers/node/oidc.js';
 import { headlessOpener } from '../../src/drivers/node/opener.js';
 import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { sessionFor } from '../../src/session/oidc-session.js';
 import { createSession } from '../../src/session/session.js';
 import { portIsClosed, portOf, scriptedOpener } from '../helpers/flows.js';
 

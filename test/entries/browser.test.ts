@@ -1,12 +1,13 @@
 /**
  * `cdf-authflow/browser` as a web app imports it: by the package name, which resolves through package.json
- * `exports` to the build in dist/ (run `npm run build` first). Its exported names are pinned here, so that
- * a change of the public surface is a visible diff in review; it bundles for the browser with no Node
- * built-in; and its credential store keeps the tabs of an origin on one credential.
+ * `exports` to the build in dist/ (run `npm run build` first). Its exported names are pinned here
+ * (PUBLIC_NAMES, at the end), so that a change of the public surface is a visible diff in review; it
+ * bundles for the browser with no Node built-in; and its credential store keeps the tabs of an origin on one
+ * credential.
  */
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { renewOnce, type TokenSet, usableWhenFresh, type Versioned } from 'cdf-authflow';
+import type { TokenSet, Versioned } from 'cdf-authflow';
 import * as entry from 'cdf-authflow/browser';
 import {
   createWebCredentialStore,
@@ -16,6 +17,7 @@ import {
 } from 'cdf-authflow/browser';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { pinnedNames } from '../helpers/entries.js';
 
 /** A `localStorage` as the tabs of one origin share it. */
 function memoryStorage(): StorageLike & { readonly items: Map<string, string> } {
@@ -45,18 +47,7 @@ function serialLocks(): LockManagerLike {
 
 describe('the cdf-authflow/browser entry', () => {
   it('exports exactly these names, each of them defined', () => {
-    expect(Object.keys(entry).sort()).toEqual([
-      'REDACTED',
-      'assertApiKeyAllowedInBrowser',
-      'createBrowserLogin',
-      'createCodeBrowserLogin',
-      'createLoginUrlBrowserLogin',
-      'createWebCredentialStore',
-      'createWebRenewLock',
-      'redact',
-      'redactText',
-    ]);
-    for (const [name, value] of Object.entries(entry)) expect(value, name).toBeDefined();
+    pinnedNames(entry, PUBLIC_NAMES);
   });
 
   it('bundles for the browser from the package name without a single Node built-in', async () => {
@@ -108,29 +99,34 @@ describe('the cdf-authflow/browser entry', () => {
           resolve(update);
         });
       });
-      const renewed = await renewOnce({
-        store: first,
-        lock: createWebRenewLock(serialLocks()),
-        key: 'me',
-        current: stale,
-        renew: async () => ({ accessToken: 'renewed', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 }),
-        isUsable: usableWhenFresh(),
+      // A renewal written with compare-and-set against the version read: the other tab hears it.
+      const renewal: TokenSet = { accessToken: 'renewed', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 };
+      const lock = createWebRenewLock(serialLocks());
+      const renewed = await lock.withLock('me', (fence) => first.write('me', renewal, written.version, { fence }), {
+        ttlMs: 30_000,
+        waitMs: 30_000,
       });
-      expect(renewed.outcome).toBe('renewed');
+      if (renewed.status !== 'written') throw new Error('the renewal is written at the version read');
       expect((await heard).version).toBe(renewed.version);
-
-      const adopted = await renewOnce({
-        store: second,
-        lock: createWebRenewLock(serialLocks()),
-        key: 'me',
-        current: stale,
-        renew: () => Promise.reject(new Error('the second tab must not renew')),
-        isUsable: usableWhenFresh(),
-      });
-      expect(adopted).toMatchObject({ outcome: 'adopted', credential: { accessToken: 'renewed' } });
+      // A second writer that read the old version loses: it adopts what the first wrote.
+      expect(await second.write('me', renewal, written.version)).toEqual({ status: 'conflict' });
+      expect(await second.read('me')).toEqual({ credential: renewal, version: renewed.version });
       expect([...storage.items.keys()]).toEqual(['cdf-authflow:credential:me']);
     } finally {
       for (const channel of channels) channel.close();
     }
   });
 });
+
+/** Every name the entry exports, sorted (pinned by the first test above). */
+const PUBLIC_NAMES = [
+  'REDACTED',
+  'assertApiKeyAllowedInBrowser',
+  'createBrowserLogin',
+  'createCodeBrowserLogin',
+  'createLoginUrlBrowserLogin',
+  'createWebCredentialStore',
+  'createWebRenewLock',
+  'redact',
+  'redactText',
+];

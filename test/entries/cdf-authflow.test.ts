@@ -1,27 +1,39 @@
 /**
  * `cdf-authflow` as an application imports it: by the package name, which resolves through package.json
  * `exports` to the build in dist/ (run `npm run build` first), never by a path into src/. Its exported
- * names are pinned here, so that a change of the public surface is a visible diff in review.
+ * names are pinned here (PUBLIC_NAMES, at the end), so that a change of the public surface is a visible
+ * diff in review.
  */
 
 import * as entry from 'cdf-authflow';
 import {
-  type CredentialStore,
   createCdfClient,
+  createCdfSession,
   createMemoryCredentialStore,
   createMemoryRenewLock,
   createOidcClient,
-  createSession,
   InvalidArgumentError,
   isFresh,
-  renewOnce,
   type TokenSet,
-  usableWhenFresh,
 } from 'cdf-authflow';
 import { type Emulator, startEmulator } from 'cdf-authflow/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinnedNames } from '../helpers/entries.js';
 
 let emulator: Emulator;
+
+/** The emulator's service client, as the options of its sign-in. */
+const serviceOptions = () => ({
+  issuer: emulator.issuer,
+  clientId: emulator.clients.service.id,
+  clientSecret: emulator.clients.service.secret,
+  baseUrl: emulator.baseUrl,
+  scope: 'api:read',
+  resource: emulator.baseUrl,
+});
+
+/** The same tokens, expired. */
+const expired = (tokens: TokenSet): TokenSet => ({ ...tokens, accessToken: 'expired', expiresAt: Date.now() - 1 });
 beforeAll(async () => {
   emulator = await startEmulator();
 });
@@ -29,79 +41,21 @@ afterAll(() => emulator?.close());
 
 describe('the cdf-authflow entry', () => {
   it('exports exactly these names, each of them defined', () => {
-    expect(Object.keys(entry).sort()).toEqual([
-      'AuthFlowError',
-      'COGNITE_IDP_ISSUER',
-      'COGNITE_IDP_REDIRECT_URIS',
-      'COGNITE_SDK_REDIRECT_URI',
-      'DEFAULT_LEEWAY_MS',
-      'InvalidArgumentError',
-      'REDACTED',
-      'SettingsError',
-      'TOOLKIT_DEFAULT',
-      'TOOLKIT_ENTRA_CLIENT_ID',
-      'VERSION',
-      'apiKeySession',
-      'auth0',
-      'bearerTokenSession',
-      'cdfScopes',
-      'clusterUrl',
-      'cogidp',
-      'cognito',
-      'createCdfClient',
-      'createMemoryCredentialStore',
-      'createMemoryRenewLock',
-      'createOidcClient',
-      'createSession',
-      'describeSettings',
-      'entra',
-      'idpName',
-      'isAuthFlowError',
-      'isFailureCode',
-      'isFresh',
-      'keycloak',
-      'loginUrlSession',
-      'machineGraph',
-      'oidc',
-      'oidcSession',
-      'okta',
-      'organizationProjects',
-      'parseLoginCallback',
-      'presetOf',
-      'redact',
-      'redactText',
-      'renderDiagram',
-      'renewOnce',
-      'resolveSettings',
-      'scopeList',
-      'stripLoginCallback',
-      'usableWhenFresh',
-    ]);
-    for (const [name, value] of Object.entries(entry)) expect(value, name).toBeDefined();
+    pinnedNames(entry, PUBLIC_NAMES);
   });
 
   it('a service token from the IdP, kept fresh by a session, is one CDF accepts; a URL as a path is an InvalidArgumentError', async () => {
-    const idp = createOidcClient({
-      issuer: emulator.issuer,
-      clientId: emulator.clients.service.id,
-      clientSecret: emulator.clients.service.secret,
+    const service = serviceOptions();
+    const first = await createOidcClient(service).clientCredentials({
+      scope: service.scope,
+      resource: service.resource,
     });
-    const getTokens = () => idp.clientCredentials({ scope: 'api:read', resource: emulator.baseUrl });
-    const first = await getTokens();
     expect(isFresh(first, Date.now())).toBe(true);
-    // Handed an expired set, the session renews before it answers.
-    let renewals = 0;
-    const session = createSession({
-      tokens: { ...first, accessToken: 'expired', expiresAt: Date.now() - 1 },
-      refresh: () => {
-        renewals += 1;
-        return getTokens();
-      },
-    });
+    // Handed an expired set, the session renews (a new client-credentials request) before it answers.
+    const session = createCdfSession({ kind: 'oidc', tokens: expired(first) }, service);
     const token = await session.getToken();
-    expect(renewals).toBe(1);
     expect(token).not.toBe('expired');
-    session.logout();
+    await session.logout();
 
     const cdf = createCdfClient({ baseUrl: emulator.baseUrl });
     expect((await cdf.inspectToken(token)).subject).toBe('service');
@@ -113,25 +67,63 @@ describe('the cdf-authflow entry', () => {
     await expect(outside).rejects.toBeInstanceOf(TypeError);
   });
 
-  it('renewOnce over the memory store and lock: three callers at once, one renewal, the rest adopt it', async () => {
-    const stale: TokenSet = { accessToken: 'stale', tokenType: 'Bearer', expiresAt: Date.now() - 1 };
-    const store: CredentialStore<TokenSet> = createMemoryCredentialStore<TokenSet>();
-    expect(await store.write('me', stale, null)).toEqual({ status: 'written', version: '1' });
-    const lock = createMemoryRenewLock();
-    let renewals = 0;
-    const renew = async (stored: TokenSet): Promise<TokenSet> => {
-      renewals += 1;
-      expect(stored.accessToken).toBe('stale');
-      return { accessToken: 'renewed', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000 };
-    };
-    const outcomes = await Promise.all(
-      Array.from({ length: 3 }, () =>
-        renewOnce({ store, lock, key: 'me', current: stale, renew, isUsable: usableWhenFresh() }),
-      ),
+  it('two sessions sharing the memory store and lock renew once: both hand out the same new token', async () => {
+    const service = serviceOptions();
+    const stale = expired(
+      await createOidcClient(service).clientCredentials({ scope: service.scope, resource: service.resource }),
     );
-    expect(renewals).toBe(1);
-    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['adopted', 'adopted', 'renewed']);
-    expect(new Set(outcomes.map((o) => o.credential.accessToken))).toEqual(new Set(['renewed']));
-    expect((await store.read('me'))?.credential.accessToken).toBe('renewed');
+    const store = createMemoryCredentialStore<TokenSet>();
+    expect(await store.write('me', stale, null)).toEqual({ status: 'written', version: '1' });
+    const sharing = { store, lock: createMemoryRenewLock(), key: 'me' };
+    const sessions = [1, 2].map(() => createCdfSession({ kind: 'oidc', tokens: stale }, { ...service, sharing }));
+    const tokens = await Promise.all(sessions.flatMap((session) => [session.getToken(), session.getToken()]));
+    // Two renewals would have asked the IdP twice, for two different tokens.
+    expect(new Set(tokens).size).toBe(1);
+    expect((await store.read('me'))?.credential.accessToken).toBe(tokens[0]);
   });
 });
+
+/** Every name the entry exports, sorted (pinned by the first test above). */
+const PUBLIC_NAMES = [
+  'AuthFlowError',
+  'COGNITE_IDP_ISSUER',
+  'COGNITE_IDP_REDIRECT_URIS',
+  'COGNITE_SDK_REDIRECT_URI',
+  'DEFAULT_LEEWAY_MS',
+  'FAILURE_CODES',
+  'InvalidArgumentError',
+  'REDACTED',
+  'SettingsError',
+  'TOOLKIT_DEFAULT',
+  'TOOLKIT_ENTRA_CLIENT_ID',
+  'VERSION',
+  'auth0',
+  'cdfScopes',
+  'clusterUrl',
+  'cogidp',
+  'cognito',
+  'createCdfClient',
+  'createCdfSession',
+  'createMemoryCredentialStore',
+  'createMemoryRenewLock',
+  'createOidcClient',
+  'describeSettings',
+  'entra',
+  'idpName',
+  'isAuthFlowError',
+  'isFailureCode',
+  'isFresh',
+  'keycloak',
+  'machineGraph',
+  'oidc',
+  'okta',
+  'organizationProjects',
+  'parseLoginCallback',
+  'presetOf',
+  'redact',
+  'redactText',
+  'renderDiagram',
+  'resolveSettings',
+  'scopeList',
+  'stripLoginCallback',
+];

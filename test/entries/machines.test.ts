@@ -1,32 +1,19 @@
 /**
  * `cdf-authflow/machines` as code that brings its own effects imports it: by the package name, which
  * resolves through package.json `exports` to the build in dist/ (run `npm run build` first). Its exported
- * names are pinned here, so that a change of the public surface is a visible diff in review.
+ * names are pinned here (PUBLIC_NAMES, at the end), so that a change of the public surface is a visible
+ * diff in review.
  */
 import type { Inspection, TokenSet } from 'cdf-authflow';
 import * as entry from 'cdf-authflow/machines';
 import { clientCredentialsMachine, machinesByName } from 'cdf-authflow/machines';
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, toPromise } from 'xstate';
+import { pinnedNames } from '../helpers/entries.js';
 
 describe('the cdf-authflow/machines entry', () => {
   it('exports exactly these names, each of them defined', () => {
-    expect(Object.keys(entry).sort()).toEqual([
-      'DEFAULT_LEEWAY_MS',
-      'apiKeyMachine',
-      'authorizationCodeMachine',
-      'clientCredentialsMachine',
-      'defaultAuthorizationCodeTimeouts',
-      'defaultLoginUrlTimeouts',
-      'deviceCodeMachine',
-      'isFailureCode',
-      'isFresh',
-      'loginUrlMachine',
-      'machinesByName',
-      'sessionMachine',
-      'toFailure',
-    ]);
-    for (const [name, value] of Object.entries(entry)) expect(value, name).toBeDefined();
+    pinnedNames(entry, PUBLIC_NAMES);
     expect(Object.keys(machinesByName).sort()).toEqual([
       'api-key',
       'authorization-code',
@@ -55,3 +42,21 @@ describe('the cdf-authflow/machines entry', () => {
     });
   });
 });
+
+/** Every name the entry exports, sorted (pinned by the first test above). */
+const PUBLIC_NAMES = [
+  'DEFAULT_LEEWAY_MS',
+  'FAILURE_CODES',
+  'apiKeyMachine',
+  'authorizationCodeMachine',
+  'clientCredentialsMachine',
+  'defaultAuthorizationCodeTimeouts',
+  'defaultLoginUrlTimeouts',
+  'deviceCodeMachine',
+  'isFailureCode',
+  'isFresh',
+  'loginUrlMachine',
+  'machinesByName',
+  'sessionMachine',
+  'toFailure',
+];

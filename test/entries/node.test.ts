@@ -1,13 +1,14 @@
 /**
  * `cdf-authflow/node` as a Node application imports it: by the package name, which resolves through
  * package.json `exports` to the build in dist/ (run `npm run build` first). Its exported names are pinned
- * here, so that a change of the public surface is a visible diff in review.
+ * here (PUBLIC_NAMES, at the end), so that a change of the public surface is a visible diff in review.
  */
-import { entra } from 'cdf-authflow';
+import { createCdfSession, entra } from 'cdf-authflow';
 import { type Emulator, startEmulator } from 'cdf-authflow/emulator';
 import * as entry from 'cdf-authflow/node';
-import { cdfSessionFor, loginWithApiKey, loginWithClientCredentials } from 'cdf-authflow/node';
+import { loginWithApiKey, loginWithClientCredentials } from 'cdf-authflow/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinnedNames } from '../helpers/entries.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -17,24 +18,7 @@ afterAll(() => emulator?.close());
 
 describe('the cdf-authflow/node entry', () => {
   it('exports exactly these names, each of them defined', () => {
-    expect(Object.keys(entry).sort()).toEqual([
-      'cdfSessionFor',
-      'createFileCredentials',
-      'createFileTokenStore',
-      'defaultCacheDir',
-      'defaultCredential',
-      'fileCredentialKey',
-      'headlessOpener',
-      'loginWithApiKey',
-      'loginWithAuthorizationCode',
-      'loginWithClientCredentials',
-      'loginWithDeviceCode',
-      'loginWithLoginUrl',
-      'printUrlOpener',
-      'sessionFor',
-      'systemBrowserOpener',
-    ]);
-    for (const [name, value] of Object.entries(entry)) expect(value, name).toBeDefined();
+    pinnedNames(entry, PUBLIC_NAMES);
   });
 
   it('a service signs in with client credentials at Entra ID, and its session hands out a token CDF accepts', async () => {
@@ -47,7 +31,8 @@ describe('the cdf-authflow/node entry', () => {
     };
     const signIn = await loginWithClientCredentials(options);
     expect(signIn.inspection.subject).toBe('service');
-    const session = cdfSessionFor(signIn, options);
+    expect(signIn.kind).toBe('oidc');
+    const session = createCdfSession(signIn, options);
     try {
       const token = await session.getToken();
       expect(token).toBe(signIn.tokens.accessToken);
@@ -66,3 +51,20 @@ describe('the cdf-authflow/node entry', () => {
     expect(identity).toMatchObject({ loggedIn: true, user: key.serviceAccount, project: 'demo' });
   });
 });
+
+/** Every name the entry exports, sorted (pinned by the first test above). */
+const PUBLIC_NAMES = [
+  'createFileCredentials',
+  'createFileTokenStore',
+  'defaultCacheDir',
+  'defaultCredential',
+  'fileCredentialKey',
+  'headlessOpener',
+  'loginWithApiKey',
+  'loginWithAuthorizationCode',
+  'loginWithClientCredentials',
+  'loginWithDeviceCode',
+  'loginWithLoginUrl',
+  'printUrlOpener',
+  'systemBrowserOpener',
+];

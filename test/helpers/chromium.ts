@@ -1,23 +1,12 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from './chromium-launch.mjs';
 
-/** Debian's Chromium. In CI a missing browser fails the run: nothing here skips. */
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Headless Chromium with the flags that keep it off the network (this machine has none). */
+/** Headless Debian's Chromium, kept off the network. In CI a missing browser fails the run: nothing here skips. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const { executablePath } = chromiumLaunchOptions;
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} is missing: install Debian's chromium (.ci/run does)`);
+  }
+  return chromium.launch(chromiumLaunchOptions);
 }

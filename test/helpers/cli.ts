@@ -36,12 +36,21 @@ export function emulatorOidcArgs(
   return ['--base-url', emulator.baseUrl, '--issuer', emulator.issuer, '--client-id', clientId];
 }
 
+/** `cdf-auth login` at an Entra ID emulator: its cluster, `--provider entra` and its authority, then `flags`. */
+export function entraLoginArgs(entra: Emulator, ...flags: string[]): string[] {
+  return ['login', '--base-url', entra.baseUrl, '--provider', 'entra', '--authority', entra.idpOrigin, ...flags];
+}
+
 /**
  * What the CLI end-to-end files say in one word: `cdf-auth` run with its token cache in `home()` (a fresh
- * folder per test), the sign-ins at `emulator`, and the cache file a test reads or damages.
+ * folder per test; `cli` runs it, by default with no variables set), the sign-ins at `emulator`, and the
+ * cache file a test reads or damages.
  */
-export function cliShorthands(emulator: Emulator, home: () => string) {
-  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home(), args, env);
+export function cliShorthands(
+  emulator: Emulator,
+  home: () => string,
+  cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(home(), args, env),
+) {
   const loginUrl = (extra: string[] = []) => cli(loginUrlArgs(emulator.baseUrl, 'demo', ...extra));
   /** `cdf-auth login` against the emulator's IdP with its public CLI client; `flow` null leaves --flow out. */
   const oidcLogin = (flow: string | null, extra: string[]) =>

@@ -121,18 +121,11 @@ describe('edges the other tests do not reach', () => {
       redirectUri: 'http://x/cb',
       scope: 'openid',
     })[0];
-    expect(
-      transition(authorizationCodeMachine, code, {
-        type: 'START',
-        attempt: { state: '', nonce: 'n', codeVerifier: 'v' },
-        now: 0,
-      })[0].value,
-    ).toBe('idle');
-    const started = transition(authorizationCodeMachine, code, {
-      type: 'START',
-      attempt: { state: 's', nonce: 'n', codeVerifier: 'v' },
-      now: 0,
-    })[0];
+    /** The code flow, before anything happened, sent START with this attempt at `now`. */
+    const start = (state: string, nonce: string, codeVerifier: string, now = 0) =>
+      transition(authorizationCodeMachine, code, { type: 'START', attempt: { state, nonce, codeVerifier }, now })[0];
+    expect(start('', 'n', 'v').value).toBe('idle');
+    const started = start('s', 'n', 'v');
     expect(started.context.callbackDeadline).toBe(300_000);
     const failed = step(authorizationCodeMachine, started, {
       type: 'xstate.error.actor.discover',
@@ -141,11 +134,7 @@ describe('edges the other tests do not reach', () => {
     // failed is final: trying again is a new actor, whose deadline counts from its own START.
     expect(failed.status).toBe('done');
     expect(failed.output).toMatchObject({ status: 'failed', failure: { code: 'network', state: 'discovering' } });
-    const again = transition(authorizationCodeMachine, code, {
-      type: 'START',
-      attempt: { state: 's2', nonce: 'n2', codeVerifier: 'v2' },
-      now: 1_000,
-    })[0];
+    const again = start('s2', 'n2', 'v2', 1_000);
     expect(again.context.callbackDeadline).toBe(301_000);
   });
 

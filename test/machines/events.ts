@@ -67,10 +67,13 @@ const tokenCheckEvents: WorldEvent[] = [
   { type: 'xstate.done.actor.inspectToken', output: { subject: 'alice', projects: ['other'] } },
   { type: 'xstate.error.actor.inspectToken', error: { code: 'http', message: 'x' } },
 ];
-const tokenCheckTimeouts = (machine: string): WorldEvent[] => [
-  { type: `xstate.after.validateTimeout.${machine}.validatingIdToken` },
-  { type: `xstate.after.inspectTimeout.${machine}.inspectingToken` },
-];
+/** The `xstate.after` events of `machine`: for each state, the delays that run out in it, in this order. */
+const timeouts = (machine: string, delaysByState: Record<string, string | string[]>): WorldEvent[] =>
+  Object.entries(delaysByState).flatMap(([state, delays]) =>
+    [delays].flat().map((delay) => ({ type: `xstate.after.${delay}.${machine}.${state}` })),
+  );
+/** The delays of the shared token checks, by the state each runs out in. */
+const tokenCheckDelays = { validatingIdToken: 'validateTimeout', inspectingToken: 'inspectTimeout' };
 const cb = (params: Record<string, string>) => ({
   type: 'CALLBACK',
   callback: { kind: 'response', params, url: `http://127.0.0.1:9/callback?${new URLSearchParams(params)}` },
@@ -99,11 +102,13 @@ export const authorizationCodeEvents: WorldEvent[] = [
   { type: 'xstate.done.actor.exchangeCode', output: { ...tokenSet, idToken: undefined } },
   { type: 'xstate.error.actor.exchangeCode', error: { code: 'invalidGrant', message: 'x' } },
   ...tokenCheckEvents,
-  { type: 'xstate.after.discoverTimeout.authorizationCode.discovering' },
-  { type: 'xstate.after.navigateTimeout.authorizationCode.redirectingToIdp' },
-  { type: 'xstate.after.callbackTimeout.authorizationCode.awaitingCallback' },
-  { type: 'xstate.after.exchangeTimeout.authorizationCode.exchangingCode' },
-  ...tokenCheckTimeouts('authorizationCode'),
+  ...timeouts('authorizationCode', {
+    discovering: 'discoverTimeout',
+    redirectingToIdp: 'navigateTimeout',
+    awaitingCallback: 'callbackTimeout',
+    exchangingCode: 'exchangeTimeout',
+    ...tokenCheckDelays,
+  }),
 ];
 
 export const deviceCodeEvents: WorldEvent[] = [
@@ -123,11 +128,12 @@ export const deviceCodeEvents: WorldEvent[] = [
   { type: 'xstate.error.actor.pollToken', error: { code: 'timeout', message: 'x' } },
   { type: 'xstate.error.actor.pollToken', error: { code: 'http', message: 'x' } },
   ...tokenCheckEvents,
-  { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' },
-  { type: 'xstate.after.codeExpiry.deviceCode.awaitingUser' },
-  { type: 'xstate.after.codeExpiry.deviceCode.polling' },
-  { type: 'xstate.after.requestTimeout.deviceCode.requestingCode' },
-  ...tokenCheckTimeouts('deviceCode'),
+  ...timeouts('deviceCode', {
+    awaitingUser: ['pollInterval', 'codeExpiry'],
+    polling: 'codeExpiry',
+    requestingCode: 'requestTimeout',
+    ...tokenCheckDelays,
+  }),
 ];
 
 export const clientCredentialsEvents: WorldEvent[] = [

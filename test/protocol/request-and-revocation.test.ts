@@ -109,12 +109,16 @@ describe('OidcClient.revoke and endSessionUrl', () => {
     expect(form.get('token')).toBe('rt-123456');
     expect(form.get('token_type_hint')).toBe('refresh_token');
     expect(form.get('client_id')).toBe('cli');
-    idp.on('/revoke', (_req, res) =>
-      answer(res, 400, { error: 'unsupported_token_type', error_description: 'rt-123456 no' }),
-    );
+    idp.on('/revoke', (_req, res) => answer(res, 400, { error: 'invalid_request', error_description: 'rt-123456 no' }));
     const refused = await failureOf(client.revoke('rt-123456', 'refresh_token'));
     expect(refused.code).toBe('idpError');
     expect(refused.message).not.toContain('rt-123456');
+    // RFC 7009 2.2.1: an IdP that revokes no token of this type (oidc-provider: a JWT access token) offers
+    // no revocation for it: false, as where it offers none at all.
+    idp.on('/revoke', (_req, res) =>
+      answer(res, 400, { error: 'unsupported_token_type', error_description: 'JWT tokens cannot be revoked' }),
+    );
+    expect(await client.revoke('at-123456', 'access_token')).toBe(false);
     await idp.close();
     idp = await startFakeIdp();
     expect(await createOidcClient({ issuer: idp.issuer, clientId: 'cli' }).revoke('rt-123456', 'access_token')).toBe(

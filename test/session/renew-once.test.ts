@@ -9,7 +9,7 @@ import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../src/errors/auth-flow-error.js';
 import type { CredentialStore } from '../../src/session/credential-store.js';
 import { createMemoryCredentialStore, createMemoryRenewLock } from '../../src/session/memory-credential-store.js';
-import { renewOnce, usableWhenFresh } from '../../src/session/renew-once.js';
+import { type RenewOnceOptions, renewOnce, usableWhenFresh } from '../../src/session/renew-once.js';
 import { createFileCredentials, fileCredentialKey } from '../../src/stores/file-credential-store.js';
 import { type CachedOidcLogin, createFileTokenStore } from '../../src/stores/file-token-store.js';
 import {
@@ -53,6 +53,25 @@ const seeded = async <S extends CredentialStore<TokenSet>>(store: S): Promise<S>
   return store;
 };
 
+/**
+ * renewOnce of the `stale` credential under KEY in `store`, renewing at `idp`, with a memory lock of its own and
+ * the freshness rule; `more` adds to or replaces these options.
+ */
+const renewStale = (
+  store: CredentialStore<TokenSet>,
+  idp: { renew(stored: TokenSet): Promise<TokenSet> },
+  more: Partial<RenewOnceOptions<TokenSet>> = {},
+) =>
+  renewOnce({
+    store,
+    lock: createMemoryRenewLock(),
+    key: KEY,
+    current: stale,
+    renew: idp.renew,
+    isUsable: usableWhenFresh(),
+    ...more,
+  });
+
 const tokensOf = (outcomes: readonly { credential: TokenSet }[]) =>
   new Set(outcomes.map((o) => o.credential.accessToken));
 
@@ -77,14 +96,7 @@ describe('renewOnce in one process (memory store and lock)', () => {
     const written = await store.write(KEY, token('other'), (await store.read(KEY))?.version ?? null);
     const idp = createIdp();
     const never = { withLock: () => Promise.reject(new Error('the lock was taken')) };
-    const outcome = await renewOnce({
-      store,
-      lock: never,
-      key: KEY,
-      current: stale,
-      renew: idp.renew,
-      isUsable: usableWhenFresh(),
-    });
+    const outcome = await renewStale(store, idp, { lock: never });
     expect(outcome).toMatchObject({ outcome: 'adopted', credential: { accessToken: 'at-other' } });
     expect(written.status === 'written' && outcome.version).toBe(written.status === 'written' && written.version);
     expect(idp.renews).toBe(0);
@@ -95,14 +107,7 @@ describe('renewOnce in one process (memory store and lock)', () => {
     const store = createMemoryCredentialStore<TokenSet>();
     await store.write(KEY, refused, null);
     const idp = createIdp();
-    const outcome = await renewOnce({
-      store,
-      lock: createMemoryRenewLock(),
-      key: KEY,
-      current: refused,
-      renew: idp.renew,
-      isUsable: usableWhenFresh(),
-    });
+    const outcome = await renewStale(store, idp, { current: refused });
     expect(outcome).toMatchObject({ outcome: 'renewed', credential: { accessToken: 'at-1' } });
   });
 
@@ -170,33 +175,14 @@ describe('renewOnce in one process (memory store and lock)', () => {
   it('a caller whose signal is already aborted fails cancelled before reading anything', async () => {
     const store = await seeded(createMemoryCredentialStore<TokenSet>());
     const idp = createIdp();
-    await expect(
-      renewOnce({
-        store,
-        lock: createMemoryRenewLock(),
-        key: KEY,
-        current: stale,
-        renew: idp.renew,
-        isUsable: usableWhenFresh(),
-        signal: AbortSignal.abort(),
-      }),
-    ).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(renewStale(store, idp, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'cancelled' });
     expect(idp.renews).toBe(0);
   });
 
   it('a login removed meanwhile (signed out elsewhere) fails notLoggedIn and is not written back', async () => {
     const store = createMemoryCredentialStore<TokenSet>();
     const idp = createIdp();
-    await expect(
-      renewOnce({
-        store,
-        lock: createMemoryRenewLock(),
-        key: KEY,
-        current: stale,
-        renew: idp.renew,
-        isUsable: usableWhenFresh(),
-      }),
-    ).rejects.toMatchObject({ code: 'notLoggedIn' });
+    await expect(renewStale(store, idp)).rejects.toMatchObject({ code: 'notLoggedIn' });
     expect(await store.read(KEY)).toBeNull();
     expect(idp.renews).toBe(0);
   });

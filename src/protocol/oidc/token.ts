@@ -75,7 +75,8 @@ export async function clientCredentials(
 
 /**
  * Revokes a token at the IdP (RFC 7009), when the IdP advertises a revocation endpoint: `true` when it
- * was revoked, `false` when the IdP offers no revocation (Entra ID does not). Revoking a refresh token
+ * was revoked, `false` when the IdP offers no revocation (Entra ID does not) or none for this type of
+ * token (`unsupported_token_type`, RFC 7009 §2.2.1). Revoking a refresh token
  * ends the session it belongs to; an IdP answers 200 for a token it does not know (§2.2).
  */
 export function revoke(
@@ -90,7 +91,13 @@ export function revoke(
       ...request,
       additionalParameters: { token_type_hint: hint },
     });
-    await oauth.processRevocationResponse(response);
+    try {
+      await oauth.processRevocationResponse(response);
+    } catch (error) {
+      // RFC 7009 2.2.1: the IdP does not revoke this type of token (oidc-provider: a JWT access token).
+      if (error instanceof oauth.ResponseBodyError && error.error === 'unsupported_token_type') return false;
+      throw error;
+    }
     return true;
   });
 }
