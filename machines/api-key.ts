@@ -8,7 +8,10 @@ import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import { type FlowOutput, type FlowProgress, failureAt, flowOutput } from './shared/outcome.js';
+import { ENDINGS, type FlowOutput, type FlowProgress, failureAt, flowOutput } from './shared/outcome.js';
+
+/** What a failure or a cancel forgets: the flow's secrets. */
+const FORGOTTEN = { identity: null } as const;
 
 /** The answer of `/login/status` for an API key, as the driver fetched it. */
 export interface ApiKeyStatus {
@@ -78,7 +81,8 @@ export const apiKeyMachine = setup({
       context.project !== null && status.project.toLowerCase() !== context.project.toLowerCase(),
   },
   actions: {
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), identity: null })),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
   },
 }).createMachine({
@@ -124,8 +128,6 @@ export const apiKeyMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    authenticated: { type: 'final' },
-    failed: { type: 'final' },
-    cancelled: { type: 'final', entry: assign({ identity: null }) },
+    ...ENDINGS,
   },
 });

@@ -9,9 +9,12 @@ import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import { type FlowOutput, failureAt } from './shared/outcome.js';
+import { ENDINGS, type FlowOutput, failureAt } from './shared/outcome.js';
 import { inspectingToken, isOtherProject, signInOutput, validatingIdToken } from './shared/token-checks.js';
 import type { IdClaims, IdpMetadata, Inspection, OidcSignIn, TokenSet } from './shared/tokens.js';
+
+/** What a failure or a cancel forgets: the flow's secrets. */
+const FORGOTTEN = { tokens: null, claims: null, callbackUrl: null } as const;
 
 export type { OidcSignIn } from './shared/tokens.js';
 
@@ -293,12 +296,8 @@ export const authorizationCodeMachine = setup({
     takeCallback: assign((_, callback: AuthorizationCallback) => ({
       callbackUrl: (callback as Extract<AuthorizationCallback, { kind: 'response' }>).url,
     })),
-    fail: assign(({ context }, failure: Failure) => ({
-      failure: failureAt(context, failure),
-      tokens: null,
-      claims: null,
-      callbackUrl: null,
-    })),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
     takeNow: assign((_, now: number) => ({ now })),
@@ -390,9 +389,7 @@ export const authorizationCodeMachine = setup({
     },
     validatingIdToken: validatingIdToken<AuthorizationCodeContext>((context) => context.attempt!.nonce),
     inspectingToken: inspectingToken<AuthorizationCodeContext>(),
-    authenticated: { type: 'final' },
-    failed: { type: 'final' },
-    cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, callbackUrl: null }) },
+    ...ENDINGS,
   },
 });
 

@@ -7,9 +7,12 @@ import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import { type FlowOutput, type FlowProgress, failureAt, flowOutput } from './shared/outcome.js';
+import { ENDINGS, type FlowOutput, type FlowProgress, failureAt, flowOutput } from './shared/outcome.js';
 import { inspectingToken, isOtherProject } from './shared/token-checks.js';
 import type { Inspection, TokenSet } from './shared/tokens.js';
+
+/** What a failure or a cancel forgets: the flow's secrets. */
+const FORGOTTEN = { tokens: null, inspection: null } as const;
 
 /** What the machine is created with. The client secret stays in the driver. */
 export interface ClientCredentialsInput {
@@ -84,7 +87,8 @@ export const clientCredentialsMachine = setup({
     isOtherProject,
   },
   actions: {
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), tokens: null })),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     takeInspection: assign((_, inspection: Inspection) => ({ inspection })),
   },
@@ -122,8 +126,6 @@ export const clientCredentialsMachine = setup({
       on: { CANCEL: 'cancelled' },
     },
     inspectingToken: inspectingToken<ClientCredentialsContext>(),
-    authenticated: { type: 'final' },
-    failed: { type: 'final' },
-    cancelled: { type: 'final', entry: assign({ tokens: null, inspection: null }) },
+    ...ENDINGS,
   },
 });

@@ -6,9 +6,12 @@ import { assign, setup } from 'xstate';
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen, failWith, toFailure } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import { type FlowOutput, type FlowProgress, failureAt } from './shared/outcome.js';
+import { ENDINGS, type FlowOutput, type FlowProgress, failureAt } from './shared/outcome.js';
 import { inspectingToken, isOtherProject, signInOutput, validatingIdToken } from './shared/token-checks.js';
 import type { IdClaims, Inspection, OidcSignIn, TokenSet } from './shared/tokens.js';
+
+/** What a failure or a cancel forgets: the flow's secrets. */
+const FORGOTTEN = { tokens: null, claims: null, authorization: null } as const;
 
 /** The device authorization response (RFC 8628 section 3.2), normalised. `deviceCode` is a secret. */
 export interface DeviceAuthorization {
@@ -130,12 +133,8 @@ export const deviceCodeMachine = setup({
         readonly verificationUriComplete?: string;
       },
     ) => {},
-    fail: assign(({ context }, failure: Failure) => ({
-      failure: failureAt(context, failure),
-      tokens: null,
-      claims: null,
-      authorization: null,
-    })),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     // Runs after isTokens or hasTokensWithIdToken: the poll answered with tokens.
     takeTokens: assign((_, result: PollResult) => ({
@@ -290,8 +289,6 @@ export const deviceCodeMachine = setup({
     },
     validatingIdToken: validatingIdToken<DeviceCodeContext>(() => null),
     inspectingToken: inspectingToken<DeviceCodeContext>(),
-    authenticated: { type: 'final' },
-    failed: { type: 'final' },
-    cancelled: { type: 'final', entry: assign({ tokens: null, claims: null, authorization: null }) },
+    ...ENDINGS,
   },
 });

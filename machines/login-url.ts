@@ -11,7 +11,10 @@ import { awaitingCallback, judgeCallback, notWaitingYet, redirectingToIdp } from
 import type { MachineTypes } from './shared/contract.js';
 import { type Failure, failOnError, failOnTimeout, failWhen } from './shared/failure.js';
 import { notProvided } from './shared/not-provided.js';
-import { type FlowOutput, failureAt, flowOutput } from './shared/outcome.js';
+import { ENDINGS, type FlowOutput, failureAt, flowOutput } from './shared/outcome.js';
+
+/** What a failure or a cancel forgets: the flow's secrets. */
+const FORGOTTEN = { tokens: null, session: null } as const;
 
 /** What the driver parsed out of the landing URL of the redirect back to the app. */
 export type LoginCallback =
@@ -254,11 +257,8 @@ export const loginUrlMachine = setup({
       session: null,
       failure: null,
     })),
-    fail: assign(({ context }, failure: Failure) => ({
-      failure: failureAt(context, failure),
-      tokens: null,
-      session: null,
-    })),
+    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),
     takeNow: assign((_, now: number) => ({ now })),
@@ -373,12 +373,7 @@ export const loginUrlMachine = setup({
       },
       on: { CANCEL: 'cancelled' },
     },
-    authenticated: { type: 'final' },
-    failed: { type: 'final' },
-    cancelled: {
-      type: 'final',
-      entry: assign({ tokens: null, session: null }),
-    },
+    ...ENDINGS,
   },
 });
 

@@ -14,13 +14,8 @@
 export type { ApiKeyStatus } from '../machines/api-key.js';
 export type { ServiceSignIn } from '../machines/client-credentials.js';
 export type { LoginUrlSession } from '../machines/login-url.js';
-export {
-  FAILURE_CODES,
-  type Failure,
-  type FailureCode,
-  type IdpDiagnostics,
-  isFailureCode,
-} from '../machines/shared/failure.js';
+export type { Failure, FailureCode, IdpDiagnostics } from '../machines/shared/failure.js';
+export { FAILURE_CODES, isFailureCode } from '../machines/shared/failure.js';
 export { DEFAULT_LEEWAY_MS, isFresh } from '../machines/shared/freshness.js';
 export type { IdClaims, Inspection, OidcSignIn, TokenSet } from '../machines/shared/tokens.js';
 export {

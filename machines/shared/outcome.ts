@@ -53,3 +53,13 @@ export const flowOutput =
     if (context.failure !== null) return { status: 'failed', failure: context.failure };
     return { status: 'cancelled' };
   };
+
+/**
+ * The final states every flow ends in. `cancelled` runs the machine's own `forget` action, which drops
+ * the secrets it holds (a failure drops them too, in `fail`).
+ */
+export const ENDINGS = {
+  authenticated: { type: 'final' },
+  failed: { type: 'final' },
+  cancelled: { type: 'final', entry: 'forget' },
+} as const;

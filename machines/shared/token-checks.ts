@@ -33,10 +33,9 @@ export const signInOutput = flowOutput<
 
 /** Validates the ID token (signature, claims, `nonce` when the flow sent one), then inspects. */
 export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (context: TContext) => string | null) =>
-  ({
-    tags: ['busy'],
-    entry: { type: 'enterStep', params: 'validatingIdToken' },
-    invoke: {
+  checking(
+    'validatingIdToken',
+    {
       id: 'validateIdToken',
       src: 'validateIdToken',
       input: ({ context }: { context: TContext }) => ({ idToken: context.tokens!.idToken!, nonce: nonceOf(context) }),
@@ -45,17 +44,15 @@ export const validatingIdToken = <TContext extends TokenCheckContext>(nonceOf: (
         actions: { type: 'takeClaims', params: ({ event }: { event: { output: IdClaims } }) => event.output },
       },
       onError: failOnError('idTokenInvalid'),
-    },
-    after: { validateTimeout: failOnTimeout('The ID token could not be validated in time.') },
-    on: { CANCEL: 'cancelled' },
-  }) as const;
+    } as const,
+    { validateTimeout: failOnTimeout('The ID token could not be validated in time.') },
+  );
 
 /** Asks CDF's token/inspect whether it accepts the token, and for the configured project. */
 export const inspectingToken = <TContext extends TokenCheckContext>() =>
-  ({
-    tags: ['busy'],
-    entry: { type: 'enterStep', params: 'inspectingToken' },
-    invoke: {
+  checking(
+    'inspectingToken',
+    {
       id: 'inspectToken',
       src: 'inspectToken',
       input: ({ context }: { context: TContext }) => ({ accessToken: context.tokens!.accessToken }),
@@ -74,7 +71,20 @@ export const inspectingToken = <TContext extends TokenCheckContext>() =>
         },
       ],
       onError: failOnError('network'),
-    },
-    after: { inspectTimeout: failOnTimeout('CDF did not inspect the token in time.') },
+    } as const,
+    { inspectTimeout: failOnTimeout('CDF did not inspect the token in time.') },
+  );
+
+/** A check the flow waits on: busy, named for its failures, bounded by its timeout, cancellable. */
+const checking = <const TStep extends string, const TInvoke, const TAfter>(
+  step: TStep,
+  invoke: TInvoke,
+  after: TAfter,
+) =>
+  ({
+    tags: ['busy'],
+    entry: { type: 'enterStep', params: step },
+    invoke,
+    after,
     on: { CANCEL: 'cancelled' },
   }) as const;

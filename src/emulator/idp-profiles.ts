@@ -92,6 +92,17 @@ export function tenantIdOf(seed?: string): string {
 
 const words = (scope: unknown) => (typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []);
 
+/** The OpenID scopes' claims most IdPs release: `sub`, the name, the email. */
+const STANDARD_CLAIMS = { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] };
+
+/** What most IdPs do alike: the standard claims, no extra account claims, revocation and RFC 9207 `iss`. */
+const STANDARD = {
+  claims: STANDARD_CLAIMS,
+  accountClaims: () => ({}),
+  revocation: true,
+  issParameter: true,
+} as const;
+
 /** Today's emulator: the cluster is the audience unless a `resource` names another. */
 function genericProfile(): IdpProfile {
   return {
@@ -99,7 +110,7 @@ function genericProfile(): IdpProfile {
     tenantId: null,
     issuerOf: (origin) => origin,
     routes: {},
-    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    claims: STANDARD_CLAIMS,
     extraParams: [],
     accountClaims: () => ({}),
     revocation: true,
@@ -390,11 +401,8 @@ function auth0Profile(): IdpProfile {
       end_session: '/oidc/logout',
       userinfo: '/userinfo',
     },
-    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    ...STANDARD,
     extraParams: ['audience'],
-    accountClaims: () => ({}),
-    revocation: true,
-    issParameter: true,
     resourceFor(params, servers, errors) {
       if (params.audience === undefined) return undefined;
       const audience = String(params.audience);
@@ -434,11 +442,8 @@ function cogidpProfile(organization: string): IdpProfile {
       jwks: '/.well-known/jwks.json',
       userinfo: '/userinfo',
     },
-    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    ...STANDARD,
     extraParams: ['organization_hint'],
-    accountClaims: () => ({}),
-    revocation: true,
-    issParameter: true,
     resourceFor(params, servers, errors) {
       if (params.grant_type === 'client_credentials' && params.scope !== undefined) {
         throw new errors.InvalidScope('Client credentials at Cognite IdP take no scope.', String(params.scope));

@@ -62,9 +62,26 @@ interface WayInParts {
   readonly appId?: string;
 }
 
-const refused = (why: string) => async (): Promise<TokenSet> => {
-  throw new AuthFlowError({ code: 'reauthRequired', message: why });
-};
+/**
+ * The session of a credential that cannot renew (a login-URL token, a bearer token, an API key): used
+ * until it expires or CDF refuses it, then `reauthRequired` with `why`.
+ */
+function unrenewable(
+  parts: Omit<WayInParts, 'session'> & {
+    readonly secret: string;
+    readonly expiresAt: number | null;
+    readonly why: string;
+  },
+): CdfSession {
+  const { secret, expiresAt, why, ...rest } = parts;
+  const session = createSession({
+    tokens: { accessToken: secret, tokenType: 'Bearer', expiresAt: expiresAt ?? Number.MAX_SAFE_INTEGER },
+    refresh: async () => {
+      throw new AuthFlowError({ code: 'reauthRequired', message: why });
+    },
+  });
+  return cdfSessionOf({ ...rest, session });
+}
 
 /** The one surface over a way in's session. */
 function cdfSessionOf(parts: WayInParts): CdfSession {
@@ -131,21 +148,13 @@ export function loginUrlSession(
   signedIn: LoginUrlSession,
   options: { readonly baseUrl: string; readonly appId?: string },
 ): CdfSession {
-  const session = createSession({
-    tokens: {
-      accessToken: signedIn.accessToken,
-      tokenType: 'Bearer',
-      expiresAt: signedIn.expiresAt ?? Number.MAX_SAFE_INTEGER,
-    },
-    refresh: refused(
-      'The login-URL session has expired or was refused, and legacy tokens cannot be refreshed; sign in again.',
-    ),
-  });
   const cdf = createCdfClient({ baseUrl: options.baseUrl });
-  return cdfSessionOf({
+  return unrenewable({
     kind: 'login-url',
     baseUrl: options.baseUrl,
-    session,
+    secret: signedIn.accessToken,
+    expiresAt: signedIn.expiresAt,
+    why: 'The login-URL session has expired or was refused, and legacy tokens cannot be refreshed; sign in again.',
     credentials: (accessToken) => ({ accessToken }),
     end: async ({ accessToken }, signal) => {
       await cdf.logout({ accessToken }, signal ? { signal } : {});
@@ -172,18 +181,12 @@ export function bearerTokenSession(options: {
   readonly expiresAt?: number;
   readonly appId?: string;
 }): CdfSession {
-  const session = createSession({
-    tokens: {
-      accessToken: options.accessToken,
-      tokenType: 'Bearer',
-      expiresAt: options.expiresAt ?? Number.MAX_SAFE_INTEGER,
-    },
-    refresh: refused('CDF refused the bearer token or it has expired; it cannot be refreshed: get a new one.'),
-  });
-  return cdfSessionOf({
+  return unrenewable({
     kind: 'token',
     baseUrl: options.baseUrl,
-    session,
+    secret: options.accessToken,
+    expiresAt: options.expiresAt ?? null,
+    why: 'CDF refused the bearer token or it has expired; it cannot be refreshed: get a new one.',
     credentials: (accessToken) => ({ accessToken }),
     ...(options.appId ? { appId: options.appId } : {}),
   });
@@ -204,14 +207,12 @@ export function apiKeySession(options: {
   readonly baseUrl: string;
   readonly appId?: string;
 }): CdfSession {
-  const session = createSession({
-    tokens: { accessToken: options.apiKey, tokenType: 'api-key', expiresAt: Number.MAX_SAFE_INTEGER },
-    refresh: refused('CDF refused the API key; rotate it (or move to client credentials).'),
-  });
-  return cdfSessionOf({
+  return unrenewable({
     kind: 'api-key',
     baseUrl: options.baseUrl,
-    session,
+    secret: options.apiKey,
+    expiresAt: null,
+    why: 'CDF refused the API key; rotate it (or move to client credentials).',
     credentials: (apiKey) => ({ apiKey }),
     ...(options.appId ? { appId: options.appId } : {}),
   });
