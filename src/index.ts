@@ -42,6 +42,7 @@ export {
   oidc,
   okta,
 } from './config/idp-presets.js';
+export type { IdpChoice, ResolvedIdp } from './config/resolve-idp.js';
 export {
   type ClientAuthMethod,
   describeSettings,

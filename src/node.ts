@@ -31,6 +31,7 @@ export {
 } from './drivers/node/oidc.js';
 export { headlessOpener, type Opener, printUrlOpener, systemBrowserOpener } from './drivers/node/opener.js';
 export type { FlowOptions, FlowTransition } from './drivers/node/run-flow.js';
+export type { UserCode } from './flows/device-code.js';
 export { createFileCredentials, type FileCredentials, fileCredentialKey } from './stores/file-credential-store.js';
 export {
   type CachedApiKeyLogin,

@@ -26,7 +26,7 @@ export interface IdpChoice {
 export interface ResolvedIdp {
   /** The issuer identifier. */
   readonly issuer: string;
-  /** The scopes asked for (for a person: with what a sign-in needs, see {@link resolveIdp}). */
+  /** The scopes asked for (a person's with what a sign-in needs: `openid`, and at Entra ID `profile offline_access`). */
   readonly scope: string;
   /** The authorization request's extra parameters. */
   readonly authorizationParams: Readonly<Record<string, string>>;
@@ -39,11 +39,6 @@ export interface ResolvedIdp {
  * get what a sign-in needs: `openid` always (the flows require an ID token); for Entra ID also `profile
  * offline_access`, which MSAL adds to every request itself, so that `IDP_SCOPES` written for the Cognite
  * Toolkit (`{cluster}/.default` alone) signs a person in as it does there.
- *
- * @example
- * ```ts
- * const { scope } = resolveIdp({ idp: entra({ tenant, cluster: 'westeurope-1' }), baseUrl }, 'user');
- * ```
  */
 export function resolveIdp(choice: IdpChoice, kind: 'user' | 'service'): ResolvedIdp {
   const issuer = choice.issuer ?? choice.idp?.issuer;

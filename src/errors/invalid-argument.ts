@@ -6,7 +6,9 @@
  *
  * @example
  * ```ts
- * try { await cdf.request('GET', 'https://elsewhere.example/x', credentials); }
+ * import { createCdfClient, InvalidArgumentError } from 'cdf-authflow';
+ * const cdf = createCdfClient({ baseUrl: 'https://api.cognitedata.com' });
+ * try { await cdf.request('GET', 'https://elsewhere.example/x', { accessToken: 'token' }); }
  * catch (error) { if (error instanceof InvalidArgumentError) console.error(error.message); }
  * ```
  */

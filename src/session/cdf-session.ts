@@ -137,12 +137,6 @@ function cdfSessionOf(parts: WayInParts): CdfSession {
 /**
  * A {@link CdfSession} over a login-URL session: the legacy token until it expires (it cannot be
  * refreshed), CDF's `/logout` on logout.
- *
- * @example
- * ```ts
- * const session = loginUrlSession(await loginWithLoginUrl({ baseUrl, project }), { baseUrl });
- * const assets = await session.request('GET', `api/v1/projects/${project}/assets`);
- * ```
  */
 export function loginUrlSession(
   signedIn: LoginUrlSession,
@@ -168,11 +162,6 @@ export function loginUrlSession(
  * A {@link CdfSession} over a bearer token CDF accepts, obtained elsewhere (the Cognite Toolkit's
  * `LOGIN_FLOW=token` with `CDF_TOKEN`): used until it expires or CDF refuses it (`reauthRequired`: get a
  * new token); it cannot be refreshed.
- *
- * @example
- * ```ts
- * const session = bearerTokenSession({ accessToken: process.env.CDF_TOKEN ?? '', baseUrl });
- * ```
  */
 export function bearerTokenSession(options: {
   readonly accessToken: string;
@@ -195,12 +184,6 @@ export function bearerTokenSession(options: {
 /**
  * A {@link CdfSession} over an API key: the key in the `api-key` header until CDF refuses it
  * (`reauthRequired`: rotate the key).
- *
- * @example
- * ```ts
- * const session = apiKeySession({ apiKey, baseUrl });
- * const headers = await session.headers(); // { 'api-key': ... }
- * ```
  */
 export function apiKeySession(options: {
   readonly apiKey: string;
@@ -221,12 +204,6 @@ export function apiKeySession(options: {
 /**
  * A {@link CdfSession} over an OIDC {@link Session} (from `sessionFor`): refreshes on expiry and once on
  * a 401; `revoke` (the IdP's RFC 7009 revocation, where offered) runs on logout.
- *
- * @example
- * ```ts
- * const flow = { issuer, clientId, baseUrl };
- * const session = oidcSession(sessionFor(signIn, flow), { baseUrl });
- * ```
  */
 export function oidcSession(
   session: Session,

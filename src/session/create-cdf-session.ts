@@ -16,8 +16,14 @@ import type { SessionSharing } from './session.js';
  * token from elsewhere, such as the Cognite Toolkit's `CDF_TOKEN`; cannot renew).
  */
 export type SignIn =
-  | (OidcSessionSignIn & { readonly kind: 'oidc' })
-  | (LoginUrlSession & { readonly kind: 'login-url' })
+  | (OidcSessionSignIn & {
+      /** An OpenID Connect sign-in, a person's or a service's. */
+      readonly kind: 'oidc';
+    })
+  | (LoginUrlSession & {
+      /** A login-URL session. */
+      readonly kind: 'login-url';
+    })
   | {
       /** An API key. */
       readonly kind: 'api-key';

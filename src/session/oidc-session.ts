@@ -21,12 +21,18 @@ export interface OidcRenewalOptions extends IdpChoice {
   readonly clientSecret?: string | undefined;
   /** An RFC 8707 resource indicator, for IdPs that decide the audience by it. */
   readonly resource?: string | undefined;
-  /** Options for the IdP client (algorithms, clock skew, `clientAuth`, `tokenEndpoint`, timeouts). */
-  readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'resource'> | undefined;
+  /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, `clientAuth`). */
+  readonly oidc?:
+    | Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'resource' | 'timeoutMs' | 'fetch'>
+    | undefined;
+  /** The deadline of each request, ms. @default 15000 */
+  readonly timeoutMs?: number | undefined;
+  /** The `fetch` every request goes through. @default globalThis.fetch */
+  readonly fetch?: typeof fetch | undefined;
   /** Sent as `x-cdp-app` to CDF. */
   readonly appId?: string | undefined;
-  /** Limits of the CDF calls. */
-  readonly http?: HttpOptions | undefined;
+  /** Retries and body cap of the CDF calls (their deadline is `timeoutMs`). */
+  readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'> | undefined;
 }
 
 /**
@@ -41,6 +47,8 @@ export function oidcClientFor(options: OidcRenewalOptions, issuer: string, clien
     ...(options.idp?.tokenEndpoint && !options.issuer ? { tokenEndpoint: options.idp.tokenEndpoint } : {}),
     ...(options.resource ? { resource: options.resource } : {}),
     ...options.oidc,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
 

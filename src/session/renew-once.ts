@@ -75,19 +75,6 @@ export function usableWhenFresh(
  * Fails with an {@link AuthFlowError}: `timeout` (the lock, or another holder's credential, took longer
  * than `waitMs`), `cancelled` (`signal`), `notLoggedIn` (the store holds nothing: signed out
  * meanwhile), or the renewal's own error (a non-library error becomes `internal`, with it as `cause`).
- *
- * @example
- * ```ts
- * import { createMemoryCredentialStore, createMemoryRenewLock, renewOnce, usableWhenFresh } from 'cdf-authflow';
- * import type { TokenSet } from 'cdf-authflow';
- * declare const tokens: TokenSet;
- * declare function refresh(tokens: TokenSet, signal: AbortSignal): Promise<TokenSet>;
- * const store = createMemoryCredentialStore<TokenSet>();
- * await store.write('me', tokens, null);
- * const { credential } = await renewOnce({
- *   store, lock: createMemoryRenewLock(), key: 'me', current: tokens, renew: refresh, isUsable: usableWhenFresh(),
- * });
- * ```
  */
 export async function renewOnce<C>(options: RenewOnceOptions<C>): Promise<RenewOutcome<C>> {
   const o: Resolved<C> = {

@@ -63,12 +63,6 @@ export interface Session {
 
 /**
  * Creates a {@link Session} around a token set.
- *
- * @example
- * ```ts
- * const session = createSession({ tokens, refresh: (t, signal) => idp.refresh(t.refreshToken!, signal) });
- * const client = new CogniteClient({ appId, project, baseUrl, oidcTokenProvider: session.getToken });
- * ```
  */
 export function createSession(options: SessionOptions): Session {
   const leewayMs = options.leewayMs ?? DEFAULT_LEEWAY_MS;

@@ -58,7 +58,7 @@ describe('API-key flow against the emulator', () => {
 
   it('fails with timeout when /login/status stalls, and network when nothing listens', async () => {
     emulator.fault({ path: '/login/status', stall: true });
-    expect((await verify('ak-demo-1234567890', { http: { timeoutMs: 300 } })).code).toBe('timeout');
+    expect((await verify('ak-demo-1234567890', { timeoutMs: 300 })).code).toBe('timeout');
     expect((await verify('ak-demo-1234567890', { baseUrl: 'http://127.0.0.1:9' })).code).toBe('network');
   });
 

@@ -166,7 +166,7 @@ describe('the cogidp profile is as strict as Cognite IdP', () => {
           baseUrl: emulator.baseUrl,
           redirectUri,
           opener: headlessOpener(),
-          timeouts: { callbackMs: 5_000 },
+          totalTimeoutMs: 5_000,
         }),
       );
       expect(['navigationFailed', 'idpError', 'timeout']).toContain(error.code);

@@ -20,7 +20,8 @@ async function flow(opener: Opener, over: Partial<Parameters<typeof loginWithLog
       project: 'demo',
       opener,
       onTransition: (t) => transitions.push(t),
-      http: { timeoutMs: 2_000, retryLimit: 0 },
+      timeoutMs: 2_000,
+      http: { retryLimit: 0 },
       ...over,
     }),
   );
@@ -77,7 +78,7 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
       const result = await flow(
         scriptedOpener((url) => withParam(url, 'cdf_flow', flowId), seen),
         {
-          timeouts: { callbackMs: 1_500 },
+          totalTimeoutMs: 1_500,
         },
       );
       // Stray: the listener answered 400 and the flow waited on for the real callback, until its deadline.
@@ -179,7 +180,7 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
     const seen: string[] = [];
     const result = await flow(
       scriptedOpener(() => null, seen, { detach: true }),
-      { timeouts: { callbackMs: 400 } },
+      { totalTimeoutMs: 400 },
     );
     expect(result.code).toBe('timeout');
     expect(result.transitions.at(-1)).toMatchObject({ from: 'awaitingCallback', to: 'failed' });
@@ -187,7 +188,7 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
   });
 
   it('fails with navigationFailed when the browser cannot be opened in time', async () => {
-    const result = await flow(() => new Promise<void>(() => {}), { timeouts: { navigateMs: 300 } });
+    const result = await flow(() => new Promise<void>(() => {}), { timeoutMs: 150 });
     expect(result.code).toBe('navigationFailed');
     expect(result.transitions.at(-1)).toMatchObject({ from: 'redirectingToIdp', to: 'failed' });
   });
@@ -201,20 +202,20 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
     ['a stall', { stall: true }, 'timeout'],
   ])('ends in a typed failure when /login/url answers with %s', async (_name, fault, code) => {
     emulator.fault({ path: '/login/url', ...fault });
-    const result = await flow(headlessOpener(), { http: { timeoutMs: 500, retryLimit: 0 } });
+    const result = await flow(headlessOpener(), { timeoutMs: 500, http: { retryLimit: 0 } });
     expect(result.code).toBe(code);
     expect(result.transitions.at(-1)?.failure?.code).toBe(code);
   });
 
   it('ends in a typed failure when validation meets a stalled /login/status', async () => {
     emulator.fault({ path: '/login/status', stall: true });
-    const result = await flow(headlessOpener(), { http: { timeoutMs: 400, retryLimit: 0 } });
+    const result = await flow(headlessOpener(), { timeoutMs: 400, http: { retryLimit: 0 } });
     expect(result.code).toBe('timeout');
   });
 
   it('retries a 503 from /login/url and still signs in', async () => {
     emulator.fault({ path: '/login/url', status: 503, retryAfterSeconds: 0 });
-    const result = await flow(headlessOpener(), { http: { timeoutMs: 3_000, retryLimit: 2 } });
+    const result = await flow(headlessOpener(), { timeoutMs: 3_000, http: { retryLimit: 2 } });
     expect(result.session?.user).toBe('alice');
   });
 

@@ -27,7 +27,7 @@ async function signInAgainst(script: Script, callbackMs?: number) {
       opener: headlessOpener(),
       scope: 'openid',
       oidc: { jwksCooldownMs: 0 },
-      ...(callbackMs ? { timeouts: { callbackMs } } : {}),
+      ...(callbackMs ? { totalTimeoutMs: callbackMs } : {}),
     });
     return { code: undefined, op, cdfCalls: cdf.requests.slice(cdfCallsBefore) };
   } catch (error) {

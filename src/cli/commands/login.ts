@@ -137,7 +137,7 @@ async function signInWith(
       opener,
       redirectParams: redirectParams(ctx),
       ...(fragment ? { redirectFragment: fragment.replace(/^#/, '') } : {}),
-      ...(timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {}),
+      ...(timeoutMs ? { totalTimeoutMs: timeoutMs } : {}),
     });
     await store.write({ ...session, v: 1, kind: 'login-url', baseUrl });
     report(ctx, {
@@ -321,7 +321,7 @@ async function signInByFlow(
   }
   if (flow === 'code') {
     const opener = openerOf(ctx);
-    const timeouts = timeoutMs ? { timeouts: { callbackMs: timeoutMs } } : {};
+    const timeouts = timeoutMs ? { totalTimeoutMs: timeoutMs } : {};
     return { signIn: await loginWithAuthorizationCode({ ...base, opener, ...timeouts }) };
   }
   if (!idp.deviceFlow) {

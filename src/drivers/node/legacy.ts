@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyStatus } from '../../../machines/api-key.js';
-import type { LoginUrlInput, LoginUrlSession } from '../../../machines/login-url.js';
+import type { LoginUrlSession, LoginUrlTimeouts } from '../../../machines/login-url.js';
 import { apiKeyFlow } from '../../flows/api-key.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback/login-url.js';
@@ -12,7 +12,7 @@ import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
+import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
 
 /** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
 function randomFlowId(): string {
@@ -29,10 +29,8 @@ export interface LoginUrlFlowOptions extends FlowOptions {
   readonly opener?: Opener;
   /** Sent as `x-cdp-app`. */
   readonly appId?: string;
-  /** Deadline and retries of the calls to CDF. */
-  readonly http?: HttpOptions;
-  /** Overrides of the machine's timeouts, ms. */
-  readonly timeouts?: LoginUrlInput['timeouts'];
+  /** Retries and body cap of the calls to CDF (their deadline is `timeoutMs`). */
+  readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
   /**
    * Extra query parameters for the redirect URL (and the error redirect URL), for the app's own use:
    * they reach `/login/url` intact, beside the flow id, and come back on the callback.
@@ -60,14 +58,13 @@ export interface LoginUrlFlowOptions extends FlowOptions {
  * ```
  * @see docs/cdf-api.md "The seed" and §3
  */
-export async function loginWithLoginUrl(
-  options: LoginUrlFlowOptions,
-): Promise<LoginUrlSession & { readonly kind: 'login-url' }> {
-  const cdf = createCdfClient({
-    baseUrl: options.baseUrl,
-    ...options.http,
-    ...(options.appId ? { appId: options.appId } : {}),
-  });
+export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<
+  LoginUrlSession & {
+    /** The kind of sign-in, for `createCdfSession`. */
+    readonly kind: 'login-url';
+  }
+> {
+  const cdf = cdfOf(options);
   const output = await runOnLoopback(options, ({ redirectUrl: listenerUrl, navigate }) => {
     const redirectUrl = appRedirectUrl(listenerUrl, options.redirectParams, options.redirectFragment);
     return {
@@ -78,7 +75,7 @@ export async function loginWithLoginUrl(
         // CDF sends errors to the same listener, so that the person's browser sees how it ended.
         errorRedirectUrl: redirectUrl,
         ignoreStrayCallbacks: true,
-        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        timeouts: loginUrlTimeouts(options),
       },
       start: { type: 'START' as const, flowId: randomFlowId(), now: Date.now() },
       toEvent: (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) }),
@@ -97,10 +94,8 @@ export interface ApiKeyFlowOptions extends FlowOptions {
   readonly project?: string;
   /** Sent as `x-cdp-app`. */
   readonly appId?: string;
-  /** Deadline and retries of the call to CDF. */
-  readonly http?: HttpOptions;
-  /** How long verification may take, ms. @default 15000 */
-  readonly verifyTimeoutMs?: number;
+  /** Retries and body cap of the call to CDF (its deadline is `timeoutMs`). */
+  readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
 }
 
 /**
@@ -110,15 +105,11 @@ export interface ApiKeyFlowOptions extends FlowOptions {
  * @see docs/cdf-api.md §3.1
  */
 export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
-  const cdf = createCdfClient({
-    baseUrl: options.baseUrl,
-    ...options.http,
-    ...(options.appId ? { appId: options.appId } : {}),
-  });
+  const cdf = cdfOf(options);
   const machine = apiKeyFlow({ cdf, apiKey: options.apiKey });
   const input = {
     project: options.project ?? null,
-    ...(options.verifyTimeoutMs ? { verifyTimeoutMs: options.verifyTimeoutMs } : {}),
+    ...(requestOptions(options).machineMs ? { verifyTimeoutMs: requestOptions(options).machineMs } : {}),
   };
   return signedIn(await runFlow(machine, input, { type: 'START' }, options));
 }
@@ -129,4 +120,23 @@ function appRedirectUrl(base: string, params?: Readonly<Record<string, string>>,
   for (const [name, value] of Object.entries(params ?? {})) url.searchParams.append(name, value);
   if (fragment) url.hash = fragment;
   return url.toString();
+}
+
+/** The CDF client of a legacy flow: its request deadline and `fetch` from the flow's options. */
+function cdfOf(options: FlowOptions & { readonly baseUrl: string; readonly appId?: string; readonly http?: object }) {
+  return createCdfClient({
+    baseUrl: options.baseUrl,
+    ...options.http,
+    ...requestOptions(options).client,
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
+}
+
+/** The login-URL machine's waits: each request's from `timeoutMs`, the person's from `totalTimeoutMs`. */
+function loginUrlTimeouts(options: FlowOptions): Partial<LoginUrlTimeouts> {
+  const machineMs = requestOptions(options).machineMs;
+  return {
+    ...(machineMs ? { fetchMs: machineMs, navigateMs: machineMs, validateMs: machineMs } : {}),
+    ...(options.totalTimeoutMs ? { callbackMs: options.totalTimeoutMs } : {}),
+  };
 }

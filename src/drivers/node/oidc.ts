@@ -2,7 +2,7 @@
  * The Node driver for the OpenID Connect flows: code + PKCE through a loopback redirect (RFC 8252),
  * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
  */
-import type { AuthorizationCodeInput, OidcSignIn } from '../../../machines/authorization-code.js';
+import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../../machines/authorization-code.js';
 import type { ServiceSignIn } from '../../../machines/client-credentials.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ResolvedIdp, resolveIdp } from '../../config/resolve-idp.js';
@@ -17,7 +17,7 @@ import type { OidcClientOptions } from '../../protocol/oidc.js';
 import { oidcClientFor } from '../../session/oidc-session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
+import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
 
 /** The project a person's sign-in picked after the IdP answered, and the cluster that serves it. */
 export interface PickedProject {
@@ -42,7 +42,7 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly baseUrl: string;
   /**
    * @default the preset's scope; without one, `{cluster}/.default offline_access openid profile` for user
-   * flows and `{cluster}/.default` for services ({@link cdfScopes}), so that the token is for CDF
+   * flows and `{cluster}/.default` for services (`cdfScopes` of `cdf-authflow`), so that the token is for CDF
    */
   readonly scope?: string;
   /** Extra authorization parameters (`login_hint`, `domain_hint`, Auth0's `audience`); added to the preset's. */
@@ -56,8 +56,8 @@ export interface OidcFlowOptions extends FlowOptions {
    * organization's projects); token/inspect is then asked at the cluster it names, not at `baseUrl`.
    */
   readonly pickProject?: (accessToken: string, signal?: AbortSignal) => Promise<PickedProject>;
-  /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, timeouts, `clientAuth`). */
-  readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'resource'>;
+  /** Options for the IdP client (algorithms, clock skew, JWKS cooldown, `clientAuth`; the deadline is `timeoutMs`). */
+  readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'resource' | 'timeoutMs' | 'fetch'>;
   /**
    * An RFC 8707 resource indicator, sent with the authorization request and every token request, for IdPs
    * that decide the token's audience by it (not Entra ID, which refuses it).
@@ -65,8 +65,8 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly resource?: string;
   /** Sent as `x-cdp-app` to CDF. */
   readonly appId?: string;
-  /** Limits of the CDF calls (`/api/v1/token/inspect`): deadline, retries, body cap. */
-  readonly http?: HttpOptions;
+  /** Retries and body cap of the CDF calls (`/api/v1/token/inspect`); their deadline is `timeoutMs`. */
+  readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
 }
 
 /** What a sign-in resolves to: its IdP (once per sign-in, returned with the result) and the client for it. */
@@ -87,7 +87,12 @@ export type WithIdp<TSignIn> = TSignIn & {
 };
 
 const cdfOf = (options: OidcFlowOptions) =>
-  createCdfClient({ baseUrl: options.baseUrl, ...options.http, ...(options.appId ? { appId: options.appId } : {}) });
+  createCdfClient({
+    baseUrl: options.baseUrl,
+    ...options.http,
+    ...requestOptions(options).client,
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
 
 /** Where a flow asks token/inspect: the cluster, or (with `pickProject`) the cluster of the project picked after sign-in. */
 const cdfInspector = (options: OidcFlowOptions): CdfClient | Inspector => {
@@ -104,8 +109,6 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
   readonly opener?: Opener;
   /** `prompt` for the authorization request (e.g. `consent`, `login`). */
   readonly prompt?: string;
-  /** Overrides of the machine's timeouts, ms. */
-  readonly timeouts?: AuthorizationCodeInput['timeouts'];
   /**
    * The loopback redirect URI registered at the IdP (`http://localhost:53000`), or several tried in
    * order until one's port is free; host `localhost`, `127.0.0.1` or `[::1]`, an exact port or none (any),
@@ -146,7 +149,7 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
       redirectUri: redirectUrl,
       scope: resolved.scope,
       project: options.project ?? null,
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      timeouts: codeTimeouts(options),
     },
     start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
     toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
@@ -158,8 +161,6 @@ export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowO
 export interface DeviceCodeFlowOptions extends OidcFlowOptions {
   /** Shows the person where to go and what to type. Never receives the device code. */
   readonly onUserCode: (info: UserCode) => void;
-  /** The per-request deadline, ms. @default 15000 */
-  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -187,8 +188,6 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
   readonly clientSecret: string;
   /** A `resource` indicator (RFC 8707) for IdPs that need one, e.g. the cluster URL. */
   readonly resource?: string;
-  /** The per-request deadline, ms. @default 15000 */
-  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -211,13 +210,22 @@ export async function loginWithClientCredentials(
 
 /** The input of the device-code and client-credentials machines: one client, one scope, one wait limit. */
 function grantInput(
-  options: OidcFlowOptions & { readonly requestTimeoutMs?: number | undefined },
+  options: OidcFlowOptions,
   scope: string,
 ): { clientId: string; scope: string; project: string | null; requestTimeoutMs?: number } {
   return {
     clientId: options.clientId,
     scope,
     project: options.project ?? null,
-    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(requestOptions(options).machineMs ? { requestTimeoutMs: requestOptions(options).machineMs } : {}),
+  };
+}
+
+/** The code flow machine's waits: each request's from `timeoutMs`, the person's from `totalTimeoutMs`. */
+function codeTimeouts(options: FlowOptions): Partial<AuthorizationCodeTimeouts> {
+  const ms = requestOptions(options).machineMs;
+  return {
+    ...(ms ? { discoverMs: ms, navigateMs: ms, exchangeMs: ms, validateMs: ms, inspectMs: ms } : {}),
+    ...(options.totalTimeoutMs ? { callbackMs: options.totalTimeoutMs } : {}),
   };
 }

@@ -31,12 +31,35 @@ export interface FlowTransition {
   readonly failure?: Failure;
 }
 
-/** Options every Node flow accepts. */
+/** Options every Node flow accepts: one shape for every way in. */
 export interface FlowOptions {
   /** Aborting cancels the flow: requests are aborted, listeners closed, and the flow rejects with code `cancelled`. */
   readonly signal?: AbortSignal;
   /** Called on every state change, with redacted data. */
   readonly onTransition?: (transition: FlowTransition) => void;
+  /** The deadline of each request (to CDF and to the IdP), ms: `timeout` after it. @default 15000 */
+  readonly timeoutMs?: number;
+  /**
+   * The deadline of the whole sign-in, ms, the person's part included (the callback wait of the browser
+   * flows): `timeout` after it. @default 5 minutes for the browser flows, none for the others
+   */
+  readonly totalTimeoutMs?: number;
+  /** The `fetch` every request goes through (CDF and the IdP). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** How the flows' options reach each layer: the request deadline and `fetch` of the CDF and IdP clients, and the machines' waits. */
+export function requestOptions(options: FlowOptions) {
+  const perRequest = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+  return {
+    /** For `createCdfClient` and `createOidcClient`. */
+    client: { ...perRequest, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    /**
+     * A machine's own wait for one request: a backstop past the request's deadline, so that the request's
+     * own timeout (which names the URL) is the one a person reads.
+     */
+    machineMs: options.timeoutMs === undefined ? undefined : options.timeoutMs * 2,
+  };
 }
 
 /** The state value of a snapshot as a dotted string. */
@@ -89,14 +112,25 @@ export async function runFlow<TMachine extends AnyStateMachine>(
   });
   const cancel = () => actor.send({ type: 'CANCEL' } as never);
   options.signal?.addEventListener('abort', cancel, { once: true });
+  // The whole sign-in's deadline, a little past the machine's own waits so that theirs say what ran late.
+  const total = options.totalTimeoutMs === undefined ? undefined : AbortSignal.timeout(options.totalTimeoutMs + 2_000);
+  total?.addEventListener('abort', cancel, { once: true });
   try {
     const done = toPromise(actor);
     actor.start();
     options.onActor?.(actor);
     actor.send(start as EventFromLogic<AnyStateMachine>);
-    return (await done) as OutputFrom<TMachine>;
+    const output = (await done) as OutputFrom<TMachine>;
+    if (total?.aborted && (output as { status?: string } | undefined)?.status === 'cancelled') {
+      throw new AuthFlowError({
+        code: 'timeout',
+        message: `The sign-in did not finish within ${options.totalTimeoutMs} ms (totalTimeoutMs).`,
+      });
+    }
+    return output;
   } finally {
     options.signal?.removeEventListener('abort', cancel);
+    total?.removeEventListener('abort', cancel);
     subscription.unsubscribe();
     actor.stop();
   }
