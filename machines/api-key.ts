@@ -91,7 +91,7 @@ export const apiKeyMachine = setup({
     project: input.project,
     verifyTimeoutMs: input.verifyTimeoutMs ?? 15_000,
     identity: null,
-    step: null,
+    step: 'idle',
     failure: null,
   }),
   initial: 'idle',

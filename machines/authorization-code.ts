@@ -222,7 +222,7 @@ const onCallback = [
 
 /** START begins the attempt, and only with usable secrets (a non-empty state). */
 const beginAttempt = {
-  guard: { type: 'isFreshAttempt', params: ({ event }: { event: AuthorizationBegin }) => event.attempt },
+  guard: { type: 'isUsableAttempt', params: ({ event }: { event: AuthorizationBegin }) => event.attempt },
   target: 'discovering',
   actions: { type: 'startAttempt', params: ({ event }: { event: AuthorizationBegin }) => event },
 } as const;
@@ -261,15 +261,14 @@ export const authorizationCodeMachine = setup({
     inspectTimeout: ({ context }) => context.timeouts.inspectMs,
   },
   guards: {
-    isFreshAttempt: ({ context }, attempt: AuthorizationAttempt) =>
-      attempt.state.length > 0 &&
-      attempt.state !== context.attempt?.state &&
-      attempt.codeVerifier !== context.attempt?.codeVerifier,
+    // START comes once, from idle (trying again is a new actor): an attempt is usable when it has its secrets.
+    isUsableAttempt: (_, attempt: AuthorizationAttempt) =>
+      attempt.state.length > 0 && attempt.nonce.length > 0 && attempt.codeVerifier.length > 0,
     isOtherIssuer: ({ context }, metadata: IdpMetadata) => metadata.issuer !== context.issuer,
     lacksS256: (_, metadata: IdpMetadata) => !metadata.s256Supported,
+    // An unreadable callback has no parameters, so no state: it is stray as well.
     isStrayCallback: ({ context }, callback: AuthorizationCallback) =>
-      context.ignoreStrayCallbacks &&
-      (callback.kind === 'invalid' || paramsOf(callback).state !== context.attempt!.state),
+      context.ignoreStrayCallbacks && paramsOf(callback).state !== context.attempt!.state,
     isInvalidCallback: (_, callback: AuthorizationCallback) => callback.kind === 'invalid',
     // A response whose state was never issued, was used, or belongs to another attempt (RFC 9700 2.1).
     isStateMismatch: ({ context }, callback: AuthorizationCallback) =>

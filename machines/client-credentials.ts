@@ -101,12 +101,13 @@ export const clientCredentialsMachine = setup({
     project: input.project ?? null,
     tokens: null,
     inspection: null,
-    step: null,
+    step: 'idle',
     failure: null,
   }),
   initial: 'idle',
+  // The inspection is taken only on the way into authenticated, and forgotten by a failure or a cancel.
   output: flowOutput<ClientCredentialsContext, ServiceSignIn>(({ tokens, inspection }) =>
-    tokens && inspection ? { tokens, inspection } : null,
+    inspection ? { tokens: tokens!, inspection } : null,
   ),
   states: {
     idle: { on: { START: 'requesting', CANCEL: 'cancelled' } },

@@ -175,7 +175,7 @@ export const deviceCodeMachine = setup({
     tokens: null,
     claims: null,
     inspection: null,
-    step: null,
+    step: 'idle',
     failure: null,
   }),
   initial: 'idle',
@@ -203,10 +203,7 @@ export const deviceCodeMachine = setup({
             assign({
               authorization: ({ event }) => event.output,
               deadline: ({ context, event }) => context.now + event.output.expiresIn * 1000,
-              intervalMs: ({ event }) =>
-                event.output.interval !== undefined && event.output.interval > 0
-                  ? event.output.interval * 1000
-                  : FIVE_SECONDS,
+              intervalMs: ({ event }) => Math.max(event.output.interval ?? 0, 0) * 1000 || FIVE_SECONDS,
             }),
             {
               type: 'showUserCode',

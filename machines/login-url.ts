@@ -187,7 +187,7 @@ const onCallback = [
 
 /** START begins the attempt, and only with a usable flow id. */
 const beginAttempt = {
-  guard: { type: 'isNewFlowId', params: ({ event }: { event: LoginUrlAttempt }) => event },
+  guard: { type: 'isUsableFlowId', params: ({ event }: { event: LoginUrlAttempt }) => event },
   target: 'fetchingLoginUrl',
   actions: { type: 'startAttempt', params: ({ event }: { event: LoginUrlAttempt }) => event },
 } as const;
@@ -232,8 +232,8 @@ export const loginUrlMachine = setup({
     validateTimeout: ({ context }) => context.timeouts.validateMs,
   },
   guards: {
-    isNewFlowId: ({ context }, attempt: LoginUrlAttempt) =>
-      attempt.flowId.length > 0 && attempt.flowId !== context.flowId,
+    // START comes once, from idle (trying again is a new actor): a flow id is usable when it is not empty.
+    isUsableFlowId: (_, attempt: LoginUrlAttempt) => attempt.flowId.length > 0,
     isStrayCallback: ({ context }, callback: LoginCallback) =>
       context.ignoreStrayCallbacks && (callback.flowId ?? null) !== context.flowId,
     isInvalidCallback: (_, callback: LoginCallback) => callback.kind === 'invalid',

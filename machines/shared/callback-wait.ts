@@ -50,7 +50,7 @@ export type CallbackWaitEvent<TBegin, TCallback> =
 export const notWaitingYet = (input: { readonly ignoreStrayCallbacks?: boolean | undefined }): CallbackWaitContext => ({
   now: 0,
   callbackDeadline: null,
-  step: null,
+  step: 'idle',
   failure: null,
   ignoreStrayCallbacks: input.ignoreStrayCallbacks ?? false,
   ignoredCallbacks: 0,

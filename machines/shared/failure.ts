@@ -92,7 +92,7 @@ const CODES: ReadonlySet<string> = new Set<string>(FAILURE_CODES);
 
 /** True when `code` is one of the known {@link FailureCode}s. */
 export function isFailureCode(code: unknown): code is FailureCode {
-  return typeof code === 'string' && CODES.has(code);
+  return CODES.has(code as string);
 }
 
 /**

@@ -31,15 +31,14 @@ export type FlowOutput<TCredential> =
  * XState types it against its context) and its name as params, so that a failure can say where it happened.
  */
 export interface FlowProgress {
-  /** The working state the flow is in (or failed in), for `failure.state`; `null` before START. */
-  readonly step: string | null;
+  /** The working state the flow is in (or failed in), for `failure.state`; `idle` before START. */
+  readonly step: string;
   /** Why the flow failed, else `null`. */
   readonly failure: Failure | null;
 }
 
 /** A failure stamped with the state the flow was in. */
-export const failureAt = (progress: FlowProgress, failure: Failure): Failure =>
-  progress.step === null ? failure : { ...failure, state: progress.step };
+export const failureAt = (progress: FlowProgress, failure: Failure): Failure => ({ ...failure, state: progress.step });
 
 /**
  * The machine's `output`: `signedIn` with `credentialOf(context)` when it holds one, `failed` with the

@@ -26,9 +26,8 @@ export const signInOutput = flowOutput<
   TokenCheckContext & FlowProgress & { readonly claims: IdClaims | null; readonly inspection: Inspection | null },
   OidcSignIn
 >((context) =>
-  context.tokens && context.inspection
-    ? { tokens: context.tokens, claims: context.claims, inspection: context.inspection }
-    : null,
+  // The inspection is taken only on the way into authenticated; a failure or a cancel forgets the tokens.
+  context.inspection ? { tokens: context.tokens!, claims: context.claims, inspection: context.inspection } : null,
 );
 
 /** Validates the ID token (signature, claims, `nonce` when the flow sent one), then inspects. */
