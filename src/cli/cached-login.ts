@@ -1,10 +1,7 @@
 /**
- * The cached login a command works on, and its access token: refreshed first when about to expire, under
- * the entry's inter-process lock.
+ * Which cached login a command works on (from its flags and profiles), and that login's credentials; a
+ * fresh token comes from the cached-login module (`drivers/node/cached-login.ts`).
  */
-import { needsNewSignIn } from '../../machines/shared/failure.js';
-import { isFresh } from '../../machines/shared/freshness.js';
-import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import { clusterUrl } from '../config/idp-presets.js';
 import { freshCachedTokens } from '../drivers/node/cached-login.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';

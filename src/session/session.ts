@@ -109,7 +109,13 @@ function ownSharing(tokens: TokenSet): SessionSharing {
   const store = createMemoryCredentialStore<TokenSet>();
   const seeded = store.write('session', tokens, null);
   return {
-    store: { ...store, read: async (key, o) => (await seeded, store.read(key, o)) },
+    store: {
+      ...store,
+      read: async (key, o) => {
+        await seeded;
+        return store.read(key, o);
+      },
+    },
     lock: createMemoryRenewLock(),
     key: 'session',
   };

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, initialTransition, SimulatedClock, transition } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
-import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import type { PollResult } from '../../machines/device-code.js';
 import { sessionMachine } from '../../machines/session.js';
-import type { Inspection, TokenSet } from '../../machines/shared/tokens.js';
+import type { TokenSet } from '../../machines/shared/tokens.js';
 import { step } from '../helpers/step.js';
 import { deviceAuthorization, runDeviceCode } from './fixtures.js';
 
