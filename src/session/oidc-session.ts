@@ -72,10 +72,13 @@ export interface OidcSessionExtras {
   readonly sharing?: SessionSharing;
 }
 
-/** The IdP of a session: the one its sign-in resolved, else resolved now; one client for renewals and logout. */
-function idpFor(signIn: OidcSessionSignIn, options: OidcRenewalOptions) {
-  const resolved = signIn.idp ?? resolveIdp(options, options.clientSecret ? 'service' : 'user');
-  return { resolved, oidc: oidcClientFor(options, resolved.issuer, options.clientSecret) };
+/**
+ * The IdP of a sign-in or a session, and the one client for it: `resolved` when a sign-in already
+ * resolved it, else resolved now (a service when the options carry a client secret, else a person).
+ */
+export function idpFor(options: OidcRenewalOptions, resolved?: ResolvedIdp) {
+  const idp = resolved ?? resolveIdp(options, options.clientSecret ? 'service' : 'user');
+  return { resolved: idp, oidc: oidcClientFor(options, idp.issuer, options.clientSecret) };
 }
 
 /** A session that renews as its kind does: a new client-credentials request, or the refresh-token grant. */
@@ -107,7 +110,7 @@ export function sessionFor(
   options: OidcRenewalOptions,
   extra: OidcSessionExtras = {},
 ): Session {
-  return sessionWith(idpFor(signIn, options), signIn, options, extra);
+  return sessionWith(idpFor(options, signIn.idp), signIn, options, extra);
 }
 
 /** A {@link CdfSession} over an OIDC sign-in: renewals as its kind renews, the IdP's revocation on logout. */
@@ -116,7 +119,7 @@ export function cdfSessionFor(
   options: OidcRenewalOptions,
   extra: OidcSessionExtras = {},
 ): CdfSession {
-  const idp = idpFor(signIn, options);
+  const idp = idpFor(options, signIn.idp);
   return oidcSession(sessionWith(idp, signIn, options, extra), {
     baseUrl: options.baseUrl,
     ...(options.appId ? { appId: options.appId } : {}),

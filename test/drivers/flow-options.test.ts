@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loginWithClientCredentials, loginWithDeviceCode } from '../../src/drivers/node/oidc.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { serviceSignIn } from '../helpers/emulator-clients.js';
 import { failureOf } from '../helpers/failure.js';
 
 const emulator = await startEmulator();
@@ -19,15 +20,7 @@ describe('one options shape for every flow', () => {
       asked.push(new URL(input instanceof Request ? input.url : String(input)).origin);
       return fetch(input, init);
     };
-    await loginWithClientCredentials({
-      issuer: emulator.issuer,
-      clientId: emulator.clients.service.id,
-      clientSecret: emulator.clients.service.secret,
-      baseUrl: emulator.baseUrl,
-      scope: 'api:read',
-      resource: emulator.baseUrl,
-      fetch: counting,
-    });
+    await loginWithClientCredentials({ ...serviceSignIn(emulator), fetch: counting });
     expect(new Set(asked)).toEqual(new Set([new URL(emulator.issuer).origin, new URL(emulator.baseUrl).origin]));
   });
 

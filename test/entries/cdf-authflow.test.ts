@@ -18,19 +18,13 @@ import {
 } from 'cdf-authflow';
 import { type Emulator, startEmulator } from 'cdf-authflow/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceSignIn } from '../helpers/emulator-clients.js';
 import { pinnedNames } from '../helpers/entries.js';
 
 let emulator: Emulator;
 
 /** The emulator's service client, as the options of its sign-in. */
-const serviceOptions = () => ({
-  issuer: emulator.issuer,
-  clientId: emulator.clients.service.id,
-  clientSecret: emulator.clients.service.secret,
-  baseUrl: emulator.baseUrl,
-  scope: 'api:read',
-  resource: emulator.baseUrl,
-});
+const serviceOptions = () => serviceSignIn(emulator);
 
 /** The same tokens, expired. */
 const expired = (tokens: TokenSet): TokenSet => ({ ...tokens, accessToken: 'expired', expiresAt: Date.now() - 1 });

@@ -8,6 +8,7 @@ import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import { deviceCodeMachine } from '../../machines/device-code.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { run, step } from '../helpers/step.js';
+import { deviceCodeToTokens } from './fixtures.js';
 
 const tokens: TokenSet = { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, idToken: 'it' };
 
@@ -72,13 +73,7 @@ describe('final outputs', () => {
 describe('device code output', () => {
   it('cancelled after the tokens came but before CDF inspected them: the output says cancelled', () => {
     const s = run(deviceCodeMachine, { clientId: 'cli', scope: 'openid' }, [
-      { type: 'START', now: 0 },
-      {
-        type: 'xstate.done.actor.requestDeviceCode',
-        output: { deviceCode: 'd', userCode: 'U', verificationUri: 'https://x', expiresIn: 600 },
-      },
-      { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' },
-      { type: 'xstate.done.actor.pollToken', output: { kind: 'tokens', tokens } },
+      ...deviceCodeToTokens(tokens),
       { type: 'xstate.done.actor.validateIdToken', output: { iss: 'i', sub: 's', aud: 'cli' } },
       { type: 'CANCEL' },
     ]);

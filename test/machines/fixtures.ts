@@ -50,3 +50,14 @@ export function runDeviceCode(answers: Array<PollResult | Error>, auth: DeviceAu
   actor.send({ type: 'START', now: 0 });
   return { actor, clock, polls, shown };
 }
+
+/** The events that bring the device-code machine from START to the tokens of an approved code. */
+export const deviceCodeToTokens = (withTokens: object) => [
+  { type: 'START', now: 0 },
+  {
+    type: 'xstate.done.actor.requestDeviceCode',
+    output: { deviceCode: 'd', userCode: 'U', verificationUri: 'https://x', expiresIn: 600 },
+  },
+  { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' },
+  { type: 'xstate.done.actor.pollToken', output: { kind: 'tokens', tokens: withTokens } },
+];

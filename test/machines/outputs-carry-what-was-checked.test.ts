@@ -12,6 +12,7 @@ import { toFailure } from '../../machines/shared/failure.js';
 import { DEFAULT_LEEWAY_MS } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { run, step } from '../helpers/step.js';
+import { deviceCodeToTokens } from './fixtures.js';
 
 const ISSUER = 'https://idp.example';
 const tokens: TokenSet = { accessToken: 'at', tokenType: 'Bearer', expiresAt: 100_000, idToken: 'it' };
@@ -39,16 +40,7 @@ describe('outputs carry what was checked', () => {
   });
 
   it('device code: the validated claims are in the signed-in credential', () => {
-    const s = run(deviceCodeMachine, { clientId: 'cli', scope: 'openid' }, [
-      { type: 'START', now: 0 },
-      {
-        type: 'xstate.done.actor.requestDeviceCode',
-        output: { deviceCode: 'd', userCode: 'U', verificationUri: 'https://x', expiresIn: 600 },
-      },
-      { type: 'xstate.after.pollInterval.deviceCode.awaitingUser' },
-      { type: 'xstate.done.actor.pollToken', output: { kind: 'tokens', tokens } },
-      ...checked,
-    ]);
+    const s = run(deviceCodeMachine, { clientId: 'cli', scope: 'openid' }, [...deviceCodeToTokens(tokens), ...checked]);
     expect(s.output).toMatchObject({ status: 'signedIn', credential: { claims } });
   });
 

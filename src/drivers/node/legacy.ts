@@ -107,9 +107,10 @@ export interface ApiKeyFlowOptions extends FlowOptions {
 export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
   const cdf = cdfOf(options);
   const machine = apiKeyFlow({ cdf, apiKey: options.apiKey });
+  const { machineMs } = requestOptions(options);
   const input = {
     project: options.project ?? null,
-    ...(requestOptions(options).machineMs ? { verifyTimeoutMs: requestOptions(options).machineMs } : {}),
+    ...(machineMs ? { verifyTimeoutMs: machineMs } : {}),
   };
   return signedIn(await runFlow(machine, input, { type: 'START' }, options));
 }

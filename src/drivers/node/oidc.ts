@@ -5,7 +5,7 @@
 import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../../machines/authorization-code.js';
 import type { ServiceSignIn } from '../../../machines/client-credentials.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
-import { type ResolvedIdp, resolveIdp } from '../../config/resolve-idp.js';
+import type { ResolvedIdp } from '../../config/resolve-idp.js';
 import { authorizationCodeFlow, freshAttempt } from '../../flows/authorization-code.js';
 import { clientCredentialsFlow } from '../../flows/client-credentials.js';
 import { deviceCodeFlow, type UserCode } from '../../flows/device-code.js';
@@ -14,7 +14,7 @@ import { parseAuthorizationCallback } from '../../protocol/callback/authorizatio
 import { type CdfClient, createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import type { OidcClientOptions } from '../../protocol/oidc.js';
-import { oidcClientFor } from '../../session/oidc-session.js';
+import { idpFor } from '../../session/oidc-session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
 import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
@@ -67,12 +67,6 @@ export interface OidcFlowOptions extends FlowOptions {
   readonly appId?: string;
   /** Retries and body cap of the CDF calls (`/api/v1/token/inspect`); their deadline is `timeoutMs`. */
   readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
-}
-
-/** What a sign-in resolves to: its IdP (once per sign-in, returned with the result) and the client for it. */
-function idpOf(options: OidcFlowOptions, kind: 'user' | 'service', clientSecret?: string) {
-  const resolved = resolveIdp(options, kind);
-  return { resolved, oidc: oidcClientFor(options, resolved.issuer, clientSecret) };
 }
 
 /**
@@ -130,7 +124,7 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  * @see RFC 8252, RFC 7636, RFC 9207
  */
 export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<WithIdp<OidcSignIn>> {
-  const { resolved, oidc } = idpOf(options, 'user');
+  const { resolved, oidc } = idpFor(options);
   const registered = options.redirectUri ?? options.idp?.redirectUris;
   const redirectUris = typeof registered === 'string' ? [registered] : registered;
   const output = await runOnLoopback({ ...options, redirectUris }, ({ redirectUrl, navigate }) => ({
@@ -170,7 +164,7 @@ export interface DeviceCodeFlowOptions extends OidcFlowOptions {
  * @see RFC 8628
  */
 export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<WithIdp<OidcSignIn>> {
-  const { resolved, oidc } = idpOf(options, 'user');
+  const { resolved, oidc } = idpFor(options);
   const machine = deviceCodeFlow({
     oidc,
     cdf: cdfInspector(options),
@@ -197,7 +191,7 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
 export async function loginWithClientCredentials(
   options: ClientCredentialsFlowOptions,
 ): Promise<WithIdp<ServiceSignIn>> {
-  const { resolved, oidc } = idpOf(options, 'service', options.clientSecret);
+  const { resolved, oidc } = idpFor(options);
   const machine = clientCredentialsFlow({
     oidc,
     cdf: cdfInspector(options),
@@ -213,11 +207,12 @@ function grantInput(
   options: OidcFlowOptions,
   scope: string,
 ): { clientId: string; scope: string; project: string | null; requestTimeoutMs?: number } {
+  const { machineMs } = requestOptions(options);
   return {
     clientId: options.clientId,
     scope,
     project: options.project ?? null,
-    ...(requestOptions(options).machineMs ? { requestTimeoutMs: requestOptions(options).machineMs } : {}),
+    ...(machineMs ? { requestTimeoutMs: machineMs } : {}),
   };
 }
 
