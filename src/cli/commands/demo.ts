@@ -101,7 +101,7 @@ function legacySteps(
           onTransition: print,
           signal: ctx.signal,
         });
-        return `ready as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
+        return `authenticated as ${identity.user} in ${identity.project} (API key id ${identity.apiKeyId})`;
       },
     ],
   ];
