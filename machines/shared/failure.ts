@@ -33,7 +33,7 @@ export const SESSION_FAILURE_CODES = ['reauthRequired'] as const;
  * Why a stored credential cannot be used (the CLI's token cache, a shared store). Listed here, with the
  * machines, because every layer's failure travels as one {@link Failure} and one `AuthFlowError`.
  */
-export const STORE_FAILURE_CODES = ['cacheCorrupt', 'cacheUnsafe', 'notLoggedIn'] as const;
+export const STORE_FAILURE_CODES = ['cacheCorrupt', 'cacheUnsafe', 'notLoggedIn', 'storeUnavailable'] as const;
 
 /** Every failure code, layer by layer; `internal` is a bug (an actor rejected with something untyped). */
 export const FAILURE_CODES = [

@@ -32,6 +32,7 @@ import { createLegacyTokenAuthority, type LegacyTokenAuthority } from './legacy-
 
 export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, IdpProfileName, NextLogin };
 export { defaultProjects, defaultUsers };
+export { REDIS_SERVER_PATH, type RedisServer, redisServerInstalled, startRedisServer } from './redis-server.js';
 
 /** An outside IdP whose JWT access tokens the emulated CDF accepts. */
 export interface TrustedIdp {
