@@ -24,6 +24,9 @@ export function providerConfiguration(
     // prompt=consent dance for the emulator's own first-party clients.
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
       client.grantTypeAllowed('refresh_token'),
+    // Every refresh rotates the refresh token, as Auth0 and Okta do with rotation on and Entra ID does:
+    // a client that spends one twice is caught (oidc-provider then revokes the grant).
+    rotateRefreshToken: () => true,
     claims: profile.claims,
     findAccount: async (_ctx: unknown, id: string) => {
       const user = usersById.get(id);

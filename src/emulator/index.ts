@@ -30,9 +30,9 @@ import type { NextLogin } from './idp-options.js';
 import { type IdpProfile, type IdpProfileName, idpProfile, tenantIdOf } from './idp-profiles.js';
 import { createLegacyTokenAuthority, type LegacyTokenAuthority } from './legacy-tokens.js';
 
+export { REDIS_SERVER_PATH, type RedisServer, redisServerInstalled, startRedisServer } from './redis-server.js';
 export type { EmulatorApiKey, EmulatorProject, EmulatorUser, Fault, IdpProfileName, NextLogin };
 export { defaultProjects, defaultUsers };
-export { REDIS_SERVER_PATH, type RedisServer, redisServerInstalled, startRedisServer } from './redis-server.js';
 
 /** An outside IdP whose JWT access tokens the emulated CDF accepts. */
 export interface TrustedIdp {
@@ -85,6 +85,11 @@ export interface EmulatorOptions {
   /** Redirect URIs of the public `spa` client. @default ['http://127.0.0.1:5173/callback'] */
   readonly spaRedirectUris?: readonly string[];
   /**
+   * Redirect URIs of the confidential `webapp` client, a web backend's (`cdf-authflow/server`), compared
+   * exactly. @default ['http://127.0.0.1:3000/auth/callback']
+   */
+  readonly webRedirectUris?: readonly string[];
+  /**
    * Redirect URIs of the CLI's public client, compared as the profile's IdP compares them (any loopback
    * port for `generic` and `entra`, exactly for `auth0` and `cogidp`). @default the profile's: `generic`
    * `http://127.0.0.1/callback`, `http://localhost/callback`; `entra` those and `http://localhost`; `auth0`
@@ -134,7 +139,10 @@ export interface Emulator {
   readonly users: readonly EmulatorUser[];
   /** The API keys CDF accepts (revoked ones stay listed). */
   readonly apiKeys: readonly EmulatorApiKey[];
-  /** The OIDC clients: `cli-native` (public, loopback, device code), `spa` (public) and `service` (confidential). */
+  /**
+   * The OIDC clients: `cli-native` (public, loopback, device code), `spa` (public), `service` and `webapp`
+   * (confidential).
+   */
   readonly clients: {
     /** The public client for the loopback and device flows. */
     readonly cli: string;
@@ -142,6 +150,13 @@ export interface Emulator {
     readonly spa: string;
     /** The confidential client of client credentials. */
     readonly service: {
+      /** Its client id. */
+      readonly id: string;
+      /** Its client secret. */
+      readonly secret: string;
+    };
+    /** The confidential client of a web backend: code + PKCE with a secret, refresh tokens. */
+    readonly web: {
       /** Its client id. */
       readonly id: string;
       /** Its client secret. */
@@ -196,7 +211,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultQueue();
   const stalled = new Set<ServerResponse>();
   const idpRequests: Array<{ method: string; path: string }> = [];
-  const clients = idpClients({ baseUrl, cdfClient, serviceClient, spaRedirectUris: options.spaRedirectUris, profile });
+  const webClient = { id: 'webapp', secret: `ws-${secret('webapp')}` };
+  const clients = idpClients({
+    baseUrl,
+    cdfClient,
+    serviceClient,
+    webClient,
+    spaRedirectUris: options.spaRedirectUris,
+    webRedirectUris: options.webRedirectUris,
+    profile,
+  });
   const audiences = audiencesOf(profile.name, baseUrl, projects);
   const organizationProjects = organizationProjectsOf(users, projects, baseUrl);
   const shared = { profile, faults, stalled, requests: idpRequests, host, clients, organizationProjects };
@@ -238,7 +262,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     projects,
     users,
     apiKeys,
-    clients: { cli: 'cli-native', spa: 'spa', service: serviceClient },
+    clients: { cli: 'cli-native', spa: 'spa', service: serviceClient, web: webClient },
     idpPrivateJwk: idp.privateJwk,
     requests,
     idpRequests,
@@ -335,13 +359,17 @@ function idpClients({
   baseUrl,
   cdfClient,
   serviceClient,
+  webClient,
   spaRedirectUris,
+  webRedirectUris,
   profile: { cliClient, otherPublicClients },
 }: {
   baseUrl: string;
   cdfClient: { id: string; secret: string };
   serviceClient: { id: string; secret: string };
+  webClient: { id: string; secret: string };
   spaRedirectUris: readonly string[] | undefined;
+  webRedirectUris: readonly string[] | undefined;
   profile: Pick<IdpProfile, 'cliClient' | 'otherPublicClients'>;
 }) {
   const publicClient = (clientId: string) => ({
@@ -364,6 +392,16 @@ function idpClients({
       redirect_uris: [...(spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
       // The same pages may be where RP-initiated logout comes back to.
       post_logout_redirect_uris: [...(spaRedirectUris ?? ['http://127.0.0.1:5173/callback'])],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    },
+    // A confidential web backend (cdf-authflow/server): code + PKCE with a secret, exact redirect URIs.
+    {
+      client_id: webClient.id,
+      client_secret: webClient.secret,
+      application_type: 'web',
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [...(webRedirectUris ?? ['http://127.0.0.1:3000/auth/callback'])],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     },

@@ -122,7 +122,11 @@ function ownSharing(tokens: TokenSet): SessionSharing {
 }
 
 /** RFC 6749 6: an answer without a new refresh token means the old one stays valid, for every holder. */
-async function renewKeepingRefreshToken(
+/**
+ * Renews with `refresh`, keeping the current refresh token when the IdP answered none: an IdP that does
+ * not rotate refresh tokens leaves the old one valid.
+ */
+export async function renewKeepingRefreshToken(
   refresh: SessionOptions['refresh'],
   current: TokenSet,
   signal: AbortSignal,
