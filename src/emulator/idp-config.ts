@@ -1,9 +1,11 @@
 /** The configuration of the emulator's `oidc-provider`: clients, keys, grants, resource servers, pages. */
+
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { IdpOptions } from './idp-options.js';
 import { escapeHtml, page } from './idp-pages.js';
 import type { ProviderErrors } from './idp-profiles.js';
+import { unboundedAdapter } from './idp-storage.js';
 
 /** The `oidc-provider` configuration for these options (typed loosely: the package ships no types). */
 export function providerConfiguration(
@@ -17,6 +19,7 @@ export function providerConfiguration(
     routes: profile.routes,
     extraParams: [...profile.extraParams],
     clients: options.clients.map((client) => ({ ...client })),
+    adapter: unboundedAdapter(),
     jwks: { keys: [privateJwk] },
     cookies: { keys: [randomBytes(24).toString('base64url')] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read'],

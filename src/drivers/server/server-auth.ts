@@ -46,6 +46,11 @@ export interface ServerAuthOptions extends Omit<IdpChoice, 'tokenParams'> {
   readonly timeoutMs?: number;
   /** The longest wait for another instance's renewal, ms. @default 60000 */
   readonly waitMs?: number;
+  /**
+   * The renewal lock's lease, ms: an instance that dies while renewing holds the lock this long. Longer
+   * than `timeoutMs`, so that a live holder's renewal ends before its lease. @default 30000
+   */
+  readonly lockTtlMs?: number;
   /** Forward `{proxyPath}/api/v1/projects/{project}/...` to CDF with the session's token. @default off */
   readonly proxyPath?: string;
   /** The `fetch` every request to the IdP and CDF goes through. @default globalThis.fetch */
@@ -184,6 +189,7 @@ function contextOf(options: ServerAuthOptions): ServerContext {
         leewayMs: options.leewayMs ?? DEFAULT_LEEWAY_MS,
         waitMs: options.waitMs ?? 60_000,
         renewTimeoutMs: timeoutMs,
+        lockTtlMs: leaseOf(options.lockTtlMs ?? 30_000, timeoutMs),
       },
       now,
     ),
@@ -214,6 +220,16 @@ function originOf(text: string): URL {
     );
   }
   return url;
+}
+
+/** The lock's lease, longer than a renewal's deadline: else a live holder could lose the lock mid-renewal. */
+function leaseOf(lockTtlMs: number, timeoutMs: number): number {
+  if (!(lockTtlMs > timeoutMs)) {
+    throw new InvalidArgumentError(
+      `lockTtlMs (${lockTtlMs}) must be longer than timeoutMs (${timeoutMs}): a renewal must end before its lock's lease.`,
+    );
+  }
+  return lockTtlMs;
 }
 
 function pathOf(path: string, name: string): string {

@@ -25,6 +25,8 @@ export interface SessionPolicy {
   readonly waitMs: number;
   /** The deadline of one renewal at the IdP, ms; shorter than the lock's lease. */
   readonly renewTimeoutMs: number;
+  /** The renewal lock's lease, ms. */
+  readonly lockTtlMs: number;
 }
 
 /** A session found for a request, with its store key. */
@@ -91,6 +93,7 @@ export function serverSessions(stores: ServerStores, oidc: OidcClient, policy: S
       },
       isUsable: (candidate) => isFresh(candidate.tokens, now(), policy.leewayMs),
       waitMs: policy.waitMs,
+      lockTtlMs: policy.lockTtlMs,
       ...(signal ? { signal } : {}),
     }).catch((error: unknown) => {
       if (error instanceof AuthFlowError && error.code === 'notLoggedIn') throw signedOut();
