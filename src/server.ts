@@ -25,13 +25,7 @@
  * @module cdf-authflow/server
  */
 
-export {
-  createServerAuth,
-  type ServerAuth,
-  type ServerAuthOptions,
-  type ServerHandler,
-  type SessionInfo,
-} from './drivers/server/server-auth.js';
+export { createServerAuth, type ServerAuthOptions } from './drivers/server/server-auth.js';
 export {
   createMemoryServerStores,
   createRedisServerStores,
@@ -39,6 +33,7 @@ export {
   type ServerSession,
   type ServerStores,
 } from './drivers/server/server-stores.js';
+export type { ServerAuth, ServerHandler, SessionInfo } from './drivers/server/types.js';
 export { createMemoryExpiringStore, type ExpiringStore } from './stores/expiring-store.js';
 export {
   type ConnectRedisOptions,

@@ -206,21 +206,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     handler ? handler(req, res) : res.writeHead(503).end(),
   );
   const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
-  const cdfClient = { id: 'cdf-cluster', secret: secret('cdf-client') };
-  const serviceClient = { id: 'service', secret: options.serviceClientSecret ?? `cs-${secret('service')}` };
+  const { cdfClient, serviceClient, webClient } = clientSecretsOf(options, secret);
   const faults = new FaultQueue();
   const stalled = new Set<ServerResponse>();
   const idpRequests: Array<{ method: string; path: string }> = [];
-  const webClient = { id: 'webapp', secret: `ws-${secret('webapp')}` };
-  const clients = idpClients({
-    baseUrl,
-    cdfClient,
-    serviceClient,
-    webClient,
-    spaRedirectUris: options.spaRedirectUris,
-    webRedirectUris: options.webRedirectUris,
-    profile,
-  });
+  const clients = idpClients({ baseUrl, cdfClient, serviceClient, webClient, options, profile });
   const audiences = audiencesOf(profile.name, baseUrl, projects);
   const organizationProjects = organizationProjectsOf(users, projects, baseUrl);
   const shared = { profile, faults, stalled, requests: idpRequests, host, clients, organizationProjects };
@@ -354,22 +344,29 @@ async function listen(port: number, host: string, handle: http.RequestListener):
   return server;
 }
 
+/** The confidential clients' ids and secrets: CDF's own, the service's, the web backend's. */
+function clientSecretsOf(options: EmulatorOptions, secret: (name: string) => string) {
+  return {
+    cdfClient: { id: 'cdf-cluster', secret: secret('cdf-client') },
+    serviceClient: { id: 'service', secret: options.serviceClientSecret ?? `cs-${secret('service')}` },
+    webClient: { id: 'webapp', secret: `ws-${secret('webapp')}` },
+  };
+}
+
 /** The IdP's clients: the CLI's and the SPA's public clients, the service's confidential one, and CDF's own. */
 function idpClients({
   baseUrl,
   cdfClient,
   serviceClient,
   webClient,
-  spaRedirectUris,
-  webRedirectUris,
+  options: { spaRedirectUris, webRedirectUris },
   profile: { cliClient, otherPublicClients },
 }: {
   baseUrl: string;
   cdfClient: { id: string; secret: string };
   serviceClient: { id: string; secret: string };
   webClient: { id: string; secret: string };
-  spaRedirectUris: readonly string[] | undefined;
-  webRedirectUris: readonly string[] | undefined;
+  options: Pick<EmulatorOptions, 'spaRedirectUris' | 'webRedirectUris'>;
   profile: Pick<IdpProfile, 'cliClient' | 'otherPublicClients'>;
 }) {
   const publicClient = (clientId: string) => ({

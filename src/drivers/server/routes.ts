@@ -10,18 +10,24 @@ import { revokeAt } from '../../session/oidc-session.js';
 import { clearCookie, cookieOf, setCookie } from './cookies.js';
 import { forward, notForwarded, proxyTarget } from './proxy.js';
 import { failure, json, redirect } from './responses.js';
-import type { ServerAuth, ServerContext, ServerHandler, SessionInfo } from './server-auth.js';
 import { csrfTokenOf, signedOut } from './sessions.js';
 import { beginSignIn, completeSignIn } from './sign-in.js';
+import type { ServerAuth, ServerContext, ServerHandler, SessionInfo } from './types.js';
 
-/** The routes of a server: every handler of {@link ServerAuth}. */
-export function routesOf(context: ServerContext): ServerAuth {
-  const { cookies, sessions, basePath } = context;
-  const startAgain = `${basePath}/login`;
-  const urlOf = (req: IncomingMessage) => new URL(req.url ?? '/', context.origin);
-  const answerFailure = (req: IncomingMessage, res: ServerResponse, failed: Failure, extra: readonly string[] = []) =>
-    failure(req, res, failed, { startAgain, cookies: extra });
+/** What every route uses: the request's URL on this site, and a failure answered as a page or JSON. */
+function toolsOf(context: ServerContext) {
+  const startAgain = `${context.basePath}/login`;
+  return {
+    urlOf: (req: IncomingMessage) => new URL(req.url ?? '/', context.origin),
+    answerFailure: (req: IncomingMessage, res: ServerResponse, failed: Failure, extra: readonly string[] = []) =>
+      failure(req, res, failed, { startAgain, cookies: extra }),
+  };
+}
 
+/** `GET /login` and `GET /callback`: the two halves of a sign-in. */
+function signInRoutes(context: ServerContext) {
+  const { cookies, sessions } = context;
+  const { urlOf, answerFailure } = toolsOf(context);
   const login: ServerHandler = guarded(answerFailure, async (req, res) => {
     const returnTo = returnToOf(urlOf(req).searchParams.get('returnTo'), context.origin);
     if (returnTo === null) {
@@ -38,7 +44,6 @@ export function routesOf(context: ServerContext): ServerAuth {
       setCookie(cookies, cookies.binding, binding, context.policy.callbackTimeoutMs),
     ]);
   });
-
   const callback: ServerHandler = guarded(answerFailure, async (req, res) => {
     const completed = await completeSignIn(context.signIn, urlOf(req).toString(), cookieOf(req, cookies.binding));
     const dropBinding = clearCookie(cookies, cookies.binding);
@@ -52,7 +57,13 @@ export function routesOf(context: ServerContext): ServerAuth {
       setCookie(cookies, cookies.session, id, context.policy.absoluteMs),
     ]);
   });
+  return { login, callback };
+}
 
+/** `GET /session`, `POST /logout`, `getToken` and the proxy: what a signed-in request can do. */
+function sessionRoutes(context: ServerContext) {
+  const { cookies, sessions } = context;
+  const { urlOf, answerFailure } = toolsOf(context);
   const sessionInfo = async (req: IncomingMessage): Promise<SessionInfo> => {
     const id = cookieOf(req, cookies.session);
     const found = await sessions.find(id);
@@ -117,6 +128,14 @@ export function routesOf(context: ServerContext): ServerAuth {
     await forward(settings, req, res, target, await sessions.accessToken(found));
   });
 
+  return { session, logout, getToken, sessionInfo, proxy };
+}
+
+/** The routes of a server: every handler of {@link ServerAuth}, and `handle`, which routes to them. */
+export function routesOf(context: ServerContext): ServerAuth {
+  const { basePath } = context;
+  const { login, callback } = signInRoutes(context);
+  const { session, logout, getToken, sessionInfo, proxy } = sessionRoutes(context);
   const routes: Record<string, { readonly method: string; readonly handler: ServerHandler }> = {
     [`${basePath}/login`]: { method: 'GET', handler: login },
     [`${basePath}/callback`]: { method: 'GET', handler: callback },
@@ -124,7 +143,7 @@ export function routesOf(context: ServerContext): ServerAuth {
     [`${basePath}/session`]: { method: 'GET', handler: session },
   };
   const handle: ServerHandler = async (req, res, next) => {
-    const { pathname } = urlOf(req);
+    const { pathname } = new URL(req.url ?? '/', context.origin);
     const route = routes[pathname];
     if (route) {
       if (req.method === route.method || (route.method === 'GET' && req.method === 'HEAD'))

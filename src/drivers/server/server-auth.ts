@@ -5,18 +5,17 @@
  * (memory for one instance, Redis for several), behind an opaque cookie.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_LEEWAY_MS } from '../../../machines/shared/freshness.js';
 import { type IdpChoice, resolveIdp } from '../../config/resolve-idp.js';
 import { InvalidArgumentError } from '../../errors/invalid-argument.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import type { OidcClientOptions } from '../../protocol/oidc.js';
 import { oidcClientFor } from '../../session/oidc-session.js';
-import { type CookiePolicy, cookiePolicy } from './cookies.js';
+import { cookiePolicy } from './cookies.js';
 import { routesOf } from './routes.js';
 import { createMemoryServerStores, type ServerStores } from './server-stores.js';
 import { serverSessions } from './sessions.js';
-import type { ServerSignInContext } from './sign-in.js';
+import type { ServerAuth, ServerContext } from './types.js';
 
 /** Options of {@link createServerAuth}. */
 export interface ServerAuthOptions extends Omit<IdpChoice, 'tokenParams'> {
@@ -59,65 +58,6 @@ export interface ServerAuthOptions extends Omit<IdpChoice, 'tokenParams'> {
   readonly appId?: string;
   /** Options for the IdP client (algorithms, clock skew, `clientAuth`). */
   readonly oidc?: Omit<OidcClientOptions, 'issuer' | 'clientId' | 'clientSecret' | 'timeoutMs' | 'fetch'>;
-}
-
-/** A request handler in `node:http`'s shape; `next` (Express) is called for a path that is not ours. */
-export type ServerHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next?: (error?: unknown) => void,
-) => Promise<void>;
-
-/** What a browser may learn of its session (`GET {basePath}/session`): never a token. */
-export type SessionInfo =
-  | { readonly status: 'anonymous' }
-  | {
-      readonly status: 'signedIn';
-      /** Who signed in, as the ID token named them. */
-      readonly user: { readonly subject: string; readonly name: string | null; readonly email: string | null };
-      /** The CDF project. */
-      readonly project: string;
-      /** When the current access token expires, ms since epoch (it renews on its own). */
-      readonly expiresAt: number | null;
-      /** When the session ends whatever happens, ms since epoch. */
-      readonly sessionEndsAt: number;
-      /** Send it as `x-csrf-token` (or the form field `csrf`) with `POST {basePath}/logout`. */
-      readonly csrfToken: string;
-    };
-
-/** What {@link createServerAuth} returns. */
-export interface ServerAuth {
-  /** Every route at once: `app.use(auth.handle)` (Express), `http.createServer(auth.handle)`. */
-  readonly handle: ServerHandler;
-  /** `GET {basePath}/login?returnTo=/path`: starts a sign-in and redirects to the IdP. */
-  readonly login: ServerHandler;
-  /** `GET {basePath}/callback`: completes it, sets the session cookie, redirects to `returnTo`. */
-  readonly callback: ServerHandler;
-  /** `POST {basePath}/logout` (CSRF-protected): ends the session everywhere, revokes at the IdP. */
-  readonly logout: ServerHandler;
-  /** `GET {basePath}/session`: {@link SessionInfo} as JSON. */
-  readonly session: ServerHandler;
-  /** A valid access token for the request's session, for server-side CDF calls; `notLoggedIn` without one. */
-  readonly getToken: (req: IncomingMessage, options?: { readonly signal?: AbortSignal }) => Promise<string>;
-  /** The request's {@link SessionInfo}. */
-  readonly sessionInfo: (req: IncomingMessage) => Promise<SessionInfo>;
-}
-
-/** What the routes share: the resolved options, the sign-in context, the sessions. */
-export interface ServerContext {
-  readonly origin: URL;
-  readonly basePath: string;
-  readonly cookies: CookiePolicy;
-  readonly policy: { readonly idleMs: number; readonly absoluteMs: number; readonly callbackTimeoutMs: number };
-  readonly signIn: ServerSignInContext;
-  readonly sessions: ReturnType<typeof serverSessions>;
-  readonly proxy: {
-    readonly proxyPath: string;
-    readonly baseUrl: string;
-    readonly fetch: typeof fetch;
-    readonly timeoutMs: number;
-  } | null;
-  readonly newBinding: () => string;
 }
 
 /**
