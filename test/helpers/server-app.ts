@@ -10,7 +10,8 @@ import express from 'express';
 import Fastify from 'fastify';
 import { CookieJar } from 'tough-cookie';
 import { followRedirects } from '../../src/drivers/node/headless-browser.js';
-import { createServerAuth, type ServerAuth, type ServerAuthOptions } from '../../src/drivers/server/server-auth.js';
+import { createServerAuth, type ServerAuthOptions } from '../../src/drivers/server/server-auth.js';
+import type { ServerAuth } from '../../src/drivers/server/types.js';
 import type { Emulator } from '../../src/emulator/index.js';
 
 /** A free loopback port (for a redirect URI that must be registered before the server listens). */
