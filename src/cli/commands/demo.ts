@@ -21,6 +21,7 @@ import { createFileTokenStore, type TokenStore } from '../../stores/file-token-s
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatTransition } from '../progress.js';
+import { type DemoInstance, demoInstance, serverSideSignIn } from './demo-server.js';
 
 interface Outcome {
   readonly flow: string;
@@ -33,12 +34,14 @@ interface Outcome {
 export async function demo(ctx: CommandContext): Promise<number> {
   if (ctx.flags.serve) return serve(ctx);
   const { startEmulator } = await import('../../emulator/index.js');
-  const emulator = await startEmulator();
+  // The web backend's two instances listen first: the IdP registers B's callback exactly.
+  const instances = [await demoInstance(), await demoInstance()] as const;
+  const emulator = await startEmulator({ webRedirectUris: [`http://127.0.0.1:${instances[1].port}/auth/callback`] });
   const home = await mkdtemp(path.join(tmpdir(), 'cdf-auth-demo-'));
   const outcomes: Outcome[] = [];
   try {
     ctx.out(`CDF emulator at ${emulator.baseUrl}, IdP (oidc-provider) at ${emulator.issuer}\n`);
-    for (const [flow, body] of demoSteps(ctx, emulator, createFileTokenStore(home))) {
+    for (const [flow, body] of demoSteps(ctx, emulator, createFileTokenStore(home), instances)) {
       ctx.out(`\n${flow}\n`);
       const started = performance.now();
       try {
@@ -49,6 +52,7 @@ export async function demo(ctx: CommandContext): Promise<number> {
       }
     }
   } finally {
+    await Promise.all(instances.map((i) => i.close()));
     await emulator.close();
     await rm(home, { recursive: true, force: true });
   }
@@ -59,9 +63,21 @@ export async function demo(ctx: CommandContext): Promise<number> {
 }
 
 /** The demo's steps, one per flow: a title, and the sign-in that says in words how it ended. */
-function demoSteps(ctx: CommandContext, emulator: Emulator, store: TokenStore): DemoStep[] {
+function demoSteps(
+  ctx: CommandContext,
+  emulator: Emulator,
+  store: TokenStore,
+  [a, b]: readonly [DemoInstance, DemoInstance],
+): DemoStep[] {
   const print = (t: FlowTransition) => ctx.out(`${formatTransition(t)}\n`);
-  return [...legacySteps(ctx, emulator, store, print), ...oidcSteps(ctx, emulator, print)];
+  return [
+    ...legacySteps(ctx, emulator, store, print),
+    ...oidcSteps(ctx, emulator, print),
+    [
+      '6. A web backend (cdf-authflow/server) on two instances sharing one store: the callback lands on the other instance',
+      () => serverSideSignIn(emulator, a, b, (line) => ctx.out(line)),
+    ],
+  ];
 }
 
 type DemoStep = [string, () => Promise<string>];
