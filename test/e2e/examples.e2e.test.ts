@@ -1,7 +1,8 @@
 /**
  * The examples run as their READMEs say: `node examples/node/script.mjs` (what `npm run example:node`
  * runs after the build) prints what it read; `examples/browser/serve.mjs` and `examples/react/serve.mjs`
- * (Vite) serve pages that sign a person in, in headless Chromium, against the emulator they start.
+ * (Vite) serve pages that sign a person in, in headless Chromium, against the emulator they start; and
+ * `examples/server/server.mjs` is an Express app that signs the person in server-side.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -76,6 +77,25 @@ describe('the examples', () => {
   it('react: the Vite-served page signs in under StrictMode and shows the subject', async () => {
     const { page, errors } = await signInAt(await serve('examples/react/serve.mjs', { PORT: '5179' }));
     await expect.poll(() => page.textContent('#subject'), { timeout: 30_000 }).toContain('alice');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('server: an Express app signs a person in server-side, reads assets both ways, and signs out', async () => {
+    const url = await serve('examples/server/server.mjs', { PORT: '5181' });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('anonymous');
+    await page.click('#signin');
+    await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('signedIn');
+    await expect.poll(() => page.textContent('#assets'), { timeout: 30_000 }).toContain('Pump 1');
+    await expect.poll(() => page.textContent('#proxied'), { timeout: 30_000 }).toContain('Pump 1');
+    // The page's scripts see no token: the session cookie is HttpOnly.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await page.click('#signout');
+    await expect.poll(() => page.textContent('#state'), { timeout: 30_000 }).toBe('anonymous');
     expect(errors).toEqual([]);
     await page.close();
   });
