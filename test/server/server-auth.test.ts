@@ -162,6 +162,29 @@ describe('strangers on the wire', () => {
   });
 });
 
+describe('a session whose refresh token the IdP refuses', () => {
+  it('ends on every request path at once: getToken rejects reauthRequired, and the session is gone', async () => {
+    const port = ports[5] as number;
+    // Every token is stale for this app: each getToken renews.
+    const app = await startApp('node:http', port, webAppOptions(emulator, port, { leewayMs: 3_600_000 }));
+    try {
+      const browser = personBrowser(`http://127.0.0.1:${port}`);
+      await browser.signIn('/');
+      emulator.fault({
+        on: 'idp',
+        path: '/token',
+        status: 400,
+        body: '{"error":"invalid_grant","error_description":"grant request is invalid"}',
+      });
+      expect(await (await browser.get('/me')).json()).toEqual({ error: 'reauthRequired' });
+      expect(await (await browser.get('/auth/session')).json()).toEqual({ status: 'anonymous' });
+    } finally {
+      emulator.clearFaults();
+      await app.close();
+    }
+  });
+});
+
 describe('the proxy, met by a decoy', () => {
   it('never forwards the browser cookie, and does not follow a redirect to another host', async () => {
     const seen: http.IncomingHttpHeaders[] = [];

@@ -95,8 +95,20 @@ export function serverSessions(stores: ServerStores, oidc: OidcClient, policy: S
       waitMs: policy.waitMs,
       lockTtlMs: policy.lockTtlMs,
       ...(signal ? { signal } : {}),
-    }).catch((error: unknown) => {
+    }).catch(async (error: unknown) => {
       if (error instanceof AuthFlowError && error.code === 'notLoggedIn') throw signedOut();
+      // The IdP refused the refresh token (expired, revoked, or spent by a holder that died): the session
+      // is over on every instance, not retried on every request.
+      if (error instanceof AuthFlowError && (error.code === 'invalidGrant' || error.code === 'reauthRequired')) {
+        await end(found.key);
+        throw new AuthFlowError(
+          {
+            code: 'reauthRequired',
+            message: 'The session can no longer be renewed (the IdP refused its refresh token); sign in again.',
+          },
+          { cause: error },
+        );
+      }
       throw error;
     });
     return outcome.credential;
