@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmulator } from '../dist/src/emulator/index.js';
 import { createCdfSession, createOidcClient } from '../dist/src/index.js';
+import { serverRows } from './server.mjs';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -183,6 +184,9 @@ await idp.close();
   await emulator.close();
   await rm(home, { recursive: true, force: true });
 }
+
+// 4. The server driver (backend for frontend): memory against Redis.
+rows.push(...(await serverRows()));
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const text = `# Benchmarks
