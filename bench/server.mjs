@@ -27,7 +27,11 @@ async function app(emulator, port, stores) {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     auth,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 
@@ -141,7 +145,10 @@ async function redisBytes(connection, port) {
   const send = (...args) => connection.commands.sendCommand(args);
   await send('FLUSHALL');
   await new Promise((resolve) =>
-    http.get(`http://127.0.0.1:${port}/auth/login`, (res) => (res.resume(), res.on('end', resolve))),
+    http.get(`http://127.0.0.1:${port}/auth/login`, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }),
   );
   const usage = async (pattern) => {
     let total = 0;
