@@ -13,7 +13,7 @@ import { freePort, personBrowser, startApp, webAppOptions } from '../helpers/ser
 let emulator: Emulator;
 const ports: number[] = [];
 beforeAll(async () => {
-  for (let i = 0; i < 6; i++) ports.push(await freePort());
+  for (let i = 0; i < 9; i++) ports.push(await freePort());
   emulator = await startEmulator({ webRedirectUris: ports.map((port) => `http://127.0.0.1:${port}/auth/callback`) });
   emulator.setNextLogin({ approve: 'alice' });
 });
@@ -162,7 +162,68 @@ describe('strangers on the wire', () => {
   });
 });
 
+describe('session lifetimes, kept on the server whatever the cookie says', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('ends a session after idleMs without a request, and keeps one that is used', async () => {
+    const port = ports[6] as number;
+    const app = await startApp('node:http', port, webAppOptions(emulator, port, { idleMs: 1_000 }));
+    try {
+      const used = personBrowser(`http://127.0.0.1:${port}`);
+      const idle = personBrowser(`http://127.0.0.1:${port}`);
+      await used.signIn('/');
+      await idle.signIn('/');
+      for (let i = 0; i < 6; i++) {
+        await sleep(300);
+        expect(await (await used.get('/auth/session')).json()).toMatchObject({ status: 'signedIn' });
+      }
+      expect(await (await idle.get('/auth/session')).json()).toEqual({ status: 'anonymous' });
+      expect(await (await idle.get('/me')).json()).toEqual({ error: 'notLoggedIn' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('ends a session absoluteMs after sign-in, however much it is used', async () => {
+    const port = ports[7] as number;
+    const app = await startApp('node:http', port, webAppOptions(emulator, port, { absoluteMs: 1_500 }));
+    try {
+      const browser = personBrowser(`http://127.0.0.1:${port}`);
+      await browser.signIn('/');
+      const { sessionEndsAt } = await (await browser.get('/auth/session')).json();
+      while (Date.now() < sessionEndsAt - 400) {
+        expect(await (await browser.get('/auth/session')).json()).toMatchObject({ status: 'signedIn' });
+        await sleep(200);
+      }
+      await sleep(Math.max(0, sessionEndsAt - Date.now()) + 100);
+      expect(await (await browser.get('/auth/session')).json()).toEqual({ status: 'anonymous' });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('a session whose refresh token the IdP refuses', () => {
+  it('lets a caller of getToken give up (cancelled) without ending the renewal others wait on', async () => {
+    const port = ports[8] as number;
+    const app = await startApp('node:http', port, webAppOptions(emulator, port, { leewayMs: 3_600_000 }));
+    try {
+      const browser = personBrowser(`http://127.0.0.1:${port}`);
+      await browser.signIn('/');
+      const req = { headers: { cookie: await browser.jar.getCookieString(`http://127.0.0.1:${port}/`) } };
+      emulator.fault({ on: 'idp', path: '/token', delayMs: 500 });
+      const impatient = new AbortController();
+      const first = app.auth.getToken(req as never, { signal: impatient.signal });
+      const second = app.auth.getToken(req as never);
+      impatient.abort();
+      await expect(first).rejects.toMatchObject({ code: 'cancelled' });
+      expect(await second).toMatch(/^eyJ/);
+    } finally {
+      emulator.clearFaults();
+      await app.close();
+    }
+  });
+
   it('ends on every request path at once: getToken rejects reauthRequired, and the session is gone', async () => {
     const port = ports[5] as number;
     // Every token is stale for this app: each getToken renews.

@@ -69,49 +69,18 @@ export function serverSessions(stores: ServerStores, oidc: OidcClient, policy: S
     return { key, session: held.credential };
   }
 
-  /** A usable access token of the session: the stored one while fresh, else renewed once everywhere. */
+  /**
+   * A usable access token of the session: the stored one while fresh, else renewed once everywhere. One
+   * renewal per session in this process; a caller's `signal` ends its own wait, not the renewal others share.
+   */
   async function accessToken(found: FoundSession, signal?: AbortSignal): Promise<string> {
     if (isFresh(found.session.tokens, now(), policy.leewayMs)) return found.session.tokens.accessToken;
     let renewal = inFlight.get(found.key);
     if (!renewal) {
-      renewal = renew(found, signal).finally(() => inFlight.delete(found.key));
+      renewal = renewSession({ stores, oidc, policy, now, end }, found).finally(() => inFlight.delete(found.key));
       inFlight.set(found.key, renewal);
     }
-    return (await renewal).tokens.accessToken;
-  }
-
-  async function renew(found: FoundSession, signal?: AbortSignal): Promise<ServerSession> {
-    const refresh = renewPersonTokens(oidc, () => found.session.claims);
-    const outcome = await renewOnce<ServerSession>({
-      store: stores.sessions,
-      lock: stores.lock,
-      key: found.key,
-      current: found.session,
-      renew: async (stored, renewSignal) => {
-        const deadline = AbortSignal.any([renewSignal, AbortSignal.timeout(policy.renewTimeoutMs)]);
-        return { ...stored, tokens: await renewKeepingRefreshToken(refresh, stored.tokens, deadline) };
-      },
-      isUsable: (candidate) => isFresh(candidate.tokens, now(), policy.leewayMs),
-      waitMs: policy.waitMs,
-      lockTtlMs: policy.lockTtlMs,
-      ...(signal ? { signal } : {}),
-    }).catch(async (error: unknown) => {
-      if (error instanceof AuthFlowError && error.code === 'notLoggedIn') throw signedOut();
-      // The IdP refused the refresh token (expired, revoked, or spent by a holder that died): the session
-      // is over on every instance, not retried on every request.
-      if (error instanceof AuthFlowError && (error.code === 'invalidGrant' || error.code === 'reauthRequired')) {
-        await end(found.key);
-        throw new AuthFlowError(
-          {
-            code: 'reauthRequired',
-            message: 'The session can no longer be renewed (the IdP refused its refresh token); sign in again.',
-          },
-          { cause: error },
-        );
-      }
-      throw error;
-    });
-    return outcome.credential;
+    return (await untilAborted(renewal, signal)).tokens.accessToken;
   }
 
   /** Ends a session on every instance: gone from the store, and from liveness. */
@@ -121,6 +90,63 @@ export function serverSessions(stores: ServerStores, oidc: OidcClient, policy: S
 
   return { create, find, accessToken, end };
 }
+
+/** What a renewal needs of its server. */
+interface RenewalContext {
+  readonly stores: ServerStores;
+  readonly oidc: OidcClient;
+  readonly policy: SessionPolicy;
+  readonly now: () => number;
+  readonly end: (key: string) => Promise<void>;
+}
+
+/** Renews a session's tokens through {@link renewOnce}; a refused refresh token ends the session everywhere. */
+async function renewSession(context: RenewalContext, found: FoundSession): Promise<ServerSession> {
+  const { stores, policy, now } = context;
+  const refresh = renewPersonTokens(context.oidc, () => found.session.claims);
+  const outcome = await renewOnce<ServerSession>({
+    store: stores.sessions,
+    lock: stores.lock,
+    key: found.key,
+    current: found.session,
+    renew: async (stored, renewSignal) => {
+      const deadline = AbortSignal.any([renewSignal, AbortSignal.timeout(policy.renewTimeoutMs)]);
+      return { ...stored, tokens: await renewKeepingRefreshToken(refresh, stored.tokens, deadline) };
+    },
+    isUsable: (candidate) => isFresh(candidate.tokens, now(), policy.leewayMs),
+    waitMs: policy.waitMs,
+    lockTtlMs: policy.lockTtlMs,
+  }).catch(async (error: unknown) => {
+    if (error instanceof AuthFlowError && error.code === 'notLoggedIn') throw signedOut();
+    // The IdP refused the refresh token (expired, revoked, or spent by a holder that died): the session
+    // is over on every instance, not retried on every request.
+    if (error instanceof AuthFlowError && (error.code === 'invalidGrant' || error.code === 'reauthRequired')) {
+      await context.end(found.key);
+      throw new AuthFlowError(
+        {
+          code: 'reauthRequired',
+          message: 'The session can no longer be renewed (the IdP refused its refresh token); sign in again.',
+        },
+        { cause: error },
+      );
+    }
+    throw error;
+  });
+  return outcome.credential;
+}
+
+/** `work`, or `cancelled` as soon as `signal` aborts (the work goes on for whoever else waits on it). */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(cancelledWait());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledWait());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const cancelledWait = () => new AuthFlowError({ code: 'cancelled', message: 'Waiting for the token was cancelled.' });
 
 /** The store key of a cookie value: a hash, so that neither Redis nor a log line holds the cookie. */
 export const keyOf = (id: string) => `session:${createHash('sha256').update(id).digest('base64url')}`;
