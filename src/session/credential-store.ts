@@ -4,16 +4,17 @@
  * of web servers. Implementations: memory and an in-process lock (`session/memory-credential-store.ts`,
  * the default of one process), the CLI's token files and their inter-process lock
  * (`stores/file-credential-store.ts`), web storage and Web Locks (`stores/web-credential-store.ts`), and
- * Redis (`SET NX PX` with a fencing token, compare-and-delete release, pub/sub) next.
+ * Redis (`SET NX PX` with a fence from `INCR`, compare-and-delete release, pub/sub; `stores/redis/`).
  *
  * Where this differs from DESIGN.md §2, and why:
  * - `write` answers `{ status: 'written', version }`, not `'written'`: the writer needs the new version
  *   to compare-and-set again, and re-reading it would open a window for another writer.
- * - `write` takes the lock's fence. A lock with a time-to-live (Redis, a file lock taken over as stale)
- *   can pass to a second holder while the first is stalled (a GC pause, a frozen laptop); a store that
- *   sees the lock's fences (Redis keeps both) refuses the stalled holder's late write even when the
- *   version it read is still current. Compare-and-set alone refuses it only after the new holder wrote.
- *   Stores that cannot see fences ignore it: compare-and-set still accepts one write per version.
+ * - `write` takes the lock's fence, as the writer's proof that it holds the lock (the file store's lock is
+ *   not re-entrant). No store refuses a write by its fence, though DESIGN.md's fencing would: a holder
+ *   whose lease ran out has already spent the stored refresh token at the IdP, which sees no fence, so
+ *   its result is the only current token unless someone wrote since, which the version shows. Refusing
+ *   it by the fence alone would keep a token the IdP has rotated out and sign the session out; the model
+ *   check found that (docs/refresh-protocol.md).
  * - The store publishes its own writes (`subscribe`), instead of `renewOnce` publishing after a write: a
  *   credential written by anyone (a fresh sign-in, another process) reaches the waiters, and a store
  *   knows its channel (BroadcastChannel beside localStorage, pub/sub beside Redis).
@@ -44,8 +45,9 @@ export interface StoreCallOptions {
 /** What a compare-and-set write may take. */
 export interface StoreWriteOptions extends StoreCallOptions {
   /**
-   * The fence of the {@link RenewLock} the writer holds. A store that sees the lock's fences refuses a
-   * write whose fence is older than the newest one issued for the key (`conflict`); others ignore it.
+   * The fence of the {@link RenewLock} grant the writer holds: how a store whose lock is not re-entrant
+   * (the file store) knows the writer holds it. A write is judged by its version alone, never refused by
+   * its fence: a late holder's result is the only current token unless the version moved.
    */
   readonly fence?: number;
 }

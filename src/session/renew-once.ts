@@ -6,7 +6,7 @@
 import { toFailure } from '../../machines/shared/failure.js';
 import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import { AuthFlowError, isAuthFlowError } from '../errors/auth-flow-error.js';
-import type { CredentialStore, RenewLock, Versioned } from './credential-store.js';
+import type { CredentialStore, RenewLock, StoreWriteOptions, Versioned } from './credential-store.js';
 
 /** Options of {@link renewOnce}. */
 export interface RenewOnceOptions<C> {
@@ -67,10 +67,9 @@ export function usableWhenFresh(
  *
  * Takes the lock; re-reads the store; if another holder already wrote a usable credential other than
  * `current`, adopts it; otherwise renews the stored one, writes it with compare-and-set against the
- * version read (and the lock's fence), and releases the lock. The store tells its subscribers, so
+ * version read, and releases the lock. The store tells its subscribers, so
  * callers still waiting for the lock adopt the new credential at once. A write that loses
- * (`conflict`: another writer got there first, or the lock passed on while this holder stalled)
- * adopts what the other wrote: a credential is never renewed twice for one version.
+ * (`conflict`: another writer got there first) adopts what the other wrote.
  *
  * Fails with an {@link AuthFlowError}: `timeout` (the lock, or another holder's credential, took longer
  * than `waitMs`), `cancelled` (`signal`), `notLoggedIn` (the store holds nothing: signed out
@@ -140,7 +139,11 @@ function lockOrNews<C>(o: Resolved<C>): Promise<RenewOutcome<C>> {
   });
 }
 
-/** The holder's part: re-read, adopt or renew, compare-and-set. */
+/**
+ * The holder's part: re-read, adopt or renew, compare-and-set. The write carries the lock's fence (a
+ * store whose lock is not re-entrant, the file store, knows by it that the writer holds the lock), and it
+ * is judged by the version alone: see {@link StoreWriteOptions.fence}.
+ */
 async function underLock<C>(o: Resolved<C>, fence: number): Promise<RenewOutcome<C>> {
   const stored = await o.store.read(o.key, { ...(o.signal ? { signal: o.signal } : {}) });
   if (!stored) throw removed();
@@ -163,11 +166,7 @@ async function renewTyped<C>(o: Resolved<C>, stored: C): Promise<C> {
   }
 }
 
-/**
- * Another writer won the compare-and-set: adopt its credential. When the store refused this write by
- * the fence (the lock passed on while this holder stalled), the new holder may not have written yet:
- * wait for it, at most `waitMs`.
- */
+/** Another writer won the compare-and-set: adopt its credential, once the store holds a usable one (at most `waitMs`). */
 async function afterConflict<C>(o: Resolved<C>): Promise<RenewOutcome<C>> {
   const found = await nextAdoptable(o);
   if (found === 'removed') throw removed();

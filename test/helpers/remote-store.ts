@@ -12,15 +12,15 @@ export interface WriteRecord {
   readonly key: string;
   readonly expectedVersion: string | null;
   readonly fence: number | undefined;
-  readonly result: 'written' | 'refused: version' | 'refused: fence';
+  readonly result: 'written' | 'refused: version';
 }
 
 /**
  * A remote store and lock, as Redis would hold them for several instances: every operation crosses a
  * network (the request and the answer each wait `latency()` ms) and applies atomically on the server.
  * The lock is `SET NX PX` with a fence from `INCR` (a lease of `ttlMs`; a waiter retries every 2 ms),
- * released by compare-and-delete; a write is refused when its fence is older than the newest one issued
- * for the key (a holder whose lease ran out), or when its version is not the one held (compare-and-set).
+ * released by compare-and-delete; a write is refused when its version is not the one held
+ * (compare-and-set), never by its fence (as `stores/redis/redis-credential-store.ts`).
  * Writes are published to every instance's subscribers, after a latency of their own.
  */
 export function createRemote<C>(latency: () => number = () => 1 + Math.floor(Math.random() * 5)) {
@@ -51,10 +51,6 @@ export function createRemote<C>(latency: () => number = () => 1 + Math.floor(Mat
   };
   const compareAndSet = (key: string, credential: C, expected: string | null, fence?: number): WriteResult => {
     const record = (result: WriteRecord['result']) => writes.push({ key, expectedVersion: expected, fence, result });
-    if (fence !== undefined && fence < (fences.get(key) ?? 0)) {
-      record('refused: fence');
-      return { status: 'conflict' };
-    }
     if ((values.get(key)?.version ?? null) !== expected) {
       record('refused: version');
       return { status: 'conflict' };

@@ -74,7 +74,7 @@ describe('the credential store', () => {
     expect(await storeB.write('k', { token: 'c', expiresAt: 2 }, null)).toEqual({ status: 'conflict' });
   });
 
-  it('refuses the late write of a holder whose lease ran out (an older fence), though its version is current', async () => {
+  it('judges a late write by its version alone: a holder whose lease ran out still writes while the version is current', async () => {
     const redis = await connect();
     const store = createRedisCredentialStore<Cred>({ redis, encryptionKeys: [KEY_A], namespace: 'fence' });
     const lock = createRedisRenewLock({ redis, namespace: 'fence' });
@@ -90,12 +90,24 @@ describe('the credential store', () => {
     );
     const newer = await lock.withLock('k', async (fence) => fence, { ttlMs: 5_000, waitMs: 1_000 });
     expect(newer).toBeGreaterThan(staleFence);
-    expect(await store.write('k', { token: 'late', expiresAt: 2 }, first.version, { fence: staleFence })).toEqual({
+    // Its result is the only current token (the IdP rotated the one it read): kept.
+    const late = await store.write('k', { token: 'late', expiresAt: 2 }, first.version, { fence: staleFence });
+    expect(late.status).toBe('written');
+    // The next holder read the same version: it loses, and adopts the late holder's token.
+    expect(await store.write('k', { token: 'new', expiresAt: 2 }, first.version, { fence: newer })).toEqual({
       status: 'conflict',
     });
-    expect((await store.write('k', { token: 'new', expiresAt: 2 }, first.version, { fence: newer })).status).toBe(
-      'written',
-    );
+  });
+
+  it('keeps the fence counter when a credential is removed: fences never restart while a holder may live', async () => {
+    const redis = await connect();
+    const store = createRedisCredentialStore<Cred>({ redis, encryptionKeys: [KEY_A], namespace: 'keep' });
+    const lock = createRedisRenewLock({ redis, namespace: 'keep' });
+    await store.write('k', { token: 't0', expiresAt: 1 }, null);
+    const before = await lock.withLock('k', async (fence) => fence, { ttlMs: 5_000, waitMs: 1_000 });
+    await store.remove('k');
+    const after = await lock.withLock('k', async (fence) => fence, { ttlMs: 5_000, waitMs: 1_000 });
+    expect(after).toBeGreaterThan(before);
   });
 
   it('tells another instance of every write and removal over pub/sub', async () => {

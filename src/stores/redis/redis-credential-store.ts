@@ -1,6 +1,6 @@
 /**
- * A {@link CredentialStore} in Redis, shared by every instance of a web backend: compare-and-set and the
- * fence check run as one Lua script (atomic on the server), values are sealed ({@link Sealer}), and every
+ * A {@link CredentialStore} in Redis, shared by every instance of a web backend: compare-and-set runs as
+ * one Lua script (atomic on the server), values are sealed ({@link Sealer}), and every
  * write is published so that waiting instances adopt it without asking.
  */
 import { randomUUID } from 'node:crypto';
@@ -28,28 +28,30 @@ export interface RedisCredentialStoreOptions<C> {
   readonly expiresAt?: (credential: C) => number | null;
 }
 
-/** Compare-and-set with the fence: 1 written, 0 refused. */
+/**
+ * Compare-and-set on the version: 1 written, 0 refused. Not by the writer's fence (see
+ * `StoreWriteOptions.fence`): a late holder's result is the only current token unless the version moved.
+ */
 const WRITE = `
-local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
-if ARGV[4] ~= '' and tonumber(ARGV[4]) < newest then return 0 end
 local held = redis.call('HGET', KEYS[1], 'v')
 if (held or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'c', ARGV[3])
-if ARGV[5] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[5]) else redis.call('PERSIST', KEYS[1]) end
-redis.call('PUBLISH', ARGV[6], ARGV[2] .. '\\n' .. ARGV[3])
+if ARGV[4] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) else redis.call('PERSIST', KEYS[1]) end
+redis.call('PUBLISH', ARGV[5], ARGV[2] .. '\\n' .. ARGV[3])
 return 1`;
 
-/** Removes the credential and its fence counter, and tells the subscribers. */
+/**
+ * Removes the credential and tells the subscribers. The lock's fence counter stays: fences restarting at
+ * 1 would let a stalled holder's compare-and-delete release a new holder's lock of the same fence.
+ */
 const REMOVE = `
 local gone = redis.call('DEL', KEYS[1])
-redis.call('DEL', KEYS[2])
 if gone == 1 then redis.call('PUBLISH', ARGV[1], '-') end
 return gone`;
 
 /**
  * A {@link CredentialStore} in Redis. Credentials are JSON, sealed with AES-256-GCM under `encryptionKeys` and bound
- * to their Redis name; versions are random ids; a write whose fence is older than the newest the lock
- * issued is refused. A value that cannot be opened (an unknown key, altered) reads as `cacheCorrupt`.
+ * to their Redis name; versions are random ids; a write is compare-and-set on the version. A value that cannot be opened (an unknown key, altered) reads as `cacheCorrupt`.
  *
  * @example
  * ```ts
@@ -74,20 +76,18 @@ export function createRedisCredentialStore<C>(options: RedisCredentialStoreOptio
       if (!version || !sealed) return null;
       return { version, credential: openCredential<C>(sealer, sealed, names.value) };
     },
-    async write(key, credential, expectedVersion, writeOptions) {
+    async write(key, credential, expectedVersion) {
       const names = redisNames(namespace, key);
       const version = randomUUID();
       const expiresAt = options.expiresAt?.(credential) ?? null;
       const written = await send([
         'EVAL',
         WRITE,
-        '2',
+        '1',
         names.value,
-        names.fence,
         expectedVersion ?? '',
         version,
         sealer.seal(JSON.stringify(credential), names.value),
-        writeOptions?.fence === undefined ? '' : String(writeOptions.fence),
         expiresAt === null ? '' : String(Math.ceil(expiresAt)),
         names.news,
       ]);
@@ -95,7 +95,7 @@ export function createRedisCredentialStore<C>(options: RedisCredentialStoreOptio
     },
     async remove(key) {
       const names = redisNames(namespace, key);
-      await send(['EVAL', REMOVE, '2', names.value, names.fence, names.news]);
+      await send(['EVAL', REMOVE, '1', names.value, names.news]);
     },
     subscribe: news.subscribe,
   };
