@@ -3,7 +3,7 @@
  * (`GET {issuer}/api/v1/orgs/{org}/projects` with the person's access token), from which a person's
  * sign-in takes its project and, from the project's `apiUrl`, its cluster.
  */
-import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { AuthFlowError, isAuthFlowError } from '../errors/auth-flow-error.js';
 import { createCdfClient } from './cdf.js';
 import type { CallOptions } from './http.js';
 
@@ -31,7 +31,13 @@ export async function organizationProjects(
   // The same limits as every CDF call: a deadline, a body cap, no redirect followed, the token never echoed.
   const api = createCdfClient({ baseUrl: new URL(input.issuer).origin });
   const path = `api/v1/orgs/${encodeURIComponent(input.org)}/projects`;
-  const answer = await api.request('GET', path, { accessToken: input.accessToken }, {}, call);
+  // The CDF client lets a 401 through as an answer and throws on a 403: both are the same refusal here.
+  const answer = await api
+    .request('GET', path, { accessToken: input.accessToken }, {}, call)
+    .catch((error: unknown) => {
+      if (isAuthFlowError(error) && error.status === 403) return { status: 403, body: null };
+      throw error;
+    });
   if (answer.status === 401 || answer.status === 403) {
     throw new AuthFlowError({
       code: 'accessDenied',

@@ -97,7 +97,7 @@ export function discoveryRefusalOf(record: IdpAnswerRecord, url: string): AuthFl
   return new AuthFlowError({
     code: 'http',
     status,
-    message: `IdP discovery at ${url} answered HTTP ${status}: ${check}.${quoted.length > 0 ? ` The IdP said: ${quoted.join('; ')}.` : ''}`,
+    message: `IdP discovery at ${url} answered HTTP ${status}: ${check}.${quoted.length > 0 ? ` The IdP said: ${saidOf(quoted)}` : ''}`,
     ...(diagnostics ? { idpDiagnostics: diagnostics } : {}),
   });
 }
@@ -186,7 +186,7 @@ function withDiagnostics(
   ].filter(Boolean);
   return {
     ...refusal,
-    message: `${refusal.message} The IdP said: ${quoted.join('; ')}.`,
+    message: `${refusal.message} The IdP said: ${saidOf(quoted)}`,
     ...(diagnostics ? { idpDiagnostics: diagnostics } : {}),
   };
 }
@@ -297,4 +297,9 @@ function scrubbedCause(error: unknown, scrub: (text: string) => string, depth = 
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') Object.assign(copy, { code });
   return copy;
+}
+
+/** What the IdP said, quoted parts joined into one sentence: each part's own full stop dropped, one at the end. */
+function saidOf(quoted: readonly string[]): string {
+  return `${quoted.map((part) => part.replace(/[.\s]+$/, '')).join('; ')}.`;
 }
