@@ -13,6 +13,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const docPath = path.join(root, 'docs/verification.md');
 const MUTATION_START = '<!-- mutation:start -->';
 const MUTATION_END = '<!-- mutation:end -->';
+const MODEL_START = '<!-- model-check:start -->';
+const MODEL_END = '<!-- model-check:end -->';
 
 const testNames = (file: string, pattern: RegExp) =>
   [...readFileSync(path.join(root, file), 'utf8').matchAll(pattern)].map((m) =>
@@ -104,7 +106,42 @@ function mutationSection(previous: string | undefined): string {
   return lines.join('\n');
 }
 
-function render(previousMutation: string | undefined): string {
+/** The model check's results, from the last `npm run model-check` (reports/model-check.json). */
+function modelSection(previous: string | undefined): string {
+  const file = path.join(root, 'reports/model-check.json');
+  if (!existsSync(file)) return previous ?? `${MODEL_START}\nNot run yet: \`npm run model-check\`.\n${MODEL_END}`;
+  const report = JSON.parse(readFileSync(file, 'utf8')) as {
+    spin: string;
+    seconds: number;
+    checks: Array<{
+      kind: string;
+      claim: string | null;
+      defines: string[];
+      expect: string;
+      result: string;
+      ok: boolean;
+      states: number;
+      depth: number;
+    }>;
+  };
+  const rows = report.checks.map(
+    (c) =>
+      `| ${c.kind} | ${c.claim ?? '(no invalid end state)'} | ${c.defines.length ? c.defines.join(' ') : 'the code'} | ${c.expect} | ${c.result} | ${c.states.toLocaleString('en-US')} | ${c.depth} | ${c.ok ? 'ok' : 'NOT AS EXPECTED'} |`,
+  );
+  return [
+    MODEL_START,
+    '',
+    `${report.checks.filter((c) => c.ok).length} of ${report.checks.length} checks as expected in ${Math.round(report.seconds)} s (${report.spin}).`,
+    '',
+    '| kind | property | model | expected | result | states | depth | |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    MODEL_END,
+  ].join('\n');
+}
+
+function render(previousMutation: string | undefined, previousModel?: string): string {
   const rows = machinesUnderTest.map((m) => {
     const c = bothWays(m.machine, m.input as object, m.events);
     const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)}%`;
@@ -201,8 +238,27 @@ regression test that failed before its fix:
 | OIDC logout only deleted the file: a copied refresh token kept working | \`test/e2e/logout.e2e.test.ts\`; \`test/session/cdf-session.test.ts\` (OIDC logout) |
 | reading oauth4webapi's namespace object dynamically stopped tree-shaking (code-flow bundle 138 → 166 KiB) | the budgets of \`npm run size\` (in \`npm test\`) |
 | \`CdfClient.request\` threw synchronously for a URL in place of a path | \`test/protocol/request-and-revocation.test.ts\`: "refuses …" |
+| the model check: a holder whose lease ran out before its grant, with a successor that failed at the IdP, had its write refused by the fence while its version was current: the store kept a rotated-out refresh token | \`test/session/renew-once.test.ts\`: "a stalled holder whose successor fails at the IdP still stores what it renewed …" |
+| the emulator's IdP forgot authorization codes under load (oidc-provider's default LRU of 1,000 entries): sign-ins 174..1000 failed | \`test/server/fleet.test.ts\`: "completes 1,000 of 1,000 sign-ins …" |
+| a flow snapshot taken after \`stop()\` restored as stopped: the server's code exchange never ran | \`test/server/server-auth.test.ts\`: "a sign-in through …" |
+| a \`getToken(req)\` caller that gave up cancelled the renewal every other caller waited on | \`test/server/server-auth.test.ts\`: "lets a caller of getToken give up …" |
+| a server session whose refresh token the IdP refused was renewed again on every request | \`test/server/server-auth.test.ts\`: "ends on every request path at once …" |
+| Cognite IdP's 403 for an organization's projects came out as \`http\`, calling it CDF | \`test/protocol/cognite-idp.test.ts\`: "a 403 is accessDenied too …" |
 
-## 7. Determinism
+## 7. The refresh protocol, model-checked (spin, \`npm run model-check\`)
+
+\`renewOnce\` with its locks (a tab's, the processes', the instances') as a Promela model
+(\`model/renew-once.pml\`), checked exhaustively by spin: 3 clients, crashes, lock expiry, token expiry, a
+slow store. What each part of the model stands for in the code, each property in words, the mutants and
+the known limits: [refresh-protocol.md](refresh-protocol.md). A property \`holds\` on the code's model; a
+mutant, the previous code (a store that refused writes by their fence) or a known limit is expected to be
+\`violated\` (spin finds the counterexample), and a witness shows that a case the properties are about
+does happen. From the last
+\`npm run model-check\`:
+
+${previousModel ?? ''}
+
+## 8. Determinism
 
 Every property test prints its seed and path on failure; \`FC_SEED=<seed> npx vitest run <file>\` replays
 it. Every timer runs on XState's \`SimulatedClock\` in machine tests. In CI each property runs 200 cases
@@ -215,8 +271,15 @@ it('docs/verification.md is current (npm run verify rewrites it)', () => {
   const start = current.indexOf(MUTATION_START);
   const end = current.indexOf(MUTATION_END);
   const previous = start >= 0 && end > start ? current.slice(start, end + MUTATION_END.length) : undefined;
+  const modelFrom = current.indexOf(MODEL_START);
+  const modelTo = current.indexOf(MODEL_END);
+  const previousModel =
+    modelFrom >= 0 && modelTo > modelFrom ? current.slice(modelFrom, modelTo + MODEL_END.length) : undefined;
   const update = process.env.UPDATE_VERIFICATION === '1';
-  const next = render(update ? mutationSection(previous) : (previous ?? mutationSection(undefined)));
+  const next = render(
+    update ? mutationSection(previous) : (previous ?? mutationSection(undefined)),
+    update ? modelSection(previousModel) : (previousModel ?? modelSection(undefined)),
+  );
   if (update) writeFileSync(docPath, next);
   else expect(current, 'docs/verification.md is stale: run `npm run verify` and commit it').toBe(next);
 });
