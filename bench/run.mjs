@@ -191,8 +191,8 @@ rows.push(...(await serverRows()));
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const text = `# Benchmarks
 
-Written by \`npm run bench\` (\`bench/run.mjs\`); each figure is the median of 5 runs, with its baseline
-measured in the same run. Tests assert behaviour only; the time goes here.
+Written by \`npm run bench\` (\`bench/run.mjs\`); each figure is the median of 5 runs (or of the runs its row
+names), with its baseline measured in the same run, alternating. Tests assert behaviour only; the time goes here.
 
 Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()},
 Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}.
