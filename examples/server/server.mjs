@@ -30,6 +30,12 @@ const app = express();
 app.use(auth.handle);
 // A server-side CDF call for the signed-in person: one CogniteClient per request, on the session's token.
 app.get('/api/assets', async (req, res) => {
+  // Without a session, say so (401) before the SDK wraps the error in its own.
+  const signedIn = await auth.getToken(req).then(
+    () => true,
+    () => false,
+  );
+  if (!signedIn) return res.status(401).json({ error: 'notLoggedIn', message: 'Sign in first: /auth/login' });
   try {
     const client = new CogniteClient({
       appId: 'server-example',
@@ -41,7 +47,7 @@ app.get('/api/assets', async (req, res) => {
     const assets = await client.assets.list().autoPagingToArray({ limit: 10 });
     res.json({ assets: assets.map((asset) => asset.name) });
   } catch (error) {
-    res.status(error?.code === 'notLoggedIn' ? 401 : 502).json({ error: error?.code ?? 'failed' });
+    res.status(502).json({ error: error?.code ?? 'failed' });
   }
 });
 app.get('/', (_req, res) => {

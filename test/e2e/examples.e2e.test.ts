@@ -83,6 +83,9 @@ describe('the examples', () => {
 
   it('server: an Express app signs a person in server-side, reads assets both ways, and signs out', async () => {
     const url = await serve('examples/server/server.mjs', { PORT: '5181' });
+    const anonymous = await fetch(`${url}api/assets`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: 'notLoggedIn' });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
