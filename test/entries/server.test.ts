@@ -13,7 +13,8 @@ import { build } from 'esbuild';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pinnedNames } from '../helpers/entries.js';
-import { freePort, personBrowser } from '../helpers/server-app.js';
+import { freePort } from '../helpers/http-server.js';
+import { personBrowser } from '../helpers/server-app.js';
 
 describe('cdf-authflow/server', () => {
   let emulator: Emulator;

@@ -4,8 +4,6 @@
  * browser (an HTTP client with a cookie jar) to sign in through it.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import { CookieJar } from 'tough-cookie';
@@ -13,18 +11,6 @@ import { followRedirects } from '../../src/drivers/node/headless-browser.js';
 import { createServerAuth, type ServerAuthOptions } from '../../src/drivers/server/server-auth.js';
 import type { ServerAuth } from '../../src/drivers/server/types.js';
 import type { Emulator } from '../../src/emulator/index.js';
-
-/** A free loopback port (for a redirect URI that must be registered before the server listens). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The server options of the emulator's confidential `webapp` client for an app on `port`. */
 export const webAppOptions = (emulator: Emulator, port: number, extra: Partial<ServerAuthOptions> = {}) =>

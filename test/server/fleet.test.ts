@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followRedirects } from '../../src/drivers/node/headless-browser.js';
 import { type Emulator, type RedisServer, startEmulator, startRedisServer } from '../../src/emulator/index.js';
 import { type Instance, startInstance, startRoundRobin } from '../helpers/fleet.js';
-import { freePort, personBrowser } from '../helpers/server-app.js';
+import { freePort } from '../helpers/http-server.js';
+import { personBrowser } from '../helpers/server-app.js';
 
 const KEYS = [Buffer.alloc(32, 7).toString('base64')];
 // A token is stale for the fleet LEEWAY_MS before it expires, so a renewed one stays fresh for

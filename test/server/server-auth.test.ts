@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { freePort, personBrowser, startApp, webAppOptions } from '../helpers/server-app.js';
+import { freePort } from '../helpers/http-server.js';
+import { personBrowser, startApp, webAppOptions } from '../helpers/server-app.js';
 
 let emulator: Emulator;
 const ports: number[] = [];

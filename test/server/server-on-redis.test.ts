@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisServerStores } from '../../src/drivers/server/server-stores.js';
 import { type Emulator, type RedisServer, startEmulator, startRedisServer } from '../../src/emulator/index.js';
 import { connectRedis, type RedisConnection } from '../../src/stores/redis/connection.js';
-import { freePort, personBrowser, startApp, webAppOptions } from '../helpers/server-app.js';
+import { freePort } from '../helpers/http-server.js';
+import { personBrowser, startApp, webAppOptions } from '../helpers/server-app.js';
 
 let redis: RedisServer;
 let emulator: Emulator;

@@ -9,6 +9,7 @@ import { DEFAULT_LEEWAY_MS } from '../../../machines/shared/freshness.js';
 import { type IdpChoice, resolveIdp } from '../../config/resolve-idp.js';
 import { InvalidArgumentError } from '../../errors/invalid-argument.js';
 import { createCdfClient } from '../../protocol/cdf.js';
+import { isLoopbackHost } from '../../protocol/http.js';
 import type { OidcClientOptions } from '../../protocol/oidc.js';
 import { oidcClientFor } from '../../session/oidc-session.js';
 import { cookiePolicy } from './cookies.js';
@@ -148,8 +149,7 @@ function originOf(text: string): URL {
   } catch {
     throw new InvalidArgumentError(`origin is not a URL: write the site's origin, like https://app.example.com.`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url))) {
     throw new InvalidArgumentError(
       `origin must be https (http only on 127.0.0.1, localhost or [::1]): session cookies must not travel in the clear.`,
     );
