@@ -39,7 +39,13 @@ module.exports = {
       'config-is-plain-data',
       'IdP presets and settings are plain values: no I/O, no runtime, nothing above them (the error classes are plain too).',
       { path: '^src/config/' },
-      { path: ['^src/(?!config/|errors/)', '^machines/'], dependencyTypes: ['local', 'core', 'npm'] },
+      { path: '^src/(?!config/|errors/)', dependencyTypes: ['local', 'core', 'npm'] },
+    ),
+    forbid(
+      'config-names-machines-types-only',
+      "Settings name a flow by its machine's name (FlowName from MachineName): a type, erased at build; no machine is loaded.",
+      { path: '^src/config/' },
+      { path: '^machines/', dependencyTypesNot: ['type-only'] },
     ),
     forbid(
       'flows-are-runtime-free',

@@ -152,7 +152,7 @@ await idp.close();
   const home = await mkdtemp(path.join(os.tmpdir(), 'cdf-auth-bench-'));
   const env = { ...process.env, CDF_AUTHFLOW_HOME: home };
   // Signed in as a person would: `cdf-auth login` with code + PKCE (headless), cached in `home`.
-  const login = ['login', '--flow', 'code', '--base-url', emulator.baseUrl, '--issuer', emulator.issuer];
+  const login = ['login', '--flow', 'authorization-code', '--base-url', emulator.baseUrl, '--issuer', emulator.issuer];
   await run(process.execPath, [bin, ...login, '--client-id', emulator.clients.cli, '--headless'], { env });
   const expire = async () => {
     const file = path.join(

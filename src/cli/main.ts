@@ -20,9 +20,9 @@ Usage: cdf-auth <command> [options]
 Commands:
   demo                 run every flow against a local emulator and a real OIDC provider
   emulator             a local CDF and IdP (--profile generic|entra|auth0|cogidp), kept running
-  login                sign in and cache the result: --flow code | device | client-credentials
-                       (OpenID Connect), token (a bearer from CDF_TOKEN), or login-url | api-key
-                       (legacy); picks one when not named
+  login                sign in and cache the result: --flow authorization-code | device-code |
+                       client-credentials (OpenID Connect), token (a bearer from CDF_TOKEN), or
+                       login-url | api-key (legacy); picks one when not named
   token                print the cached access token (for curl -H "Authorization: Bearer ...")
   status               who the cached login is, its IdP, expiry, scopes and projects (like cdf auth verify)
   api PATH             one authenticated request to the cluster, JSON out (like gh api)
@@ -65,13 +65,13 @@ Runs a local CDF and its IdP (oidc-provider) on 127.0.0.1 until Ctrl-C, and prin
   login: `Usage: cdf-auth login [--cluster NAME | --base-url URL] [--project P] [IdP options] [--flow F]
 
 Without --flow: a client secret (--client-secret-env, IDP_CLIENT_SECRET) means client-credentials; an
-IdP (--issuer, --provider, --tenant) means a person: code where a browser can open here, device over SSH
-or without a display. Flags win over the environment (CDF_*, IDP_*, LOGIN_FLOW, PROVIDER), the
-environment over --profile; --verbose prints where each setting came from.
+IdP (--issuer, --provider, --tenant) means a person: authorization-code where a browser can open here,
+device-code over SSH or without a display. Flags win over the environment (CDF_*, IDP_*, LOGIN_FLOW,
+PROVIDER), the environment over --profile; --verbose prints where each setting came from.
 
-Flows:
-  --flow code                 OpenID Connect code + PKCE: the system browser, a 127.0.0.1 loopback redirect
-  --flow device               OpenID Connect device code: prints a URL and a code to enter anywhere
+Flows (--flow and LOGIN_FLOW also take the Cognite Toolkit's interactive, device_code, client_credentials):
+  --flow authorization-code   OpenID Connect code + PKCE: the system browser, a 127.0.0.1 loopback redirect
+  --flow device-code          OpenID Connect device code: prints a URL and a code to enter anywhere
   --flow client-credentials   a service token (the replacement for API keys)
   --flow token                a bearer token obtained elsewhere, read from CDF_TOKEN (or --token-env VAR)
   --flow login-url            legacy: sign a person in through CDF's login URL

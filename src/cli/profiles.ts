@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ProfileSettings, Settings } from '../config/settings.js';
+import { FORMER_FLOW_NAMES, type ProfileSettings, type Settings } from '../config/settings.js';
 import { defaultCacheDir } from '../stores/file-token-store.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit-codes.js';
@@ -26,10 +26,21 @@ export async function readProfiles(ctx: CommandContext): Promise<Record<string, 
   try {
     const parsed = JSON.parse(text) as { v?: unknown; profiles?: unknown };
     if (parsed.v !== 1 || typeof parsed.profiles !== 'object' || parsed.profiles === null) throw new Error('shape');
-    return parsed.profiles as Record<string, ProfileSettings>;
+    return withFlowNames(parsed.profiles as Record<string, ProfileSettings>);
   } catch {
     throw new UsageError(`The profiles file ${fileOf(ctx)} is not one cdf-auth wrote; fix or delete it.`);
   }
+}
+
+/** The profiles with the flow an earlier version saved (`code`, `device`) by its name now. */
+function withFlowNames(profiles: Record<string, ProfileSettings>): Record<string, ProfileSettings> {
+  return Object.fromEntries(
+    Object.entries(profiles).map(([name, settings]) => {
+      const flow = settings?.flow;
+      const renamed = flow && Object.hasOwn(FORMER_FLOW_NAMES, flow) ? FORMER_FLOW_NAMES[flow] : undefined;
+      return [name, renamed ? { ...settings, flow: renamed } : settings];
+    }),
+  );
 }
 
 /** One saved profile; a name that was never saved is a usage error. */

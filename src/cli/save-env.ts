@@ -12,14 +12,14 @@ import { UsageError } from './exit-codes.js';
 /** The variables to write for a sign-in at `where`. */
 export function envOf(settings: Settings, where: { baseUrl: string; project: string }): Record<string, string> {
   const provider = settings.provider?.value;
-  const flow = settings.flow?.value ?? 'code';
+  const flow = settings.flow?.value ?? 'authorization-code';
   const host = new URL(where.baseUrl).host;
   const cluster = /^([a-z0-9-]+)\.cognitedata\.com$/.exec(host)?.[1];
   const out: Record<string, string> = {};
   const theirs = provider ? TOOLKIT_PROVIDERS[provider] : undefined;
   if (theirs) out.PROVIDER = theirs;
   // A Cognite IdP person's login is the Toolkit's session login; other flows keep their names.
-  const loginFlow = provider === 'cogidp' && flow === 'code' ? 'session' : TOOLKIT_LOGIN_FLOWS[flow];
+  const loginFlow = provider === 'cogidp' && flow === 'authorization-code' ? 'session' : TOOLKIT_LOGIN_FLOWS[flow];
   if (loginFlow) out.LOGIN_FLOW = loginFlow;
   if (cluster) out.CDF_CLUSTER = cluster;
   else out.CDF_URL = new URL(where.baseUrl).origin;

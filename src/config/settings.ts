@@ -7,6 +7,7 @@
  * from explicit values first, then those variables, then a saved profile, then the Toolkit's defaults;
  * each remembers where it came from. Plain data: the caller passes the environment in.
  */
+import type { MachineName } from '../../machines/index.js';
 import {
   auth0 as auth0Preset,
   COGNITE_SDK_REDIRECT_URI,
@@ -27,8 +28,42 @@ export interface Sourced<T> {
   readonly from: string;
 }
 
-/** The sign-in flows by their CLI names; `token` is a bearer token CDF accepts, read from a variable (`CDF_TOKEN`). */
-export type FlowName = 'code' | 'device' | 'client-credentials' | 'login-url' | 'api-key' | 'token';
+/**
+ * The sign-in flows, by the one name the machines, the CLI (`--flow`), the cache, the browser driver and
+ * the docs use: each machine's name but the session's (`authorization-code`, `device-code`,
+ * `client-credentials`, `login-url`, `api-key`), and `token`, a bearer token CDF accepts, read from a
+ * variable (`CDF_TOKEN`), which no machine runs.
+ */
+export type FlowName = Exclude<MachineName, 'session'> | 'token';
+
+/** Every {@link FlowName}, in the order the CLI lists them. */
+export const FLOW_NAMES = [
+  'authorization-code',
+  'device-code',
+  'client-credentials',
+  'token',
+  'login-url',
+  'api-key',
+] as const satisfies readonly FlowName[];
+
+/** The flows that sign in at an OpenID Connect IdP, whose logins the CLI's cache renews. */
+export const OIDC_FLOW_NAMES = [
+  'authorization-code',
+  'device-code',
+  'client-credentials',
+] as const satisfies readonly FlowName[];
+
+/** A flow that signs in at an OpenID Connect IdP. */
+export type OidcFlowName = (typeof OIDC_FLOW_NAMES)[number];
+
+/**
+ * The names earlier versions used for two flows (`--flow code`, `--flow device`, a cached login's
+ * `flow`, a saved profile's), still read as the one name; never written.
+ */
+export const FORMER_FLOW_NAMES: Readonly<Record<string, FlowName>> = {
+  code: 'authorization-code',
+  device: 'device-code',
+};
 
 /** How a confidential client proves itself at the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = 'basic' | 'post';
@@ -96,11 +131,14 @@ export const TOOLKIT_DEFAULT = "the Cognite Toolkit's default";
  */
 export const TOOLKIT_ENTRA_CLIENT_ID = 'fb9d503b-ac25-44c7-a75d-8fbcd3a206bd';
 
-/** The Cognite Toolkit's `LOGIN_FLOW` of each flow it has (`session` is read as `code` beside them). */
+/**
+ * The Cognite Toolkit's `LOGIN_FLOW` of each flow it has (`session` is read as `authorization-code` beside
+ * them); `login --save-env` writes these.
+ */
 export const TOOLKIT_LOGIN_FLOWS: Readonly<Partial<Record<FlowName, string>>> = {
   'client-credentials': 'client_credentials',
-  device: 'device_code',
-  code: 'interactive',
+  'device-code': 'device_code',
+  'authorization-code': 'interactive',
   token: 'token',
 };
 
@@ -121,13 +159,12 @@ function byToolkitName<T extends string>(
   return Object.fromEntries([...names.map((name) => [name, name]), ...theirs]);
 }
 
+/** Every name a flow is read by: its own, the Toolkit's, and the former ones. */
 const FLOWS: Readonly<Record<string, FlowName>> = {
-  ...byToolkitName<FlowName>(
-    ['code', 'device', 'client-credentials', 'login-url', 'api-key', 'token'],
-    TOOLKIT_LOGIN_FLOWS,
-  ),
+  ...byToolkitName<FlowName>(FLOW_NAMES, TOOLKIT_LOGIN_FLOWS),
   // The Toolkit's Cognite IdP sign-in, kept as a login.
-  session: 'code',
+  session: 'authorization-code',
+  ...FORMER_FLOW_NAMES,
 };
 
 const PROVIDERS = byToolkitName<IdpProvider>(
@@ -318,20 +355,20 @@ export function resolveSettings(
     ...(profile ? [profileLayer(profile.name, profile.settings)] : []),
   ];
   const oneOf =
-    <T>(table: Readonly<Record<string, T>>, what: string) =>
+    <T>(table: Readonly<Record<string, T>>, what: string, shown = Object.keys(table)) =>
     (value: string, from: string): T => {
       const found = Object.hasOwn(table, value) ? table[value] : undefined;
       if (found === undefined) {
-        throw new SettingsError(
-          `${from} names no known ${what} ("${value.slice(0, 40)}"); use ${Object.keys(table).join(', ')}.`,
-        );
+        throw new SettingsError(`${from} names no known ${what} ("${value.slice(0, 40)}"); use ${shown.join(', ')}.`);
       }
       return found;
     };
+  // The former flow names are read, never suggested.
+  const flowNames = Object.keys(FLOWS).filter((name) => !Object.hasOwn(FORMER_FLOW_NAMES, name));
   const settings: Record<string, Sourced<unknown> | undefined> = {
     baseUrl: pick(layers, 'baseUrl', baseUrlSetting),
     project: pick(layers, 'project'),
-    flow: pick(layers, 'flow', oneOf(FLOWS, 'flow')),
+    flow: pick(layers, 'flow', oneOf(FLOWS, 'flow', flowNames)),
     provider: pick(layers, 'provider', oneOf(PROVIDERS, 'IdP')),
     issuer: pick(layers, 'issuer'),
     authority: pick(layers, 'authority'),
@@ -363,7 +400,7 @@ function withToolkitDefaults(settings: Settings): Settings {
   const project = settings.project?.value;
   const byToolkit = <T>(value: T): Sourced<T> => ({ value, from: TOOLKIT_DEFAULT });
   const defaults: Partial<Record<keyof Settings, Sourced<string>>> = {};
-  if (provider === 'entra' && flow === 'device' && !settings.clientId) {
+  if (provider === 'entra' && flow === 'device-code' && !settings.clientId) {
     defaults.clientId = byToolkit(TOOLKIT_ENTRA_CLIENT_ID);
     if (cluster && !settings.scope) {
       // The Python SDK's OAuthDeviceCode.default_for_entra_id scopes.

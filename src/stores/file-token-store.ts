@@ -11,6 +11,7 @@ import envPaths from 'env-paths';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
+import { FORMER_FLOW_NAMES, OIDC_FLOW_NAMES, type OidcFlowName } from '../config/settings.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
 /** A cached legacy login-URL session. The tokens are secrets. */
@@ -73,8 +74,11 @@ export interface CachedOidcLogin {
   readonly v: 1;
   /** An OpenID Connect login. */
   readonly kind: 'oidc';
-  /** The flow that signed in (and that signs in again when the refresh token is gone). */
-  readonly flow: 'code' | 'device' | 'client-credentials';
+  /**
+   * The flow that signed in (and that signs in again when the refresh token is gone). An entry of an
+   * earlier version says `code` or `device`: it is read as `authorization-code` or `device-code`.
+   */
+  readonly flow: OidcFlowName;
   /** The cluster's base URL. */
   readonly baseUrl: string;
   /** The project asked for, or `''`. */
@@ -406,11 +410,9 @@ export function parseEntry(text: string): CacheEntry | null {
   }
   if (v.kind === 'api-key' && strings('apiKeyEnv')) return v as unknown as CachedApiKeyLogin;
   if (v.kind === 'token' && strings('tokenEnv')) return v as unknown as CachedTokenLogin;
-  if (
-    v.kind === 'oidc' &&
-    strings('issuer', 'clientId', 'scope') &&
-    ['code', 'device', 'client-credentials'].includes(String(v.flow))
-  ) {
+  if (v.kind === 'oidc' && strings('issuer', 'clientId', 'scope')) {
+    const flow = oidcFlowOf(v.flow);
+    if (!flow) return null;
     const tokens = v.tokens as Record<string, unknown> | null;
     if (
       typeof tokens !== 'object' ||
@@ -429,7 +431,14 @@ export function parseEntry(text: string): CacheEntry | null {
     ) {
       return null;
     }
-    return v as unknown as CachedOidcLogin;
+    return { ...v, flow } as unknown as CachedOidcLogin;
   }
   return null;
+}
+
+/** A cached login's OIDC flow, also by the name an earlier version wrote (`code`, `device`); `null` for anything else. */
+function oidcFlowOf(flow: unknown): OidcFlowName | null {
+  if (typeof flow !== 'string') return null;
+  const named = Object.hasOwn(FORMER_FLOW_NAMES, flow) ? FORMER_FLOW_NAMES[flow] : flow;
+  return OIDC_FLOW_NAMES.find((name) => name === named) ?? null;
 }

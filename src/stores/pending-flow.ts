@@ -3,12 +3,16 @@
  * `sessionStorage` (one tab, gone with it). It is read by parsing, never by matching text, and anything
  * unreadable counts as no pending flow.
  */
+import type { FlowName } from '../config/settings.js';
 
 /** The storage the pending flow lives in (`sessionStorage` or a stand-in). */
 export type FlowStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
-/** The browser flows that can be pending. */
-export type PendingFlowName = 'login-url' | 'code';
+/** The browser flows, which can be pending. */
+const PENDING_FLOW_NAMES = ['login-url', 'authorization-code'] as const satisfies readonly FlowName[];
+
+/** A browser flow, which can be pending. */
+export type PendingFlowName = (typeof PENDING_FLOW_NAMES)[number];
 
 /** What storage holds: which flow, and its snapshot when the record is of this version. */
 export interface PendingFlow {
@@ -35,9 +39,10 @@ export function readPendingFlow(storage: FlowStorage): PendingFlow | null {
   } catch {
     return null;
   }
-  if (record?.machine !== 'login-url' && record?.machine !== 'code') return null;
+  const flow = PENDING_FLOW_NAMES.find((name) => name === record?.machine);
+  if (!flow || !record) return null;
   const resumable = record.v === VERSION && typeof record.snapshot === 'object' && record.snapshot !== null;
-  return { flow: record.machine, snapshot: resumable ? (record.snapshot as object) : null };
+  return { flow, snapshot: resumable ? (record.snapshot as object) : null };
 }
 
 /** Forgets the pending flow. */

@@ -146,7 +146,7 @@ const inspectFor = (machine) => (event) => {
   }
 };
 const origin = location.origin;
-const code = createBrowserLogin({ ...config, flow: 'code', redirectUri: origin + '/', inspect: inspectFor('authorizationCode') });
+const code = createBrowserLogin({ ...config, flow: 'authorization-code', redirectUri: origin + '/', inspect: inspectFor('authorizationCode') });
 const legacy = createBrowserLogin({ ...config, flow: 'login-url', redirectUri: origin + '/', inspect: inspectFor('loginUrl') });
 const ui = document.getElementById('ui');
 for (const login of [code, legacy]) login.subscribe((state) => { ui.textContent = state; });

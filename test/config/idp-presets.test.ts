@@ -1,7 +1,15 @@
 /** What each IdP preset asks for, and how the CDF ecosystem's settings resolve: flags > environment > profile. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { machinesByName } from '../../machines/index.js';
 import { auth0, cdfScopes, clusterUrl, cognito, entra, keycloak, oidc, okta } from '../../src/config/idp-presets.js';
-import { describeSettings, presetOf, resolveSettings, SettingsError } from '../../src/config/settings.js';
+import {
+  describeSettings,
+  FLOW_NAMES,
+  type FlowName,
+  presetOf,
+  resolveSettings,
+  SettingsError,
+} from '../../src/config/settings.js';
 
 const CLUSTER = 'https://westeurope-1.cognitedata.com';
 
@@ -120,12 +128,32 @@ describe('resolveSettings', () => {
   });
 
   it("the Toolkit's LOGIN_FLOW and PROVIDER names map to flows and presets; unknown ones name their source", () => {
-    expect(resolveSettings({}, { LOGIN_FLOW: 'interactive' }).flow?.value).toBe('code');
-    expect(resolveSettings({}, { LOGIN_FLOW: 'device_code' }).flow?.value).toBe('device');
+    expect(resolveSettings({}, { LOGIN_FLOW: 'interactive' }).flow?.value).toBe('authorization-code');
+    expect(resolveSettings({}, { LOGIN_FLOW: 'device_code' }).flow?.value).toBe('device-code');
     expect(resolveSettings({}, { PROVIDER: 'entra_id' }).provider?.value).toBe('entra');
     expect(() => resolveSettings({}, { LOGIN_FLOW: 'magic' })).toThrow(SettingsError);
     expect(() => resolveSettings({}, { LOGIN_FLOW: 'magic' })).toThrow(/LOGIN_FLOW/);
     expect(() => resolveSettings({ flow: 'toString' }, {})).toThrow(/--flow/);
+  });
+
+  it("a flow has one name, its machine's (and token); the former code and device are read as it, never shown", () => {
+    expectTypeOf<(typeof FLOW_NAMES)[number]>().toEqualTypeOf<FlowName>();
+    const machines = Object.keys(machinesByName).filter((name) => name !== 'session');
+    expect([...FLOW_NAMES].sort()).toEqual([...machines, 'token'].sort());
+    for (const name of FLOW_NAMES) expect(resolveSettings({ flow: name }, {}).flow?.value).toBe(name);
+    expect(resolveSettings({ flow: 'code' }, {}).flow).toEqual({ value: 'authorization-code', from: '--flow' });
+    expect(resolveSettings({}, { LOGIN_FLOW: 'device' }).flow).toEqual({ value: 'device-code', from: 'LOGIN_FLOW' });
+    const profile = { name: 'old', settings: { flow: 'code' } };
+    expect(resolveSettings({}, {}, profile).flow?.value).toBe('authorization-code');
+    const refused = (() => {
+      try {
+        resolveSettings({ flow: 'magic' }, {});
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(refused).toMatch(/use authorization-code, device-code, client-credentials, token, login-url, api-key, /);
+    expect(refused).not.toMatch(/ (code|device)[,.]/);
   });
 
   it('presetOf: a tenant means Entra; Entra needs tenant and cluster; Auth0 its audience; an issuer alone is generic', () => {

@@ -26,7 +26,7 @@ describe("the Toolkit's variables", () => {
   it('PROVIDER=cdf is Cognite IdP: its issuer, its scopes, the Toolkit redirects, no device flow', () => {
     const settings = resolveSettings({}, { ...cluster, PROVIDER: 'cdf', LOGIN_FLOW: 'session', CDF_ORG: 'my-org' });
     expect(settings.provider).toEqual({ value: 'cogidp', from: 'PROVIDER' });
-    expect(settings.flow).toEqual({ value: 'code', from: 'LOGIN_FLOW' });
+    expect(settings.flow).toEqual({ value: 'authorization-code', from: 'LOGIN_FLOW' });
     expect(presetOf(settings)).toMatchObject({
       provider: 'cogidp',
       issuer: COGNITE_IDP_ISSUER,

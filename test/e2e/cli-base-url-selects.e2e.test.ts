@@ -31,7 +31,7 @@ describe('--base-url always selects', () => {
     expect(ambiguous.err).toMatch(/--project/);
     const list = await cli(['logins', '--json']);
     const rows = JSON.parse(list.out) as Array<{ project: string; kind: string }>;
-    expect(rows.map((r) => `${r.kind}:${r.project}`).sort()).toEqual(['code:', 'login-url:demo']);
+    expect(rows.map((r) => `${r.kind}:${r.project}`).sort()).toEqual(['authorization-code:', 'login-url:demo']);
     expect((await cli(['logout', '--base-url', emulator.baseUrl, '--project='])).code).toBe(0);
     expect(JSON.parse((await cli(['logins', '--json'])).out)).toHaveLength(1);
     expect((await cli(['token', '--base-url', emulator.baseUrl])).code).toBe(0);

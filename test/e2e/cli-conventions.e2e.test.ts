@@ -19,12 +19,12 @@ describe('conventions people expect', () => {
     const args = person();
     // No display, over SSH or not: without $BROWSER the device code; with it, the browser (here: headless).
     const device = await cli([...args, '--verbose', '--timeout', '2'], { DISPLAY: '', SSH_TTY: '' });
-    expect(device.err).toContain('flow: device (chosen: no browser can open here');
+    expect(device.err).toContain('flow: device-code (chosen: no browser can open here');
     const code = await cli([...args, '--verbose', '--timeout', '2', '--no-browser'], {
       DISPLAY: '',
       BROWSER: 'wslview',
     });
-    expect(code.err).toContain('flow: code (chosen: a browser can open here');
+    expect(code.err).toContain('flow: authorization-code (chosen: a browser can open here');
   });
 
   it('11. status --project P works alone (the one cached login of that project)', async () => {

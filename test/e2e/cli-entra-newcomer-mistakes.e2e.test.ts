@@ -35,7 +35,7 @@ describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the
 
   it.each([
     ['client credentials', [], serviceSecret],
-    ['the device flow', ['--flow', 'device', '--timeout', '20'], () => ({})],
+    ['the device flow', ['--flow', 'device-code', '--timeout', '20'], () => ({})],
   ])(
     'an unknown client id (%s): AADSTS700016, the IdP refused the client, check --client-id',
     async (_flow, flags, env) => {
@@ -74,7 +74,7 @@ describe('7 and 13. what a newcomer gets wrong at Entra ID: the answer names the
   it.each([
     ['a scope that does not exist', '/.defualt', [], 'AADSTS70011'],
     ['client credentials without /.default', '/user_impersonation', [], 'AADSTS1002012'],
-    ['a person asking for a scope that does not exist', '/.defualt', ['--flow', 'device'], 'AADSTS70011'],
+    ['a person asking for a scope that does not exist', '/.defualt', ['--flow', 'device-code'], 'AADSTS70011'],
   ])('%s: invalid_scope with the AADSTS code and the scope', async (_what, suffix, flags, code) => {
     const scope = `${entraIdp.baseUrl}${suffix}`;
     const client = flags.length > 0 ? entraIdp.clients.cli : entraIdp.clients.service.id;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import type { OidcFlowName } from '../../src/config/settings.js';
 import { answerDeviceCode } from '../../src/emulator/device.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { CLI_BIN, runCli } from '../helpers/cli.js';
@@ -59,7 +60,7 @@ const serviceEnv = () => ({
 });
 const entraFlags = () => ['--provider', 'entra', '--authority', printed.idpOrigin, '--tenant', printed.tenantId];
 /** `cdf-auth login` of a person with the emulator's public CLI client, by `flow`. */
-const personLogin = (flow: 'code' | 'device') => [
+const personLogin = (flow: OidcFlowName) => [
   'login',
   '--base-url',
   printed.baseUrl,
@@ -133,7 +134,7 @@ describe('cdf-auth login against Entra ID', () => {
   });
 
   it('code + PKCE with --provider entra --tenant: a person signs in; token and api use the login', async () => {
-    const login = await cli([...personLogin('code'), '--project', 'demo', '--headless']);
+    const login = await cli([...personLogin('authorization-code'), '--project', 'demo', '--headless']);
     expect(login.code).toBe(0);
     expect((await cli(['token'])).out).toMatch(/^ey/);
     expect((await cli(['token', '--header'])).out).toMatch(/^Authorization: Bearer ey/);
@@ -144,7 +145,7 @@ describe('cdf-auth login against Entra ID', () => {
   it('device code: the CLI shows the verification page and code (no complete URI at Entra); approved, it signs in', async () => {
     let shown = '';
     let answered: Promise<void> | undefined;
-    const code = await main(personLogin('device'), {
+    const code = await main(personLogin('device-code'), {
       out: () => {},
       err: (text) => {
         shown += text;
@@ -158,11 +159,16 @@ describe('cdf-auth login against Entra ID', () => {
     expect(code).toBe(0);
     expect(shown).toContain(`open ${printed.idpOrigin}/devicelogin and enter the code`);
     expect(shown).not.toContain('(or open');
-    expect(JSON.parse((await cli(['logins', '--json'])).out)[0]).toMatchObject({ kind: 'device' });
+    expect(JSON.parse((await cli(['logins', '--json'])).out)[0]).toMatchObject({ kind: 'device-code' });
   });
 
   it('the wrong scope fails as at Entra: exit 3, and the message names the cluster scope to ask for', async () => {
-    const login = await cli([...personLogin('code'), '--headless', '--scope', 'openid profile offline_access']);
+    const login = await cli([
+      ...personLogin('authorization-code'),
+      '--headless',
+      '--scope',
+      'openid profile offline_access',
+    ]);
     expect(login.code).toBe(3);
     expect(login.err).toContain(`scope "${printed.baseUrl}/.default"`);
   });

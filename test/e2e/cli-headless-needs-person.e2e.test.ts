@@ -24,7 +24,7 @@ describe('3. an emulator that shows a sign-in page to a person', () => {
         '--client-id',
         interactive.clients.cli,
         '--flow',
-        'code',
+        'authorization-code',
         '--headless',
       ]);
       expect(run.code).not.toBe(0);

@@ -42,7 +42,7 @@ describe('messages that say what and where', () => {
   });
 
   it("8. a mistyped flag: did you mean, and the command's own help", async () => {
-    const run = await cli(['login', '--flo', 'code']);
+    const run = await cli(['login', '--flo', 'authorization-code']);
     expect(run.code).toBe(2);
     expect(run.err).toContain('Did you mean --flow?');
     expect(run.err).toContain('Usage: cdf-auth login');

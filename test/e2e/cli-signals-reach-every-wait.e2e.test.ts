@@ -18,7 +18,7 @@ describe('Ctrl-C and SIGTERM reach every wait', () => {
         await store.write({
           v: 1,
           kind: 'oidc',
-          flow: 'code',
+          flow: 'authorization-code',
           baseUrl: emulator.baseUrl,
           project: '',
           user: 'alice',

@@ -1,6 +1,7 @@
 /** `--timeout` ends every wait, `--json` carries failures, and the exit code says whose the failure was. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { FLOW_NAMES } from '../../src/config/settings.js';
 import { loginUrlArgs } from '../helpers/cli.js';
 import { emulatorCli } from '../helpers/cli-suite.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
@@ -9,10 +10,10 @@ const { emulator, cli, oidcLogin, codeLogin, tokenFile } = await emulatorCli({ p
 
 describe('--timeout, --json and exit codes', () => {
   it('--timeout is honoured by the code flow (nobody comes back) and the device flow (nobody approves)', async () => {
-    const code = await oidcLogin('code', ['--no-browser', '--timeout', '1']);
+    const code = await oidcLogin('authorization-code', ['--no-browser', '--timeout', '1']);
     expect(code.code).toBe(4);
     expect(code.err).toContain('timeout');
-    const device = await oidcLogin('device', ['--timeout', '1']);
+    const device = await oidcLogin('device-code', ['--timeout', '1']);
     expect(device.code).toBe(4);
     expect(device.err).toContain('timeout');
   });
@@ -71,15 +72,19 @@ describe('--timeout, --json and exit codes', () => {
     expect([2, 3]).toContain(unknown.code);
   });
 
-  it('the help lists every flow; login without --flow picks code with --issuer, else says what to pass', async () => {
+  it('the help lists every flow; login without --flow picks authorization-code with --issuer, else says what to pass', async () => {
     const help = await cli(['--help']);
-    for (const flow of ['code', 'device', 'client-credentials', 'login-url', 'api-key'])
-      expect(help.out).toContain(flow);
+    for (const flow of FLOW_NAMES) expect(help.out).toContain(flow);
+    const loginHelp = await cli(['login', '--help']);
+    for (const flow of FLOW_NAMES) expect(loginHelp.out).toContain(`--flow ${flow} `);
+    // Each flow by its one name: the former `code` and `device` are read, never shown.
+    for (const shown of [help.out, loginHelp.out]) expect(shown).not.toMatch(/--flow (code|device)\b(?!-)/);
     const bare = await cli(['login', '--base-url', emulator.baseUrl]);
     expect(bare.code).toBe(2);
-    expect(bare.err).toMatch(/--flow code/);
+    expect(bare.err).toMatch(/--flow authorization-code/);
+    expect(bare.err).toContain(`Flows: ${FLOW_NAMES.join(', ')}.`);
     const withIssuer = await oidcLogin(null, ['--headless', '--json']);
     expect(withIssuer.code).toBe(0);
-    expect(JSON.parse((await cli(['logins', '--json'])).out)[0].kind).toBe('code');
+    expect(JSON.parse((await cli(['logins', '--json'])).out)[0].kind).toBe('authorization-code');
   });
 });

@@ -99,7 +99,7 @@ describe('cdf-auth CLI', () => {
     const login = await cli([
       'login',
       '--flow',
-      'code',
+      'authorization-code',
       ...emulatorOidcArgs(emulator),
       '--project',
       'demo',
@@ -154,7 +154,7 @@ describe('cdf-auth CLI', () => {
 
   it('logs in with the device code, showing the code on stderr', async () => {
     let err = '';
-    const pending = main(['login', '--flow', 'device', ...emulatorOidcArgs(emulator)], {
+    const pending = main(['login', '--flow', 'device-code', ...emulatorOidcArgs(emulator)], {
       out: () => {},
       err: (text) => {
         err += text;

@@ -33,7 +33,7 @@ describe('cdf-auth logout of an OIDC login', () => {
       '--project',
       'demo',
       '--flow',
-      'code',
+      'authorization-code',
       '--headless',
     ]);
     expect(login.code).toBe(0);
@@ -57,7 +57,7 @@ describe('cdf-auth logout of an OIDC login', () => {
         '--client-id',
         entraIdp.clients.cli,
         '--flow',
-        'code',
+        'authorization-code',
         '--headless',
       ),
     );

@@ -184,7 +184,7 @@ describe("the Cognite Toolkit's .env, one per PROVIDER × LOGIN_FLOW, against th
       '--client-id',
       auth0Idp.clients.cli,
       '--flow',
-      'code',
+      'authorization-code',
       '--headless',
       ...extra,
     ];

@@ -55,7 +55,7 @@ export function cliShorthands(
   /** `cdf-auth login` against the emulator's IdP with its public CLI client; `flow` null leaves --flow out. */
   const oidcLogin = (flow: string | null, extra: string[]) =>
     cli(['login', ...(flow ? ['--flow', flow] : []), ...emulatorOidcArgs(emulator), ...extra]);
-  const codeLogin = (extra: string[] = []) => oidcLogin('code', ['--headless', ...extra]);
+  const codeLogin = (extra: string[] = []) => oidcLogin('authorization-code', ['--headless', ...extra]);
   const tokenFile = async () =>
     path.join(home(), (await readdir(home())).find((f) => f.startsWith('tokens-')) ?? 'none');
   /** Makes the cached login's access token expired; answers the entry as it was. */

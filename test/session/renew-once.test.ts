@@ -398,7 +398,7 @@ describe('renewOnce across processes (the CLI cache files and their lock)', () =
   const entry = (tokens: TokenSet): CachedOidcLogin => ({
     v: 1,
     kind: 'oidc',
-    flow: 'code',
+    flow: 'authorization-code',
     baseUrl,
     project: 'demo',
     user: 'someone',

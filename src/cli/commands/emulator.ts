@@ -46,11 +46,11 @@ function commandsToTry(emulator: Emulator, interactive: boolean): string[] {
     emulator.profile === 'cogidp'
       ? // The cluster comes from the organization's project.
         [
-          `cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow code${headless}`,
+          `cdf-auth login --project demo ${idp} --org ${emulator.organization} --client-id ${emulator.clients.cli} --flow authorization-code${headless}`,
         ]
       : [
-          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow code${headless}${redirectFlag(emulator)}`,
-          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device`,
+          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow authorization-code${headless}${redirectFlag(emulator)}`,
+          `cdf-auth login ${base} ${idp} --client-id ${emulator.clients.cli} --flow device-code`,
         ];
   return [
     ...person,

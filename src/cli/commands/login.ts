@@ -1,7 +1,14 @@
 /** `cdf-auth login`: sign in with any flow and cache the result. */
 import type { OidcSignIn } from '../../../machines/shared/tokens.js';
 import { type IdpPreset, idpName } from '../../config/idp-presets.js';
-import { describeSettings, type FlowName, presetOf, type Settings } from '../../config/settings.js';
+import {
+  describeSettings,
+  FLOW_NAMES,
+  type FlowName,
+  type OidcFlowName,
+  presetOf,
+  type Settings,
+} from '../../config/settings.js';
 import { loginWithApiKey, loginWithLoginUrl } from '../../drivers/node/legacy.js';
 import { loopbackTarget } from '../../drivers/node/loopback.js';
 import {
@@ -51,32 +58,34 @@ const redirectParams = (ctx: CommandContext) => pairsOf(ctx, 'redirect-param', '
 
 /**
  * The flow when none is named, as azure-identity's DefaultAzureCredential chooses: a client secret means
- * a service (client credentials); an IdP means a person, by code + PKCE where a browser can open on this
- * machine, by device code where none can (an SSH session, no display). Otherwise one error lists what
- * was looked for.
+ * a service (client-credentials); an IdP means a person, by authorization-code (+ PKCE) where a browser
+ * can open on this machine, by device-code where none can (an SSH session, no display). Otherwise one
+ * error lists what was looked for.
  */
 function chosenFlow(ctx: CommandContext, settings: Settings): { flow: FlowName; why?: string } {
   if (settings.flow) return { flow: settings.flow.value };
   // An organization is where a person signs in to Cognite IdP, even beside a service's secret in the .env.
   if (settings.org && settings.provider?.value === 'cogidp') {
-    return { flow: 'code', why: `a person signs in to the organization (${settings.org.from})` };
+    return { flow: 'authorization-code', why: `a person signs in to the organization (${settings.org.from})` };
   }
   if (settings.clientSecretEnv) {
     return { flow: 'client-credentials', why: `a client secret is set (${settings.clientSecretEnv.from})` };
   }
   if (settings.issuer || settings.provider || settings.tenant || settings.tokenUrl) {
-    if (ctx.flags.headless) return { flow: 'code', why: '--headless' };
+    if (ctx.flags.headless) return { flow: 'authorization-code', why: '--headless' };
     // Cognite IdP has no device flow: a person signs in through the browser wherever they are.
-    if (settings.provider?.value === 'cogidp') return { flow: 'code', why: 'Cognite IdP has no device flow' };
+    if (settings.provider?.value === 'cogidp') {
+      return { flow: 'authorization-code', why: 'Cognite IdP has no device flow' };
+    }
     const browser = browserHere(ctx.env);
     return browser.canOpen
-      ? { flow: 'code', why: `a browser can open here (${browser.why})` }
-      : { flow: 'device', why: `no browser can open here (${browser.why}): the code is entered anywhere` };
+      ? { flow: 'authorization-code', why: `a browser can open here (${browser.why})` }
+      : { flow: 'device-code', why: `no browser can open here (${browser.why}): the code is entered anywhere` };
   }
   throw new UsageError(
     'Say how to sign in. Looked for: --flow (or LOGIN_FLOW); a client secret for a service (--client-secret-env or ' +
       'IDP_CLIENT_SECRET); an IdP for a person (--issuer, --provider, --tenant, IDP_TENANT_ID or IDP_TOKEN_URL). ' +
-      'Found none. Flows: code, device, client-credentials, login-url, api-key, token.',
+      `Found none. Flows: ${FLOW_NAMES.join(', ')}.`,
   );
 }
 
@@ -86,7 +95,7 @@ export async function login(ctx: CommandContext): Promise<void> {
   const { flow, why } = chosenFlow(ctx, settings);
   if (ctx.flags.verbose === true && why) ctx.err(`flow: ${flow} (chosen: ${why})\n`);
   // A Cognite IdP person picks the project, and with it the cluster, after signing in.
-  const picksCluster = flow === 'code' && settings.provider?.value === 'cogidp';
+  const picksCluster = flow === 'authorization-code' && settings.provider?.value === 'cogidp';
   const baseUrl = settings.baseUrl?.value ?? '';
   if (!baseUrl && !picksCluster) {
     throw new UsageError('Name the cluster: --cluster NAME or --base-url URL (or CDF_CLUSTER / CDF_URL).');
@@ -227,7 +236,7 @@ function oidcExtras(settings: Settings) {
 
 async function loginOidc(
   ctx: CommandContext,
-  flow: 'code' | 'device' | 'client-credentials',
+  flow: OidcFlowName,
   settings: Settings,
   store: TokenStore,
   common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
@@ -240,7 +249,7 @@ async function loginOidc(
   const scope = settings.scope?.value;
   const extras = oidcExtras(settings);
   let where = { baseUrl: common.baseUrl, project: project ?? '' };
-  const picks = idp.provider === 'cogidp' && flow === 'code';
+  const picks = idp.provider === 'cogidp' && flow === 'authorization-code';
   if (picks && !settings.org) throw new UsageError('Cognite IdP needs the organization: --org ORG (or CDF_ORG).');
   // A choice the person must make (which project) ends the flow as projectMismatch; it is reported as usage.
   let choiceNeeded: UsageError | undefined;
@@ -308,7 +317,7 @@ async function loginOidc(
 /** Runs the OIDC flow of the CLI's choice; a client secret is read only for client credentials. */
 async function signInByFlow(
   ctx: CommandContext,
-  flow: 'code' | 'device' | 'client-credentials',
+  flow: OidcFlowName,
   settings: Settings,
   idp: IdpPreset,
   base: Omit<AuthorizationCodeFlowOptions, 'opener'>,
@@ -319,13 +328,15 @@ async function signInByFlow(
     const result = await loginWithClientCredentials({ ...base, clientSecret: secret.value });
     return { signIn: { ...result, claims: null }, secretEnv: secret.name };
   }
-  if (flow === 'code') {
+  if (flow === 'authorization-code') {
     const opener = openerOf(ctx);
     const timeouts = timeoutMs ? { totalTimeoutMs: timeoutMs } : {};
     return { signIn: await loginWithAuthorizationCode({ ...base, opener, ...timeouts }) };
   }
   if (!idp.deviceFlow) {
-    throw new UsageError(`${idpName(idp.provider)} has no device flow; use --flow code (LOGIN_FLOW=interactive).`);
+    throw new UsageError(
+      `${idpName(idp.provider)} has no device flow; use --flow authorization-code (LOGIN_FLOW=interactive).`,
+    );
   }
   const onUserCode = (info: { userCode: string; verificationUri: string; verificationUriComplete?: string }) =>
     ctx.err(

@@ -13,8 +13,8 @@ export type BrowserLoginOptions =
       readonly flow: 'login-url';
     })
   | (CodeBrowserLoginOptions & {
-      /** OpenID Connect code + PKCE. */
-      readonly flow: 'code';
+      /** OpenID Connect authorization code + PKCE. */
+      readonly flow: 'authorization-code';
     });
 
 /**
@@ -22,11 +22,11 @@ export type BrowserLoginOptions =
  *
  * @example
  * ```ts
- * const login = createBrowserLogin({ flow: 'code', issuer, clientId, baseUrl, project, redirectUri: location.origin + '/' });
+ * const login = createBrowserLogin({ flow: 'authorization-code', issuer, clientId, baseUrl, project, redirectUri: location.origin + '/' });
  * await login.handleRedirect();
  * button.onclick = () => login.signIn();
  * ```
  */
 export function createBrowserLogin(options: BrowserLoginOptions): BrowserLogin {
-  return options.flow === 'code' ? createCodeBrowserLogin(options) : createLoginUrlBrowserLogin(options);
+  return options.flow === 'authorization-code' ? createCodeBrowserLogin(options) : createLoginUrlBrowserLogin(options);
 }
