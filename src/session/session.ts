@@ -4,33 +4,20 @@
  * renewal itself runs through {@link renewOnce}, so that whatever shares the session's store (tabs,
  * processes, instances) renews once too.
  */
-import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
-import { type SessionEvent, sessionMachine } from '../../machines/session.js';
+import { type Actor, createActor, waitFor } from 'xstate';
+import type { SessionEvent, sessionMachine } from '../../machines/session.js';
 import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
-import type { CredentialStore, RenewLock } from './credential-store.js';
+import { type Renewer, type SessionSharing, sessionFlow } from '../flows/session.js';
 import { createMemoryCredentialStore, createMemoryRenewLock } from './memory-credential-store.js';
-import { renewOnce, usableWhenFresh } from './renew-once.js';
-
-/** Where a session's tokens live and who may renew them, when more than this session uses them. */
-export interface SessionSharing {
-  /** The tokens' store (the CLI's token files, web storage, Redis). It should already hold the tokens. */
-  readonly store: CredentialStore<TokenSet>;
-  /** The lock that lets one holder renew at a time, across everything that shares `store`. */
-  readonly lock: RenewLock;
-  /** The login's key in `store` and `lock`. */
-  readonly key: string;
-  /** The longest wait for the lock or for another holder's tokens, ms. @default 60000 */
-  readonly waitMs?: number;
-}
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
   /** The tokens a flow produced. */
   readonly tokens: TokenSet;
   /** Gets new tokens: a refresh-token grant, or a new client-credentials request. */
-  readonly refresh: (current: TokenSet, signal: AbortSignal) => Promise<TokenSet>;
+  readonly refresh: Renewer;
   /** Refresh when fewer than this many ms remain ({@link isFresh}). @default 30000 */
   readonly leewayMs?: number;
   /** Deadline of one renewal, ms. @default 15000 */
@@ -67,26 +54,9 @@ export interface Session {
 export function createSession(options: SessionOptions): Session {
   const leewayMs = options.leewayMs ?? DEFAULT_LEEWAY_MS;
   const sharing = options.sharing ?? ownSharing(options.tokens);
-  const actor = createActor(
-    sessionMachine.provide({
-      actors: {
-        renew: fromPromise<TokenSet, TokenSet>(async ({ input, signal }) => {
-          const { credential } = await renewOnce({
-            store: sharing.store,
-            lock: sharing.lock,
-            key: sharing.key,
-            current: input,
-            renew: (stored, renewSignal) => renewKeepingRefreshToken(options.refresh, stored, renewSignal),
-            isUsable: usableWhenFresh(leewayMs),
-            signal,
-            ...(sharing.waitMs === undefined ? {} : { waitMs: sharing.waitMs }),
-          });
-          return credential;
-        }),
-      },
-    }),
-    { input: { tokens: options.tokens, leewayMs, renewTimeoutMs: options.renewTimeoutMs ?? 15_000 } },
-  ).start();
+  const actor = createActor(sessionFlow({ refresh: options.refresh, sharing, leewayMs }), {
+    input: { tokens: options.tokens, leewayMs, renewTimeoutMs: options.renewTimeoutMs ?? 15_000 },
+  }).start();
   let last = options.tokens.accessToken;
   actor.subscribe((snapshot) => {
     const tokens = snapshot.context.tokens;
@@ -119,20 +89,6 @@ function ownSharing(tokens: TokenSet): SessionSharing {
     lock: createMemoryRenewLock(),
     key: 'session',
   };
-}
-
-/** RFC 6749 6: an answer without a new refresh token means the old one stays valid, for every holder. */
-/**
- * Renews with `refresh`, keeping the current refresh token when the IdP answered none: an IdP that does
- * not rotate refresh tokens leaves the old one valid.
- */
-export async function renewKeepingRefreshToken(
-  refresh: SessionOptions['refresh'],
-  current: TokenSet,
-  signal: AbortSignal,
-): Promise<TokenSet> {
-  const next = await refresh(current, signal);
-  return next.refreshToken || !current.refreshToken ? next : { ...next, refreshToken: current.refreshToken };
 }
 
 /** The {@link Session} over a running session actor. */
