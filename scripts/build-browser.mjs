@@ -44,11 +44,14 @@ if (process.argv.includes('--sizes')) {
   }
   // Budgets (minified KiB): a regression such as reading oauth4webapi's namespace object dynamically
   // (which stops tree-shaking: 137 -> 165 KiB) fails here. +4 KiB on purpose (issue 17): every session
-  // renews through renewOnce and its in-process store and lock (2.4 + 1.5 KiB min).
+  // renews through renewOnce and its in-process store and lock (2.4 + 1.5 KiB min). +3.5 KiB for the code
+  // flow, also on purpose: the tabs renew through the same renewOnce, over IndexedDB for the version and
+  // a BroadcastChannel for the tokens (148.0 -> 151.5); the login-URL flow, which cannot refresh, no
+  // longer carries the tab sync at all (91.7 -> 81.0).
   const budgets = {
-    'code + PKCE (createCodeBrowserLogin)': 149,
-    'login URL (createLoginUrlBrowserLogin)': 95,
-    'both (createBrowserLogin)': 156,
+    'code + PKCE (createCodeBrowserLogin)': 152,
+    'login URL (createLoginUrlBrowserLogin)': 82,
+    'both (createBrowserLogin)': 159,
   };
   for (const [name, budget] of Object.entries(budgets)) {
     const kib = new TextEncoder().encode(sizes[name]).length / 1024;

@@ -21,6 +21,7 @@ const PAGES = [
   '/persist-local.html',
   '/silent.html',
   '/rp-logout.html',
+  '/tabs.html',
 ];
 
 let emulator: Emulator;
@@ -38,7 +39,7 @@ beforeAll(async () => {
     } else if (url.pathname === '/cdf-authflow.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
     } else if (url.pathname === '/config.js') {
-      // leewayMs: every getToken() refreshes, so that the cross-tab test can race two refreshes.
+      // leewayMs: every getToken() refreshes (/tabs.html sets its own: see fixtures/app.html).
       const config = {
         baseUrl: emulator.baseUrl,
         project: 'demo',
@@ -51,6 +52,8 @@ beforeAll(async () => {
   });
   origin = await listenLocal(app);
   emulator = await startEmulator({
+    // /tabs.html's leeway counts on this lifetime.
+    accessTokenTtlMs: 600_000,
     spaRedirectUris: PAGES.filter((p) => p !== '/legacy.html').map((p) => `${origin}${p}`),
   });
   browser = await launchChromium();
@@ -90,6 +93,24 @@ async function outcomeOf(page: Page) {
     .toBeDefined();
   return outcome;
 }
+
+/** What the tabs' store keeps in IndexedDB (database `cdf-authflow`, store `versions`). */
+const storedVersions = (page: Page): Promise<unknown[]> =>
+  page.evaluate(
+    () =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const request = indexedDB.open('cdf-authflow', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('versions');
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const all = request.result.transaction('versions').objectStore('versions').getAll();
+          all.onsuccess = () => {
+            request.result.close();
+            resolve(all.result);
+          };
+        };
+      }),
+  );
 
 const leftovers = (page: Page) =>
   page.evaluate(() => ({ url: location.href, storage: JSON.stringify(sessionStorage), length: history.length }));
@@ -169,7 +190,7 @@ describe('the browser driver in headless Chromium', () => {
     await page.close();
   });
 
-  it('shares one session across tabs: a new tab adopts it, two tabs refreshing at once send one refresh, logout in one logs out all', async () => {
+  it('shares one session across tabs: a new tab adopts it, two tabs on a due token send one refresh, no token in web storage, logout in one logs out all', async () => {
     const context = await browser.newContext();
     const refreshes: string[] = [];
     const count = (request: import('playwright-core').Request) => {
@@ -178,12 +199,17 @@ describe('the browser driver in headless Chromium', () => {
     };
     const a = await context.newPage();
     a.on('request', count);
-    await signInOn(a, '/code.html');
+    await signInOn(a, '/tabs.html');
+    const signedInAt = Date.now();
     const b = await context.newPage();
     b.on('request', count);
-    await b.goto(`${origin}/code.html`);
+    await b.goto(`${origin}/tabs.html`);
     await expect.poll(() => b.textContent('#state'), { timeout: 30_000 }).toBe('authenticated');
     const first = await a.evaluate('window.__login.accessToken()');
+    expect(await b.evaluate('window.__login.getToken()')).toBe(first);
+    expect(refreshes).toEqual([]);
+    // The token turns due 8 s after it was issued (before signedInAt): both tabs want a refresh at once.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, signedInAt + 9_000 - Date.now())));
     const [tokenA, tokenB] = await Promise.all([
       a.evaluate('window.__login.getToken()'),
       b.evaluate('window.__login.getToken()'),
@@ -191,7 +217,9 @@ describe('the browser driver in headless Chromium', () => {
     expect(tokenA).toBe(tokenB);
     expect({ refreshes, first }).toMatchObject({ refreshes: [expect.stringMatching(/\/token$/)] });
     expect(tokenA).not.toBe(first);
-    expect(await b.evaluate('JSON.stringify(sessionStorage)')).toBe('{}');
+    // No token reaches the disk: web storage holds nothing, IndexedDB the session's version id only.
+    expect(await b.evaluate('JSON.stringify({ ...localStorage, ...sessionStorage })')).toBe('{}');
+    expect(await storedVersions(b)).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/)]);
     await a.evaluate('window.__login.logout()');
     await expect.poll(() => b.textContent('#state'), { timeout: 30_000 }).toBe('anonymous');
     await expect(b.evaluate('window.__login.getToken()')).rejects.toThrow(/Not signed in/);
@@ -237,6 +265,8 @@ describe('a session that survives a reload, on the app choice', () => {
     expect((await outcomeOf(page)).status).toBe('none');
     expect(await page.textContent('#state')).toBe('anonymous');
     expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }))).toBe('{}');
+    // IndexedDB: at most the version id of the session before the reload, never a token.
+    expect((await storedVersions(page)).every((value) => /^[0-9a-f]{32}$/.test(String(value)))).toBe(true);
     await page.close();
   });
 
@@ -248,7 +278,7 @@ describe('a session that survives a reload, on the app choice', () => {
     expect(await outcomeOf(page)).toMatchObject({ status: 'restored', hasToken: true });
     expect(await page.textContent('#state')).toBe('authenticated');
     expect(emulator.idpRequests.length).toBe(idpBefore);
-    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['cdf-authflow:session:code']);
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['cdf-authflow:session:authorization-code']);
     await page.evaluate(() => (window as unknown as { __login: { logout(): void } }).__login.logout());
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.close();

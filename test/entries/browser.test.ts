@@ -18,17 +18,7 @@ import {
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { pinnedNames } from '../helpers/entries.js';
-
-/** A `localStorage` as the tabs of one origin share it. */
-function memoryStorage(): StorageLike & { readonly items: Map<string, string> } {
-  const items = new Map<string, string>();
-  return {
-    items,
-    getItem: (key) => items.get(key) ?? null,
-    setItem: (key, value) => void items.set(key, value),
-    removeItem: (key) => void items.delete(key),
-  };
-}
+import { memoryStorage } from '../helpers/memory-storage.js';
 
 /** `navigator.locks` for one tab: the callbacks of one name run one after another. */
 function serialLocks(): LockManagerLike {
@@ -80,7 +70,7 @@ describe('the cdf-authflow/browser entry', () => {
   });
 
   it('two tabs over one localStorage: a renewal in one reaches the other, which adopts it instead of renewing', async () => {
-    const storage = memoryStorage();
+    const storage = memoryStorage() satisfies StorageLike;
     const channels = [new BroadcastChannel('cdf-authflow-entry-test'), new BroadcastChannel('cdf-authflow-entry-test')];
     try {
       const [first, second] = channels.map((channel) => createWebCredentialStore<TokenSet>({ storage, channel }));
@@ -111,7 +101,7 @@ describe('the cdf-authflow/browser entry', () => {
       // A second writer that read the old version loses: it adopts what the first wrote.
       expect(await second.write('me', renewal, written.version)).toEqual({ status: 'conflict' });
       expect(await second.read('me')).toEqual({ credential: renewal, version: renewed.version });
-      expect([...storage.items.keys()]).toEqual(['cdf-authflow:credential:me']);
+      expect([...storage.items.keys()]).toEqual(['cdf-authflow:version:me']);
     } finally {
       for (const channel of channels) channel.close();
     }

@@ -6,6 +6,7 @@ import { parseAuthorizationCallback } from '../../protocol/callback/authorizatio
 import { createCdfClient } from '../../protocol/cdf.js';
 import { createOidcClient } from '../../protocol/oidc.js';
 import { createBrowserLoginWith } from './create-login.js';
+import { createTabSync } from './tab-sync.js';
 import type { BrowserCommonOptions, BrowserLogin } from './types.js';
 
 /** Options of {@link createCodeBrowserLogin}. */
@@ -40,7 +41,7 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
   const oidc = createOidcClient({ issuer: options.issuer, clientId: options.clientId });
   let original: IdClaims | null = null;
   return createBrowserLoginWith(options, {
-    flow: 'code',
+    flow: 'authorization-code',
     machine: (navigate, machineOptions) =>
       authorizationCodeFlow({
         oidc,
@@ -90,6 +91,6 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
     restoreClaims: (claims) => {
       original = claims;
     },
-    refresh: renewPersonTokens(oidc, () => original),
+    tabs: (tabOptions) => createTabSync({ ...tabOptions, refresh: renewPersonTokens(oidc, () => original) }),
   });
 }

@@ -17,7 +17,6 @@ import { pageLoad } from './page-load.js';
 import { signInWithPopup } from './popup.js';
 import { resumeFromRedirect } from './redirect.js';
 import { runUntilRest } from './run-actor.js';
-import { createTabSync } from './tab-sync.js';
 import type { BrowserCommonOptions, BrowserLogin, FlowAdapter, RedirectOutcome } from './types.js';
 import { createUiState, type UiStateStore } from './ui-state.js';
 
@@ -30,10 +29,8 @@ function tabSyncOf(
   ui: UiStateStore,
   callbacks: { readonly onTokens: (tokens: TokenSet) => void; readonly onLogout: () => void },
 ) {
-  if (!adapter.refresh) return undefined;
-  return createTabSync({
+  return adapter.tabs?.({
     flow: adapter.flow,
-    refresh: adapter.refresh,
     ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
     setUi: ui.set,
     ...callbacks,
@@ -188,7 +185,8 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const finish = (snapshot: AnyMachineSnapshot): RedirectOutcome => {
     const outcome = outcomeOf(adapter, snapshot);
     if (outcome.status !== 'authenticated') return outcome;
-    if (adapter.tokenSetOf) tabs?.adopt(adapter.tokenSetOf(snapshot.output), true);
+    // In the background: until the tabs' store holds the tokens, getToken() answers from `token`.
+    if (adapter.tokenSetOf) void tabs?.signedIn(adapter.tokenSetOf(snapshot.output)).catch(() => {});
     signedIn({ accessToken: outcome.accessToken, expiresAt: outcome.expiresAt });
     return outcome;
   };
@@ -228,7 +226,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
     logout() {
       const tokens = held;
       held = null;
-      tabs?.logout(true);
+      tabs?.logout();
       forgetLocally();
       endIdpSession(adapter, tokens, navigate);
     },

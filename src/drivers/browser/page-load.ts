@@ -6,8 +6,7 @@
  */
 import { readSession } from '../../stores/browser-session.js';
 import type { FlowStorage } from '../../stores/pending-flow.js';
-import type { TabSync } from './tab-sync.js';
-import type { FlowAdapter, RedirectOutcome } from './types.js';
+import type { FlowAdapter, RedirectOutcome, TabSync } from './types.js';
 import type { UiStateStore } from './ui-state.js';
 
 /** The callback errors of a `prompt=none` request that mean "the person must interact" (OIDC Core §3.1.2.6). */
@@ -39,15 +38,16 @@ export function pageLoad({ adapter, storage, kept, tabs, ui, signInSilently }: P
     const saved = store ? readSession(store, adapter.flow, Date.now()) : null;
     if (saved && tabs) {
       adapter.restoreClaims?.(saved.claims);
-      tabs.adopt(saved.tokens, false);
-      return { status: 'restored', accessToken: saved.tokens.accessToken, expiresAt: saved.tokens.expiresAt };
+      // The other tabs' session wins over the kept one: its refresh token is the one not yet spent.
+      const tokens = await tabs.restore(saved.tokens);
+      return { status: 'restored', accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
     }
     if (adapter.silent && storage().getItem(silentKey(adapter.flow)) === null) {
       storage().setItem(silentKey(adapter.flow), 'pending');
       await signInSilently();
       return { status: 'none' };
     }
-    tabs?.hello();
+    tabs?.join();
     return { status: 'none' };
   };
   /** A silent attempt that came back with login_required (or another interaction error) is just "not signed in". */

@@ -1,178 +1,142 @@
 /**
- * One signed-in session across the tabs of an origin (code flow): tokens a tab obtains are announced on a
- * BroadcastChannel and adopted by the others, a refresh runs in one tab at a time under a Web Lock, and a
- * logout in one tab ends the session in all of them.
+ * One signed-in session across the tabs of an origin (code flow), on the project's one renewal
+ * algorithm: each tab runs a session over the tabs' {@link createWebCredentialStore} (IndexedDB holds
+ * only a version id; the tokens travel over a BroadcastChannel and stay in the tabs' memory) and
+ * {@link createWebRenewLock} (Web Locks), so `renewOnce` renews once for all the tabs. A tab that signs
+ * in writes its tokens there, the others take them, and a logout in one tab removes them for all.
  */
 import type { TokenSet } from '../../../machines/shared/tokens.js';
+import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import type { CredentialStore, RenewLock } from '../../session/credential-store.js';
+import { createMemoryRenewLock } from '../../session/memory-credential-store.js';
 import { createSession, type Session } from '../../session/session.js';
-import type { UiState } from './types.js';
+import { createWebCredentialStore, createWebRenewLock, type StorageLike } from '../../stores/web-credential-store.js';
+import type { TabSync, TabSyncOptions } from './types.js';
 
-const CHANNEL = 'cdf-authflow';
-const REFRESH_LOCK = 'cdf-authflow:refresh';
-const REFRESHED_FROM_KEY = 'cdf-authflow:refreshed-from';
-/** How long a tab waits for the tokens of a refresh another tab already made from the same token. */
-const ADOPT_WAIT_MS = 5_000;
-
-type ChannelMessage = { type: 'tokens'; tokens: TokenSet } | { type: 'logout' } | { type: 'hello' };
-
-/** What the tab sync needs from its login. */
-export interface TabSyncOptions {
-  /** Names the channel, so that two flows on one origin do not adopt each other's tokens. */
-  readonly flow: string;
-  readonly refresh: (tokens: TokenSet, signal: AbortSignal) => Promise<TokenSet>;
-  readonly leewayMs?: number;
-  /** Called with the session's UI states (refreshing, reauthRequired, authenticated). */
-  readonly setUi: (state: UiState) => void;
-  /** Called with every token set this tab now holds. */
-  readonly onTokens: (tokens: TokenSet) => void;
-  /** Called when another tab logged out. */
-  readonly onLogout: () => void;
+interface Shared {
+  readonly store: CredentialStore<TokenSet>;
+  readonly lock: RenewLock;
 }
 
-/** The tabs' shared session, as one tab sees it. */
-export interface TabSync {
-  /** Tokens this tab obtained (`announce`) or another tab announced: adopted into this tab's one session. */
-  adopt(tokens: TokenSet, announce: boolean): void;
-  /** A valid access token from the session, or `undefined` when this tab holds none. */
-  getToken(): Promise<string> | undefined;
-  /** Asks the other tabs for the session they share. */
-  hello(): void;
-  /** Ends the session in this tab (and, with `broadcast`, in the others). */
-  logout(broadcast: boolean): void;
-}
-
-/** localStorage, for the refresh fingerprint only; absent where storage is not allowed. */
-function sharedStorage(): Storage | undefined {
-  try {
-    return window.localStorage;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A short, one-way fingerprint of a token: shows which token was refreshed without revealing it. */
-async function fingerprint(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
-  return Array.from(digest.slice(0, 12), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-function isTokenSet(value: unknown): value is TokenSet {
-  const v = value as Partial<TokenSet> | null;
-  return typeof v?.accessToken === 'string' && typeof v.tokenType === 'string' && typeof v.expiresAt === 'number';
-}
-
-/** The newest tokens this tab knows, and callers waiting for tokens newer than theirs (woken, not polled). */
-function createLatest() {
-  let latest: TokenSet | null = null;
-  const waiters = new Set<() => void>();
+/** This tab's memory for the versions, where the browser has no IndexedDB: the session is this tab's alone. */
+function tabMemory(): StorageLike {
+  const items = new Map<string, string>();
   return {
-    get: () => latest,
-    set(tokens: TokenSet | null) {
-      latest = tokens;
-      for (const wake of waiters) wake();
-    },
-    /** The tokens another tab announces next, or `null` after `ms`. */
-    newerThan: (current: TokenSet, ms: number) =>
-      new Promise<TokenSet | null>((resolve) => {
-        const settle = (value: TokenSet | null) => {
-          waiters.delete(wake);
-          window.clearTimeout(timer);
-          resolve(value);
-        };
-        const wake = () => {
-          if (latest && latest.accessToken !== current.accessToken) settle(latest);
-        };
-        const timer = window.setTimeout(() => settle(null), ms);
-        waiters.add(wake);
-        wake();
-      }),
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, value),
+    removeItem: (key) => void items.delete(key),
   };
 }
 
-/** One refresh across tabs: under a Web Lock, and not at all when another tab already did it. */
-function lockedRefresh(
-  latest: ReturnType<typeof createLatest>,
-  refresh: TabSyncOptions['refresh'],
-  announce: (tokens: TokenSet) => void,
-) {
-  return (current: TokenSet, signal: AbortSignal): Promise<TokenSet> => {
-    const run = async () => {
-      const known = latest.get();
-      if (known && known.accessToken !== current.accessToken) return known;
-      // Another tab may have refreshed from this very token and released the lock before its
-      // BroadcastChannel message arrived here: it left the token's fingerprint (not the token).
-      const mine = await fingerprint(current.accessToken);
-      if (sharedStorage()?.getItem(REFRESHED_FROM_KEY) === mine) {
-        const adopted = await latest.newerThan(current, ADOPT_WAIT_MS);
-        if (adopted) return adopted;
-      }
-      const next = await refresh(current, signal);
-      sharedStorage()?.setItem(REFRESHED_FROM_KEY, mine);
-      latest.set(next);
-      announce(next);
-      return next;
-    };
-    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
-    return locks ? locks.request(REFRESH_LOCK, { signal }, run) : run();
-  };
+/** The tabs' store and lock; opened on first use, never at construction (server-side rendering). */
+function openShared(flow: string): Shared {
+  const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(`cdf-authflow:${flow}`);
+  const store = createWebCredentialStore<TokenSet>({
+    ...(typeof indexedDB === 'undefined' ? { storage: tabMemory() } : {}),
+    ...(channel ? { channel } : {}),
+  });
+  // Without Web Locks (an insecure context), a tab still renews once for its own callers.
+  const lock = typeof navigator !== 'undefined' && navigator.locks ? createWebRenewLock() : createMemoryRenewLock();
+  return { store, lock };
 }
 
-/** Creates the tab sync; the channel opens on first use, never at construction (server-side rendering). */
+/** How many compare-and-set rounds a sign-in or a restore tries against other tabs writing at the same time. */
+const ROUNDS = 5;
+
+/**
+ * Writes `tokens` into the store: over whatever it holds (`replace`, a sign-in), or only where it holds
+ * nothing (a kept session). Answers what the store holds afterwards, the other tabs' session when they
+ * have one and `replace` is false.
+ */
+async function settle(
+  store: CredentialStore<TokenSet>,
+  key: string,
+  tokens: TokenSet,
+  replace: boolean,
+): Promise<TokenSet> {
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const current = await store.read(key);
+    if (current && !replace) return current.credential;
+    if ((await store.write(key, tokens, current?.version ?? null)).status === 'written') return tokens;
+  }
+  throw new AuthFlowError({
+    code: 'internal',
+    message: `Other tabs kept writing the session while this tab tried ${ROUNDS} times to keep its own; reload the page.`,
+  });
+}
+
+/** Creates the tab sync. */
 export function createTabSync(options: TabSyncOptions): TabSync {
+  const key = options.flow;
+  let shared: Shared | undefined;
   let session: Session | undefined;
-  let channel: BroadcastChannel | undefined;
-  const latest = createLatest();
-  const hold = (tokens: TokenSet) => {
-    latest.set(tokens);
+  const end = () => {
+    session?.logout();
+    session = undefined;
+  };
+  const start = (tokens: TokenSet, { store, lock }: Shared) => {
+    session = startSession({ ...options, tokens, sharing: { store, lock, key } });
     options.onTokens(tokens);
+    options.setUi('authenticated');
   };
-  const post = (message: ChannelMessage) => channel?.postMessage(message);
-  const refresh = lockedRefresh(latest, options.refresh, (tokens) => post({ type: 'tokens', tokens }));
-  const openChannel = () => {
-    if (channel || typeof BroadcastChannel === 'undefined') return;
-    channel = new BroadcastChannel(`${CHANNEL}:${options.flow}`);
-    channel.onmessage = (event: MessageEvent) => {
-      const message = event.data as ChannelMessage | null;
-      const known = latest.get();
-      if (message?.type === 'tokens' && isTokenSet(message.tokens)) sync.adopt(message.tokens, false);
-      else if (message?.type === 'logout') {
-        sync.logout(false);
+  const open = (): Shared => {
+    if (shared) return shared;
+    const opened = openShared(key);
+    shared = opened;
+    // A running session takes new tokens itself (it subscribes too); here: a first session (also after one
+    // a refused refresh ended), or the end of one.
+    opened.store.subscribe?.(key, (update) => {
+      if (update && (!session || session.state() === 'reauthRequired')) {
+        end();
+        start(update.credential, opened);
+      } else if (!update && session) {
+        end();
         options.onLogout();
-      } else if (message?.type === 'hello' && known) post({ type: 'tokens', tokens: known });
-    };
+      }
+    });
+    return opened;
   };
-  const sync: TabSync = {
-    adopt(tokens, announce) {
-      openChannel();
-      if (session) session.actor.send({ type: 'TOKENS', tokens });
-      else session = startSession({ ...options, tokens, refresh, onTokens: hold });
-      hold(tokens);
-      options.setUi('authenticated');
-      if (announce) post({ type: 'tokens', tokens });
+  return {
+    async signedIn(tokens) {
+      end();
+      const opened = open();
+      await settle(opened.store, key, tokens, true);
+      if (!session) start(tokens, opened);
+    },
+    async restore(tokens) {
+      const opened = open();
+      const taken = await settle(opened.store, key, tokens, false);
+      if (!session) start(taken, opened);
+      return taken;
+    },
+    join() {
+      const opened = open();
+      void opened.store.read(key).then(
+        (theirs) => theirs && !session && start(theirs.credential, opened),
+        () => {},
+      );
     },
     getToken: () => session?.getToken(),
-    hello() {
-      openChannel();
-      post({ type: 'hello' });
-    },
-    logout(broadcast) {
-      sharedStorage()?.removeItem(REFRESHED_FROM_KEY);
-      session?.logout();
-      session = undefined;
-      latest.set(null);
-      if (broadcast) post({ type: 'logout' });
+    logout() {
+      end();
+      void shared?.store.remove(key);
     },
   };
-  return sync;
 }
 
 /** This tab's session; its own states reach the UI: refreshing, and reauthRequired when a refresh is refused. */
-function startSession(options: Omit<TabSyncOptions, 'onLogout' | 'flow'> & { readonly tokens: TokenSet }): Session {
+function startSession(
+  options: Omit<TabSyncOptions, 'onLogout' | 'flow'> & {
+    readonly tokens: TokenSet;
+    readonly sharing: { readonly store: CredentialStore<TokenSet>; readonly lock: RenewLock; readonly key: string };
+  },
+): Session {
   const session = createSession({
     tokens: options.tokens,
     refresh: options.refresh,
     ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
     onTokens: options.onTokens,
+    sharing: options.sharing,
   });
   session.actor.subscribe((snapshot) => {
     if (snapshot.matches('renewing')) options.setUi('refreshing');

@@ -2,7 +2,7 @@
 import type { AnyStateMachine, EventObject, InspectionEvent } from 'xstate';
 import type { Failure } from '../../../machines/shared/failure.js';
 import type { IdClaims, TokenSet } from '../../../machines/shared/tokens.js';
-import type { FlowStorage } from '../../stores/pending-flow.js';
+import type { FlowStorage, PendingFlowName } from '../../stores/pending-flow.js';
 
 export type { FlowStorage };
 
@@ -124,9 +124,37 @@ export interface BrowserLogin {
   logout(): void;
 }
 
+/** What the tabs' shared session (`tab-sync.ts`) needs from its login. */
+export interface TabSyncOptions {
+  /** Names the channel and the store's key, so that two flows on one origin do not adopt each other's tokens. */
+  readonly flow: string;
+  readonly refresh: (tokens: TokenSet, signal: AbortSignal) => Promise<TokenSet>;
+  readonly leewayMs?: number;
+  /** Called with the session's UI states (refreshing, reauthRequired, authenticated). */
+  readonly setUi: (state: UiState) => void;
+  /** Called with every token set this tab now holds. */
+  readonly onTokens: (tokens: TokenSet) => void;
+  /** Called when another tab logged out. */
+  readonly onLogout: () => void;
+}
+
+/** The tabs' shared session, as one tab sees it. */
+export interface TabSync {
+  /** This tab signed in: its tokens become the tabs' session. */
+  signedIn(tokens: TokenSet): Promise<void>;
+  /** A session kept by `persist`: the tabs' own session if they have one, else the kept one. Answers the tokens taken. */
+  restore(tokens: TokenSet): Promise<TokenSet>;
+  /** Takes the session the other tabs share, if any (in the background). */
+  join(): void;
+  /** A valid access token from the session, or `undefined` when this tab holds none. */
+  getToken(): Promise<string> | undefined;
+  /** Ends the session in every tab. */
+  logout(): void;
+}
+
 /** What a flow brings to the browser driver. */
 export interface FlowAdapter {
-  readonly flow: 'login-url' | 'code';
+  readonly flow: PendingFlowName;
   /** The machine with its browser effects; `navigate` sends the page away; `prompt` goes to the IdP. */
   machine(navigate: (url: string) => void, options?: { readonly prompt?: string }): AnyStateMachine;
   input(): unknown;
@@ -142,8 +170,11 @@ export interface FlowAdapter {
   tokenOf(output: unknown): { accessToken: string; expiresAt: number | null };
   /** The full token set of the machine's output, for flows that can refresh. */
   tokenSetOf?(output: unknown): TokenSet;
-  /** Gets new tokens with the refresh token; absent for flows that cannot refresh. */
-  refresh?(tokens: TokenSet, signal: AbortSignal): Promise<TokenSet>;
+  /**
+   * The tabs' shared session, renewed by this flow's refresh; absent for flows that cannot refresh (so
+   * their bundle carries no tab sync).
+   */
+  tabs?(options: Omit<TabSyncOptions, 'refresh'>): TabSync;
   /** The claims of the sign-in, kept with a persisted session (a refreshed ID token must keep them). */
   claims?(): IdClaims | null;
   /** Takes the claims of a persisted session back. */
