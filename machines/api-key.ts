@@ -81,7 +81,10 @@ export const apiKeyMachine = setup({
       context.project !== null && status.project.toLowerCase() !== context.project.toLowerCase(),
   },
   actions: {
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    fail: assign(({ context, event }, failure: Failure) => ({
+      failure: failureAt(context, failure, event),
+      ...FORGOTTEN,
+    })),
     forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
   },

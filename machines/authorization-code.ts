@@ -295,7 +295,10 @@ export const authorizationCodeMachine = setup({
     takeCallback: assign((_, callback: AuthorizationCallback) => ({
       callbackUrl: (callback as Extract<AuthorizationCallback, { kind: 'response' }>).url,
     })),
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    fail: assign(({ context, event }, failure: Failure) => ({
+      failure: failureAt(context, failure, event),
+      ...FORGOTTEN,
+    })),
     forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),

@@ -87,7 +87,10 @@ export const clientCredentialsMachine = setup({
     isOtherProject,
   },
   actions: {
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    fail: assign(({ context, event }, failure: Failure) => ({
+      failure: failureAt(context, failure, event),
+      ...FORGOTTEN,
+    })),
     forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     takeInspection: assign((_, inspection: Inspection) => ({ inspection })),

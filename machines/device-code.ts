@@ -133,7 +133,10 @@ export const deviceCodeMachine = setup({
         readonly verificationUriComplete?: string;
       },
     ) => {},
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    fail: assign(({ context, event }, failure: Failure) => ({
+      failure: failureAt(context, failure, event),
+      ...FORGOTTEN,
+    })),
     forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     // Runs after isTokens or hasTokensWithIdToken: the poll answered with tokens.

@@ -257,7 +257,10 @@ export const loginUrlMachine = setup({
       session: null,
       failure: null,
     })),
-    fail: assign(({ context }, failure: Failure) => ({ failure: failureAt(context, failure), ...FORGOTTEN })),
+    fail: assign(({ context, event }, failure: Failure) => ({
+      failure: failureAt(context, failure, event),
+      ...FORGOTTEN,
+    })),
     forget: assign(FORGOTTEN),
     enterStep: assign((_, step: string) => ({ step })),
     countIgnored: assign({ ignoredCallbacks: ({ context }) => context.ignoredCallbacks + 1 }),

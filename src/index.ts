@@ -58,7 +58,7 @@ export {
   TOOLKIT_DEFAULT,
   TOOLKIT_ENTRA_CLIENT_ID,
 } from './config/settings.js';
-export { AuthFlowError, isAuthFlowError } from './errors/auth-flow-error.js';
+export { AuthFlowError, isAuthFlowError, whereItFailed } from './errors/auth-flow-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument.js';
 export type { SessionSharing } from './flows/session.js';
 export { parseLoginCallback, stripLoginCallback } from './protocol/callback/login-url.js';
@@ -76,6 +76,11 @@ export { type OrganizationProject, organizationProjects } from './protocol/cogni
 export type { CallOptions, HttpOptions, JsonAnswer } from './protocol/http.js';
 export { createOidcClient, type OidcClient, type OidcClientOptions } from './protocol/oidc.js';
 export { REDACTED, redact, redactText } from './protocol/redact.js';
+export {
+  type InspectObserver,
+  type InspectOptions,
+  redactInspectionEvent,
+} from './protocol/redact-inspection.js';
 export { VERSION } from './protocol/version.js';
 export type { CdfSession, RemoteLogout, SignInKind } from './session/cdf-session.js';
 export { type CdfSessionOptions, createCdfSession, type SignIn } from './session/create-cdf-session.js';

@@ -74,6 +74,16 @@ export interface Failure {
   readonly idpDiagnostics?: IdpDiagnostics;
   /** The flow's state it happened in, e.g. `exchangingCode` (set by the machine, not by an actor). */
   readonly state?: string;
+  /**
+   * The type of the event that led into `failed` (set by the machine): `CALLBACK`, an actor's answer
+   * (`xstate.error.actor.exchangeCode`, `xstate.done.actor.discover`) or a timer
+   * (`xstate.after.exchangeTimeout.authorizationCode.exchangingCode`). A name, never a value.
+   */
+  readonly event?: string;
+  /** The guard whose truth sent the flow to `failed`, e.g. `isStateMismatch` (set by the machine). */
+  readonly guard?: string;
+  /** The invoked actor whose answer failed or was refused, e.g. `exchangeCode` (set by the machine). */
+  readonly actor?: string;
 }
 
 /** The IdP's own identifiers of a refusal, as Entra ID's error bodies carry them. */
@@ -137,12 +147,20 @@ export function needsNewSignIn(code: FailureCode): boolean {
 export const failWith = <const TFailure>(failure: TFailure) =>
   ({ target: 'failed', actions: { type: 'fail', params: failure } }) as const;
 
-/** Into `failed` with `failure` when the guard named `guard` holds for `params`. */
-export const failWhen = <const TGuard extends string, TParams, const TFailure>(
+/** Into `failed` with `failure`, which names `guard` as why, when the guard named `guard` holds for `params`. */
+export const failWhen = <const TGuard extends string, TParams, TArgs>(
   guard: TGuard,
   params: TParams,
-  failure: TFailure,
-) => ({ guard: { type: guard, params }, ...failWith(failure) }) as const;
+  failure: Failure | ((args: TArgs) => Failure),
+) =>
+  ({
+    guard: { type: guard, params },
+    ...failWith(
+      typeof failure === 'function'
+        ? (args: TArgs): Failure => ({ ...failure(args), guard })
+        : ({ ...failure, guard } satisfies Failure),
+    ),
+  }) as const;
 
 /** Into `failed` with the actor's error as a typed failure (`fallback` when it carries none). */
 export const failOnError = (fallback: FailureCode) =>

@@ -37,8 +37,17 @@ export interface FlowProgress {
   readonly failure: Failure | null;
 }
 
-/** A failure stamped with the state the flow was in. */
-export const failureAt = (progress: FlowProgress, failure: Failure): Failure => ({ ...failure, state: progress.step });
+/** An invoked actor's answer: `xstate.done.actor.<id>` or `xstate.error.actor.<id>`. */
+const ACTOR_EVENT = /^xstate\.(?:done|error)\.actor\.(.+)$/;
+
+/**
+ * A failure stamped with where it happened: the state the flow was in, the event that led into `failed`
+ * (by type) and, for an actor's answer, the actor's id. Names only: the event's payload stays out.
+ */
+export const failureAt = (progress: FlowProgress, failure: Failure, event: { readonly type: string }): Failure => {
+  const actor = ACTOR_EVENT.exec(event.type)?.[1];
+  return { ...failure, state: progress.step, event: event.type, ...(actor === undefined ? {} : { actor }) };
+};
 
 /**
  * The machine's `output`: `signedIn` with `credentialOf(context)` when it holds one, `failed` with the

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import leven from 'leven';
-import { isAuthFlowError } from '../errors/auth-flow-error.js';
+import { type AuthFlowError, isAuthFlowError, whereItFailed } from '../errors/auth-flow-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
@@ -31,6 +31,7 @@ Commands:
   switch               make a cached login the current one (--project P, --base-url URL)
   profiles             list the saved profiles
   diagram <machine>    print a machine as mermaid, dot, svg or json
+  trace FILE           read back a login --trace file: a timeline, or the path drawn on the diagram
 
 Every command takes --json: results, and failures as {"error":{"code","message"}}, on stdout.
 
@@ -116,7 +117,10 @@ The sign-in:
   --headless          follow the redirects without a browser (the emulator's headless IdP)
   --timeout S         seconds the whole sign-in may take, in every flow (default: 300 to come back
                       from the browser; each request 15)
-  --verbose           print every setting's source and every state transition
+  --verbose           print every setting's source and every state transition; on a failure, where
+                      it happened (state, event, guard or actor)
+  --trace FILE        write every state change as a JSON line to FILE (0600): times, events, guards,
+                      a failure's where; names only, never a value (read it with cdf-auth trace FILE)
   --json              print the result as JSON
 `,
   token: `Usage: cdf-auth token [--base-url URL [--project P]] [--header] [--json] [--env-file FILE]
@@ -176,6 +180,13 @@ the current one with "cdf-auth switch".
 Makes a cached login the current one: the one token, status, api and logout use when none is named.
 --project alone picks the one cached login of that project, --base-url alone the one of that cluster.
 `,
+  trace: `Usage: cdf-auth trace FILE [--format text|mermaid|json]
+
+Reads a file written by "cdf-auth login --trace FILE" and prints it as a timeline (text, the default):
+each state change with its time since the start, the event and the guard that held, and a failure's
+code, message and where. --format mermaid draws the machine's diagram with the path the flow took
+marked (visited states, and how it ended); --format json prints the lines as one JSON array.
+`,
   diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|svg|json]
 
 Machines: login-url, api-key, authorization-code, device-code, client-credentials, session.
@@ -217,6 +228,7 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
     'client-auth',
     'token-env',
     'save-env',
+    'trace',
   ],
   token: [...LOGIN_CHOICE, 'header'],
   status: LOGIN_CHOICE,
@@ -226,6 +238,7 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
   switch: LOGIN_CHOICE,
   profiles: [],
   diagram: ['format'],
+  trace: ['format'],
 };
 
 /** The name a person typed for a parsed option (`-X` is `method`, `-f` is `field`). */
@@ -271,26 +284,37 @@ const COMMANDS: Record<string, Command> = {
   logins: done(async (ctx) => (await import('./commands/logins.js')).logins(ctx)),
   switch: done(async (ctx) => (await import('./commands/switch.js')).switchLogin(ctx)),
   diagram: done(async (ctx) => (await import('./commands/diagram.js')).diagram(ctx)),
+  trace: done(async (ctx) => (await import('./commands/trace.js')).trace(ctx)),
   api: done(async (ctx) => (await import('./commands/api.js')).api(ctx)),
   profiles: done(async (ctx) => (await import('./commands/profiles.js')).profiles(ctx)),
 };
+
+/** Where a flow failed, by name (`--json`'s `where`): state, event, and the guard or actor. */
+const siteOf = (error: AuthFlowError) => ({
+  ...(error.state === undefined ? {} : { state: error.state }),
+  ...(error.event === undefined ? {} : { event: error.event }),
+  ...(error.guard === undefined ? {} : { guard: error.guard }),
+  ...(error.actor === undefined ? {} : { actor: error.actor }),
+});
 
 /** Prints a failure as the person (or, with `--json`, a script) reads it; resolves with its exit code. */
 function reportFailure(
   error: unknown,
   command: string,
-  json: boolean,
+  flags: { readonly json: boolean; readonly verbose: boolean },
   out: (text: string) => void,
   err: (text: string) => void,
 ): number {
   const code = exitCodeOf(error);
   const message = (e: unknown) => redactText(e instanceof Error ? e.message : String(e));
-  if (json) {
+  const where = isAuthFlowError(error) ? whereItFailed(error) : null;
+  if (flags.json) {
     const failure = isAuthFlowError(error)
       ? {
           code: error.code,
           message: redactText(error.message),
           ...(error.idpDiagnostics ? { idpDiagnostics: error.idpDiagnostics } : {}),
+          ...(where ? { where: siteOf(error) } : {}),
         }
       : error instanceof UsageError
         ? { code: 'usage', message: error.message }
@@ -302,6 +326,8 @@ function reportFailure(
     err(`cdf-auth: ${error.message}\n${(Object.hasOwn(HELP, command) && HELP[command]) || ''}`);
   } else if (isAuthFlowError(error) || error instanceof InvalidArgumentError) {
     err(`cdf-auth: ${error.code}: ${redactText(error.message)}\n`);
+    // --verbose says where the flow stopped: its state, the event, and the guard or actor that decided.
+    if (flags.verbose && where) err(`cdf-auth: where: ${where}\n`);
   } else {
     err(`cdf-auth: internal error: ${message(error)}\n`);
   }
@@ -358,7 +384,13 @@ export async function main(argv: readonly string[], io: Partial<CommandContext> 
     const ctx: CommandContext = { ...base, env: env as NodeJS.ProcessEnv, ...(envFile ? { envFile } : {}) };
     return await run(ctx);
   } catch (error) {
-    return reportFailure(error, command, parsed.values.json === true, out, err);
+    return reportFailure(
+      error,
+      command,
+      { json: parsed.values.json === true, verbose: parsed.values.verbose === true },
+      out,
+      err,
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -400,6 +432,7 @@ function parse(argv: readonly string[]) {
         'redirect-uri',
         'client-auth',
         'token-env',
+        'trace',
       ]),
       ...flagsOf('boolean', [
         'version',

@@ -25,6 +25,12 @@ export class AuthFlowError extends Error {
   readonly idpDiagnostics?: IdpDiagnostics;
   /** The flow's state it happened in, when a flow machine failed (see {@link Failure.state}). */
   readonly state?: string;
+  /** The type of the event that led into `failed` (see {@link Failure.event}). */
+  readonly event?: string;
+  /** The guard that sent the flow to `failed` (see {@link Failure.guard}). */
+  readonly guard?: string;
+  /** The invoked actor whose answer failed (see {@link Failure.actor}). */
+  readonly actor?: string;
 
   constructor(failure: Failure, options?: { cause?: unknown }) {
     super(failure.message, options);
@@ -34,6 +40,9 @@ export class AuthFlowError extends Error {
     if (failure.oauthError !== undefined) this.oauthError = failure.oauthError;
     if (failure.idpDiagnostics !== undefined) this.idpDiagnostics = failure.idpDiagnostics;
     if (failure.state !== undefined) this.state = failure.state;
+    if (failure.event !== undefined) this.event = failure.event;
+    if (failure.guard !== undefined) this.guard = failure.guard;
+    if (failure.actor !== undefined) this.actor = failure.actor;
   }
 
   /** The plain-data form, as machines keep it in context. */
@@ -46,6 +55,9 @@ export class AuthFlowError extends Error {
       ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
       ...(this.idpDiagnostics === undefined ? {} : { idpDiagnostics: this.idpDiagnostics }),
       ...(this.state === undefined ? {} : { state: this.state }),
+      ...(this.event === undefined ? {} : { event: this.event }),
+      ...(this.guard === undefined ? {} : { guard: this.guard }),
+      ...(this.actor === undefined ? {} : { actor: this.actor }),
     };
   }
 }
@@ -59,4 +71,31 @@ export function isAuthFlowError(error: unknown): error is AuthFlowError {
       (error as { name?: unknown }).name === 'AuthFlowError' &&
       typeof (error as { code?: unknown }).code === 'string')
   );
+}
+
+/**
+ * Where a flow failed, in words, from the names a machine stamps on its failure: the state, the event
+ * that led into `failed`, and the guard or actor that decided it; `null` when the failure carries none
+ * (it did not come from a flow machine). Names only, never a value.
+ *
+ * @example
+ * ```ts
+ * import { isAuthFlowError, whereItFailed } from 'cdf-authflow';
+ * declare const signIn: () => Promise<unknown>;
+ * try {
+ *   await signIn();
+ * } catch (error) {
+ *   // e.g. 'in state awaitingCallback, on event CALLBACK, guard isStateMismatch'
+ *   if (isAuthFlowError(error)) console.error(error.code, whereItFailed(error));
+ * }
+ * ```
+ */
+export function whereItFailed(failure: Pick<Failure, 'state' | 'event' | 'guard' | 'actor'>): string | null {
+  const parts = [
+    failure.state === undefined ? null : `in state ${failure.state}`,
+    failure.event === undefined ? null : `on event ${failure.event}`,
+    failure.guard === undefined ? null : `guard ${failure.guard}`,
+    failure.actor === undefined ? null : `actor ${failure.actor}`,
+  ].filter((part): part is string => part !== null);
+  return parts.length === 0 ? null : parts.join(', ');
 }

@@ -12,7 +12,7 @@ const SECRET_KEY =
 const SECRET_CAMEL = /(token|secret|verifier|apikey|password|authorization|authorizationcode|cookie|nonce)$/i;
 const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const SECRET_QUERY =
-  /([?&#](?:access_token|id_token|refresh_token|code|code_verifier|client_secret|api-key|api_key|device_code|token)=)[^&#\s"']*/gi;
+  /([?&#](?:access_token|id_token|refresh_token|code|code_verifier|client_secret|api-key|api_key|device_code|token|state|nonce)=)[^&#\s"']*/gi;
 
 /** The placeholder that stands where a secret was. */
 export const REDACTED = '[redacted]';
@@ -55,9 +55,13 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   }
   if (Array.isArray(value)) return value.map((item) => walk(item, seen, depth + 1));
   const out: Record<string, unknown> = {};
+  // A failure's `state` is the machine state it happened in (where), not an OAuth state.
+  const failure =
+    isFailureCode((value as { code?: unknown }).code) && typeof (value as { message?: unknown }).message === 'string';
   for (const [key, inner] of Object.entries(value)) {
+    const secretKey = isSecretKey(key) && !(failure && key === 'state');
     // Only strings are secrets; an object under a secret-sounding key (`token: { valid }`) is walked.
-    if (typeof inner === 'string' && inner !== '' && (isSecretKey(key) || isSecretCode(key, inner)))
+    if (typeof inner === 'string' && inner !== '' && (secretKey || isSecretCode(key, inner)))
       out[key] = REDACTED;
     else out[key] = walk(inner, seen, depth + 1);
   }

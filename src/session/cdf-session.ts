@@ -4,12 +4,16 @@
  * request helper, a 401 that leads to one refresh where the way in can refresh and to `reauthRequired`
  * where it cannot, and a logout that ends what can be ended remotely.
  */
+import type { InspectionEvent } from 'xstate';
 import type { LoginUrlSession } from '../../machines/login-url.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { type CdfClient, type CdfCredentials, createCdfClient } from '../protocol/cdf.js';
 import type { CallOptions, JsonAnswer } from '../protocol/http.js';
 import { createSession, type Session } from './session.js';
+
+/** An `inspect` function as `createActor` takes it (already redacted). */
+type InspectFn = (event: InspectionEvent) => void;
 
 /**
  * What a logout ended beyond this process: the legacy session at CDF (`cdfSession`), the sign-in at the
@@ -140,7 +144,7 @@ function cdfSessionOf(parts: WayInParts): CdfSession {
  */
 export function loginUrlSession(
   signedIn: LoginUrlSession,
-  options: { readonly baseUrl: string; readonly appId?: string },
+  options: { readonly baseUrl: string; readonly appId?: string; readonly inspect?: InspectFn },
 ): CdfSession {
   const cdf = createCdfClient({ baseUrl: options.baseUrl });
   return unrenewable({
@@ -155,6 +159,7 @@ export function loginUrlSession(
       return 'cdfSession';
     },
     ...(options.appId ? { appId: options.appId } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   });
 }
 
@@ -169,6 +174,7 @@ export function bearerTokenSession(options: {
   /** ms since the epoch, when known. */
   readonly expiresAt?: number;
   readonly appId?: string;
+  readonly inspect?: InspectFn;
 }): CdfSession {
   return unrenewable({
     kind: 'token',
@@ -178,6 +184,7 @@ export function bearerTokenSession(options: {
     why: 'CDF refused the bearer token or it has expired; it cannot be refreshed: get a new one.',
     credentials: (accessToken) => ({ accessToken }),
     ...(options.appId ? { appId: options.appId } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   });
 }
 
@@ -189,6 +196,7 @@ export function apiKeySession(options: {
   readonly apiKey: string;
   readonly baseUrl: string;
   readonly appId?: string;
+  readonly inspect?: InspectFn;
 }): CdfSession {
   return unrenewable({
     kind: 'api-key',
@@ -198,6 +206,7 @@ export function apiKeySession(options: {
     why: 'CDF refused the API key; rotate it (or move to client credentials).',
     credentials: (apiKey) => ({ apiKey }),
     ...(options.appId ? { appId: options.appId } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   });
 }
 

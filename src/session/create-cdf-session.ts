@@ -3,9 +3,11 @@
  * or a service), a login-URL session, an API key, or a bearer token obtained elsewhere. Every session has
  * the same surface ({@link CdfSession}); how it renews follows from its kind.
  */
+
 import type { LoginUrlSession } from '../../machines/login-url.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.js';
 import type { SessionSharing } from '../flows/session.js';
+import { type InspectOptions, inspectorFor } from '../protocol/redact-inspection.js';
 import { apiKeySession, bearerTokenSession, type CdfSession, loginUrlSession } from './cdf-session.js';
 import { cdfSessionFor, type OidcRenewalOptions, type OidcSessionSignIn } from './oidc-session.js';
 
@@ -40,7 +42,7 @@ export type SignIn =
     };
 
 /** What every session takes. */
-export interface CdfSessionOptions {
+export interface CdfSessionOptions extends InspectOptions {
   /** The cluster, e.g. `https://api.cognitedata.com`; the credentials go to this origin only. */
   readonly baseUrl: string;
   /** Sent as `x-cdp-app`. */
@@ -68,7 +70,9 @@ export function createCdfSession(
 ): CdfSession;
 export function createCdfSession(signIn: Exclude<SignIn, { kind: 'oidc' }>, options: CdfSessionOptions): CdfSession;
 export function createCdfSession(signIn: SignIn, options: CdfSessionOptions & Partial<OidcRenewalOptions>): CdfSession {
-  const app = options.appId ? { appId: options.appId } : {};
+  const inspect = inspectorFor(options);
+  // Every kind's session actor reports to the one observer, redacted unless unsafeUnredacted.
+  const app = { ...(options.appId ? { appId: options.appId } : {}), ...(inspect ? { inspect } : {}) };
   switch (signIn.kind) {
     case 'oidc':
       if (!options.clientId)
@@ -76,6 +80,7 @@ export function createCdfSession(signIn: SignIn, options: CdfSessionOptions & Pa
       return cdfSessionFor(signIn, options as OidcRenewalOptions, {
         ...(options.leewayMs === undefined ? {} : { leewayMs: options.leewayMs }),
         ...(options.sharing ? { sharing: options.sharing } : {}),
+        ...(inspect ? { inspect } : {}),
       });
     case 'login-url':
       return loginUrlSession(signIn, { baseUrl: options.baseUrl, ...app });

@@ -3,6 +3,7 @@
  * renewal its kind provides (the refresh-token grant for a person, a new client-credentials request for
  * a service), and the IdP's revocation on logout.
  */
+import type { InspectionEvent } from 'xstate';
 import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import type { IdpChoice, ResolvedIdp } from '../config/resolve-idp.js';
 import { resolveIdp } from '../config/resolve-idp.js';
@@ -71,6 +72,8 @@ export interface OidcSessionExtras {
   readonly onTokens?: (tokens: TokenSet) => void;
   /** Where the tokens are shared: renewals run once across everything that shares them. */
   readonly sharing?: SessionSharing;
+  /** The session actor's inspection events (redacted by the caller). */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 /**
@@ -99,6 +102,7 @@ function sessionWith(
     ...(extra.leewayMs !== undefined ? { leewayMs: extra.leewayMs } : {}),
     ...(extra.onTokens ? { onTokens: extra.onTokens } : {}),
     ...(extra.sharing ? { sharing: extra.sharing } : {}),
+    ...(extra.inspect ? { inspect: extra.inspect } : {}),
     refresh: options.clientSecret
       ? renewServiceToken(idp.oidc, idp.resolved.scope, request)
       : renewPersonTokens(idp.oidc, () => original),

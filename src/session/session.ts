@@ -4,7 +4,7 @@
  * renewal itself runs through {@link renewOnce}, so that whatever shares the session's store (tabs,
  * processes, instances) renews once too.
  */
-import { type Actor, createActor, waitFor } from 'xstate';
+import { type Actor, createActor, type InspectionEvent, waitFor } from 'xstate';
 import type { SessionEvent, sessionMachine } from '../../machines/session.js';
 import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
@@ -29,6 +29,8 @@ export interface SessionOptions {
    * tokens another holder writes there are taken. Without it, the session keeps its tokens to itself.
    */
   readonly sharing?: SessionSharing;
+  /** The session actor's inspection events, as `createActor` takes them (redacted by the caller). */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 /** What {@link createSession} returns. */
@@ -56,6 +58,7 @@ export function createSession(options: SessionOptions): Session {
   const sharing = options.sharing ?? ownSharing(options.tokens);
   const actor = createActor(sessionFlow({ refresh: options.refresh, sharing, leewayMs }), {
     input: { tokens: options.tokens, leewayMs, renewTimeoutMs: options.renewTimeoutMs ?? 15_000 },
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   }).start();
   let last = options.tokens.accessToken;
   actor.subscribe((snapshot) => {

@@ -6,7 +6,10 @@ import { loginUrlArgs } from '../helpers/cli.js';
 import { emulatorCli } from '../helpers/cli-suite.js';
 import { startFakeIdp } from '../helpers/fake-idp.js';
 
-const { emulator, cli, oidcLogin, codeLogin, tokenFile } = await emulatorCli({ prefix: 'cdf-auth-hard-', reset: true });
+const { emulator, cli, oidcLogin, codeLogin, tokenFile, service } = await emulatorCli({
+  prefix: 'cdf-auth-hard-',
+  reset: true,
+});
 
 describe('--timeout, --json and exit codes', () => {
   it('--timeout is honoured by the code flow (nobody comes back) and the device flow (nobody approves)', async () => {
@@ -55,6 +58,23 @@ describe('--timeout, --json and exit codes', () => {
     const usage = await cli(['login', '--json']);
     expect(usage.code).toBe(2);
     expect(JSON.parse(usage.out).error.code).toBe('usage');
+  });
+
+  it('a failed flow says where, by name: --json has `where`, --verbose a where line (state, event, actor)', async () => {
+    const args = [...service(), '--flow', 'client-credentials', '--client-secret-env', 'SECRET'];
+    const wrong = { SECRET: 'not-the-secret-of-this-client' };
+    const json = await cli([...args, '--json'], wrong);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.out).error.where).toEqual({
+      state: 'requesting',
+      event: 'xstate.error.actor.requestToken',
+      actor: 'requestToken',
+    });
+    const verbose = await cli([...args, '--verbose'], wrong);
+    expect(verbose.err).toContain(
+      'cdf-auth: where: in state requesting, on event xstate.error.actor.requestToken, actor requestToken',
+    );
+    expect(`${json.out}${verbose.err}`).not.toContain(wrong.SECRET);
   });
 
   it('CDF refusing a token (401) is an authentication failure (3), an unknown project a usage failure, never 4', async () => {

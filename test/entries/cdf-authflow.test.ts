@@ -115,9 +115,11 @@ const PUBLIC_NAMES = [
   'parseLoginCallback',
   'presetOf',
   'redact',
+  'redactInspectionEvent',
   'redactText',
   'renderDiagram',
   'resolveSettings',
   'scopeList',
   'stripLoginCallback',
+  'whereItFailed',
 ];

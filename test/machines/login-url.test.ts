@@ -105,6 +105,8 @@ describe('login-url machine', () => {
       message: 'CDF answered 500',
       status: 500,
       state: 'fetchingLoginUrl',
+      event: 'xstate.error.actor.fetchLoginUrl',
+      actor: 'fetchLoginUrl',
     });
     const odd = run(start, { type: 'xstate.error.actor.fetchLoginUrl', error: new TypeError('boom') });
     expect(odd.context.failure?.code).toBe('network');

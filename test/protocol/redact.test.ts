@@ -27,6 +27,22 @@ describe('redaction', () => {
     );
   });
 
+  it("removes a callback URL's state and nonce too (found by Stately's inspector receiving the callback URL)", () => {
+    expect(redactText('http://127.0.0.1:1/callback?code=c&state=RxJOy9&iss=x&nonce=n1')).toBe(
+      `http://127.0.0.1:1/callback?code=${REDACTED}&state=${REDACTED}&iss=x&nonce=${REDACTED}`,
+    );
+  });
+
+  it("keeps a failure's where (its state is a machine state) but not an OAuth state beside a code", () => {
+    expect(redact({ code: 'timeout', message: 'late', state: 'exchangingCode', event: 'xstate.after.x' })).toEqual({
+      code: 'timeout',
+      message: 'late',
+      state: 'exchangingCode',
+      event: 'xstate.after.x',
+    });
+    expect(redact({ code: 'timeout', state: 'oauth-state-value' })).toEqual({ code: 'timeout', state: REDACTED });
+  });
+
   it('survives cycles and errors', () => {
     const cyclic: Record<string, unknown> = { name: 'x' };
     cyclic.self = cyclic;

@@ -1,4 +1,5 @@
 /** `cdf-auth login`: sign in with any flow and cache the result. */
+import type { InspectionEvent } from 'xstate';
 import type { OidcSignIn } from '../../../machines/shared/tokens.js';
 import { type IdpPreset, idpName } from '../../config/idp-presets.js';
 import {
@@ -36,6 +37,7 @@ import { savable, saveProfile } from '../profiles.js';
 import { progressReporter } from '../progress.js';
 import { saveEnv } from '../save-env.js';
 import { settingsOf } from '../settings-of.js';
+import { openTraceFile } from '../trace-file.js';
 
 /**
  * How the person is sent to sign in: `--headless` (the emulator), `--no-browser` (the URL printed), or the
@@ -108,7 +110,14 @@ export async function login(ctx: CommandContext): Promise<void> {
   const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
   const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
   const progress = progressReporter({ verbose: ctx.flags.verbose === true });
-  const common = { baseUrl, signal, onTransition: progress.onTransition };
+  const tracePath = text(ctx, 'trace');
+  const traced = tracePath ? openTraceFile(tracePath) : undefined;
+  const common = {
+    baseUrl,
+    signal,
+    onTransition: progress.onTransition,
+    ...(traced ? { inspect: traced.inspect } : {}),
+  };
   try {
     await signInWith(ctx, flow, settings, store, common, timeoutMs);
     const profile = text(ctx, 'profile');
@@ -123,15 +132,24 @@ export async function login(ctx: CommandContext): Promise<void> {
     throw error;
   } finally {
     progress.stop();
+    traced?.close();
   }
 }
+
+/** What every flow of a login takes: the cluster, the command's signal, progress, and `--trace`'s inspect. */
+type Common = {
+  baseUrl: string;
+  signal: AbortSignal;
+  onTransition: (t: FlowTransition) => void;
+  inspect?: (event: InspectionEvent) => void;
+};
 
 async function signInWith(
   ctx: CommandContext,
   flow: FlowName,
   settings: Settings,
   store: TokenStore,
-  common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
+  common: Common,
   timeoutMs: number | undefined,
 ): Promise<void> {
   const { baseUrl } = common;
@@ -239,7 +257,7 @@ async function loginOidc(
   flow: OidcFlowName,
   settings: Settings,
   store: TokenStore,
-  common: { baseUrl: string; signal: AbortSignal; onTransition: (t: FlowTransition) => void },
+  common: Common,
   timeoutMs: number | undefined,
 ): Promise<void> {
   const idp = idpOf(settings);

@@ -6,11 +6,18 @@
  * construction time, so this module is safe to import during server-side rendering. Each flow plugs in
  * through a {@link FlowAdapter}, so that a bundle carries only the flows it uses.
  */
-import { type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  createActor,
+  type InspectionEvent,
+} from 'xstate';
 import { isFresh } from '../../../machines/shared/freshness.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { inspectorFor } from '../../protocol/redact-inspection.js';
 import { clearSession, saveSession } from '../../stores/browser-session.js';
 import { clearPendingFlow, type FlowStorage, savePendingFlow } from '../../stores/pending-flow.js';
 import { pageLoad } from './page-load.js';
@@ -105,7 +112,7 @@ interface FlowStartContext {
   readonly adapter: FlowAdapter;
   readonly storage: () => FlowStorage;
   readonly navigate: (url: string) => void;
-  readonly inspect: Pick<BrowserCommonOptions, 'inspect'>;
+  readonly inspect: { readonly inspect?: (event: InspectionEvent) => void };
   readonly rest: ReturnType<typeof restOf>;
   readonly finish: (snapshot: AnyMachineSnapshot) => RedirectOutcome;
 }
@@ -158,7 +165,8 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const storage = () => options.storage ?? window.sessionStorage;
   const navigate = (url: string) => (options.navigate ?? ((target: string) => window.location.assign(target)))(url);
   const ui = createUiState();
-  const inspect = options.inspect ? { inspect: options.inspect } : {};
+  const observe = inspectorFor(options);
+  const inspect = observe ? { inspect: observe } : {};
   const rest = restOf(options, adapter, storage, ui);
   let token: Token | null = null;
   /** The whole token set of the session, for the ID token an RP-initiated logout sends as its hint. */

@@ -1,7 +1,8 @@
 /** The browser driver's public types, and the {@link FlowAdapter} each flow plugs in with. */
-import type { AnyStateMachine, EventObject, InspectionEvent } from 'xstate';
+import type { AnyStateMachine, EventObject } from 'xstate';
 import type { Failure } from '../../../machines/shared/failure.js';
 import type { IdClaims, TokenSet } from '../../../machines/shared/tokens.js';
+import type { InspectOptions } from '../../protocol/redact-inspection.js';
 import type { FlowStorage, PendingFlowName } from '../../stores/pending-flow.js';
 
 export type { FlowStorage };
@@ -17,8 +18,11 @@ export interface UiSnapshot {
   readonly value: UiState;
 }
 
-/** Options every browser flow takes. */
-export interface BrowserCommonOptions {
+/**
+ * Options every browser flow takes; `inspect` (with `unsafeUnredacted`) receives the flow's XState inspection
+ * events, redacted, for a live diagram, a log or `@statelyai/inspect`'s browser inspector.
+ */
+export interface BrowserCommonOptions extends InspectOptions {
   /** The CDF cluster. */
   readonly baseUrl: string;
   /** The project's URL name. */
@@ -31,11 +35,7 @@ export interface BrowserCommonOptions {
   readonly navigate?: (url: string) => void;
   /** Sent as `x-cdp-app`. */
   readonly appId?: string;
-  /**
-   * Receives XState's inspection events of the flow's actor, for a live diagram or a log. They carry
-   * tokens and codes: pass them through `redact()` before showing or storing them.
-   */
-  readonly inspect?: (event: InspectionEvent) => void;
+
   /**
    * `redirect` sends this page to the IdP; `popup` opens a window (inside the click, so that it is not
    * blocked), and the callback page posts the result back to this exact origin. A popup closed by the

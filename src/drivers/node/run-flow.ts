@@ -16,6 +16,7 @@ import type { Failure } from '../../../machines/shared/failure.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { redact } from '../../protocol/redact.js';
+import { type InspectOptions, inspectorFor } from '../../protocol/redact-inspection.js';
 
 /** One step of a flow, as drivers report it: names and a failure, never a token. */
 export interface FlowTransition {
@@ -32,7 +33,7 @@ export interface FlowTransition {
 }
 
 /** Options every Node flow accepts: one shape for every way in. */
-export interface FlowOptions {
+export interface FlowOptions extends InspectOptions {
   /** Aborting cancels the flow: requests are aborted, listeners closed, and the flow rejects with code `cancelled`. */
   readonly signal?: AbortSignal;
   /** Called on every state change, with redacted data. */
@@ -87,10 +88,12 @@ export async function runFlow<TMachine extends AnyStateMachine>(
   if (options.signal?.aborted)
     throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
   let lastEvent = 'xstate.init';
+  const observe = inspectorFor(options);
   const actor: AnyActorRef = createActor(machine as AnyStateMachine, {
     input,
     inspect: (inspection) => {
       if (inspection.type === '@xstate.event' && inspection.actorRef === actor) lastEvent = inspection.event.type;
+      observe?.(inspection);
     },
   });
   let previous = '';

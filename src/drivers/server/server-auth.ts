@@ -4,6 +4,7 @@
  * from an `onRequest` hook; the authorization-code machine every driver runs; sessions in shared stores
  * (memory for one instance, Redis for several), behind an opaque cookie.
  */
+
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_LEEWAY_MS } from '../../../machines/shared/freshness.js';
 import { type IdpChoice, resolveIdp } from '../../config/resolve-idp.js';
@@ -11,6 +12,7 @@ import { InvalidArgumentError } from '../../errors/invalid-argument.js';
 import { createCdfClient } from '../../protocol/cdf.js';
 import { isLoopbackHost } from '../../protocol/http.js';
 import type { OidcClientOptions } from '../../protocol/oidc.js';
+import { type InspectOptions, inspectorFor } from '../../protocol/redact-inspection.js';
 import { oidcClientFor } from '../../session/oidc-session.js';
 import { cookiePolicy } from './cookies.js';
 import { routesOf } from './routes.js';
@@ -19,7 +21,11 @@ import { serverSessions } from './sessions.js';
 import type { ServerAuth, ServerContext } from './types.js';
 
 /** Options of {@link createServerAuth}. */
-export interface ServerAuthOptions extends Omit<IdpChoice, 'tokenParams'> {
+/**
+ * Options of {@link createServerAuth}; `inspect` (with `unsafeUnredacted`) receives the inspection events of
+ * every sign-in's machine, redacted.
+ */
+export interface ServerAuthOptions extends Omit<IdpChoice, 'tokenParams'>, InspectOptions {
   /** The site's public origin, as browsers reach it (`https://app.example.com`); http only on loopback. */
   readonly origin: string;
   /** The CDF project every sign-in must reach (checked with `/api/v1/token/inspect`). */
@@ -120,6 +126,7 @@ function contextOf(options: ServerAuthOptions): ServerContext {
       pending: stores.pending,
       callbackTimeoutMs: policy.callbackTimeoutMs,
       now,
+      inspect: inspectorFor(options),
     },
     sessions: serverSessions(
       stores,

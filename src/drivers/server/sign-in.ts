@@ -5,7 +5,7 @@
  * restores the machine and runs it to its end. The machine is the one every driver runs.
  */
 import { createHash } from 'node:crypto';
-import { createActor, toPromise, waitFor } from 'xstate';
+import { createActor, type InspectionEvent, toPromise, waitFor } from 'xstate';
 import type { AuthorizationCodeOutput } from '../../../machines/authorization-code.js';
 import type { Failure } from '../../../machines/shared/failure.js';
 import type { OidcSignIn } from '../../../machines/shared/tokens.js';
@@ -27,6 +27,8 @@ export interface ServerSignInContext {
   readonly pending: ExpiringStore;
   readonly callbackTimeoutMs: number;
   readonly now: () => number;
+  /** Every sign-in actor's inspection events, already redacted. */
+  readonly inspect: ((event: InspectionEvent) => void) | undefined;
 }
 
 /** A started sign-in: where to send the browser, and the binding its cookie carries. */
@@ -59,7 +61,7 @@ export async function beginSignIn(
     machineOf(context, async (url) => {
       authorizationUrl = url;
     }),
-    { input: inputOf(context) },
+    { input: inputOf(context), ...inspecting(context) },
   );
   actor.start();
   const attempt = freshAttempt();
@@ -113,7 +115,7 @@ export async function completeSignIn(
   }
   const actor = createActor(
     machineOf(context, async () => {}),
-    { snapshot: pending.snapshot as never, input: inputOf(context) },
+    { snapshot: pending.snapshot as never, input: inputOf(context), ...inspecting(context) },
   );
   const done = toPromise(actor);
   actor.start();
@@ -128,6 +130,8 @@ export async function completeSignIn(
     returnTo: pending.returnTo,
   };
 }
+
+const inspecting = (context: ServerSignInContext) => (context.inspect ? { inspect: context.inspect } : {});
 
 function machineOf(context: ServerSignInContext, navigate: (url: string) => Promise<void>) {
   return authorizationCodeFlow({
