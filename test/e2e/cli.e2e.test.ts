@@ -172,6 +172,12 @@ describe('cdf-auth CLI', () => {
     const demo = await cli(['demo']);
     expect(demo.code).toBe(0);
     expect(demo.out).toMatch(/loginUrl +validatingToken +-> authenticated/);
+    // The callback is delivered once the flow waits for it: the demo shows every state of the flow.
+    expect(demo.out).toMatch(/loginUrl +redirectingToIdp +-> awaitingCallback +\(done navigateToIdp\)/);
+    expect(demo.out).toMatch(/loginUrl +awaitingCallback +-> validatingToken +\(CALLBACK\)/);
+    expect(demo.out).toMatch(/authorizationCode +redirectingToIdp +-> awaitingCallback +\(done navigateToIdp\)/);
+    expect(demo.out).toMatch(/authorizationCode +awaitingCallback +-> exchangingCode +\(CALLBACK\)/);
+    expect(demo.out).not.toMatch(/redirectingToIdp +-> (validatingToken|exchangingCode)/);
     expect(demo.out).toMatch(/apiKey +verifying +-> authenticated/);
     expect(demo.out).toMatch(/authorizationCode +inspectingToken +-> authenticated/);
     expect(demo.out).toMatch(/deviceCode +inspectingToken +-> authenticated/);

@@ -1,9 +1,15 @@
 import { generateKeyPair, SignJWT } from 'jose';
+import { CookieJar } from 'tough-cookie';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AnyActorRef } from 'xstate';
+import { followRedirects } from '../../src/drivers/node/headless-browser.js';
 import { loginWithLoginUrl } from '../../src/drivers/node/legacy.js';
 import { headlessOpener, type Opener } from '../../src/drivers/node/opener.js';
-import type { FlowTransition } from '../../src/drivers/node/run-flow.js';
+import { type FlowTransition, runFlow } from '../../src/drivers/node/run-flow.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { loginUrlFlow } from '../../src/flows/login-url.js';
+import { parseLoginCallback } from '../../src/protocol/callback/login-url.js';
+import { createCdfClient } from '../../src/protocol/cdf.js';
 import { settledFlow } from '../helpers/failure.js';
 import { portIsClosed, portOf, scriptedOpener, withParam } from '../helpers/flows.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
@@ -55,8 +61,56 @@ describe('login-URL flow against the emulator (real IdP, real HTTP)', () => {
     expect(emulator.requests.slice(before).map((r) => r.path)).not.toContain('/login/url');
   });
 
-  it('works with the plain headless opener too (the callback may beat the opener)', async () => {
-    expect((await flow(headlessOpener())).session?.user).toBe('alice');
+  it('with the headless opener (the demo’s), whose navigation ends only after the callback’s page, it still passes through awaitingCallback', async () => {
+    const result = await flow(headlessOpener());
+    expect(result.session?.user).toBe('alice');
+    const steps = result.transitions.map((t) => `${t.from} -> ${t.to}`);
+    expect(steps).toEqual([
+      '(start) -> idle',
+      'idle -> fetchingLoginUrl',
+      'fetchingLoginUrl -> redirectingToIdp',
+      'redirectingToIdp -> awaitingCallback',
+      'awaitingCallback -> validatingToken',
+      'validatingToken -> authenticated',
+    ]);
+    // The navigation was done because the browser came back to the listener, before its opener resolved.
+    expect(result.transitions[3]?.event).toBe('xstate.done.actor.navigateToIdp');
+    expect(result.transitions[4]?.event).toBe('CALLBACK');
+  });
+
+  it('a callback that wins the race (delivered while still in redirectingToIdp) is still handled', async () => {
+    const transitions: FlowTransition[] = [];
+    let actor: AnyActorRef | undefined;
+    const cdf = createCdfClient({ baseUrl: emulator.baseUrl });
+    // A browser that is back before its opener says it is done: the callback goes straight to the machine.
+    const navigate = async (url: string) => {
+      const stop = await followRedirects(url, {
+        jar: new CookieJar(),
+        until: (u) => new URL(u).pathname === '/callback',
+      });
+      expect(actor?.getSnapshot().value).toBe('redirectingToIdp');
+      actor?.send({ type: 'CALLBACK', callback: parseLoginCallback(stop.url) });
+      await new Promise<void>(() => {}); // the opener never reports
+    };
+    const output = await runFlow(
+      loginUrlFlow({ cdf, navigate }),
+      {
+        project: 'demo',
+        redirectUrl: 'http://127.0.0.1:9/callback',
+        ignoreStrayCallbacks: true,
+      },
+      { type: 'START', flowId: 'a-flow-id-of-this-test-0123', now: Date.now() },
+      {
+        onActor: (started) => {
+          actor = started;
+        },
+        onTransition: (t) => transitions.push(t),
+      },
+    );
+    expect(output.status).toBe('signedIn');
+    expect(output.status === 'signedIn' && output.credential.user).toBe('alice');
+    expect(transitions.map((t) => `${t.from} -> ${t.to}`)).toContain('redirectingToIdp -> validatingToken');
+    expect(transitions.map((t) => t.to)).not.toContain('awaitingCallback');
   });
 
   it('fails with noIdpConfigured for a project without an IdP', async () => {

@@ -13,6 +13,7 @@ import { loginWithAuthorizationCode } from '../../src/drivers/node/oidc.js';
 import type { Opener } from '../../src/drivers/node/opener.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { isAuthFlowError } from '../../src/errors/auth-flow-error.js';
+import { escapeHtml } from '../../src/protocol/html.js';
 import { portIsClosed, withParam } from '../helpers/flows.js';
 import { startCdfWithoutIdp } from '../helpers/http-server.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
@@ -62,6 +63,7 @@ function browserGet(url: string, host?: string): Promise<Page> {
 function personsBrowser(
   pages: Page[],
   before: (callbackUrl: string) => Array<{ url: string; host?: string }> = () => [],
+  callbacks: string[] = [],
 ): Opener {
   return async (url, { signal }) => {
     const stop = await followRedirects(url, {
@@ -69,6 +71,7 @@ function personsBrowser(
       signal,
       until: (u) => new URL(u).pathname === '/callback',
     });
+    callbacks.push(stop.url);
     void (async () => {
       for (const stray of before(stop.url)) pages.push(await browserGet(stray.url, stray.host));
       pages.push(await browserGet(stop.url));
@@ -78,11 +81,19 @@ function personsBrowser(
 
 const settle = async <T>(promise: Promise<T>) => {
   try {
-    return { value: await promise, code: undefined };
+    return { value: await promise, code: undefined, message: undefined };
   } catch (error) {
     if (!isAuthFlowError(error)) throw error;
-    return { value: undefined, code: error.code };
+    return { value: undefined, code: error.code, message: error.message };
   }
+};
+/** One row of the page, as it renders a label and its (escaped) value. */
+const row = (label: string, value: string) => `<dt>${label}</dt><dd><code>${escapeHtml(value)}</code></dd>`;
+/** The page holds none of `secrets` (tokens, the code, the state), and a sign-in had some. */
+const expectNoSecret = (page: Page | undefined, secrets: ReadonlyArray<string | null | undefined>) => {
+  const present = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  expect(present.length).toBeGreaterThan(0);
+  for (const secret of present) expect(page?.body).not.toContain(secret);
 };
 const waitFor = async (check: () => boolean) => {
   for (let i = 0; i < 200 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
@@ -96,14 +107,56 @@ const expectWholePage = (page: Page | undefined, status: number, text: RegExp) =
 };
 
 describe('the browser always gets a complete page for the real callback', () => {
-  it('login URL, success: the page arrives whole with Referrer-Policy no-referrer', async () => {
+  it('login URL, success: the page arrives whole, says who signed in to which project, and holds no token', async () => {
     const pages: Page[] = [];
+    const callbacks: string[] = [];
     const result = await settle(
-      loginWithLoginUrl({ baseUrl: emulator.baseUrl, project: 'demo', opener: personsBrowser(pages) }),
+      loginWithLoginUrl({
+        baseUrl: emulator.baseUrl,
+        project: 'demo',
+        opener: personsBrowser(pages, undefined, callbacks),
+      }),
     );
     expect(result.value?.user).toBe('alice');
     await waitFor(() => pages.length === 1);
     expectWholePage(pages[0], 200, /Signed in/);
+    expect(pages[0]?.body).toContain(row('User', 'alice'));
+    expect(pages[0]?.body).toContain(row('Project', 'demo'));
+    expect(pages[0]?.body).toContain('<dt>Identity provider</dt>');
+    const callback = new URL(callbacks[0] ?? '');
+    expectNoSecret(pages[0], [
+      result.value?.accessToken,
+      result.value?.idToken,
+      callback.searchParams.get('access_token'),
+      callback.searchParams.get('id_token'),
+      callback.searchParams.get('cdf_flow'),
+    ]);
+  });
+
+  it('code + PKCE, success: who (token/inspect and the ID token), which projects, which IdP; no token, no code', async () => {
+    const pages: Page[] = [];
+    const callbacks: string[] = [];
+    const signIn = await loginWithAuthorizationCode({
+      issuer: emulator.issuer,
+      clientId: emulator.clients.cli,
+      baseUrl: emulator.baseUrl,
+      project: 'demo',
+      opener: personsBrowser(pages, undefined, callbacks),
+    });
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 200, /<h1 class="ok">Signed in<\/h1>/);
+    expect(pages[0]?.body).toMatch(/<dt>User<\/dt><dd><code>alice \(Alice Example\)<\/code>/);
+    expect(pages[0]?.body).toContain(row('Project', 'demo'));
+    expect(pages[0]?.body).toContain(row('Identity provider', new URL(emulator.issuer).host));
+    const callback = new URL(callbacks[0] ?? '');
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    expectNoSecret(pages[0], [
+      signIn.tokens.accessToken,
+      signIn.tokens.refreshToken,
+      signIn.tokens.idToken,
+      callback.searchParams.get('code'),
+      callback.searchParams.get('state'),
+    ]);
   });
 
   it('login URL, late failure (projectMismatch): the page arrives whole and says why', async () => {
@@ -123,6 +176,10 @@ describe('the browser always gets a complete page for the real callback', () => 
     expect(result.code).toBe('projectMismatch');
     await waitFor(() => pages.length === 1);
     expectWholePage(pages[0], 400, /Sign-in failed/);
+    expect(pages[0]?.body).toContain(escapeHtml(result.message ?? '\0'));
+    expect(pages[0]?.body).toContain(row('Code', 'projectMismatch'));
+    expect(pages[0]?.body).toContain(row('State', 'validatingToken'));
+    expectNoSecret(pages[0], [other.accessToken, other.idToken]);
   });
 
   it('code + PKCE, success and late failure (projectMismatch): the page arrives whole', async () => {
@@ -142,6 +199,70 @@ describe('the browser always gets a complete page for the real callback', () => 
     // It says what happened (the driver stops the actor at once; the page must not read that as a cancel).
     expect(pages[1]?.body).toContain('no-such-project');
     expect(pages[1]?.body).not.toMatch(/cancelled/);
+  });
+});
+
+describe('CDF refusing the sign-in: the page says its reason, never "cancelled"', () => {
+  const code = (pages: Page[], project?: string) =>
+    settle(
+      loginWithAuthorizationCode({
+        issuer: emulator.issuer,
+        clientId: emulator.clients.cli,
+        baseUrl: emulator.baseUrl,
+        ...(project ? { project } : {}),
+        opener: personsBrowser(pages),
+        http: { retryLimit: 0 },
+      }),
+    );
+
+  it('a project the token does not reach (projectMismatch): the reason, the code, where', async () => {
+    const pages: Page[] = [];
+    const result = await code(pages, 'no-such-project');
+    expect(result.code).toBe('projectMismatch');
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 400, /<h1 class="failed">Sign-in failed<\/h1>/);
+    expect(pages[0]?.body).toContain(escapeHtml(result.message ?? '\0'));
+    expect(pages[0]?.body).toContain(row('Code', 'projectMismatch'));
+    expect(pages[0]?.body).toContain(row('State', 'inspectingToken'));
+    expect(pages[0]?.body).not.toMatch(/cancel/i);
+  });
+
+  it('token/inspect refusing the token (401): the audience hint, code tokenRejected', async () => {
+    emulator.fault({ path: '/api/v1/token/inspect', status: 401 });
+    const pages: Page[] = [];
+    const result = await code(pages);
+    expect(result.code).toBe('tokenRejected');
+    expect(result.message).toMatch(/most likely for another audience/);
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 400, /most likely for another audience/);
+    expect(pages[0]?.body).toContain(escapeHtml(result.message ?? '\0'));
+    expect(pages[0]?.body).toContain(row('Code', 'tokenRejected'));
+    expect(pages[0]?.body).not.toMatch(/cancel/i);
+  });
+
+  it('token/inspect answering 403: the reason, the HTTP status', async () => {
+    emulator.fault({ path: '/api/v1/token/inspect', status: 403 });
+    const pages: Page[] = [];
+    const result = await code(pages, 'demo');
+    expect(result.code).toBe('http');
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 400, /Sign-in failed/);
+    expect(pages[0]?.body).toContain(escapeHtml(result.message ?? '\0'));
+    expect(pages[0]?.body).toContain(row('HTTP status', '403'));
+    expect(pages[0]?.body).not.toMatch(/cancel/i);
+  });
+
+  it('login URL: CDF refusing a user the project (access_denied on the error redirect)', async () => {
+    emulator.setNextLogin({ approve: 'bob' });
+    const pages: Page[] = [];
+    const result = await settle(
+      loginWithLoginUrl({ baseUrl: emulator.baseUrl, project: 'demo', opener: personsBrowser(pages) }),
+    );
+    expect(result.code).toBe('idpError');
+    await waitFor(() => pages.length === 1);
+    expectWholePage(pages[0], 400, /access_denied/);
+    expect(pages[0]?.body).toContain(escapeHtml(result.message ?? '\0'));
+    expect(pages[0]?.body).not.toMatch(/cancel/i);
   });
 });
 

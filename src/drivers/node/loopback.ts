@@ -8,19 +8,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type AnyActorRef,
-  type AnyStateMachine,
-  type EventFromLogic,
-  type InputFrom,
-  type OutputFrom,
-  toPromise,
-} from 'xstate';
+import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine, EventFromLogic, InputFrom, OutputFrom } from 'xstate';
+import { type Failure, toFailure } from '../../../machines/shared/failure.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { escapeHtml } from '../../protocol/html.js';
+import { redactText } from '../../protocol/redact.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
-import { type FlowOptions, runFlow } from './run-flow.js';
+import { type FlowOptions, runFlow, signedIn } from './run-flow.js';
 
 /** What the flow answers to one request on the callback path. */
 interface CallbackAnswer {
@@ -59,9 +54,63 @@ const HEADERS = {
 const STRAY_PAGE =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>cdf-auth</title></head><body><p>This is not the sign-in this listener is waiting for.</p></body></html>';
 
-/** The page the person's browser shows after the real callback. */
-function callbackPage(outcome: { readonly ok: boolean; readonly message: string }): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>cdf-auth</title></head><body><h1>${outcome.ok ? 'Signed in' : 'Sign-in failed'}</h1><p>${escapeHtml(outcome.message)}</p></body></html>`;
+/** A row of the page: a label and its value (text, escaped when the page is made). */
+type Row = readonly [label: string, value: string];
+
+/**
+ * What the person's browser is told after the real callback: signed in (who, which project, which IdP:
+ * never a token or a code), or failed (the failure as the driver reports it to its caller).
+ */
+type PageOutcome =
+  | { readonly ok: true; readonly rows: readonly Row[] }
+  | { readonly ok: false; readonly failure: Failure };
+
+const PAGE_STYLE = [
+  'body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1c1e21}',
+  'main{max-width:36rem;margin:10vh auto;padding:1.5rem 2rem;background:#fff;border-radius:10px;box-shadow:0 1px 4px #0002}',
+  'h1{font-size:1.4rem;margin:0 0 .75rem}h1.ok{color:#106b2c}h1.failed{color:#b00020}',
+  'dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:1rem 0}',
+  'dt{color:#5f6368}dd{margin:0;overflow-wrap:anywhere}code{font:.9em ui-monospace,monospace}',
+  '.next{color:#3c4043}',
+].join('');
+
+/** Rows as a definition list; every value is escaped. */
+const rowsHtml = (rows: readonly Row[]) =>
+  rows.length === 0
+    ? ''
+    : `<dl>${rows.map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd><code>${escapeHtml(value)}</code></dd>`).join('')}</dl>`;
+
+/** The rows of a failure: its code, and where it happened as far as the failure says. */
+function failureRows(failure: Failure): Row[] {
+  const rows: Array<Row | null> = [
+    ['Code', failure.code],
+    failure.status === undefined ? null : ['HTTP status', String(failure.status)],
+    failure.requestId === undefined ? null : ['Request id', failure.requestId],
+    failure.state === undefined ? null : ['State', failure.state],
+    failure.event === undefined ? null : ['Event', failure.event],
+    failure.guard === undefined ? null : ['Guard', failure.guard],
+    failure.actor === undefined ? null : ['Actor', failure.actor],
+  ];
+  return rows.filter((row): row is Row => row !== null);
+}
+
+/**
+ * The page the person's browser shows after the real callback: one small, whole HTML page with inline
+ * CSS only, nothing loaded from elsewhere, every value escaped. Signed in: who, which project, which IdP.
+ * Failed: the failure's message (the words the driver's caller, e.g. the CLI, reports), its code, where
+ * it happened, and what to do; a cancelled flow says so.
+ */
+function callbackPage(outcome: PageOutcome): string {
+  const cancelled = !outcome.ok && outcome.failure.code === 'cancelled';
+  const heading = outcome.ok ? 'Signed in' : cancelled ? 'Sign-in cancelled' : 'Sign-in failed';
+  const body = outcome.ok
+    ? `<p>You are signed in.</p>${rowsHtml(outcome.rows)}<p class="next">You can close this tab and go back to the terminal or app that asked you to sign in.</p>`
+    : `<p>${escapeHtml(redactText(outcome.failure.message))}</p>${rowsHtml(failureRows(outcome.failure))}<p class="next">${
+        cancelled
+          ? 'Nothing was signed in. Close this tab; start the sign-in again if you still want to.'
+          : 'Close this tab and go back to the terminal or app that asked you to sign in: it reports the same. Do what the message says, then sign in again.'
+      }</p>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><title>${heading} – cdf-auth</title><style>${PAGE_STYLE}</style></head><body><main><h1 class="${outcome.ok ? 'ok' : 'failed'}">${heading}</h1>${body}</main></body></html>`;
 }
 
 /** A loopback redirect URI as the listener reads it. */
@@ -205,8 +254,8 @@ export async function openLoopbackListener(
       let answer: CallbackAnswer;
       try {
         answer = await serve(`http://${host}${req.url ?? '/'}`);
-      } catch {
-        answer = { status: 500, html: callbackPage({ ok: false, message: 'Sign-in failed.' }), done: true };
+      } catch (error) {
+        answer = { status: 500, html: callbackPage({ ok: false, failure: toFailure(error) }), done: true };
       }
       if (answer.done) done = true;
       await new Promise<void>((resolve) => {
@@ -247,32 +296,135 @@ export async function openLoopbackListener(
 }
 
 /**
- * Serves a running flow's callbacks: each request becomes a CALLBACK event; a stray one (the machine
- * counted it in `ignoredCallbacks`) is answered 400 and the wait goes on; the real one is answered
- * once the flow has settled, with a page that says how it ended.
+ * How a loopback flow ended, as {@link runOnLoopback} saw it: what `runFlow` resolved with (and the
+ * actor's last context, for who signed in where), or what it threw (a deadline that passed).
+ */
+type Settled = { readonly output: FlowOutput<unknown>; readonly context: unknown } | { readonly error: unknown };
+
+/** The state the person's browser is sent away in; a callback is delivered once the flow has left it. */
+const REDIRECTING = 'redirectingToIdp';
+
+/** True while the flow still sends the browser away. */
+const isRedirecting = (actor: AnyActorRef) => {
+  const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+  return snapshot.status === 'active' && snapshot.matches(REDIRECTING);
+};
+
+/** Resolves once the flow is past `redirectingToIdp` (waiting for the callback, or ended). */
+function pastRedirect(actor: AnyActorRef): Promise<void> {
+  if (!isRedirecting(actor)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const subscription = actor.subscribe({
+      next: () => {
+        if (isRedirecting(actor)) return;
+        subscription.unsubscribe();
+        resolve();
+      },
+      error: () => resolve(),
+      complete: () => resolve(),
+    });
+  });
+}
+
+/**
+ * Serves a running flow's callbacks: each request on the callback path tells `browserBack` (the browser
+ * is back, so sending it away is done) and becomes a CALLBACK event once the flow waits for it in
+ * `awaitingCallback`; a stray one (the machine counted it in `ignoredCallbacks`) is answered 400 and the
+ * wait goes on; the real one is answered once the flow has `settled`, with a page that says how it ended.
  */
 export function serveFlowCallbacks(
   listener: LoopbackListener,
   actor: AnyActorRef,
-  toEvent: (url: string) => CallbackEvent,
+  flow: {
+    readonly toEvent: (url: string) => CallbackEvent;
+    readonly browserBack: () => void;
+    readonly settled: Promise<Settled>;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): void {
   const ignored = () => (actor.getSnapshot().context as { ignoredCallbacks?: number }).ignoredCallbacks ?? 0;
   listener.serve(async (url) => {
+    flow.browserBack();
+    await pastRedirect(actor);
     const before = ignored();
-    actor.send(toEvent(url));
+    if (actor.getSnapshot().status === 'active') actor.send(flow.toEvent(url));
     if (ignored() > before) return { status: 400, html: STRAY_PAGE, done: false };
-    const outcome = await settledOutcome(actor);
+    const outcome = pageOutcome(await flow.settled, flow.signal);
     return { status: outcome.ok ? 200 : 400, html: callbackPage(outcome), done: true };
   });
 }
 
-/** Resolves when the flow is signed in, failed or stopped, with what to tell the person. */
-async function settledOutcome(actor: AnyActorRef): Promise<{ ok: boolean; message: string }> {
-  // A stopped or broken actor has no output: it did not sign in.
-  const output = (await toPromise(actor).catch(() => undefined)) as FlowOutput<unknown> | undefined;
-  if (output?.status === 'signedIn') return { ok: true, message: 'Signed in. You can close this tab.' };
-  if (output?.status === 'failed') return { ok: false, message: output.failure.message };
-  return { ok: false, message: 'Sign-in was cancelled.' };
+/**
+ * What the page says of a settled flow: signed in with who and where; else the failure the driver hands
+ * its caller (`signedIn`'s error: the failure, or `cancelled`), or what `runFlow` threw. A flow cancelled
+ * because the caller's signal timed out (the CLI's `--timeout`) failed with `timeout`, not a cancel.
+ */
+function pageOutcome(settled: Settled, signal: AbortSignal | undefined): PageOutcome {
+  if ('error' in settled) return { ok: false, failure: failureOf(settled.error) };
+  const { output, context } = settled;
+  if (output.status === 'signedIn') return { ok: true, rows: signedInRows(output.credential, context) };
+  if (output.status === 'failed') return { ok: false, failure: output.failure };
+  if (signal?.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+    return { ok: false, failure: { code: 'timeout', message: 'The sign-in did not finish in time; start again.' } };
+  }
+  try {
+    signedIn(output);
+  } catch (error) {
+    return { ok: false, failure: failureOf(error) };
+  }
+  return { ok: false, failure: toFailure(undefined) };
+}
+
+/** The failure of what a flow threw: an `AuthFlowError`'s own, anything else `internal`. */
+const failureOf = (error: unknown): Failure => (error instanceof AuthFlowError ? error.toFailure() : toFailure(error));
+
+/** A string, or `undefined` for anything else. */
+const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The host of a URL, or `undefined`. */
+const hostOf = (url: string | undefined) => {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).host || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Who signed in, to which project, at which IdP, from the flow's credential and context: the user CDF
+ * named (`/login/status`, token/inspect) or else the ID token's subject, with the ID token's name and
+ * email; the project asked for, or those token/inspect lists; the issuer's host (the login URL's for the
+ * legacy flow). Names only: no token, no code.
+ */
+function signedInRows(credential: unknown, context: unknown): Row[] {
+  const c = (credential ?? {}) as {
+    user?: unknown;
+    project?: unknown;
+    inspection?: { subject?: unknown; projects?: unknown };
+    claims?: { iss?: unknown; sub?: unknown; name?: unknown; email?: unknown } | null;
+  };
+  const ctx = (context ?? {}) as { project?: unknown; issuer?: unknown; loginUrl?: unknown };
+  const user = text(c.user) ?? text(c.inspection?.subject) ?? text(c.claims?.sub);
+  const about = [text(c.claims?.name), text(c.claims?.email)].filter((s) => s !== undefined && s !== user);
+  const named = text(c.project) ?? text(ctx.project);
+  const listed: string[] = Array.isArray(c.inspection?.projects) ? c.inspection.projects.filter((p) => text(p)) : [];
+  const issuer = hostOf(text(c.claims?.iss) ?? text(ctx.issuer));
+  const loginUrl = hostOf(text(ctx.loginUrl));
+  const rows: Array<Row | null> = [
+    user === undefined ? null : ['User', about.length > 0 ? `${user} (${about.join(', ')})` : user],
+    named !== undefined
+      ? ['Project', named]
+      : listed.length > 0
+        ? [listed.length > 1 ? 'Projects' : 'Project', listed.join(', ')]
+        : null,
+    issuer !== undefined
+      ? ['Identity provider', issuer]
+      : loginUrl === undefined
+        ? null
+        : ['Identity provider', `${loginUrl} (the login URL CDF gave)`],
+  ];
+  return rows.filter((row): row is Row => row !== null);
 }
 
 /** The CALLBACK event a driver makes of a callback URL. */
@@ -293,9 +445,12 @@ export interface LoopbackFlow<TMachine extends AnyStateMachine> {
 /**
  * Runs a flow on a loopback listener at `/callback` (RFC 8252): `prepare` gets the redirect URL and a
  * `navigate` for the flow's actor; the listener's requests become CALLBACK events. Resolves with the
- * flow's output (signed in, failed or cancelled). The listener closes and the navigation is aborted
- * however the flow ends; the navigation outlives its actor on purpose, so that a headless browser still
- * receives the callback's answer.
+ * flow's output (signed in, failed or cancelled). `navigate` is done once the opener has handed the URL
+ * over or the browser has come back to the listener, whichever is first, so that the flow waits in
+ * `awaitingCallback` when the callback is delivered (a headless browser's opener ends only after the
+ * callback's page). The listener closes and the navigation is aborted however the flow ends; the
+ * navigation outlives its actor on purpose, so that a headless browser still receives the callback's
+ * answer, which says how the flow ended as the caller is told it.
  */
 export async function runOnLoopback<TMachine extends AnyStateMachine>(
   options: FlowOptions & {
@@ -311,15 +466,28 @@ export async function runOnLoopback<TMachine extends AnyStateMachine>(
   const opener = options.opener ?? systemBrowserOpener();
   const listener = await openLoopbackListener({ redirectUris: options.redirectUris });
   const navigation = new AbortController();
+  let browserBack = () => {};
+  const back = new Promise<void>((resolve) => (browserBack = resolve));
+  let settle: (settled: Settled) => void = () => {};
+  const settled = new Promise<Settled>((resolve) => (settle = resolve));
+  let actor: AnyActorRef | undefined;
   try {
     const flow = prepare({
       redirectUrl: listener.redirectUrl,
-      navigate: (url) => opener(url, { signal: navigation.signal }),
+      navigate: (url) => Promise.race([opener(url, { signal: navigation.signal }), back]),
     });
-    return await runFlow(flow.machine, flow.input, flow.start, {
+    const output = await runFlow(flow.machine, flow.input, flow.start, {
       ...options,
-      onActor: (actor) => serveFlowCallbacks(listener, actor, flow.toEvent),
+      onActor: (started) => {
+        actor = started;
+        serveFlowCallbacks(listener, started, { ...flow, browserBack, settled, signal: options.signal });
+      },
     });
+    settle({ output: output as FlowOutput<unknown>, context: actor?.getSnapshot().context });
+    return output;
+  } catch (error) {
+    settle({ error });
+    throw error;
   } finally {
     navigation.abort();
     await listener.close();
