@@ -30,7 +30,7 @@ Commands:
   logins               list the cached logins
   switch               make a cached login the current one (--project P, --base-url URL)
   profiles             list the saved profiles
-  diagram <machine>    print a machine as mermaid, dot, svg or json
+  diagram <machine>    print a machine as mermaid, dot, svg, json or xstate (Stately Studio imports it)
   trace FILE           read back a login --trace file: a timeline, or the path drawn on the diagram
 
 Every command takes --json: results, and failures as {"error":{"code","message"}}, on stdout.
@@ -187,7 +187,7 @@ each state change with its time since the start, the event and the guard that he
 code, message and where. --format mermaid draws the machine's diagram with the path the flow took
 marked (visited states, and how it ended); --format json prints the lines as one JSON array.
 `,
-  diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|svg|json]
+  diagram: `Usage: cdf-auth diagram <machine> [--format mermaid|dot|svg|json|xstate]
 
 Machines: login-url, api-key, authorization-code, device-code, client-credentials, session.
 `,

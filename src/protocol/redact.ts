@@ -61,8 +61,7 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   for (const [key, inner] of Object.entries(value)) {
     const secretKey = isSecretKey(key) && !(failure && key === 'state');
     // Only strings are secrets; an object under a secret-sounding key (`token: { valid }`) is walked.
-    if (typeof inner === 'string' && inner !== '' && (secretKey || isSecretCode(key, inner)))
-      out[key] = REDACTED;
+    if (typeof inner === 'string' && inner !== '' && (secretKey || isSecretCode(key, inner))) out[key] = REDACTED;
     else out[key] = walk(inner, seen, depth + 1);
   }
   return out;

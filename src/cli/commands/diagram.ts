@@ -1,4 +1,4 @@
-/** `cdf-auth diagram`: print a machine as mermaid, dot, svg or json. */
+/** `cdf-auth diagram`: print a machine as mermaid, dot, svg, json or xstate (for Stately's tools). */
 import { machinesByName as machines } from '../../../machines/index.js';
 import { type DiagramFormat, renderDiagram } from '../../viz/diagram.js';
 import { type CommandContext, text } from '../context.js';
@@ -20,6 +20,7 @@ export async function diagram(ctx: CommandContext): Promise<void> {
     ctx.out(`${(await renderSvg(machine)).trimEnd()}\n`);
     return;
   }
-  if (!['mermaid', 'dot', 'json'].includes(format)) throw new UsageError('--format is mermaid, dot, svg or json.');
+  if (!['mermaid', 'dot', 'json', 'xstate'].includes(format))
+    throw new UsageError('--format is mermaid, dot, svg, json or xstate.');
   ctx.out(renderDiagram(machine, format as DiagramFormat));
 }
