@@ -121,6 +121,8 @@ The sign-in:
                       it happened (state, event, guard or actor)
   --trace FILE        write every state change as a JSON line to FILE (0600): times, events, guards,
                       a failure's where; names only, never a value (read it with cdf-auth trace FILE)
+  --inspect URL       send the flow's inspection events, redacted, to Stately's inspector at a WebSocket
+                      URL (ws://localhost:8080; needs the package @statelyai/inspect, docs/guides/seeing-flows.md)
   --json              print the result as JSON
 `,
   token: `Usage: cdf-auth token [--base-url URL [--project P]] [--header] [--json] [--env-file FILE]
@@ -229,6 +231,7 @@ const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
     'token-env',
     'save-env',
     'trace',
+    'inspect',
   ],
   token: [...LOGIN_CHOICE, 'header'],
   status: LOGIN_CHOICE,
@@ -433,6 +436,7 @@ function parse(argv: readonly string[]) {
         'client-auth',
         'token-env',
         'trace',
+        'inspect',
       ]),
       ...flagsOf('boolean', [
         'version',

@@ -346,7 +346,8 @@ describe('redaction, key by key', () => {
     ['?device_code=abc', `?device_code=${REDACTED}`],
     ['?token=abc', `?token=${REDACTED}`],
     ['?CODE=abc', `?CODE=${REDACTED}`],
-    ['?state=abc', '?state=abc'],
+    ['?state=abc', `?state=${REDACTED}`],
+    ['?nonce=abc', `?nonce=${REDACTED}`],
     ['eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.sig', REDACTED],
     ['eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.', REDACTED],
   ])('redacts text %s', (text, expected) => {

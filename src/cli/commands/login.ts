@@ -33,6 +33,7 @@ import { type OrganizationProject, organizationProjects } from '../../protocol/c
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
 import { type CommandContext, fromEnv, pairsOf, seconds, text } from '../context.js';
 import { UsageError } from '../exit-codes.js';
+import { connectInspector } from '../inspect-url.js';
 import { savable, saveProfile } from '../profiles.js';
 import { progressReporter } from '../progress.js';
 import { saveEnv } from '../save-env.js';
@@ -111,13 +112,14 @@ export async function login(ctx: CommandContext): Promise<void> {
   const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
   const progress = progressReporter({ verbose: ctx.flags.verbose === true });
   const tracePath = text(ctx, 'trace');
+  const inspectUrl = text(ctx, 'inspect');
   const traced = tracePath ? openTraceFile(tracePath) : undefined;
-  const common = {
-    baseUrl,
-    signal,
-    onTransition: progress.onTransition,
-    ...(traced ? { inspect: traced.inspect } : {}),
+  const inspector = inspectUrl ? await connectInspector(inspectUrl) : undefined;
+  const observers = [traced?.inspect, inspector?.inspect].filter((o) => o !== undefined);
+  const inspect = (event: InspectionEvent) => {
+    for (const observe of observers) observe(event);
   };
+  const common = { baseUrl, signal, onTransition: progress.onTransition, ...(observers.length ? { inspect } : {}) };
   try {
     await signInWith(ctx, flow, settings, store, common, timeoutMs);
     const profile = text(ctx, 'profile');
@@ -133,6 +135,7 @@ export async function login(ctx: CommandContext): Promise<void> {
   } finally {
     progress.stop();
     traced?.close();
+    await inspector?.close(ctx.err);
   }
 }
 

@@ -471,18 +471,37 @@ export async function runOnLoopback<TMachine extends AnyStateMachine>(
   let settle: (settled: Settled) => void = () => {};
   const settled = new Promise<Settled>((resolve) => (settle = resolve));
   let actor: AnyActorRef | undefined;
+  // A navigation that fails after the browser came back to the listener (a headless browser shown the
+  // 400 of a stray callback) ends the flow with its error while the flow still waits; once the flow has
+  // ended, the callback page's status is the browser's business.
+  let released = false;
+  void back.then(() => (released = true));
+  let failLate: (error: unknown) => void = () => {};
+  const late = new Promise<never>((_, reject) => (failLate = reject));
+  late.catch(() => {});
   try {
     const flow = prepare({
       redirectUrl: listener.redirectUrl,
-      navigate: (url) => Promise.race([opener(url, { signal: navigation.signal }), back]),
-    });
-    const output = await runFlow(flow.machine, flow.input, flow.start, {
-      ...options,
-      onActor: (started) => {
-        actor = started;
-        serveFlowCallbacks(listener, started, { ...flow, browserBack, settled, signal: options.signal });
+      navigate: (url) => {
+        const opened = opener(url, { signal: navigation.signal });
+        opened.catch((error: unknown) => {
+          if (!released || actor?.getSnapshot().status !== 'active') return;
+          failLate(error);
+          actor?.send({ type: 'CANCEL' });
+        });
+        return Promise.race([opened, back]);
       },
     });
+    const output = await Promise.race([
+      runFlow(flow.machine, flow.input, flow.start, {
+        ...options,
+        onActor: (started) => {
+          actor = started;
+          serveFlowCallbacks(listener, started, { ...flow, browserBack, settled, signal: options.signal });
+        },
+      }),
+      late,
+    ]);
     settle({ output: output as FlowOutput<unknown>, context: actor?.getSnapshot().context });
     return output;
   } catch (error) {
