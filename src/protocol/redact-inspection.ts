@@ -64,9 +64,8 @@ export function redactSnapshot(snapshot: unknown): PlainSnapshot {
 }
 
 /**
- * An actor as an inspector may see it: its id, session id, parent, machine definition (no secrets: a
- * definition holds names and functions, and the functions are dropped by every serializer) and a
- * redacted snapshot.
+ * An actor as an inspector may see it: its id, session id, parent, machine definition (redacted, its
+ * functions dropped) and a redacted snapshot.
  */
 function redactedActor(ref: ActorRefLike): AnyActorRef {
   const actor = ref as Partial<AnyActorRef> & { logic?: { config?: unknown }; _parent?: ActorRefLike };
@@ -74,7 +73,8 @@ function redactedActor(ref: ActorRefLike): AnyActorRef {
   return {
     id: actor.id,
     sessionId: actor.sessionId,
-    logic: { config: actor.logic?.config },
+    // A definition holds names, but a literal `context` in it may hold values: redacted as well.
+    logic: { config: redact(actor.logic?.config) },
     ...(parent ? { _parent: { sessionId: parent.sessionId } } : {}),
     getSnapshot: () => redactSnapshot(actor.getSnapshot?.()),
   } as unknown as AnyActorRef;
