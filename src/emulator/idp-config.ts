@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { IdpOptions } from './idp-options.js';
-import { escapeHtml, page } from './idp-pages.js';
+import {
+  deviceConfirmPage,
+  deviceInputPage,
+  deviceSuccessPage,
+  errorPage,
+  expiredPage,
+  logoutPage,
+  logoutSuccessPage,
+} from './idp-pages.js';
 import type { ProviderErrors } from './idp-profiles.js';
 import { unboundedAdapter } from './idp-storage.js';
 
@@ -52,7 +60,7 @@ export function providerConfiguration(
       clientCredentials: { enabled: true },
       revocation: { enabled: profile.revocation },
       introspection: { enabled: profile.revocation },
-      rpInitiatedLogout: rpInitiatedLogout(),
+      rpInitiatedLogout: rpInitiatedLogout(options.headless),
       resourceIndicators: resourceIndicators(options, errors),
     },
     ttl: {
@@ -66,14 +74,43 @@ export function providerConfiguration(
       RefreshToken: 86_400,
       Session: 3600,
     },
-    renderError: async (ctx: { type: string; body: string }, out: Record<string, string>) => {
-      ctx.type = 'html';
-      ctx.body = page(
-        'Sign-in error',
-        `<p>${escapeHtml(out.error ?? 'error')}: ${escapeHtml(out.error_description ?? '')}</p>`,
-      );
-    },
+    renderError,
   };
+}
+
+/** The part of a Koa context the pages read: the app that asks, where oidc-provider knows it. */
+interface PageContext {
+  type?: string;
+  body?: unknown;
+  readonly oidc?: {
+    readonly client?: { readonly clientId: string };
+    readonly params?: { readonly client_id?: unknown };
+    readonly entities?: {
+      readonly DeviceCode?: { readonly clientId?: string };
+      readonly Interaction?: { readonly params?: { readonly client_id?: unknown } };
+    };
+  };
+}
+
+/** The client id of the app that asks, or `null`. */
+function clientOf(ctx: PageContext): string | null {
+  const { oidc } = ctx;
+  const named = [
+    oidc?.client?.clientId,
+    oidc?.entities?.DeviceCode?.clientId,
+    oidc?.entities?.Interaction?.params?.client_id,
+    oidc?.params?.client_id,
+  ].find((id) => typeof id === 'string' && id !== '');
+  return typeof named === 'string' ? named : null;
+}
+
+/** oidc-provider's error page: what went wrong, for which app; a finished or lost sign-in says so. */
+async function renderError(ctx: PageContext, out: Record<string, string>, error?: { name?: string }): Promise<void> {
+  ctx.type = 'html';
+  ctx.body =
+    error?.name === 'SessionNotFound'
+      ? expiredPage()
+      : errorPage({ client: clientOf(ctx), error: out.error ?? 'error', description: out.error_description });
 }
 
 /** The part of a Koa context the resource rules read. */
@@ -116,45 +153,54 @@ function resourceIndicators(options: IdpOptions, errors: ProviderErrors) {
   };
 }
 
-/** RP-initiated logout; the person confirms at once (the emulator has no one to ask): the IdP session ends too. */
-function rpInitiatedLogout() {
+/**
+ * RP-initiated logout, on the emulator's pages: a person confirms (interactive); without one (headless) the
+ * page confirms itself, and the IdP session ends too.
+ */
+function rpInitiatedLogout(headless: boolean) {
   return {
     enabled: true,
-    logoutSource: async (ctx: { body: string }, form: string) => {
-      ctx.body = page(
-        'Signing out',
-        `${form}<script>const f = document.getElementById('op.logoutForm'); const i = document.createElement('input');
-i.type = 'hidden'; i.name = 'logout'; i.value = 'yes'; f.appendChild(i); f.submit();</script>`,
-      );
+    logoutSource: async (ctx: PageContext, form: string) => {
+      ctx.body = logoutPage(form, clientOf(ctx), headless);
+    },
+    postLogoutSuccessSource: async (ctx: PageContext) => {
+      ctx.body = logoutSuccessPage(clientOf(ctx));
     },
   };
+}
+
+/** What the code entry page says after a wrong, spent or cancelled code (oidc-provider's re-render errors). */
+function deviceProblem(out: { error?: string; error_description?: string } | undefined, error: unknown) {
+  if (!error) return null;
+  const name = (error as { name?: string }).name;
+  const problems: Record<string, string> = {
+    NoCodeError: 'No code was entered.',
+    NotFoundError: 'The emulator gave out no such code: check it and type it again.',
+    ExpiredError: 'That code has expired: start the sign-in again on the device.',
+    AlreadyUsedError: 'That code was already used: start the sign-in again on the device for a new one.',
+    AbortedError: 'The sign-in was cancelled: the device was told no. To start over, enter a new code.',
+  };
+  return problems[name ?? ''] ?? `${out?.error ?? 'error'}: ${out?.error_description ?? 'the code could not be used'}`;
 }
 
 /** The device flow (RFC 8628) with the emulator's own pages: where the person types, confirms, is done. */
 function deviceFlowPages() {
   return {
     enabled: true,
-    // The emulator's own page where the person types the code (oidc-provider's default prints a notice).
-    userCodeInputSource: async (ctx: { body: string }, form: string, _out: unknown, error: unknown) => {
-      ctx.body = page(
-        'Enter the code',
-        `${error ? '<p>That code is not valid or has expired; check it and try again.</p>' : ''}<p>Enter the code shown on your device.</p>${form}<button autofocus type="submit" form="op.deviceInputForm">Continue</button>`,
-      );
+    userCodeInputSource: async (ctx: PageContext, form: string, out?: Record<string, string>, error?: unknown) => {
+      ctx.body = deviceInputPage(form, deviceProblem(out, error), error ? clientOf(ctx) : null);
     },
     userCodeConfirmSource: async (
-      ctx: { body: string },
+      ctx: PageContext,
       form: string,
-      _client: unknown,
+      client: { clientId: string },
       _info: unknown,
       userCode: string,
     ) => {
-      ctx.body = page(
-        'Confirm the code',
-        `<p>Sign in on the device showing <b>${escapeHtml(userCode)}</b>?</p>${form}<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button> <button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Cancel</button>`,
-      );
+      ctx.body = deviceConfirmPage(form, client.clientId, userCode);
     },
-    successSource: async (ctx: { body: string }) => {
-      ctx.body = page('Signed in', '<p>Signed in. You can return to your device.</p>');
+    successSource: async (ctx: PageContext) => {
+      ctx.body = deviceSuccessPage(clientOf(ctx));
     },
   };
 }

@@ -11,7 +11,7 @@ import { playFault } from './faults.js';
 import { providerConfiguration } from './idp-config.js';
 import { interactionHandler } from './idp-interaction.js';
 import type { IdpOptions, NextLogin, StartedIdp } from './idp-options.js';
-import { escapeHtml, page } from './idp-pages.js';
+import { deviceLinkPage, errorPage } from './idp-pages.js';
 
 /** Whether oidc-provider has a client with this id. */
 const isClientOf =
@@ -44,6 +44,7 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
 
   const provider = new Provider(issuer, providerConfiguration(options, privateJwk, errors as never) as never);
   provider.use(options.profile.middleware(origin, isClientOf(provider)) as never);
+  provider.use(deviceLinkPages as never);
   const routes = options.profile.routes;
   const callback = provider.callback();
 
@@ -71,10 +72,7 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
       return;
     }
     if ((req.url ?? '').startsWith('/interaction/')) {
-      interaction(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(page('Sign-in error', `<p>${escapeHtml(error instanceof Error ? error.message : 'failed')}</p>`));
-      });
+      interaction(req, res).catch((error: unknown) => interactionFailed(res, error));
       return;
     }
     callback(req, res);
@@ -99,6 +97,39 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** An interaction that failed unexpectedly: the emulator's error page, its message and no stack. */
+function interactionFailed(res: ServerResponse, error: unknown): void {
+  if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  const description = error instanceof Error ? error.message : 'the sign-in failed';
+  res.end(errorPage({ client: null, error: 'server_error', description }));
+}
+
+/** The part of a Koa context the device link reads. */
+interface DeviceLinkContext {
+  readonly method: string;
+  readonly status: number;
+  readonly query: Record<string, unknown>;
+  body: unknown;
+  readonly oidc: {
+    readonly route?: string;
+    readonly session?: { readonly state?: { readonly secret?: unknown } };
+    urlFor(route: string): string;
+  };
+}
+
+/**
+ * A device link (`verification_uri_complete`) carries the code: oidc-provider answers with its own bare
+ * self-submitting form; the emulator's page submits the same fields (its xsrf and the code).
+ */
+async function deviceLinkPages(ctx: DeviceLinkContext, next: () => Promise<void>): Promise<void> {
+  await next();
+  const userCode = ctx.query.user_code;
+  if (ctx.method !== 'GET' || ctx.status !== 200 || typeof userCode !== 'string') return;
+  if (ctx.oidc.route !== 'code_verification') return;
+  const xsrf = ctx.oidc.session?.state?.secret;
+  if (typeof xsrf === 'string') ctx.body = deviceLinkPage(ctx.oidc.urlFor('code_verification'), xsrf, userCode);
 }
 
 /**
