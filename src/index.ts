@@ -60,7 +60,6 @@ export {
 } from './config/settings.js';
 export { AuthFlowError, isAuthFlowError, whereItFailed } from './errors/auth-flow-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument.js';
-export type { SessionSharing } from './flows/session.js';
 export { parseLoginCallback, stripLoginCallback } from './protocol/callback/login-url.js';
 export {
   type CdfClient,
@@ -96,4 +95,5 @@ export type {
 } from './session/credential-store.js';
 export { createMemoryCredentialStore, createMemoryRenewLock } from './session/memory-credential-store.js';
 export type { OidcRenewalOptions, OidcSessionSignIn } from './session/oidc-session.js';
+export type { SessionSharing } from './session/session.js';
 export { type DiagramFormat, type MachineGraph, machineGraph, renderDiagram } from './viz/diagram.js';

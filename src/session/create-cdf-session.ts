@@ -6,10 +6,10 @@
 
 import type { LoginUrlSession } from '../../machines/login-url.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.js';
-import type { SessionSharing } from '../flows/session.js';
 import { type InspectOptions, inspectorFor } from '../protocol/redact-inspection.js';
 import { apiKeySession, bearerTokenSession, type CdfSession, loginUrlSession } from './cdf-session.js';
 import { cdfSessionFor, type OidcRenewalOptions, type OidcSessionSignIn } from './oidc-session.js';
+import type { SessionSharing } from './session.js';
 
 /**
  * A sign-in, tagged with its kind, as the flows of `cdf-authflow/node` return it (`kind` included) or as

@@ -9,11 +9,10 @@ import type { IdpChoice, ResolvedIdp } from '../config/resolve-idp.js';
 import { resolveIdp } from '../config/resolve-idp.js';
 import { renewPersonTokens } from '../flows/authorization-code.js';
 import { renewServiceToken } from '../flows/client-credentials.js';
-import type { SessionSharing } from '../flows/session.js';
 import type { HttpOptions } from '../protocol/http.js';
 import { createOidcClient, type OidcClient, type OidcClientOptions } from '../protocol/oidc.js';
 import { type CdfSession, oidcSession, type RemoteLogout } from './cdf-session.js';
-import { createSession, type Session } from './session.js';
+import { createSession, type Session, type SessionSharing } from './session.js';
 
 /** What an OIDC session renews with: the same options its sign-in took (pass the same object). */
 export interface OidcRenewalOptions extends IdpChoice {

@@ -9,8 +9,22 @@ import type { SessionEvent, sessionMachine } from '../../machines/session.js';
 import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
-import { type Renewer, type SessionSharing, sessionFlow } from '../flows/session.js';
+import { type Renewer, sessionFlow } from '../flows/session.js';
+import type { CredentialStore, RenewLock } from './credential-store.js';
 import { createMemoryCredentialStore, createMemoryRenewLock } from './memory-credential-store.js';
+import { renewOnce, usableWhenFresh } from './renew-once.js';
+
+/** Where a session's tokens live and who may renew them, when more than this session uses them. */
+export interface SessionSharing {
+  /** The tokens' store (memory, the CLI's token files, the tabs' store, Redis). It should already hold the tokens. */
+  readonly store: CredentialStore<TokenSet>;
+  /** The lock that lets one holder renew at a time, across everything that shares `store`. */
+  readonly lock: RenewLock;
+  /** The login's key in `store` and `lock`. */
+  readonly key: string;
+  /** The longest wait for the lock or for another holder's tokens, ms. @default 60000 */
+  readonly waitMs?: number;
+}
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
@@ -56,7 +70,21 @@ export interface Session {
 export function createSession(options: SessionOptions): Session {
   const leewayMs = options.leewayMs ?? DEFAULT_LEEWAY_MS;
   const sharing = options.sharing ?? ownSharing(options.tokens);
-  const actor = createActor(sessionFlow({ refresh: options.refresh, sharing, leewayMs }), {
+  // The session's renewal: once across everything that shares the store, with the newest refresh token.
+  const renew: Renewer = async (current, signal) => {
+    const { credential } = await renewOnce({
+      store: sharing.store,
+      lock: sharing.lock,
+      key: sharing.key,
+      current,
+      renew: (stored, renewSignal) => renewKeepingRefreshToken(options.refresh, stored, renewSignal),
+      isUsable: usableWhenFresh(leewayMs),
+      signal,
+      ...(sharing.waitMs === undefined ? {} : { waitMs: sharing.waitMs }),
+    });
+    return credential;
+  };
+  const actor = createActor(sessionFlow({ renew }), {
     input: { tokens: options.tokens, leewayMs, renewTimeoutMs: options.renewTimeoutMs ?? 15_000 },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   }).start();
@@ -92,6 +120,19 @@ function ownSharing(tokens: TokenSet): SessionSharing {
     lock: createMemoryRenewLock(),
     key: 'session',
   };
+}
+
+/**
+ * Renews with `refresh`, keeping the current refresh token when the IdP answered none (RFC 6749 §6): an
+ * IdP that does not rotate refresh tokens leaves the old one valid, for every holder.
+ */
+export async function renewKeepingRefreshToken(
+  refresh: Renewer,
+  current: TokenSet,
+  signal: AbortSignal,
+): Promise<TokenSet> {
+  const next = await refresh(current, signal);
+  return next.refreshToken || !current.refreshToken ? next : { ...next, refreshToken: current.refreshToken };
 }
 
 /** The {@link Session} over a running session actor. */

@@ -11,7 +11,6 @@ import { needsNewSignIn } from '../../../machines/shared/failure.js';
 import { isFresh } from '../../../machines/shared/freshness.js';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import type { SessionSharing } from '../../flows/session.js';
 import { createOidcClient } from '../../protocol/oidc.js';
 import {
   apiKeySession,
@@ -21,6 +20,7 @@ import {
   type RemoteLogout,
 } from '../../session/cdf-session.js';
 import { cdfSessionFor, revokeAt, sessionFor } from '../../session/oidc-session.js';
+import type { SessionSharing } from '../../session/session.js';
 import { createFileCredentials, fileCredentialKey, oidcTokensOf } from '../../stores/file-credential-store.js';
 import type { CachedOidcLogin, CacheEntry, CurrentLogin, TokenStore } from '../../stores/file-token-store.js';
 

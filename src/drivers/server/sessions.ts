@@ -8,9 +8,9 @@ import { isFresh } from '../../../machines/shared/freshness.js';
 import type { OidcSignIn } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { renewPersonTokens } from '../../flows/authorization-code.js';
-import { renewKeepingRefreshToken } from '../../flows/session.js';
 import type { OidcClient } from '../../protocol/oidc.js';
 import { renewOnce } from '../../session/renew-once.js';
+import { renewKeepingRefreshToken } from '../../session/session.js';
 import type { ServerSession, ServerStores } from './server-stores.js';
 
 /** How sessions live. */
