@@ -1,16 +1,37 @@
 #!/usr/bin/env node
-// Writes the generated diagram blocks into docs/flows/*.md (between the diagram markers), from the
-// built machines: the same output as `cdf-auth diagram <machine>`. With --check, changes nothing and
-// exits 1 when a block is stale, so CI fails when a machine changed and its diagram did not.
-import { readFile, writeFile } from 'node:fs/promises';
+// Writes the generated diagram blocks into docs/flows/*.md (between the diagram markers), and each
+// machine's SVG to docs/diagrams/<machine>.svg, from the built machines: the same output as
+// `cdf-auth diagram <machine>` (and `--format svg`). With --check, changes nothing and exits 1 when a
+// block or an SVG is stale, so CI fails when a machine changed and its diagram did not.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { machinesByName: machines } = await import(path.join(root, 'dist/machines/index.js'));
 const { renderDiagram } = await import(path.join(root, 'dist/src/viz/diagram.js'));
+const { renderSvg } = await import(path.join(root, 'dist/src/viz/live-page.js'));
 const check = process.argv.includes('--check');
 let stale = 0;
+
+/** Writes `text` to `file` (relative to the root), or with --check counts it stale when it differs. */
+async function keep(file, text) {
+  const full = path.join(root, file);
+  const old = await readFile(full, 'utf8').catch(() => null);
+  if (old === text) return;
+  if (check) {
+    console.error(`${file}: stale; run \`npm run diagrams\` and commit.`);
+    stale += 1;
+    return;
+  }
+  await mkdir(path.dirname(full), { recursive: true });
+  await writeFile(full, text);
+  console.log(`wrote ${file}`);
+}
+
+for (const [name, machine] of Object.entries(machines)) {
+  await keep(path.join('docs/diagrams', `${name}.svg`), `${(await renderSvg(machine)).trimEnd()}\n`);
+}
 
 for (const [name, machine] of Object.entries(machines)) {
   const file = path.join(root, 'docs/flows', `${name}.md`);

@@ -2,7 +2,7 @@
  * The live statechart page in headless Chromium, as a person uses it: sign-ins by redirect, by popup and
  * with the login URL, a denied consent, and reloads with and without a kept session. The page must tell
  * the story (timeline, coloured diagram, signed-in and failure panels, buttons that make sense) and never
- * show the token. `UPDATE_SCREENSHOT=1` refreshes docs/live-page.png and docs/live-page-failed.png.
+ * show the token. `UPDATE_SCREENSHOTS=1` refreshes docs/live-page.png and docs/live-page-failed.png.
  */
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -141,9 +141,9 @@ async function signInWithCode(page: Page): Promise<void> {
   await expect.poll(() => statesOf(page, 'authorizationCode')).toEqual(CODE_STATES);
 }
 
-/** docs/ on demand (UPDATE_SCREENSHOT=1), reports/ otherwise, so that a test run leaves the tree clean. */
+/** docs/ on demand (UPDATE_SCREENSHOTS=1), reports/ otherwise, so that a test run leaves the tree clean. */
 async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.UPDATE_SCREENSHOT === '1' ? 'docs' : 'reports';
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : 'reports';
   await page.screenshot({ path: path.resolve(import.meta.dirname, '../..', dir, name), fullPage: true });
 }
 
