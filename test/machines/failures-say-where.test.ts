@@ -63,6 +63,8 @@ describe('failures say where and why', () => {
       { type: `xstate.after.${timer}.${apiKeyMachine.id}.verifying` },
     ]);
     expect(s.value).toBe('verifying');
+    // A timer names no actor: the failure has no `actor` key at all (not one holding undefined).
+    expect(Object.keys(late.output?.status === 'failed' ? late.output.failure : {})).not.toContain('actor');
     expect(late.output).toMatchObject({
       status: 'failed',
       failure: { code: 'timeout', state: 'verifying', event: `xstate.after.${timer}.${apiKeyMachine.id}.verifying` },
