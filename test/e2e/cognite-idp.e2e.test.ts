@@ -19,6 +19,7 @@ import { createOidcClient } from '../../src/protocol/oidc.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { spawnCli } from '../helpers/cli.js';
 import { failureOf } from '../helpers/failure.js';
+import { freePort } from '../helpers/http-server.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
 
 const emulator = await startEmulator({ profile: 'cogidp', seed: 'cognite-idp' });
@@ -158,7 +159,8 @@ describe('a person signs in to an organization; the project and its cluster come
 
 describe('the cogidp profile is as strict as Cognite IdP', () => {
   it('refuses a redirect URI that is not registered exactly (another port, 127.0.0.1)', async () => {
-    for (const redirectUri of ['http://localhost:53000', 'http://127.0.0.1:3000/']) {
+    // A free port, not 53000: the Toolkit .env test binds that one at the same time.
+    for (const redirectUri of [`http://localhost:${await freePort()}`, 'http://127.0.0.1:3000/']) {
       const error = await failureOf(
         loginWithAuthorizationCode({
           idp: cogidp({ org, issuer: emulator.issuer }),
