@@ -4,13 +4,23 @@
  * (the part before the redirect is recorded by the page, names and times only, and replayed when the
  * page comes back), the machine's diagram with visited, current, failed and signed-in states, who is
  * signed in (never the token), and what a failure means in plain words. It is fed by the flow's own
- * inspection events, redacted by the library. Nothing is loaded from elsewhere.
+ * inspection events, redacted by the library. Nothing is loaded from elsewhere. The device-code flow
+ * runs where a device would, in this server (`loginWithDeviceCode`), and streams its user code and
+ * states to the page (Server-Sent Events); its tokens and device code stay in the server.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { InspectionEvent } from 'xstate';
 import { authorizationCodeMachine } from '../../machines/authorization-code.js';
+import { deviceCodeMachine } from '../../machines/device-code.js';
 import { loginUrlMachine } from '../../machines/login-url.js';
+import type { OidcSignIn } from '../../machines/shared/tokens.js';
+import { loginWithDeviceCode } from '../drivers/node/oidc.js';
+import { isAuthFlowError } from '../errors/auth-flow-error.js';
+import type { UserCode } from '../flows/device-code.js';
+import { redact } from '../protocol/redact.js';
 import { renderDiagram } from './diagram.js';
 
 /** The page, its diagrams and the browser bundle, served on 127.0.0.1. */
@@ -25,6 +35,11 @@ interface LiveConfig {
   readonly issuer: string;
   readonly clientId: string;
   readonly project: string;
+  /**
+   * The public client of the device-code flow (the emulator's `cli`), which this page's server runs for
+   * the page. Without it the page has no device-code sign-in.
+   */
+  readonly deviceClientId?: string;
 }
 
 /** Renders a machine as SVG with Graphviz (WebAssembly, in this process: nothing is fetched). */
@@ -36,17 +51,21 @@ export async function renderSvg(machine: Parameters<typeof renderDiagram>[0]): P
 }
 
 /**
- * The page's policy: its own origin for scripts and styles, and for `fetch` only the emulator's CDF (the
- * flows and the page's token/inspect) and IdP (discovery, token, JWKS). Navigations to the IdP are not fetches.
+ * The page's policy: its own origin for scripts, styles and its server's device-code stream, and for
+ * `fetch` only the emulator's CDF (the flows and the page's token/inspect) and IdP (discovery, token, JWKS).
+ * Navigations to the IdP are not fetches.
  */
 function contentSecurityPolicy(config: LiveConfig | null): string {
   const connect = config ? `'self' ${new URL(config.baseUrl).origin} ${new URL(config.issuer).origin}` : "'self'";
   return `default-src 'self'; connect-src ${connect}; style-src 'unsafe-inline'; base-uri 'none'; object-src 'none'; form-action 'none'`;
 }
 
+const HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } as const;
+
 /**
  * Starts the page server. `configure` gets the page's origin before anything is served, so that the
- * emulator can register it as the SPA's redirect URI, and answers the page's configuration.
+ * emulator can register it as the SPA's redirect URI, and answers the page's configuration (with
+ * `deviceClientId`, the page offers the device-code flow, run by this server).
  */
 export async function startLivePage(options: {
   readonly port?: number;
@@ -56,29 +75,22 @@ export async function startLivePage(options: {
   const diagrams = {
     authorizationCode: await renderSvg(authorizationCodeMachine),
     loginUrl: await renderSvg(loginUrlMachine),
+    deviceCode: await renderSvg(deviceCodeMachine),
   };
   let config: LiveConfig | null = null;
+  const device = deviceEndpoints(() => config);
   const server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const headers = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
-    if (path === '/') {
-      res.writeHead(200, {
-        ...headers,
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': contentSecurityPolicy(config),
-      });
-      res.end(page(diagrams));
-    } else if (path === '/cdf-authflow.js') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(bundle);
-    } else if (path === '/config.js') {
-      res
-        .writeHead(200, { ...headers, 'content-type': 'text/javascript' })
-        .end(`export default ${JSON.stringify(config)};`);
-    } else if (path === '/live.js') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(LIVE_SCRIPT);
-    } else {
-      res.writeHead(404, headers).end();
-    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (device.handle(req, res, url)) return;
+    const send = (type: string, body: string | Buffer) =>
+      res.writeHead(200, { ...HEADERS, 'content-type': type }).end(body);
+    if (url.pathname === '/') {
+      res.setHeader('content-security-policy', contentSecurityPolicy(config));
+      send('text/html; charset=utf-8', page(diagrams));
+    } else if (url.pathname === '/cdf-authflow.js') send('text/javascript', bundle);
+    else if (url.pathname === '/config.js') send('text/javascript', configModule(config));
+    else if (url.pathname === '/live.js') send('text/javascript', LIVE_SCRIPT);
+    else res.writeHead(404, HEADERS).end();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,15 +103,166 @@ export async function startLivePage(options: {
     issuer: configured.issuer,
     clientId: configured.clientId,
     project: configured.project,
+    ...(configured.deviceClientId ? { deviceClientId: configured.deviceClientId } : {}),
   };
   return {
     url,
     close: () =>
       new Promise<void>((resolve) => {
+        device.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** The page's configuration module: the browser logins' settings, and whether this server runs the device flow. */
+function configModule(config: LiveConfig | null): string {
+  const browser = config
+    ? { baseUrl: config.baseUrl, issuer: config.issuer, clientId: config.clientId, project: config.project }
+    : null;
+  return `export default ${JSON.stringify(browser)};\nexport const device = ${Boolean(config?.deviceClientId)};\n`;
+}
+
+/**
+ * The device-code flow, run by this server for the page: `GET /device/flow` starts one and is its event
+ * stream (Server-Sent Events: `flow` with the id to cancel by, `code`, each `state`, then `done` or
+ * `failed`, then `end`); `POST /device/cancel?flow=ID` aborts it, and so does the page going away. Only
+ * the page's own origin may start or cancel one. A reconnect (which names the last event it saw) is told
+ * 204: the flow it followed is over.
+ */
+function deviceEndpoints(config: () => LiveConfig | null) {
+  const runs = new Map<string, AbortController>();
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean => {
+    if (url.pathname !== '/device/flow' && url.pathname !== '/device/cancel') return false;
+    const current = config();
+    const own = `127.0.0.1:${req.socket.localPort}`;
+    const site = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    const ownPage =
+      req.headers.host === own &&
+      (site === undefined || site === 'same-origin') &&
+      (origin === undefined || origin === `http://${own}`);
+    if (!current?.deviceClientId || !ownPage) {
+      res.writeHead(current?.deviceClientId ? 403 : 404, HEADERS).end();
+    } else if (url.pathname === '/device/cancel') {
+      const run = req.method === 'POST' ? runs.get(url.searchParams.get('flow') ?? '') : undefined;
+      run?.abort();
+      res.writeHead(run ? 204 : 404, HEADERS).end();
+    } else if (req.method !== 'GET' || req.headers['last-event-id'] !== undefined) {
+      res.writeHead(204, HEADERS).end();
+    } else {
+      streamDeviceFlow(current as LiveConfig & { deviceClientId: string }, res, runs);
+    }
+    return true;
+  };
+  return {
+    handle,
+    close: () => {
+      for (const run of runs.values()) run.abort();
+    },
+  };
+}
+
+/** One device-code sign-in, streamed to the page: never a token, never the device code. */
+function streamDeviceFlow(
+  config: LiveConfig & { readonly deviceClientId: string },
+  res: http.ServerResponse,
+  runs: Map<string, AbortController>,
+): void {
+  const id = randomUUID();
+  const abort = new AbortController();
+  runs.set(id, abort);
+  let sequence = 0;
+  let finished = false;
+  const send = (event: string, data: unknown) => {
+    if (res.writableEnded || res.destroyed) return;
+    sequence += 1;
+    res.write(`id: ${sequence}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
+  res.on('close', () => {
+    if (!finished) abort.abort();
+  });
+  send('flow', { id });
+  const watcher = deviceWatcher(send);
+  loginWithDeviceCode({
+    issuer: config.issuer,
+    baseUrl: config.baseUrl,
+    clientId: config.deviceClientId,
+    project: config.project,
+    signal: abort.signal,
+    inspect: watcher.inspect,
+    onUserCode: watcher.onUserCode,
+  })
+    .then(
+      (signIn) => send('done', signedInFacts(signIn)),
+      (error: unknown) => send('failed', failureFacts(error)),
+    )
+    .finally(() => {
+      finished = true;
+      runs.delete(id);
+      send('end', {});
+      res.end();
+    });
+}
+
+/**
+ * The flow's redacted inspection events, as the page's timeline reads them (machine, state, event type,
+ * time), and the user code with the code's deadline (from the machine's context) once both are known.
+ */
+function deviceWatcher(send: (event: string, data: unknown) => void) {
+  let last = '';
+  let shown: UserCode | null = null;
+  return {
+    onUserCode: (info: UserCode) => {
+      shown = info;
+    },
+    inspect: (event: InspectionEvent) => {
+      if (event.type !== '@xstate.snapshot' || event.actorRef.sessionId !== event.rootId) return;
+      const snapshot = event.snapshot as { value?: unknown; context?: { deadline?: unknown } };
+      const deadline = snapshot.context?.deadline;
+      if (shown && typeof deadline === 'number') {
+        send('code', {
+          userCode: shown.userCode,
+          verificationUri: shown.verificationUri,
+          verificationUriComplete: shown.verificationUriComplete ?? null,
+          expiresAt: deadline,
+        });
+        shown = null;
+      }
+      if (typeof snapshot.value === 'string' && snapshot.value !== last) {
+        last = snapshot.value;
+        const type = String((event.event as { type?: unknown } | undefined)?.type ?? '');
+        send('state', { machine: 'deviceCode', state: last, event: type, at: Date.now() });
+      }
+    },
+  };
+}
+
+/** The non-secret part of a sign-in: who, where, until when, which scopes. Never a token. */
+function signedInFacts(signIn: OidcSignIn) {
+  const claims = signIn.claims;
+  const named = claims?.name ? `${claims.name}${claims.email ? ` <${claims.email}>` : ''}` : null;
+  return {
+    user: named ?? claims?.sub ?? signIn.inspection.subject,
+    subject: signIn.inspection.subject,
+    projects: [...signIn.inspection.projects],
+    expiresAt: signIn.tokens.expiresAt,
+    scope: signIn.tokens.scope ?? null,
+  };
+}
+
+/** How a device-code sign-in failed, by name, as the page's failure panel reads it (redacted). */
+function failureFacts(error: unknown) {
+  const failure = isAuthFlowError(error)
+    ? error.toFailure()
+    : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+  const { code, message, state, event, guard, actor, oauthError, status, requestId } = failure as Record<
+    string,
+    unknown
+  >;
+  return redact({ code, message, state, event, guard, actor, oauthError, status, requestId });
 }
 
 /** The browser bundle: next to the built package (dist/browser), or built from the sources (dist/). */
@@ -118,7 +281,7 @@ function page(diagrams: Record<string, string>): string {
 <title>cdf-authflow: live statechart</title>
 <style>${STYLE}</style></head>
 <body>
-${BODY.replace('{{authorizationCode}}', () => diagrams.authorizationCode ?? '').replace('{{loginUrl}}', () => diagrams.loginUrl ?? '')}
+${BODY.replace(/\{\{(\w+)\}\}/g, (_, name: string) => diagrams[name] ?? '')}
 <script type="module" src="/live.js"></script>
 </body></html>`;
 }
@@ -167,9 +330,12 @@ const STYLE = `
   .swatch.signed-in { background: #dafbe1; border-color: #1a7f37; }
   .swatch.taken { background: none; border: none; border-top: 2px solid #0969da; border-radius: 0; height: 0; vertical-align: 3px; }
   .diagrams { display: grid; grid-template-columns: 1fr; gap: 1rem; }
-  .diagram { border: 1px solid #d0d7de; border-radius: 8px; padding: .5rem; overflow: auto; }
-  .diagram h2 { margin: .25rem .25rem .5rem; }
-  .diagram svg { width: 100%; height: auto; max-height: 34rem; }
+  .diagram { border: 1px solid #d0d7de; border-radius: 8px; padding: .5rem; overflow-x: auto; overflow-y: hidden; }
+  .diagram h2 { margin: .25rem .25rem .5rem; position: sticky; left: 0; }
+  .diagram svg { display: block; max-width: none; }
+  .device .user-code { font: 700 2.4rem/1.2 ui-monospace, monospace; letter-spacing: .12em; margin: .4rem 0; color: #0550ae; }
+  .device a { overflow-wrap: anywhere; }
+  #device-countdown { font: 700 1.1rem ui-monospace, monospace; }
   .diagram g.node polygon, .diagram g.node path, .diagram g.node ellipse { fill: #fff; transition: fill .15s; }
   .diagram g.node.visited polygon, .diagram g.node.visited path, .diagram g.node.visited ellipse { fill: #ddf4ff; stroke: #0969da; }
   .diagram g.node.current polygon, .diagram g.node.current path, .diagram g.node.current ellipse { fill: #fff8c5; stroke: #9a6700; stroke-width: 2.5; }
@@ -182,26 +348,36 @@ const STYLE = `
   #log { font: 12px ui-monospace, monospace; background: #f6f8fa; border-radius: 8px; padding: .5rem .75rem; max-height: 16rem; overflow: auto; white-space: pre-wrap; }
 `;
 
-/** The page's body; `{{authorizationCode}}` and `{{loginUrl}}` are the machines' SVG diagrams. */
+/** The page's body; `{{authorizationCode}}`, `{{loginUrl}}` and `{{deviceCode}}` are the machines' SVG diagrams. */
 const BODY = `<h1>cdf-authflow: sign in and watch the statechart</h1>
-<p class="intro">Everything here runs on 127.0.0.1: this page, a local CDF emulator and a real OpenID Connect provider. The diagrams are drawn from the machine definitions; the timeline and the diagrams follow the flow's redacted inspection events. The device-code flow is not here: it is for devices without a browser, and the browser driver has none.</p>
+<p class="intro">Everything here runs on 127.0.0.1: this page, a local CDF emulator and a real OpenID Connect provider. The diagrams are drawn from the machine definitions; the timeline and the diagrams follow the flow's redacted inspection events. The device-code flow is for devices without a browser, so it runs where a device would: in this page's server (Node), which streams its user code and its states here; you enter the code at the IdP in another tab.</p>
 <div class="bar">
   <button id="signin-code">Sign in with OpenID Connect (code + PKCE)</button>
   <button id="signin-legacy">Sign in with the CDF login URL (legacy)</button>
+  <button id="signin-device">Sign in with a device code</button>
   <button id="logout">Sign out</button>
 </div>
 <div class="bar">
   <label><input type="checkbox" id="opt-popup"> use a popup</label>
   <label><input type="checkbox" id="opt-persist"> keep the session across reloads (sessionStorage)</label>
-  <span class="hint">Both apply to the next sign-in and are remembered by this tab; they are locked while signed in or while a flow runs.</span>
+  <span class="hint">Both apply to the next sign-in in this page (code + PKCE, login URL; not the device code, which runs in the server) and are remembered by this tab; they are locked while signed in or while a flow runs.</span>
 </div>
 <p class="status"><span id="status">Loading…</span><span class="ui">UI state: <span id="ui">anonymous</span></span></p>
 <p id="note" class="note" hidden></p>
 <div class="top">
   <div>
+    <section class="panel device" id="device-panel" hidden><h2>Sign in with a device code</h2>
+      <p id="device-asking">This page's server is asking the IdP for a code…</p>
+      <div id="device-shown" hidden>
+        <p>Go to the verification page and enter this code:</p>
+        <p class="user-code" id="device-user-code"></p>
+        <p><a id="device-link" target="_blank" rel="noopener noreferrer"></a> <span class="hint">(opens a new tab)</span><span class="hint" id="device-complete">, or <a id="device-link-complete" target="_blank" rel="noopener noreferrer">open it with the code filled in</a></span></p>
+        <p>The code expires in <strong id="device-countdown"></strong> <span class="hint" id="device-expires"></span></p>
+      </div>
+      <div class="bar"><button id="device-cancel">Cancel</button><span class="hint">The server polls the IdP until the code is approved, denied or expired. It never sends this page a token or the device code.</span></div></section>
     <section class="panel" id="idle-panel"><h2>Not signed in</h2><p>Sign in with one of the buttons above. This panel then says who you are, or, when a sign-in fails, what happened and what to do.</p></section>
     <section class="panel ok" id="signed-in" hidden><h2 id="signed-in-title">Signed in</h2><dl id="signed-in-facts"></dl>
-      <p class="hint">The access token is a secret: this page never shows or logs it. The user and scopes come from the flow's redacted events; subject, projects and groups from CDF's <code>GET /api/v1/token/inspect</code>, which the page calls with the token.</p></section>
+      <p class="hint" id="signed-in-hint"></p></section>
     <section class="panel bad failure" id="failure" hidden><h2 id="failure-title"></h2>
       <p id="failure-what"></p>
       <p><strong>What to do: </strong><span id="failure-todo"></span></p>
@@ -220,10 +396,12 @@ const BODY = `<h1>cdf-authflow: sign in and watch the statechart</h1>
   <span><span class="swatch failed"></span>failed</span>
   <span><span class="swatch signed-in"></span>signed in</span>
   <span><span class="swatch taken"></span>transition taken</span>
+  <span class="hint">Each diagram is drawn at its natural size, so text is the same size in all of them; scroll sideways inside a box for the rest of a machine (the box follows the current state).</span>
 </div>
 <div class="diagrams">
   <div class="diagram" id="diagram-authorizationCode"><h2>authorization-code (OpenID Connect code + PKCE)</h2>{{authorizationCode}}</div>
   <div class="diagram" id="diagram-loginUrl"><h2>login-url (CDF's legacy login URL)</h2>{{loginUrl}}</div>
+  <div class="diagram" id="diagram-deviceCode"><h2>device-code (OpenID Connect device authorization, run by this page's server)</h2>{{deviceCode}}</div>
 </div>
 <h2 style="margin-top:1rem">Event log (redacted)</h2>
 <div id="log"></div>`;
@@ -238,7 +416,7 @@ const PLAIN: Record<string, readonly [string, string]> = {
     'Sign in again and allow access, or ask your admin to grant you access.',
   ],
   cancelled: [
-    'The sign-in was cancelled before it finished (for example, the popup was closed).',
+    'The sign-in was cancelled before it finished (Cancel was pressed, or the sign-in popup was closed).',
     'Sign in again when you are ready.',
   ],
   idpError: [
@@ -270,7 +448,7 @@ const PLAIN: Record<string, readonly [string, string]> = {
     "Sign in again; if it keeps happening, check the computer's clock and the IdP's signing keys.",
   ],
   expiredToken: [
-    'The sign-in took too long: what it was waiting for expired.',
+    'The sign-in took too long: what it was waiting for expired (a device code must be entered and approved before its countdown ends).',
     'Start again and finish within a few minutes.',
   ],
   invalidGrant: [
@@ -338,15 +516,16 @@ const GENERIC: readonly [string, string] = [
  * The page's script. The logins are created once per page load with the options the tab remembers
  * (popup, persist); the `inspect` events (redacted by the library) feed the timeline, the diagrams and
  * the log; only names and times of the timeline go to sessionStorage, while the page is away at the IdP.
+ * The device-code flow's events come from this page's server, over `/device/flow` (an EventSource).
  */
 const LIVE_SCRIPT = String.raw`
 import { createBrowserLogin, redact, redactText } from '/cdf-authflow.js';
-import config from '/config.js';
+import config, { device as deviceOffered } from '/config.js';
 
 const PLAIN = ${JSON.stringify(PLAIN)};
 const GENERIC = ${JSON.stringify(GENERIC)};
 const KEY = { options: 'cdf-authflow-live:options', timeline: 'cdf-authflow-live:timeline', signedIn: 'cdf-authflow-live:signed-in' };
-const NAMES = { authorizationCode: 'code + PKCE', loginUrl: 'login URL' };
+const NAMES = { authorizationCode: 'code + PKCE', loginUrl: 'login URL', deviceCode: 'device code' };
 const FINAL = new Set(['authenticated', 'failed', 'cancelled']);
 const STEP_MS = 150;
 const $ = (id) => document.getElementById(id);
@@ -368,6 +547,14 @@ const write = (line) => { log.textContent += line + '\n'; log.scrollTop = log.sc
 const MARKS = ['visited', 'current', 'failed', 'signed-in', 'taken'];
 const clearDiagrams = () => {
   for (const node of document.querySelectorAll('.diagram g.node, .diagram g.edge')) node.classList.remove(...MARKS);
+  for (const box of document.querySelectorAll('.diagram')) box.scrollLeft = 0;
+};
+/** A diagram wider than its box scrolls sideways: the box keeps the current state in view. */
+const follow = (root, node) => {
+  const box = root.getBoundingClientRect();
+  const at = node.getBoundingClientRect();
+  if (at.left >= box.left && at.right <= box.right) return;
+  root.scrollLeft += at.left - box.left - (box.width - at.width) / 2;
 };
 const light = (machine, state, previous) => {
   const root = $('diagram-' + machine);
@@ -379,6 +566,7 @@ const light = (machine, state, previous) => {
   for (const edge of root.querySelectorAll('g.edge')) {
     if (previous && edge.querySelector('title')?.textContent === previous + '->' + state) edge.classList.add('taken');
   }
+  if (node) follow(root, node);
   document.body.dataset[machine] = state;
 };
 
@@ -511,11 +699,12 @@ const failureOf = (error) =>
   typeof error?.toFailure === 'function' ? error.toFailure() : { code: String(error?.code ?? 'internal'), message: String(error?.message ?? error) };
 const markSignedIn = (machine, extra) => {
   const fresh = view.signedIn?.machine !== machine;
-  view.signedIn = { ...(fresh ? { machine, mode: options.popup ? 'a popup' : 'a redirect' } : view.signedIn), ...extra };
+  const mode = machine === 'deviceCode' ? "this page's server" : options.popup ? 'a popup' : 'a redirect';
+  view.signedIn = { ...(fresh ? { machine, mode } : view.signedIn), ...extra };
   view.active = machine;
   view.failure = null;
   sessionStorage.setItem(KEY.signedIn, machine);
-  if (fresh) askCdf(machine);
+  if (fresh && machine !== 'deviceCode') askCdf(machine);
   render();
 };
 /** CDF's token/inspect, asked by the page (the app) with the token: subject, projects and groups. */
@@ -567,6 +756,7 @@ const expiry = (at) => {
   return new Date(at).toLocaleTimeString() + (minutes > 0 ? ' (in ' + minutes + ' min)' : ' (expired)');
 };
 const kept = (machine) => {
+  if (machine === 'deviceCode') return 'nowhere: the server dropped the tokens once it had sent this page who you are';
   if (machine === 'loginUrl') return 'in memory only: the login-URL flow keeps no session across reloads';
   return options.persist
     ? "in sessionStorage (persist: 'session'): a reload of this tab keeps it"
@@ -580,13 +770,18 @@ const renderSignedIn = () => {
   const cdf = s.inspect;
   $('signed-in-title').textContent = 'Signed in with ' + NAMES[s.machine] + (s.restored ? ', restored after the reload' : ', by ' + s.mode);
   const projects = cdf?.projects ? config.project + ' (the token reaches: ' + cdf.projects.join(', ') + ')' : config.project;
+  const groups = s.machine === 'deviceCode' ? 'not asked: the server sends this page only the subject and the projects'
+    : cdf?.groups === undefined ? (cdf?.error ? 'not known' : 'asking CDF…') : cdf.groups + ' in ' + config.project;
+  $('signed-in-hint').textContent = s.machine === 'deviceCode'
+    ? "The device-code flow ran in this page's server: the tokens and the device code stayed there. It sent this page only the user, the subject and projects from CDF's token/inspect, the expiry and the scopes."
+    : "The access token is a secret: this page never shows or logs it. The user and scopes come from the flow's redacted events; subject, projects and groups from CDF's GET /api/v1/token/inspect, which the page calls with the token.";
   fill($('signed-in-facts'), [
     ['User', facts.user ?? cdf?.subject ?? 'asking CDF…'],
     ['Subject (CDF)', cdf?.subject ?? cdf?.error ?? 'asking CDF…'],
     ['Project', projects],
     ['Expires', expiry(s.expiresAt ?? facts.expiresAt)],
     ['Scopes', facts.scope ?? (s.machine === 'loginUrl' ? 'none: the login URL issues a CDF token, without OAuth scopes' : 'not known after a reload (only the sign-in sees them)')],
-    ['Groups', cdf?.groups === undefined ? (cdf?.error ? 'not known' : 'asking CDF…') : cdf.groups + ' in ' + config.project],
+    ['Groups', groups],
     ['Session kept', kept(s.machine)],
   ]);
 };
@@ -596,7 +791,9 @@ const renderFailure = () => {
   if (!f) return;
   const [what, todo] = PLAIN[f.failure.code] ?? GENERIC;
   $('failure').dataset.code = f.failure.code;
-  $('failure-title').textContent = 'The sign-in failed (' + NAMES[f.machine] + '): ' + f.failure.code;
+  $('failure-title').textContent = f.failure.code === 'cancelled'
+    ? 'The sign-in was cancelled (' + NAMES[f.machine] + ')'
+    : 'The sign-in failed (' + NAMES[f.machine] + '): ' + f.failure.code;
   $('failure-what').textContent = what;
   $('failure-todo').textContent = todo;
   $('failure-message').textContent = redactText(String(f.failure.message ?? ''));
@@ -610,20 +807,27 @@ const renderFailure = () => {
 const statusOf = (state, machine) => {
   const name = machine ? NAMES[machine] : '';
   if (timeline.replaying) return 'Back from the sign-in page: replaying the steps before the redirect…';
-  if (state === 'authenticating') return 'Signing in with ' + name + '… the flow is in ' + (timeline.last[machine] ?? 'its first state') + '.';
+  const at = timeline.last[machine] ?? 'its first state';
+  if (state === 'authenticating' && machine === 'deviceCode' && device.code)
+    return 'Waiting for the code to be entered and approved at the verification page; the server polls the IdP (the flow is in ' + at + ').';
+  if (state === 'authenticating') return 'Signing in with ' + name + '… the flow is in ' + at + '.';
   if (state === 'authenticated') return 'Signed in with ' + name + '. Who you are is below; the token itself is never shown.';
   if (state === 'refreshing') return 'Signed in; renewing the token in the background.';
   if (state === 'reauthRequired') return 'The session could not be renewed: sign in again.';
+  if (view.failure?.failure.code === 'cancelled') return 'The sign-in was cancelled. What that means is below.';
   if (state === 'failed' || view.failure) return 'The sign-in failed. What happened and what to do are below.';
   return 'Not signed in. Choose a way to sign in.';
 };
 function render() {
   const states = Object.fromEntries(Object.entries(logins).map(([machine, login]) => [machine, login.state()]));
+  states.deviceCode = device.state;
   const shown = view.active ? states[view.active] : 'anonymous';
   const values = Object.values(states);
   const signedIn = values.includes('authenticated') || values.includes('refreshing');
   const running = values.includes('authenticating') || timeline.replaying;
   for (const id of ['signin-code', 'signin-legacy', 'opt-popup', 'opt-persist']) $(id).disabled = signedIn || running;
+  $('signin-device').disabled = signedIn || running || !deviceOffered;
+  $('signin-device').title = deviceOffered ? '' : 'This page was started without a device-code client.';
   $('logout').disabled = !(signedIn || values.includes('reauthRequired'));
   $('ui').textContent = shown;
   $('status').textContent = statusOf(shown, view.active);
@@ -631,13 +835,97 @@ function render() {
   $('note').hidden = !view.note;
   renderSignedIn();
   renderFailure();
-  $('idle-panel').hidden = Boolean(view.signedIn || view.failure);
+  renderDevice();
+  $('idle-panel').hidden = Boolean(view.signedIn || view.failure || device.state === 'authenticating');
   document.body.dataset.ui = shown;
+}
+
+// The device-code flow, run by this page's server: one event stream says the code, each state and the end.
+const device = { state: 'anonymous', source: null, flow: null, code: null, cancelling: false };
+const stamp = () => new Date().toISOString().slice(11, 23);
+const deviceEnded = (state, failure) => {
+  device.state = state;
+  if (failure) {
+    view.failure = { machine: 'deviceCode', failure };
+    write('sign-in ' + (failure.code === 'cancelled' ? 'cancelled' : 'failed') + ' (deviceCode): ' + failure.code);
+  }
+  render();
+};
+const startDevice = () => {
+  resetTimeline();
+  Object.assign(view, { active: 'deviceCode', failure: null, note: '' });
+  Object.assign(device, { state: 'authenticating', flow: null, code: null, cancelling: false });
+  sessionStorage.removeItem(KEY.signedIn);
+  const source = new EventSource('/device/flow');
+  device.source = source;
+  const on = (type, handle) => source.addEventListener(type, (event) => handle(JSON.parse(event.data)));
+  on('flow', ({ id }) => { device.flow = id; render(); });
+  on('code', (code) => {
+    device.code = code;
+    write(stamp() + '  deviceCode  user code ' + code.userCode + ' shown; enter it at ' + code.verificationUri);
+    render();
+  });
+  on('state', (entry) => {
+    write(stamp() + '  deviceCode  ' + entry.event + ' -> ' + entry.state);
+    timeline.last.deviceCode = entry.state;
+    record(entry);
+  });
+  on('done', (facts) => {
+    flowFacts.deviceCode = facts;
+    device.state = 'authenticated';
+    markSignedIn('deviceCode', { inspect: { subject: facts.subject, projects: facts.projects } });
+  });
+  on('failed', (failure) => deviceEnded(failure.code === 'cancelled' ? 'anonymous' : 'failed', failure));
+  on('end', () => {
+    source.close();
+    Object.assign(device, { source: null, flow: null, code: null });
+    render();
+  });
+  source.onerror = () => {
+    source.close();
+    if (device.source !== source) return;
+    device.source = null;
+    if (device.state === 'authenticating')
+      deviceEnded('failed', { code: 'network', message: "The page lost its stream from its server (the server stopped?)." });
+  };
+  render();
+};
+const cancelDevice = async () => {
+  if (!device.flow) return;
+  device.cancelling = true;
+  render();
+  const response = await fetch('/device/cancel?flow=' + encodeURIComponent(device.flow), { method: 'POST' }).catch(() => null);
+  if (!response?.ok) write('cancel: the server knew no such flow (it had ended already)');
+};
+const countdown = () => {
+  const code = device.code;
+  if (!code) return;
+  const left = Math.max(0, Math.ceil((code.expiresAt - Date.now()) / 1000));
+  $('device-countdown').textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
+  $('device-countdown').dataset.seconds = String(left);
+};
+setInterval(countdown, 1000);
+function renderDevice() {
+  const waiting = device.state === 'authenticating';
+  const code = device.code;
+  $('device-panel').hidden = !waiting;
+  $('device-cancel').disabled = !waiting || !device.flow || device.cancelling;
+  $('device-asking').hidden = Boolean(code);
+  $('device-shown').hidden = !code;
+  if (!code) return;
+  $('device-user-code').textContent = code.userCode;
+  $('device-link').href = code.verificationUri;
+  $('device-link').textContent = code.verificationUri;
+  $('device-link-complete').href = code.verificationUriComplete ?? code.verificationUri;
+  $('device-complete').hidden = !code.verificationUriComplete;
+  $('device-expires').textContent = '(at ' + new Date(code.expiresAt).toLocaleTimeString() + ')';
+  countdown();
 }
 
 // The buttons: a sign-in starts a new story; signIn() is called inside the click (a popup needs that).
 const start = (machine) => {
   resetTimeline();
+  device.state = 'anonymous';
   Object.assign(view, { active: machine, failure: null, note: '' });
   sessionStorage.removeItem(KEY.signedIn);
   const running = logins[machine].signIn();
@@ -650,8 +938,11 @@ const start = (machine) => {
 };
 $('signin-code').onclick = () => start('authorizationCode');
 $('signin-legacy').onclick = () => start('loginUrl');
+$('signin-device').onclick = () => startDevice();
+$('device-cancel').onclick = () => cancelDevice();
 $('logout').onclick = () => {
   for (const login of Object.values(logins)) login.logout();
+  if (device.state !== 'authenticating') device.state = 'anonymous';
   Object.assign(view, {
     active: null,
     signedIn: null,
@@ -664,6 +955,8 @@ $('logout').onclick = () => {
 
 // A page load: the callback (or not), a kept session (or not), and why this page is signed out.
 const reloadNote = (machine) => {
+  if (machine === 'deviceCode')
+    return "Signed out by the reload: the device-code sign-in ran in this page's server, which kept no token, so there is nothing to restore.";
   if (machine === 'loginUrl')
     return 'Signed out by the reload: the login-URL flow keeps its session in memory only (the library keeps only code + PKCE sessions across reloads).';
   if (!options.persist)

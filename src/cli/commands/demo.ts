@@ -192,7 +192,13 @@ async function serve(ctx: CommandContext): Promise<number> {
     port,
     configure: async (origin) => {
       emulator = await startEmulator({ headless: false, spaRedirectUris: [`${origin}/`] });
-      return { baseUrl: emulator.baseUrl, issuer: emulator.issuer, clientId: emulator.clients.spa, project: 'demo' };
+      return {
+        baseUrl: emulator.baseUrl,
+        issuer: emulator.issuer,
+        clientId: emulator.clients.spa,
+        project: 'demo',
+        deviceClientId: emulator.clients.cli,
+      };
     },
   });
   ctx.out(
