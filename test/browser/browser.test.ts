@@ -356,9 +356,15 @@ describe('RP-initiated logout', () => {
     expect(seen).toContain('/session/end/confirm');
     // The IdP session is gone: prompt=none now comes back with login_required.
     const silent = await context.newPage();
+    // The first load answers `none` as it leaves for the IdP with prompt=none: read the load that comes back.
+    let loads = 0;
+    silent.on('load', () => {
+      loads += 1;
+    });
     await silent.goto(`${origin}/silent.html`);
+    await expect.poll(() => loads, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await expect.poll(() => silent.textContent('#outcome'), { timeout: 30_000 }).toContain('"status":"none"');
-    expect(await silent.textContent('#state')).toBe('anonymous');
+    await expect.poll(() => silent.textContent('#state'), { timeout: 30_000 }).toBe('anonymous');
     await context.close();
   });
 });
