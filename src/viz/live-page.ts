@@ -522,6 +522,12 @@ const LIVE_SCRIPT = String.raw`
 import { createBrowserLogin, redact, redactText } from '/cdf-authflow.js';
 import config, { device as deviceOffered } from '/config.js';
 
+// Back from the IdP may restore this page from the back/forward cache, where no script runs again and
+// the flow would look as if it still ran: load it afresh, so that the page says what happened.
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) location.reload();
+});
+
 const PLAIN = ${JSON.stringify(PLAIN)};
 const GENERIC = ${JSON.stringify(GENERIC)};
 const KEY = { options: 'cdf-authflow-live:options', timeline: 'cdf-authflow-live:timeline', signedIn: 'cdf-authflow-live:signed-in' };
