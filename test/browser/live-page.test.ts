@@ -118,7 +118,8 @@ async function freshTab(): Promise<Tab> {
 
 /** The emulator's IdP pages, as a person: sign in as the preselected user, then allow (or deny) the app. */
 async function atIdp(target: Page, consent: 'approve' | 'deny' = 'approve'): Promise<void> {
-  await target.waitForSelector('h1:text("Sign in")');
+  // Exactly the IdP's heading: :text("Sign in") would also match the live page's own.
+  await target.locator('h1', { hasText: /^Sign in$/ }).waitFor();
   await target.click('#approve');
   const next = await target.waitForSelector('h1:text("Allow access?"), #signin-code');
   if ((await next.textContent())?.includes('Allow access?')) await target.click(`#${consent}`);
@@ -318,14 +319,12 @@ it('signs in with the CDF login URL: its own diagram and timeline, the user and 
 it('Back from the sign-in page: the steps so far are replayed once, the page says nothing was kept, and the buttons are free again', async () => {
   const { context, page } = await freshTab();
   await page.click('#signin-code');
-  await page.waitForSelector('h1:text("Sign in")');
-  await page.waitForLoadState('load');
-  // On a busy machine Chromium may report the Back navigation as aborted while it lands all the same
-  // (the page cleans its address bar as it loads): the page's own words say whether it came back.
-  await page.goBack({ waitUntil: 'commit' }).catch(() => {});
-  await expect
-    .poll(() => page.textContent('#note').catch(() => ''), { timeout: 30_000 })
-    .toContain('without signing in');
+  // At the IdP's sign-in page: `h1:text("Sign in")` would also match this page's own heading ("… sign in
+  // and watch …", Playwright's :text() ignores case), and Back before the page left went nowhere.
+  await page.waitForURL((url) => url.origin !== new URL(live.url).origin, { waitUntil: 'load' });
+  await page.locator('h1', { hasText: /^Sign in$/ }).waitFor();
+  await page.goBack({ waitUntil: 'load' });
+  await expect.poll(() => page.textContent('#note'), { timeout: 30_000 }).toContain('without signing in');
   await expect.poll(() => statesOf(page, 'authorizationCode')).toEqual(CODE_STATES.slice(0, 4));
   expect(await dataset(page, 'ui')).toBe('anonymous');
   // Locked while the replay runs, then free again.
