@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import leven from 'leven';
-import { type AuthFlowError, isAuthFlowError, whereItFailed } from '../errors/auth-flow-error.js';
+import { isAuthFlowError, whereItFailed, whereOf } from '../errors/auth-flow-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.js';
 import { redactText } from '../protocol/redact.js';
 import { VERSION } from '../protocol/version.js';
@@ -292,14 +292,6 @@ const COMMANDS: Record<string, Command> = {
   profiles: done(async (ctx) => (await import('./commands/profiles.js')).profiles(ctx)),
 };
 
-/** Where a flow failed, by name (`--json`'s `where`): state, event, and the guard or actor. */
-const siteOf = (error: AuthFlowError) => ({
-  ...(error.state === undefined ? {} : { state: error.state }),
-  ...(error.event === undefined ? {} : { event: error.event }),
-  ...(error.guard === undefined ? {} : { guard: error.guard }),
-  ...(error.actor === undefined ? {} : { actor: error.actor }),
-});
-
 /** Prints a failure as the person (or, with `--json`, a script) reads it; resolves with its exit code. */
 function reportFailure(
   error: unknown,
@@ -317,7 +309,7 @@ function reportFailure(
           code: error.code,
           message: redactText(error.message),
           ...(error.idpDiagnostics ? { idpDiagnostics: error.idpDiagnostics } : {}),
-          ...(where ? { where: siteOf(error) } : {}),
+          ...(where ? { where: whereOf(error) } : {}),
         }
       : error instanceof UsageError
         ? { code: 'usage', message: error.message }

@@ -39,10 +39,7 @@ export class AuthFlowError extends Error {
     if (failure.requestId !== undefined) this.requestId = failure.requestId;
     if (failure.oauthError !== undefined) this.oauthError = failure.oauthError;
     if (failure.idpDiagnostics !== undefined) this.idpDiagnostics = failure.idpDiagnostics;
-    if (failure.state !== undefined) this.state = failure.state;
-    if (failure.event !== undefined) this.event = failure.event;
-    if (failure.guard !== undefined) this.guard = failure.guard;
-    if (failure.actor !== undefined) this.actor = failure.actor;
+    Object.assign(this, whereOf(failure));
   }
 
   /** The plain-data form, as machines keep it in context. */
@@ -54,10 +51,7 @@ export class AuthFlowError extends Error {
       ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
       ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
       ...(this.idpDiagnostics === undefined ? {} : { idpDiagnostics: this.idpDiagnostics }),
-      ...(this.state === undefined ? {} : { state: this.state }),
-      ...(this.event === undefined ? {} : { event: this.event }),
-      ...(this.guard === undefined ? {} : { guard: this.guard }),
-      ...(this.actor === undefined ? {} : { actor: this.actor }),
+      ...whereOf(this),
     };
   }
 }
@@ -71,6 +65,19 @@ export function isAuthFlowError(error: unknown): error is AuthFlowError {
       (error as { name?: unknown }).name === 'AuthFlowError' &&
       typeof (error as { code?: unknown }).code === 'string')
   );
+}
+
+/** Where a flow failed, by name: the failure's `state`, `event`, `guard` and `actor`, only those it has. */
+export function whereOf(
+  failure: Pick<Failure, 'state' | 'event' | 'guard' | 'actor'>,
+): Pick<Failure, 'state' | 'event' | 'guard' | 'actor'> {
+  const { state, event, guard, actor } = failure;
+  return {
+    ...(state === undefined ? {} : { state }),
+    ...(event === undefined ? {} : { event }),
+    ...(guard === undefined ? {} : { guard }),
+    ...(actor === undefined ? {} : { actor }),
+  };
 }
 
 /**

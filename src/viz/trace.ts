@@ -7,7 +7,8 @@
 import type { InspectionEvent } from 'xstate';
 import { machinesByName } from '../../machines/index.js';
 import type { Failure } from '../../machines/shared/failure.js';
-import { whereItFailed } from '../errors/auth-flow-error.js';
+import { stateName } from '../drivers/node/run-flow.js';
+import { whereItFailed, whereOf } from '../errors/auth-flow-error.js';
 import { renderDiagram } from './diagram.js';
 
 /** One state change of one actor, as a trace line says it. */
@@ -30,14 +31,6 @@ export interface TraceLine {
   readonly guard?: string;
   /** When `to` is `failed`: the failure's code, message and where (all without secrets). */
   readonly failure?: Pick<Failure, 'code' | 'message' | 'state' | 'event' | 'guard' | 'actor'>;
-}
-
-/** A state value as a dotted name. */
-function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  return Object.entries((value ?? {}) as Record<string, unknown>)
-    .map(([key, inner]) => `${key}.${stateName(inner)}`)
-    .join(',');
 }
 
 /**
@@ -78,17 +71,11 @@ export function traceRecorder(write: (line: string) => void, now: () => number =
   };
 }
 
-const failureFields = (failure: Failure): NonNullable<TraceLine['failure']> => {
-  const { code, message, state, event, guard, actor } = failure;
-  return {
-    code,
-    message,
-    ...(state === undefined ? {} : { state }),
-    ...(event === undefined ? {} : { event }),
-    ...(guard === undefined ? {} : { guard }),
-    ...(actor === undefined ? {} : { actor }),
-  };
-};
+const failureFields = (failure: Failure): NonNullable<TraceLine['failure']> => ({
+  code: failure.code,
+  message: failure.message,
+  ...whereOf(failure),
+});
 
 /** Thrown for a trace file that is not one `--trace` wrote; says which line. */
 export class TraceFormatError extends Error {

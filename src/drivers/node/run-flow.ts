@@ -63,15 +63,12 @@ export function requestOptions(options: FlowOptions) {
   };
 }
 
-/** The state value of a snapshot as a dotted string. */
-function stateName(snapshot: { value: unknown }): string {
-  const walk = (value: unknown): string =>
-    typeof value === 'string'
-      ? value
-      : Object.entries(value as Record<string, unknown>)
-          .map(([key, inner]) => `${key}.${walk(inner)}`)
-          .join(',');
-  return walk(snapshot.value);
+/** A state value as one name: `awaitingCallback`, or `parent.child` (parallel regions joined by commas). */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return Object.entries((value ?? {}) as Record<string, unknown>)
+    .map(([key, inner]) => `${key}.${stateName(inner)}`)
+    .join(',');
 }
 
 /**
@@ -99,7 +96,7 @@ export async function runFlow<TMachine extends AnyStateMachine>(
   let previous = '';
   const subscription = actor.subscribe({
     next: (snapshot: AnyMachineSnapshot) => {
-      const now = stateName(snapshot);
+      const now = stateName(snapshot.value);
       if (now === previous) return;
       const failure = (snapshot.context as { failure?: Failure | null }).failure;
       options.onTransition?.({
