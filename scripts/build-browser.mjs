@@ -42,22 +42,21 @@ if (process.argv.includes('--sizes')) {
       `${name.padEnd(36)} ${(bytes.length / 1024).toFixed(1).padStart(7)} KiB min  ${(gzipSync(bytes).length / 1024).toFixed(1).padStart(6)} KiB min+gz`,
     );
   }
-  // Budgets (minified KiB): a regression such as reading oauth4webapi's namespace object dynamically
-  // (which stops tree-shaking: 137 -> 165 KiB) fails here. +4 KiB on purpose (issue 17): every session
-  // renews through renewOnce and its in-process store and lock (2.4 + 1.5 KiB min). +3.5 KiB for the code
-  // flow, also on purpose: the tabs renew through the same renewOnce, over IndexedDB for the version and
-  // a BroadcastChannel for the tokens (148.0 -> 151.5); the login-URL flow, which cannot refresh, no
-  // longer carries the tab sync at all (91.7 -> 81.0). +2.8 KiB (issue 19): inspect is redacted in the
-  // browser too (redact-inspection.ts), and every failure names its event, guard and actor (151.5 -> 154.3).
+  // Budgets, in KiB minified + gzipped (what a page downloads), measured as bench/bundles.mjs does.
+  // Issue 20 asks for 26 KiB for the code flow; the floor of xstate + oauth4webapi alone is 19.4 to
+  // 19.8 (docs/benchmarks.md). Where the rest goes is in that file's composition table: jose, which
+  // checks the ID token's signature, 6.4; our own code about 18. Dropping ky for the one bounded fetch
+  // the IdP calls already used took the code flow from 51.1 to 46.6. A regression such as reading
+  // oauth4webapi's namespace object dynamically (which stops tree-shaking) fails here.
   const budgets = {
-    'code + PKCE (createCodeBrowserLogin)': 155,
-    'login URL (createLoginUrlBrowserLogin)': 85,
-    'both (createBrowserLogin)': 162,
+    'code + PKCE (createCodeBrowserLogin)': 47.5,
+    'login URL (createLoginUrlBrowserLogin)': 25,
+    'both (createBrowserLogin)': 49.5,
   };
   for (const [name, budget] of Object.entries(budgets)) {
-    const kib = new TextEncoder().encode(sizes[name]).length / 1024;
+    const kib = gzipSync(new TextEncoder().encode(sizes[name])).length / 1024;
     if (kib > budget) {
-      console.error(`${name} is ${kib.toFixed(1)} KiB minified, over its budget of ${budget} KiB`);
+      console.error(`${name} is ${kib.toFixed(1)} KiB minified + gzipped, over its budget of ${budget} KiB`);
       process.exit(1);
     }
   }

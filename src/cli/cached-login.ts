@@ -2,8 +2,8 @@
  * Which cached login a command works on (from its flags and profiles), and that login's credentials; a
  * fresh token comes from the cached-login module (`drivers/node/cached-login.ts`).
  */
+import { isFresh } from '../../machines/shared/freshness.js';
 import { clusterUrl } from '../config/idp-presets.js';
-import { freshCachedTokens } from '../drivers/node/cached-login.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import {
   type CachedOidcLogin,
@@ -117,6 +117,10 @@ export async function freshOidcToken(
   entry: CachedOidcLogin,
   rejected?: string,
 ): Promise<string> {
+  // A fresh token CDF did not refuse is what the session would hand out at once: given without loading
+  // the session, its OIDC client, xstate and jose, since a script runs `$(cdf-auth token)` per call.
+  if (!rejected && isFresh(entry.tokens, Date.now())) return entry.tokens.accessToken;
+  const { freshCachedTokens } = await import('../drivers/node/cached-login.js');
   const tokens = await freshCachedTokens(entry, store, ctx.env, {
     ...(rejected ? { rejected } : {}),
     signal: ctx.signal,

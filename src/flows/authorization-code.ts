@@ -4,7 +4,6 @@
  * refreshed ID token checked against the first).
  */
 import * as oauth from 'oauth4webapi';
-import { fromPromise } from 'xstate';
 import {
   type AuthorizationAttempt,
   authorizationCodeMachine,
@@ -16,56 +15,65 @@ import { AuthFlowError } from '../errors/auth-flow-error.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
 import { untilDeadline } from './clock.js';
+import { effect, type Flow } from './flow.js';
 import { type Inspector, inspectorOf } from './inspect.js';
 
-/** The authorization-code machine with real effects; `navigate` sends the person to the URL. */
-export function authorizationCodeFlow(options: {
+/** What one authorization-code run's actors use. */
+export interface AuthorizationCodeEffects {
   readonly oidc: OidcClient;
   /** Where token/inspect is asked: one cluster, or a function (a cluster picked after sign-in). */
   readonly cdf: CdfClient | Inspector;
+  /** Sends the person to the URL. */
   readonly navigate: (url: string) => Promise<void>;
   readonly prompt?: string;
   /** Extra authorization parameters (Auth0's `audience`, `login_hint`, ...). */
   readonly authorizationParams?: Readonly<Record<string, string>>;
-}) {
-  const { oidc } = options;
-  const inspect = inspectorOf(options.cdf);
-  return authorizationCodeMachine.provide({
-    actors: {
-      discover: fromPromise<IdpMetadata, { readonly issuer: string }>(({ signal }) => oidc.discover(signal)),
-      navigateToIdp: fromPromise<void, NavigateToIdpInput>(async ({ input }) => {
-        const url = await oidc.authorizationUrl({
+}
+
+const on = effect<AuthorizationCodeEffects>();
+
+const machine = authorizationCodeMachine.provide({
+  actors: {
+    discover: on<IdpMetadata, { readonly issuer: string }>((fx, _input, signal) => fx.oidc.discover(signal)),
+    navigateToIdp: on<void, NavigateToIdpInput>(async (fx, input) => {
+      const url = await fx.oidc.authorizationUrl({
+        redirectUri: input.redirectUri,
+        scope: input.scope,
+        state: input.attempt.state,
+        nonce: input.attempt.nonce,
+        codeVerifier: input.attempt.codeVerifier,
+        ...(fx.prompt ? { prompt: fx.prompt } : {}),
+        ...(fx.authorizationParams ? { params: fx.authorizationParams } : {}),
+      });
+      await fx.navigate(url);
+    }),
+    exchangeCode: on<TokenSet, ExchangeCodeInput>((fx, input, signal) =>
+      fx.oidc.exchangeCode(
+        {
+          callbackUrl: input.callbackUrl,
           redirectUri: input.redirectUri,
-          scope: input.scope,
           state: input.attempt.state,
-          nonce: input.attempt.nonce,
           codeVerifier: input.attempt.codeVerifier,
-          ...(options.prompt ? { prompt: options.prompt } : {}),
-          ...(options.authorizationParams ? { params: options.authorizationParams } : {}),
-        });
-        await options.navigate(url);
-      }),
-      exchangeCode: fromPromise<TokenSet, ExchangeCodeInput>(({ input, signal }) =>
-        oidc.exchangeCode(
-          {
-            callbackUrl: input.callbackUrl,
-            redirectUri: input.redirectUri,
-            state: input.attempt.state,
-            codeVerifier: input.attempt.codeVerifier,
-            nonce: input.attempt.nonce,
-          },
-          signal,
-        ),
+          nonce: input.attempt.nonce,
+        },
+        signal,
       ),
-      validateIdToken: fromPromise<IdClaims, { readonly idToken: string; readonly nonce: string | null }>(({ input }) =>
-        oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
-      ),
-      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-        inspect(input.accessToken, signal),
-      ),
-    },
-    delays: { callbackTimeout: untilDeadline('callbackDeadline') },
-  });
+    ),
+    validateIdToken: on<IdClaims, { readonly idToken: string; readonly nonce: string | null }>((fx, input) =>
+      fx.oidc.validateIdToken(input.idToken, { nonce: input.nonce }),
+    ),
+    inspectToken: on<Inspection, { readonly accessToken: string }>((fx, input, signal) =>
+      inspectorOf(fx.cdf)(input.accessToken, signal),
+    ),
+  },
+  delays: { callbackTimeout: untilDeadline('callbackDeadline') },
+});
+
+/** The authorization-code machine with real effects; `navigate` sends the person to the URL. */
+export function authorizationCodeFlow(
+  effects: AuthorizationCodeEffects,
+): Flow<typeof machine, AuthorizationCodeEffects> {
+  return { machine, effects };
 }
 
 /** A fresh attempt: state, nonce and PKCE verifier from the CSPRNG (RFC 9700 2.1.1). */

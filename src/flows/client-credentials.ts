@@ -3,11 +3,11 @@
  * driver, and how a service's token renews (a new client-credentials request: there is no refresh token).
  * The client secret stays in the OIDC client; the machine never sees it.
  */
-import { fromPromise } from 'xstate';
 import { clientCredentialsMachine } from '../../machines/client-credentials.js';
 import type { Inspection, TokenSet } from '../../machines/shared/tokens.js';
 import type { CdfClient } from '../protocol/cdf.js';
 import type { OidcClient } from '../protocol/oidc.js';
+import { effect, type Flow } from './flow.js';
 import { type Inspector, inspectorOf } from './inspect.js';
 
 /** What a service's token request carries besides its scope. */
@@ -30,21 +30,30 @@ function requestServiceToken(oidc: OidcClient, scope: string, request: ServiceRe
   );
 }
 
+/** What one client-credentials run's actors use. */
+export type ClientCredentialsEffects = {
+  readonly oidc: OidcClient;
+  readonly cdf: CdfClient | Inspector;
+} & ServiceRequest;
+
+const on = effect<ClientCredentialsEffects>();
+
+const machine = clientCredentialsMachine.provide({
+  actors: {
+    requestToken: on<TokenSet, { readonly clientId: string; readonly scope: string }>((fx, input, signal) =>
+      requestServiceToken(fx.oidc, input.scope, fx, signal),
+    ),
+    inspectToken: on<Inspection, { readonly accessToken: string }>((fx, input, signal) =>
+      inspectorOf(fx.cdf)(input.accessToken, signal),
+    ),
+  },
+});
+
 /** The client-credentials machine with real effects. */
 export function clientCredentialsFlow(
-  options: { readonly oidc: OidcClient; readonly cdf: CdfClient | Inspector } & ServiceRequest,
-) {
-  const inspect = inspectorOf(options.cdf);
-  return clientCredentialsMachine.provide({
-    actors: {
-      requestToken: fromPromise<TokenSet, { readonly clientId: string; readonly scope: string }>(({ input, signal }) =>
-        requestServiceToken(options.oidc, input.scope, options, signal),
-      ),
-      inspectToken: fromPromise<Inspection, { readonly accessToken: string }>(({ input, signal }) =>
-        inspect(input.accessToken, signal),
-      ),
-    },
-  });
+  effects: ClientCredentialsEffects,
+): Flow<typeof machine, ClientCredentialsEffects> {
+  return { machine, effects };
 }
 
 /** How a service's token renews: a new client-credentials request for the same scope. */

@@ -1,20 +1,12 @@
 /**
- * CDF's authentication endpoints (docs/cdf-api.md §3 and §4) on ky: the legacy `/login/*` and
+ * CDF's authentication endpoints (docs/cdf-api.md §3 and §4) through the library's one bounded fetch (idp-fetch.ts): the legacy `/login/*` and
  * `/logout*` at the host root, and `/api/v1/token/inspect`. Every call takes an AbortSignal, has a
  * deadline, retries 429/503 honouring `Retry-After`, and fails with a typed {@link AuthFlowError}.
  */
-import type { KyInstance } from 'ky';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.js';
-import {
-  type CallOptions,
-  callJson,
-  createKy,
-  type HttpOptions,
-  invalidShape,
-  isLoopbackHost,
-  type JsonAnswer,
-} from './http.js';
+import { type CallOptions, callJson, type HttpOptions, invalidShape, isLoopbackHost, type JsonAnswer } from './http.js';
+import { idpFetch } from './idp-fetch.js';
 import { VERSION } from './version.js';
 
 /** How a call proves who is asking: an API key (`api-key` header) or a Bearer access token. */
@@ -207,45 +199,49 @@ interface CallInit {
 
 /** One credentialed call to the cluster: to its own origin only, with the call's secrets scrubbed from errors. */
 function cdfCall(base: URL, baseUrl: string, options: CdfClientOptions) {
-  const api = createKy(baseUrl, options, {
-    'x-cdp-sdk': `cdf-authflow:${VERSION}`,
-    'x-cdp-app': options.appId ?? 'cdf-authflow',
-  }).extend({
-    hooks: {
-      beforeRequest: [
-        (request) => {
-          // Credentials go to the configured origin only (docs/cdf-api.md §2.3, docs/security.md §1.1).
-          if (new URL(request.url).origin !== base.origin) {
-            request.headers.delete('authorization');
-            request.headers.delete('api-key');
-            throw new AuthFlowError({ code: 'internal', message: 'Refused to send credentials to another origin.' });
-          }
-        },
-      ],
-    },
-  });
-  return (method: string, path: string, what: string, init: CallInit, call?: CallOptions): Promise<JsonAnswer> =>
-    callJson(
-      (signal) =>
-        (api as KyInstance)(path, {
-          method,
-          signal,
-          headers: authHeaders(init.credentials),
-          ...(init.searchParams ? { searchParams: init.searchParams } : {}),
-          ...(init.json !== undefined ? { json: init.json } : {}),
-        }),
-      what,
-      {
-        ...options,
-        ...call,
-        ...(init.acceptStatuses ? { acceptStatuses: init.acceptStatuses } : {}),
-        origin: base.origin,
-        secrets: [
-          ...Object.values(init.searchParams ?? {}).filter((value) => value === init.searchParams?.token),
-          ...(init.credentials ? [init.credentials.apiKey ?? init.credentials.accessToken ?? ''] : []),
-        ],
+  const prefix = `${baseUrl}/`;
+  const identity = { 'x-cdp-sdk': `cdf-authflow:${VERSION}`, 'x-cdp-app': options.appId ?? 'cdf-authflow' };
+  const send = (method: string, path: string, what: string, init: CallInit) => (signal: AbortSignal) => {
+    const url = new URL(path, prefix);
+    for (const [name, value] of Object.entries(init.searchParams ?? {})) url.searchParams.set(name, value);
+    // Credentials go to the configured origin only (docs/cdf-api.md §2.3, docs/security.md §1.1).
+    if (url.origin !== base.origin) {
+      throw new AuthFlowError({ code: 'internal', message: 'Refused to send credentials to another origin.' });
+    }
+    const json = init.json !== undefined;
+    return idpFetch({
+      deadline: Date.now() + (options.timeoutMs ?? 15_000),
+      record: {},
+      source: what,
+      // 429 and 503 are retried for reads and for POSTs, which CDF's auth endpoints answer without effect.
+      retryLimit: method === 'GET' || method === 'POST' ? (options.retryLimit ?? 2) : 0,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    })(url, {
+      method,
+      signal,
+      // A credentialed call never follows a redirect: fetch would carry the api-key header (it strips only
+      // Authorization) to wherever the Location points, and the answer from there would be believed.
+      redirect: 'manual',
+      headers: {
+        ...identity,
+        ...authHeaders(init.credentials),
+        ...(json ? { 'content-type': 'application/json' } : {}),
       },
-    );
+      ...(json ? { body: JSON.stringify(init.json) } : {}),
+    });
+  };
+  return (method: string, path: string, what: string, init: CallInit, call?: CallOptions): Promise<JsonAnswer> =>
+    callJson(send(method, path, what, init), what, {
+      ...options,
+      ...call,
+      ...(init.acceptStatuses ? { acceptStatuses: init.acceptStatuses } : {}),
+      origin: base.origin,
+      secrets: [
+        ...Object.values(init.searchParams ?? {}).filter((value) => value === init.searchParams?.token),
+        ...(init.credentials ? [init.credentials.apiKey ?? init.credentials.accessToken ?? ''] : []),
+      ],
+    });
 }
 
 function parseLoginUrl(what: string, answer: JsonAnswer): string | null {

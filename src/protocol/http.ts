@@ -2,7 +2,6 @@
  * One JSON-over-HTTP call, bounded: an overall deadline that covers retries and the body, a body size
  * cap, cancellation, and every failure mapped to an {@link AuthFlowError} with a stable code.
  */
-import ky, { HTTPError, type KyInstance } from 'ky';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 import { REDACTED, redactText } from './redact.js';
 
@@ -32,28 +31,6 @@ export interface JsonAnswer {
   readonly body: unknown;
   /** CDF's `x-request-id`, where it sent one: quote it to Cognite support. */
   readonly requestId?: string;
-}
-
-/** Creates the ky instance the protocol modules share: retries on 429/503 only, our own deadline. */
-export function createKy(prefixUrl: string, options: HttpOptions, headers: Record<string, string>): KyInstance {
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  return ky.create({
-    prefixUrl,
-    timeout: false,
-    headers,
-    // A credentialed call never follows a redirect: fetch would carry the api-key header (it strips only
-    // Authorization) to wherever the Location points, and the answer from there would be believed.
-    redirect: 'manual',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    retry: {
-      limit: options.retryLimit ?? 2,
-      methods: ['get', 'post'],
-      statusCodes: [429, 503],
-      afterStatusCodes: [429, 503],
-      maxRetryAfter: timeoutMs,
-      backoffLimit: 5_000,
-    },
-  });
 }
 
 /**
@@ -93,8 +70,7 @@ export async function callJson(
   try {
     response = await send(signal);
   } catch (error) {
-    if (error instanceof HTTPError) response = error.response;
-    else return fail(error);
+    return fail(error);
   }
   const requestId = response.headers.get('x-request-id') ?? undefined;
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
@@ -103,7 +79,8 @@ export async function callJson(
   }
   let text: string;
   try {
-    text = await readCapped(response, options.maxBodyBytes ?? 1_048_576, what);
+    // `send` went through idpFetch, which read the body with its cap: this reads memory.
+    text = await response.text();
   } catch (error) {
     return fail(error);
   }
@@ -163,37 +140,6 @@ export function invalidShape(what: string, answer: JsonAnswer, expected: string)
     message: `${what} answered ${answer.status} without ${expected}; is the base URL a CDF cluster?`,
     status: answer.status,
     ...(answer.requestId ? { requestId: answer.requestId } : {}),
-  });
-}
-
-async function readCapped(response: Response, maxBytes: number, what: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes || response.body === null) {
-    await response.body?.cancel().catch(() => {});
-    if (response.body === null) return '';
-    throw tooLarge(what, maxBytes);
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(what, maxBytes);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
-function tooLarge(what: string, maxBytes: number): AuthFlowError {
-  return new AuthFlowError({
-    code: 'invalidResponse',
-    message: `${what} answered with a body over ${maxBytes} bytes; refused.`,
   });
 }
 

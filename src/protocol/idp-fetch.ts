@@ -1,8 +1,8 @@
 /**
- * The `fetch` every IdP request goes through (discovery, token, device, JWKS): the body read with a
- * cap and the connection dropped past it, 429 and 503 retried within the call's deadline honouring
- * `Retry-After`, and a record of the last answer so that failures are classified as the CDF client's
- * are (5xx or HTML: `http`; a reset: `network`).
+ * The `fetch` every request of the library goes through, to the IdP (discovery, token, device, JWKS) and
+ * to CDF: the body read with a cap and the connection dropped past it, 429 and 503 retried within the
+ * call's deadline honouring `Retry-After`, and a record of the last answer so that IdP failures are
+ * classified as the CDF client's are (5xx or HTML: `http`; a reset: `network`).
  */
 import { AuthFlowError } from '../errors/auth-flow-error.js';
 
@@ -26,9 +26,11 @@ export interface IdpFetchOptions {
   readonly deadline: number;
   /** Filled with the status and content type of each answer. */
   readonly record: IdpAnswerRecord;
+  /** Who answers, as failures name it: `the IdP`, or the CDF call (`CDF /login/status`). @default 'the IdP' */
+  readonly source?: string;
 }
 
-/** A `fetch` with the IdP's limits: see the module comment. Its body comes back fully read. */
+/** A `fetch` with the library's limits: see the module comment. Its body comes back fully read. */
 export function idpFetch(options: IdpFetchOptions): typeof fetch {
   const base = options.fetch ?? globalThis.fetch;
   const maxBytes = options.maxBodyBytes ?? 1_048_576;
@@ -47,7 +49,10 @@ export function idpFetch(options: IdpFetchOptions): typeof fetch {
         await sleep(wait, init?.signal ?? undefined);
         continue;
       }
-      const body = await readCapped(response, maxBytes, init?.signal ?? undefined);
+      // A redirect is the caller's to refuse, as it came: its Location may be relative to its URL, and a
+      // browser's opaque redirect has no status a copy could carry.
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) return response;
+      const body = await readCapped(response, maxBytes, options.source ?? 'the IdP', init?.signal ?? undefined);
       if (response.status >= 400 && response.status < 500 && /json/i.test(options.record.contentType)) {
         try {
           options.record.errorBody = JSON.parse(new TextDecoder().decode(body));
@@ -91,12 +96,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 async function readCapped(
   response: Response,
   maxBytes: number,
+  source: string,
   signal?: AbortSignal,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const tooLarge = () =>
     new AuthFlowError({
       code: 'invalidResponse',
-      message: `The IdP answered with a body over ${maxBytes} bytes; refused.`,
+      message: `${source.charAt(0).toUpperCase()}${source.slice(1)} answered with a body over ${maxBytes} bytes; refused.`,
       status: response.status,
     });
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
@@ -115,7 +121,7 @@ async function readCapped(
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new AuthFlowError(
-        { code: 'network', message: 'The connection to the IdP broke off in the middle of its answer.' },
+        { code: 'network', message: `The connection to ${source} broke off in the middle of its answer.` },
         { cause: new Error(error instanceof Error ? error.message : 'read failed') },
       );
     }

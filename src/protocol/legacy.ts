@@ -1,5 +1,5 @@
 /** Validation of the legacy login-URL tokens, shared by the Node and browser drivers. */
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import type { LegacyTokens, LegacyValidation } from '../../machines/login-url.js';
 import type { createCdfClient } from './cdf.js';
 

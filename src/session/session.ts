@@ -4,11 +4,12 @@
  * renewal itself runs through {@link renewOnce}, so that whatever shares the session's store (tabs,
  * processes, instances) renews once too.
  */
-import { type Actor, createActor, type InspectionEvent, waitFor } from 'xstate';
+import { type Actor, type InspectionEvent, waitFor } from 'xstate';
 import type { SessionEvent, sessionMachine } from '../../machines/session.js';
 import { DEFAULT_LEEWAY_MS, isFresh } from '../../machines/shared/freshness.js';
 import type { TokenSet } from '../../machines/shared/tokens.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
+import { createFlowActor } from '../flows/flow.js';
 import { type Renewer, sessionFlow } from '../flows/session.js';
 import type { CredentialStore, RenewLock } from './credential-store.js';
 import { createMemoryCredentialStore, createMemoryRenewLock } from './memory-credential-store.js';
@@ -84,7 +85,7 @@ export function createSession(options: SessionOptions): Session {
     });
     return credential;
   };
-  const actor = createActor(sessionFlow({ renew }), {
+  const actor = createFlowActor(sessionFlow({ renew }), {
     input: { tokens: options.tokens, leewayMs, renewTimeoutMs: options.renewTimeoutMs ?? 15_000 },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   }).start();

@@ -8,8 +8,6 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
-import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import type { IdClaims, TokenSet } from '../../machines/shared/tokens.js';
 import { FORMER_FLOW_NAMES, OIDC_FLOW_NAMES, type OidcFlowName } from '../config/settings.js';
 import { AuthFlowError } from '../errors/auth-flow-error.js';
@@ -174,6 +172,8 @@ export function createFileTokenStore(dir: string = defaultCacheDir()): TokenStor
   const save = async (file: string, value: unknown) => {
     await ensureDir();
     await assertPlainFileOrNothing(file);
+    // Loaded on the first write or lock: a process that only reads the cache (`cdf-auth token`) needs neither.
+    const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   };
   return {
@@ -311,6 +311,7 @@ async function withFileLock<T>(
       throw new AuthFlowError({ code: 'cancelled', message: 'Waiting for the token cache lock was cancelled.' });
     }
     try {
+      const { default: lockfile } = await import('proper-lockfile');
       release = await lockfile.lock(file, { realpath: false, stale: 10_000, update: 2_000, retries: 0 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {

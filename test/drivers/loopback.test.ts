@@ -255,9 +255,12 @@ async function tinyRun(check: (signal: AbortSignal) => Promise<Verdict>, options
   const ended = await runOnLoopback(
     { ...options, opener: browser, onTransition: (t) => transitions.push(t.to) },
     ({ redirectUrl, navigate }) => ({
-      machine: tinyFlow(check).provide({
-        actors: { navigateToIdp: fromPromise(() => navigate(`${redirectUrl}?code=${CODE}`)) },
-      }),
+      flow: {
+        machine: tinyFlow(check).provide({
+          actors: { navigateToIdp: fromPromise(() => navigate(`${redirectUrl}?code=${CODE}`)) },
+        }),
+        effects: {},
+      },
       input: { issuer: 'https://idp.example/tenant/v2.0', project: 'demo' },
       start: { type: 'START' as const },
       toEvent: (url) => ({ type: 'CALLBACK', url }),

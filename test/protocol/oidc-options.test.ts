@@ -189,6 +189,27 @@ describe('ID-token checks', () => {
     expect(fetches).toBe(2);
   });
 
+  it('the JWKS is fetched once per IdP in a process: a second client (a second sign-in) reuses the keys', async () => {
+    let fetches = 0;
+    const fetch: typeof globalThis.fetch = async (input) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith('/.well-known/openid-configuration')) {
+        return Response.json({ issuer, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks-shared` });
+      }
+      fetches += 1;
+      return Response.json({ keys: [jwk] });
+    };
+    for (let signIn = 0; signIn < 3; signIn += 1) {
+      const client = createOidcClient({ issuer, clientId: 'cli', fetch });
+      expect((await client.validateIdToken(await sign(), {})).sub).toBe('alice');
+    }
+    expect(fetches).toBe(1);
+    // Another way of fetching (another fetch) is another cache entry: no client reads keys it did not ask for.
+    const other = createOidcClient({ issuer, clientId: 'cli', fetch: (input, init) => fetch(input, init) });
+    expect((await other.validateIdToken(await sign(), {})).sub).toBe('alice');
+    expect(fetches).toBe(2);
+  });
+
   it('an iat exactly the clock skew ahead is accepted; one second more is refused', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {

@@ -42,7 +42,7 @@ export function createCodeBrowserLogin(options: CodeBrowserLoginOptions): Browse
   let original: IdClaims | null = null;
   return createBrowserLoginWith(options, {
     flow: 'authorization-code',
-    machine: (navigate, machineOptions) =>
+    createFlow: (navigate, machineOptions) =>
       authorizationCodeFlow({
         oidc,
         cdf,

@@ -6,17 +6,12 @@
  * construction time, so this module is safe to import during server-side rendering. Each flow plugs in
  * through a {@link FlowAdapter}, so that a bundle carries only the flows it uses.
  */
-import {
-  type AnyActorRef,
-  type AnyMachineSnapshot,
-  type AnyStateMachine,
-  createActor,
-  type InspectionEvent,
-} from 'xstate';
+import type { AnyActorRef, AnyMachineSnapshot, InspectionEvent } from 'xstate';
 import { isFresh } from '../../../machines/shared/freshness.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import type { TokenSet } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { createFlowActor, type Flow } from '../../flows/flow.js';
 import { inspectorFor } from '../../protocol/redact-inspection.js';
 import { clearSession, saveSession } from '../../stores/browser-session.js';
 import { clearPendingFlow, type FlowStorage, savePendingFlow } from '../../stores/pending-flow.js';
@@ -123,11 +118,10 @@ function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish
     const outcome = finish(snapshot);
     if (outcome.status === 'failed') throw new AuthFlowError(outcome.failure);
   };
-  const actorOf = (machine: AnyStateMachine): AnyActorRef =>
-    createActor(machine, { ...inspect, input: adapter.input() });
+  const actorOf = (flow: Flow): AnyActorRef => createFlowActor(flow, { ...inspect, input: adapter.input() });
   const signInByRedirect = async (prompt?: string) => {
     clearPendingFlow(storage());
-    const actor = actorOf(adapter.machine(navigate, prompt ? { prompt } : undefined));
+    const actor = actorOf(adapter.createFlow(navigate, prompt ? { prompt } : undefined));
     const done = rest(true)(actor);
     actor.start();
     actor.send(adapter.start());
@@ -143,7 +137,7 @@ function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish
       options.mode === 'popup'
         ? signInWithPopup({
             adapter,
-            createActor: (to) => actorOf(adapter.machine(to)),
+            createActor: (to) => actorOf(adapter.createFlow(to)),
             run: rest(false),
             finish: finishOrThrow,
           })
@@ -153,7 +147,7 @@ function flowStarts({ options, adapter, storage, navigate, inspect, rest, finish
         adapter,
         storage,
         restore: (snapshot) =>
-          createActor(adapter.machine(navigate) as AnyStateMachine, { ...inspect, snapshot: snapshot as never }),
+          createFlowActor(adapter.createFlow(navigate), { ...inspect, snapshot: snapshot as never }),
         run: rest(false),
         finish,
       }),

@@ -12,7 +12,7 @@ export function createLoginUrlBrowserLogin(options: BrowserCommonOptions): Brows
   const cdf = createCdfClient({ baseUrl: options.baseUrl, ...(options.appId ? { appId: options.appId } : {}) });
   return createBrowserLoginWith(options, {
     flow: 'login-url',
-    machine: (navigate) =>
+    createFlow: (navigate) =>
       loginUrlFlow({
         cdf,
         // Resolves at once: the page leaves only after the pending flow was persisted.

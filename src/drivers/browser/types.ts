@@ -1,7 +1,8 @@
 /** The browser driver's public types, and the {@link FlowAdapter} each flow plugs in with. */
-import type { AnyStateMachine, EventObject } from 'xstate';
+import type { EventObject } from 'xstate';
 import type { Failure } from '../../../machines/shared/failure.js';
 import type { IdClaims, TokenSet } from '../../../machines/shared/tokens.js';
+import type { Flow } from '../../flows/flow.js';
 import type { InspectOptions } from '../../protocol/redact-inspection.js';
 import type { FlowStorage, PendingFlowName } from '../../stores/pending-flow.js';
 
@@ -155,8 +156,8 @@ export interface TabSync {
 /** What a flow brings to the browser driver. */
 export interface FlowAdapter {
   readonly flow: PendingFlowName;
-  /** The machine with its browser effects; `navigate` sends the page away; `prompt` goes to the IdP. */
-  machine(navigate: (url: string) => void, options?: { readonly prompt?: string }): AnyStateMachine;
+  /** The flow with its browser effects; `navigate` sends the page away; `prompt` goes to the IdP. */
+  createFlow(navigate: (url: string) => void, options?: { readonly prompt?: string }): Flow;
   input(): unknown;
   /** The START event, with fresh random values. */
   start(): EventObject;

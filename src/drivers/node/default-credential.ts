@@ -8,10 +8,8 @@
 import type { IdpPreset } from '../../config/idp-presets.js';
 import { type ExplicitSettings, presetOf, resolveSettings, type Settings } from '../../config/settings.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { bearerTokenSession, type CdfSession } from '../../session/cdf-session.js';
-import { cdfSessionFor } from '../../session/oidc-session.js';
+import type { CdfSession } from '../../session/cdf-session.js';
 import { createFileTokenStore, type TokenStore } from '../../stores/file-token-store.js';
-import { cachedLoginSession } from './cached-login.js';
 import { loginWithAuthorizationCode, loginWithClientCredentials, loginWithDeviceCode } from './oidc.js';
 import { canOpenBrowser } from './opener.js';
 
@@ -60,7 +58,10 @@ export async function defaultCredential(options: DefaultCredentialOptions = {}):
   const project = settings.project?.value;
   // LOGIN_FLOW=token: the Toolkit's static bearer, CDF_TOKEN, is the credential.
   const bearer = settings.flow?.value === 'token' && settings.tokenEnv ? env[settings.tokenEnv.value] : undefined;
-  if (bearer) return bearerTokenSession({ accessToken: bearer, baseUrl });
+  // The sessions are loaded once a credential is found: importing the driver stays cheap.
+  if (bearer)
+    return (await import('../../session/cdf-session.js')).bearerTokenSession({ accessToken: bearer, baseUrl });
+  const { cdfSessionFor } = await import('../../session/oidc-session.js');
   const oidc = oidcOptions(settings);
   const common = { baseUrl, ...(project ? { project } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const secretName = settings.clientSecretEnv?.value;
@@ -71,7 +72,7 @@ export async function defaultCredential(options: DefaultCredentialOptions = {}):
   }
   const store = options.store ?? createFileTokenStore();
   const entry = await store.read({ baseUrl, project: project ?? '' }).catch(() => null);
-  const cached = entry ? cachedLoginSession(entry, store, env) : null;
+  const cached = entry ? (await import('./cached-login.js')).cachedLoginSession(entry, store, env) : null;
   if (cached) return cached;
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (oidc && interactive) {

@@ -1,23 +1,13 @@
 /**
  * The Node driver: runs the pure machines with real effects. CDF calls through the protocol client,
- * the browser through an {@link Opener}, the callback through a loopback listener on 127.0.0.1.
+ * the browser through an {@link Opener}, the callback through a loopback listener on 127.0.0.1. What runs
+ * them is loaded on the first sign-in (`legacy-sign-in.ts`): importing the driver stays cheap.
  */
-import { randomBytes } from 'node:crypto';
 import type { ApiKeyStatus } from '../../../machines/api-key.js';
-import type { LoginUrlSession, LoginUrlTimeouts } from '../../../machines/login-url.js';
-import { apiKeyFlow } from '../../flows/api-key.js';
-import { loginUrlFlow } from '../../flows/login-url.js';
-import { parseLoginCallback } from '../../protocol/callback/login-url.js';
-import { createCdfClient } from '../../protocol/cdf.js';
+import type { LoginUrlSession } from '../../../machines/login-url.js';
 import type { HttpOptions } from '../../protocol/http.js';
-import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
-
-/** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
-function randomFlowId(): string {
-  return randomBytes(16).toString('base64url');
-}
+import type { FlowOptions } from './run-flow.js';
 
 /** Options of {@link loginWithLoginUrl}. */
 export interface LoginUrlFlowOptions extends FlowOptions {
@@ -64,24 +54,7 @@ export async function loginWithLoginUrl(options: LoginUrlFlowOptions): Promise<
     readonly kind: 'login-url';
   }
 > {
-  const cdf = cdfOf(options);
-  const output = await runOnLoopback(options, ({ redirectUrl: listenerUrl, navigate }) => {
-    const redirectUrl = appRedirectUrl(listenerUrl, options.redirectParams, options.redirectFragment);
-    return {
-      machine: loginUrlFlow({ cdf, navigate, ...(options.loginUrlSource ? { source: options.loginUrlSource } : {}) }),
-      input: {
-        project: options.project,
-        redirectUrl,
-        // CDF sends errors to the same listener, so that the person's browser sees how it ended.
-        errorRedirectUrl: redirectUrl,
-        ignoreStrayCallbacks: true,
-        timeouts: loginUrlTimeouts(options),
-      },
-      start: { type: 'START' as const, flowId: randomFlowId(), now: Date.now() },
-      toEvent: (url) => ({ type: 'CALLBACK', callback: parseLoginCallback(url) }),
-    };
-  });
-  return { ...signedIn(output), kind: 'login-url' };
+  return (await import('./legacy-sign-in.js')).loginUrlSignIn(options);
 }
 
 /** Options of {@link loginWithApiKey}. */
@@ -105,39 +78,5 @@ export interface ApiKeyFlowOptions extends FlowOptions {
  * @see docs/cdf-api.md §3.1
  */
 export async function loginWithApiKey(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
-  const cdf = cdfOf(options);
-  const machine = apiKeyFlow({ cdf, apiKey: options.apiKey });
-  const { machineMs } = requestOptions(options);
-  const input = {
-    project: options.project ?? null,
-    ...(machineMs ? { verifyTimeoutMs: machineMs } : {}),
-  };
-  return signedIn(await runFlow(machine, input, { type: 'START' }, options));
-}
-
-/** The listener's URL with the app's own query parameters and fragment. */
-function appRedirectUrl(base: string, params?: Readonly<Record<string, string>>, fragment?: string): string {
-  const url = new URL(base);
-  for (const [name, value] of Object.entries(params ?? {})) url.searchParams.append(name, value);
-  if (fragment) url.hash = fragment;
-  return url.toString();
-}
-
-/** The CDF client of a legacy flow: its request deadline and `fetch` from the flow's options. */
-function cdfOf(options: FlowOptions & { readonly baseUrl: string; readonly appId?: string; readonly http?: object }) {
-  return createCdfClient({
-    baseUrl: options.baseUrl,
-    ...options.http,
-    ...requestOptions(options).client,
-    ...(options.appId ? { appId: options.appId } : {}),
-  });
-}
-
-/** The login-URL machine's waits: each request's from `timeoutMs`, the person's from `totalTimeoutMs`. */
-function loginUrlTimeouts(options: FlowOptions): Partial<LoginUrlTimeouts> {
-  const machineMs = requestOptions(options).machineMs;
-  return {
-    ...(machineMs ? { fetchMs: machineMs, navigateMs: machineMs, validateMs: machineMs } : {}),
-    ...(options.totalTimeoutMs ? { callbackMs: options.totalTimeoutMs } : {}),
-  };
+  return (await import('./legacy-sign-in.js')).apiKeySignIn(options);
 }

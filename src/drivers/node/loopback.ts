@@ -12,6 +12,7 @@ import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine, EventFromLogic, 
 import { type Failure, toFailure } from '../../../machines/shared/failure.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import type { Flow } from '../../flows/flow.js';
 import { escapeHtml } from '../../protocol/html.js';
 import { redactText } from '../../protocol/redact.js';
 import { type Opener, systemBrowserOpener } from './opener.js';
@@ -432,8 +433,8 @@ type CallbackEvent = { readonly type: 'CALLBACK' } & Record<string, unknown>;
 
 /** A flow that sends the person's browser away and waits for it: what {@link runOnLoopback} runs. */
 export interface LoopbackFlow<TMachine extends AnyStateMachine> {
-  /** The flow's machine with its effects provided. */
-  readonly machine: TMachine;
+  /** The flow: its machine and this run's effects. */
+  readonly flow: Flow<TMachine>;
   /** Its input (the redirect URL among it). */
   readonly input: InputFrom<TMachine>;
   /** The event that starts it. */
@@ -493,7 +494,7 @@ export async function runOnLoopback<TMachine extends AnyStateMachine>(
       },
     });
     const output = await Promise.race([
-      runFlow(flow.machine, flow.input, flow.start, {
+      runFlow(flow.flow, flow.input, flow.start, {
         ...options,
         onActor: (started) => {
           actor = started;

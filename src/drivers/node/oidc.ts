@@ -1,23 +1,17 @@
 /**
  * The Node driver for the OpenID Connect flows: code + PKCE through a loopback redirect (RFC 8252),
  * device code (RFC 8628) and client credentials, each ending with CDF's `/api/v1/token/inspect`.
+ * What runs them is loaded on the first sign-in (`oidc-sign-in.ts`): importing the driver stays cheap.
  */
-import type { AuthorizationCodeTimeouts, OidcSignIn } from '../../../machines/authorization-code.js';
+import type { OidcSignIn } from '../../../machines/authorization-code.js';
 import type { ServiceSignIn } from '../../../machines/client-credentials.js';
 import type { IdpPreset } from '../../config/idp-presets.js';
 import type { ResolvedIdp } from '../../config/resolve-idp.js';
-import { authorizationCodeFlow, freshAttempt } from '../../flows/authorization-code.js';
-import { clientCredentialsFlow } from '../../flows/client-credentials.js';
-import { deviceCodeFlow, type UserCode } from '../../flows/device-code.js';
-import { type Inspector, inspectAt } from '../../flows/inspect.js';
-import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
-import { type CdfClient, createCdfClient } from '../../protocol/cdf.js';
+import type { UserCode } from '../../flows/device-code.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import type { OidcClientOptions } from '../../protocol/oidc.js';
-import { idpFor } from '../../session/oidc-session.js';
-import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
+import type { FlowOptions } from './run-flow.js';
 
 /** The project a person's sign-in picked after the IdP answered, and the cluster that serves it. */
 export interface PickedProject {
@@ -80,23 +74,6 @@ export type WithIdp<TSignIn> = TSignIn & {
   readonly idp: ResolvedIdp;
 };
 
-const cdfOf = (options: OidcFlowOptions) =>
-  createCdfClient({
-    baseUrl: options.baseUrl,
-    ...options.http,
-    ...requestOptions(options).client,
-    ...(options.appId ? { appId: options.appId } : {}),
-  });
-
-/** Where a flow asks token/inspect: the cluster, or (with `pickProject`) the cluster of the project picked after sign-in. */
-const cdfInspector = (options: OidcFlowOptions): CdfClient | Inspector => {
-  if (!options.pickProject) return cdfOf(options);
-  return async (accessToken: string, signal?: AbortSignal) => {
-    const picked = await options.pickProject?.(accessToken, signal);
-    return inspectAt(cdfOf({ ...options, baseUrl: picked?.baseUrl ?? options.baseUrl }), accessToken, signal);
-  };
-};
-
 /** Options of {@link loginWithAuthorizationCode}. */
 export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
   /** How the person is sent to the IdP. @default systemBrowserOpener() */
@@ -124,31 +101,7 @@ export interface AuthorizationCodeFlowOptions extends OidcFlowOptions {
  * @see RFC 8252, RFC 7636, RFC 9207
  */
 export async function loginWithAuthorizationCode(options: AuthorizationCodeFlowOptions): Promise<WithIdp<OidcSignIn>> {
-  const { resolved, oidc } = idpFor(options);
-  const registered = options.redirectUri ?? options.idp?.redirectUris;
-  const redirectUris = typeof registered === 'string' ? [registered] : registered;
-  const output = await runOnLoopback({ ...options, redirectUris }, ({ redirectUrl, navigate }) => ({
-    machine: authorizationCodeFlow({
-      oidc,
-      cdf: cdfInspector(options),
-      navigate,
-      ...(options.prompt ? { prompt: options.prompt } : {}),
-      authorizationParams: resolved.authorizationParams,
-    }),
-    input: {
-      // Any local page can reach the loopback port (RFC 8252 8.3): a stray request must not end the sign-in.
-      ignoreStrayCallbacks: true,
-      issuer: resolved.issuer,
-      clientId: options.clientId,
-      redirectUri: redirectUrl,
-      scope: resolved.scope,
-      project: options.project ?? null,
-      timeouts: codeTimeouts(options),
-    },
-    start: { type: 'START' as const, attempt: freshAttempt(), now: Date.now() },
-    toEvent: (url) => ({ type: 'CALLBACK', callback: parseAuthorizationCallback(url) }),
-  }));
-  return { ...signedIn(output), kind: 'oidc', idp: resolved };
+  return (await import('./oidc-sign-in.js')).authorizationCodeSignIn(options);
 }
 
 /** Options of {@link loginWithDeviceCode}. */
@@ -164,16 +117,7 @@ export interface DeviceCodeFlowOptions extends OidcFlowOptions {
  * @see RFC 8628
  */
 export async function loginWithDeviceCode(options: DeviceCodeFlowOptions): Promise<WithIdp<OidcSignIn>> {
-  const { resolved, oidc } = idpFor(options);
-  const machine = deviceCodeFlow({
-    oidc,
-    cdf: cdfInspector(options),
-    tokenParams: resolved.tokenParams,
-    onUserCode: options.onUserCode,
-  });
-  const start = { type: 'START' as const, now: Date.now() };
-  const output = await runFlow(machine, grantInput(options, resolved.scope), start, options);
-  return { ...signedIn(output), kind: 'oidc', idp: resolved };
+  return (await import('./oidc-sign-in.js')).deviceCodeSignIn(options);
 }
 
 /** Options of {@link loginWithClientCredentials}. */
@@ -191,36 +135,5 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
 export async function loginWithClientCredentials(
   options: ClientCredentialsFlowOptions,
 ): Promise<WithIdp<ServiceSignIn>> {
-  const { resolved, oidc } = idpFor(options);
-  const machine = clientCredentialsFlow({
-    oidc,
-    cdf: cdfInspector(options),
-    tokenParams: resolved.tokenParams,
-    ...(options.resource ? { resource: options.resource } : {}),
-  });
-  const output = await runFlow(machine, grantInput(options, resolved.scope), { type: 'START' }, options);
-  return { ...signedIn(output), kind: 'oidc', idp: resolved };
-}
-
-/** The input of the device-code and client-credentials machines: one client, one scope, one wait limit. */
-function grantInput(
-  options: OidcFlowOptions,
-  scope: string,
-): { clientId: string; scope: string; project: string | null; requestTimeoutMs?: number } {
-  const { machineMs } = requestOptions(options);
-  return {
-    clientId: options.clientId,
-    scope,
-    project: options.project ?? null,
-    ...(machineMs ? { requestTimeoutMs: machineMs } : {}),
-  };
-}
-
-/** The code flow machine's waits: each request's from `timeoutMs`, the person's from `totalTimeoutMs`. */
-function codeTimeouts(options: FlowOptions): Partial<AuthorizationCodeTimeouts> {
-  const ms = requestOptions(options).machineMs;
-  return {
-    ...(ms ? { discoverMs: ms, navigateMs: ms, exchangeMs: ms, validateMs: ms, inspectMs: ms } : {}),
-    ...(options.totalTimeoutMs ? { callbackMs: options.totalTimeoutMs } : {}),
-  };
+  return (await import('./oidc-sign-in.js')).clientCredentialsSignIn(options);
 }

@@ -3,9 +3,8 @@
  * `xdg-open` and `git` do), a printed line for SSH sessions, or the headless browser for tests.
  */
 import { spawn } from 'node:child_process';
-import { CookieJar } from 'tough-cookie';
+import type { CookieJar } from 'tough-cookie';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
-import { followRedirects } from './headless-browser.js';
 
 /**
  * Sends the user agent to `url`. Resolves once it was handed over (not when the person is done);
@@ -69,8 +68,11 @@ export function printUrlOpener(write: (line: string) => void): Opener {
  * last page with an error status (a refused login URL, say) rejects with `navigationFailed`.
  */
 export function headlessOpener(options: { readonly timeoutMs?: number } = {}): Opener {
-  const jar = new CookieJar();
+  let jar: CookieJar | undefined;
   return async (url, { signal }) => {
+    // Loaded on use: the cookie jar's public-suffix list is most of `cdf-authflow/node`'s cold start.
+    const { followRedirects } = await import('./headless-browser.js');
+    jar ??= new (await import('tough-cookie')).CookieJar();
     const last = await followRedirects(url, {
       jar,
       signal,

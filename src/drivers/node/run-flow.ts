@@ -6,7 +6,6 @@ import {
   type AnyActorRef,
   type AnyMachineSnapshot,
   type AnyStateMachine,
-  createActor,
   type EventFromLogic,
   type InputFrom,
   type OutputFrom,
@@ -15,6 +14,7 @@ import {
 import type { Failure } from '../../../machines/shared/failure.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
+import { createFlowActor, type Flow } from '../../flows/flow.js';
 import { redact } from '../../protocol/redact.js';
 import { type InspectOptions, inspectorFor } from '../../protocol/redact-inspection.js';
 
@@ -72,12 +72,12 @@ export function stateName(value: unknown): string {
 }
 
 /**
- * Starts `machine`, sends `start`, and resolves with its output once it reaches a final state
+ * Starts the flow's machine, sends `start`, and resolves with its output once it reaches a final state
  * (`signedIn`, `failed` or `cancelled`: xstate's `toPromise`). The actor is stopped afterwards, which
  * aborts whatever it still runs.
  */
 export async function runFlow<TMachine extends AnyStateMachine>(
-  machine: TMachine,
+  flow: Flow<TMachine>,
   input: InputFrom<TMachine>,
   start: EventFromLogic<TMachine>,
   options: FlowOptions & { readonly onActor?: (actor: AnyActorRef) => void },
@@ -86,7 +86,7 @@ export async function runFlow<TMachine extends AnyStateMachine>(
     throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
   let lastEvent = 'xstate.init';
   const observe = inspectorFor(options);
-  const actor: AnyActorRef = createActor(machine as AnyStateMachine, {
+  const actor: AnyActorRef = createFlowActor(flow as Flow, {
     input,
     inspect: (inspection) => {
       if (inspection.type === '@xstate.event' && inspection.actorRef === actor) lastEvent = inspection.event.type;
@@ -100,7 +100,7 @@ export async function runFlow<TMachine extends AnyStateMachine>(
       if (now === previous) return;
       const failure = (snapshot.context as { failure?: Failure | null }).failure;
       options.onTransition?.({
-        machine: machine.id,
+        machine: flow.machine.id,
         from: previous || '(start)',
         to: now,
         event: lastEvent,

@@ -5,12 +5,13 @@
  * restores the machine and runs it to its end. The machine is the one every driver runs.
  */
 import { createHash } from 'node:crypto';
-import { createActor, type InspectionEvent, toPromise, waitFor } from 'xstate';
+import { type InspectionEvent, toPromise, waitFor } from 'xstate';
 import type { AuthorizationCodeOutput } from '../../../machines/authorization-code.js';
 import type { Failure } from '../../../machines/shared/failure.js';
 import type { OidcSignIn } from '../../../machines/shared/tokens.js';
 import type { ResolvedIdp } from '../../config/resolve-idp.js';
 import { authorizationCodeFlow, freshAttempt } from '../../flows/authorization-code.js';
+import { createFlowActor } from '../../flows/flow.js';
 import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
 import type { CdfClient } from '../../protocol/cdf.js';
 import type { OidcClient } from '../../protocol/oidc.js';
@@ -57,8 +58,8 @@ export async function beginSignIn(
   binding: string,
 ): Promise<BegunSignIn | { readonly failure: Failure }> {
   let authorizationUrl: string | null = null;
-  const actor = createActor(
-    machineOf(context, async (url) => {
+  const actor = createFlowActor(
+    flowOf(context, async (url) => {
       authorizationUrl = url;
     }),
     { input: inputOf(context), ...inspecting(context) },
@@ -113,8 +114,8 @@ export async function completeSignIn(
       pending.returnTo,
     );
   }
-  const actor = createActor(
-    machineOf(context, async () => {}),
+  const actor = createFlowActor(
+    flowOf(context, async () => {}),
     { snapshot: pending.snapshot as never, input: inputOf(context), ...inspecting(context) },
   );
   const done = toPromise(actor);
@@ -133,7 +134,7 @@ export async function completeSignIn(
 
 const inspecting = (context: ServerSignInContext) => (context.inspect ? { inspect: context.inspect } : {});
 
-function machineOf(context: ServerSignInContext, navigate: (url: string) => Promise<void>) {
+function flowOf(context: ServerSignInContext, navigate: (url: string) => Promise<void>) {
   return authorizationCodeFlow({
     oidc: context.oidc,
     cdf: context.cdf,

@@ -65,8 +65,6 @@ export interface IdpContext {
   readonly client: oauth.Client;
   /** The metadata, once discovery answered. */
   server?: oauth.AuthorizationServer;
-  /** The JWKS of the IdP, created on the first ID-token check (jose caches the keys inside). */
-  jwks?: unknown;
 }
 
 /** Normalises the options. Plain `http` is allowed on loopback addresses only (docs/security.md §1.2). */

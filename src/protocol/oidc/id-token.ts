@@ -4,14 +4,13 @@
  * `aud`/`azp`, `exp`/`iat` with one skew and no `iat` in the future, the nonce, and for a refreshed ID
  * token the rule of §12.2.
  */
-import {
-  createRemoteJWKSet,
-  decodeJwt,
-  type JWTPayload,
-  customFetch as joseCustomFetch,
-  errors as joseErrors,
-  jwtVerify,
-} from 'jose';
+// jose by subpath: its root entry loads 46 modules, these few (a CLI's and a server's cold start).
+
+import type { JWTPayload } from 'jose';
+import * as joseErrors from 'jose/errors';
+import { createRemoteJWKSet, customFetch as joseCustomFetch } from 'jose/jwks/remote';
+import { decodeJwt } from 'jose/jwt/decode';
+import { jwtVerify } from 'jose/jwt/verify';
 import type { IdClaims } from '../../../machines/shared/tokens.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { type IdpContext, limitedFetch } from './context.js';
@@ -66,16 +65,11 @@ export async function validateIdToken(
 async function verifiedPayload(idp: IdpContext, idToken: string): Promise<JWTPayload> {
   const metadata = await metadataOf(idp);
   if (!metadata.jwks_uri) throw invalid('The IdP publishes no jwks_uri.');
-  idp.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
-    cooldownDuration: idp.options.jwksCooldownMs ?? 30_000,
-    timeoutDuration: idp.timeoutMs,
-    [joseCustomFetch]: ((url: string, init: RequestInit) =>
-      limitedFetch(idp, Date.now() + idp.timeoutMs, {})(url, init)) as never,
-  });
+  const jwks = keySetOf(idp, metadata.jwks_uri);
   try {
     // For a multi-tenant authority the issuer depends on the token's tid; the signature then covers both.
     const issuer = expectedIssuerOf(metadata, decodeJwt(idToken));
-    const { payload } = await jwtVerify(idToken, idp.jwks as ReturnType<typeof createRemoteJWKSet>, {
+    const { payload } = await jwtVerify(idToken, jwks, {
       issuer,
       audience: idp.options.clientId,
       algorithms: [...idp.algorithms],
@@ -86,6 +80,41 @@ async function verifiedPayload(idp: IdpContext, idToken: string): Promise<JWTPay
   } catch (error) {
     throw invalid(`The ID token did not verify (${joseReason(error)}); sign in again.`, error);
   }
+}
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/**
+ * The IdPs' key sets, shared by every client and flow of the process: one per `jwks_uri` and way of
+ * fetching (the `fetch` and limits of the first client that asked). jose keeps the keys and refetches on
+ * an unknown `kid`, at most once per cooldown, so a sign-in after the first costs no JWKS request.
+ */
+const keySets = new Map<string, KeySet>();
+/** Keeps {@link keySets} bounded in a process that makes clients with ever new `fetch` functions. */
+const MAX_KEY_SETS = 64;
+const fetchIds = new WeakMap<typeof fetch, number>();
+let nextFetchId = 1;
+
+function keySetOf(idp: IdpContext, uri: string): KeySet {
+  const { fetch, jwksCooldownMs, maxBodyBytes, retryLimit } = idp.options;
+  let fetchId = 0;
+  if (fetch) {
+    fetchId = fetchIds.get(fetch) ?? nextFetchId++;
+    fetchIds.set(fetch, fetchId);
+  }
+  const key = JSON.stringify([uri, fetchId, jwksCooldownMs, idp.timeoutMs, maxBodyBytes, retryLimit]);
+  let keySet = keySets.get(key);
+  if (!keySet) {
+    keySet = createRemoteJWKSet(new URL(uri), {
+      cooldownDuration: jwksCooldownMs ?? 30_000,
+      timeoutDuration: idp.timeoutMs,
+      [joseCustomFetch]: ((url: string, init: RequestInit) =>
+        limitedFetch(idp, Date.now() + idp.timeoutMs, {})(url, init)) as never,
+    });
+    if (keySets.size >= MAX_KEY_SETS) keySets.delete(keySets.keys().next().value as string);
+    keySets.set(key, keySet);
+  }
+  return keySet;
 }
 
 function joseReason(error: unknown): string {
