@@ -12,6 +12,7 @@ import {
   createActor,
   fromPromise,
 } from 'xstate';
+import { AuthFlowError } from '../errors/auth-flow-error.js';
 
 /** A machine with its effects provided, and the effects of one run. */
 export interface Flow<TMachine extends AnyStateMachine = AnyStateMachine, TEffects = unknown> {
@@ -41,7 +42,10 @@ export function createFlowActor<TMachine extends AnyStateMachine>(
 export function effectsOf<TEffects>(system: AnySystem): TEffects {
   if (!effectsBySystem.has(system)) {
     // A programming error, not a sign-in failure: the machine was started with createActor.
-    throw new Error('This flow actor has no effects: create it with createFlowActor.');
+    throw new AuthFlowError({
+      code: 'internal',
+      message: 'This flow actor has no effects: create it with createFlowActor, not createActor.',
+    });
   }
   return effectsBySystem.get(system) as TEffects;
 }
