@@ -1,6 +1,6 @@
 /**
- * What runs the legacy sign-ins of `legacy.ts`, loaded on the first one: the machines, the CDF client,
- * the loopback listener.
+ * What runs the legacy sign-ins of `legacy.ts`, loaded on the first one (the machines, the CDF client,
+ * the loopback listener), and their options.
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyStatus } from '../../../machines/api-key.js';
@@ -9,9 +9,52 @@ import { apiKeyFlow } from '../../flows/api-key.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback/login-url.js';
 import { createCdfClient } from '../../protocol/cdf.js';
-import type { ApiKeyFlowOptions, LoginUrlFlowOptions } from './legacy.js';
+import type { HttpOptions } from '../../protocol/http.js';
 import { runOnLoopback } from './loopback.js';
+import type { Opener } from './opener.js';
 import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
+
+/** Options of `loginWithLoginUrl`. */
+export interface LoginUrlFlowOptions extends FlowOptions {
+  /** The cluster, e.g. `https://api.cognitedata.com`. */
+  readonly baseUrl: string;
+  /** The project's URL name. */
+  readonly project: string;
+  /** How the person is sent to the IdP. @default systemBrowserOpener() */
+  readonly opener?: Opener;
+  /** Sent as `x-cdp-app`. */
+  readonly appId?: string;
+  /** Retries and body cap of the calls to CDF (their deadline is `timeoutMs`). */
+  readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
+  /**
+   * Extra query parameters for the redirect URL (and the error redirect URL), for the app's own use:
+   * they reach `/login/url` intact, beside the flow id, and come back on the callback.
+   */
+  readonly redirectParams?: Readonly<Record<string, string>>;
+  /** A fragment for the redirect URL (and the error redirect URL), without the `#`. */
+  readonly redirectFragment?: string;
+  /**
+   * Where the login URL comes from: `login-url` asks `GET /login/url` (a project without an IdP fails at
+   * once with `noIdpConfigured`); `login-redirect` sends the browser straight to `/login/redirect`,
+   * which CDF answers with a 303 to the IdP (docs/cdf-api.md §3.2), saving a round trip.
+   * @default 'login-url'
+   */
+  readonly loginUrlSource?: 'login-url' | 'login-redirect';
+}
+
+/** Options of `loginWithApiKey`. */
+export interface ApiKeyFlowOptions extends FlowOptions {
+  /** The cluster, e.g. `https://api.cognitedata.com`. */
+  readonly baseUrl: string;
+  /** The key. Read it from the environment or a secret store; never from a command line. */
+  readonly apiKey: string;
+  /** The project the key must belong to; omit to accept the key's own project. */
+  readonly project?: string;
+  /** Sent as `x-cdp-app`. */
+  readonly appId?: string;
+  /** Retries and body cap of the call to CDF (its deadline is `timeoutMs`). */
+  readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
+}
 
 /** A fresh single-use flow id: 128 bits from the CSPRNG, base64url. */
 function randomFlowId(): string {

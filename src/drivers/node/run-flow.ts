@@ -8,6 +8,7 @@ import {
   type AnyStateMachine,
   type EventFromLogic,
   type InputFrom,
+  type InspectionEvent,
   type OutputFrom,
   toPromise,
 } from 'xstate';
@@ -86,20 +87,24 @@ export async function runFlow<TMachine extends AnyStateMachine>(
     throw new AuthFlowError({ code: 'cancelled', message: 'The flow was cancelled before it started.' });
   let lastEvent = 'xstate.init';
   const observe = inspectorFor(options);
-  const actor: AnyActorRef = createFlowActor(flow as Flow, {
-    input,
-    inspect: (inspection) => {
-      if (inspection.type === '@xstate.event' && inspection.actorRef === actor) lastEvent = inspection.event.type;
-      observe?.(inspection);
-    },
-  });
+  const report = options.onTransition;
+  // xstate makes an inspection event of every event, snapshot and actor: only when someone reads them.
+  const inspect =
+    observe || report
+      ? (inspection: InspectionEvent) => {
+          if (inspection.type === '@xstate.event' && inspection.actorRef === actor) lastEvent = inspection.event.type;
+          observe?.(inspection);
+        }
+      : undefined;
+  const actor: AnyActorRef = createFlowActor(flow as Flow, { input, ...(inspect ? { inspect } : {}) });
   let previous = '';
   const subscription = actor.subscribe({
     next: (snapshot: AnyMachineSnapshot) => {
+      if (!report) return;
       const now = stateName(snapshot.value);
       if (now === previous) return;
       const failure = (snapshot.context as { failure?: Failure | null }).failure;
-      options.onTransition?.({
+      report({
         machine: flow.machine.id,
         from: previous || '(start)',
         to: now,
