@@ -187,8 +187,13 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const finish = (snapshot: AnyMachineSnapshot): RedirectOutcome => {
     const outcome = outcomeOf(adapter, snapshot);
     if (outcome.status !== 'authenticated') return outcome;
-    // In the background: until the tabs' store holds the tokens, getToken() answers from `token`.
-    if (adapter.tokenSetOf) void tabs?.signedIn(adapter.tokenSetOf(snapshot.output)).catch(() => {});
+    if (adapter.tokenSetOf) {
+      const tokens = adapter.tokenSetOf(snapshot.output);
+      // Kept now, not once the tabs' store has taken them: a reload right after sign-in finds them.
+      keep(kept, adapter, tokens);
+      // In the background: until the tabs' store holds the tokens, getToken() answers from `token`.
+      void tabs?.signedIn(tokens).catch(() => {});
+    }
     signedIn({ accessToken: outcome.accessToken, expiresAt: outcome.expiresAt });
     return outcome;
   };
