@@ -53,6 +53,19 @@ function keep(kept: () => FlowStorage | null, adapter: FlowAdapter, tokens: Toke
   if (store) saveSession(store, adapter.flow, { tokens, claims: adapter.claims?.() ?? null });
 }
 
+/** A sign-in's tokens, kept where `persist` says and handed to the other tabs. */
+function share(
+  tokens: TokenSet,
+  kept: () => FlowStorage | null,
+  adapter: FlowAdapter,
+  tabs: { signedIn(tokens: TokenSet): Promise<unknown> } | null | undefined,
+): void {
+  // Kept now, not once the tabs' store has taken them: a reload right after sign-in finds them.
+  keep(kept, adapter, tokens);
+  // In the background: until the tabs' store holds the tokens, getToken() answers from `token`.
+  void tabs?.signedIn(tokens).catch(() => {});
+}
+
 function forgetKept(kept: () => FlowStorage | null, flow: string): void {
   const store = kept();
   if (store) clearSession(store, flow);
@@ -187,13 +200,7 @@ export function createBrowserLoginWith(options: BrowserCommonOptions, adapter: F
   const finish = (snapshot: AnyMachineSnapshot): RedirectOutcome => {
     const outcome = outcomeOf(adapter, snapshot);
     if (outcome.status !== 'authenticated') return outcome;
-    if (adapter.tokenSetOf) {
-      const tokens = adapter.tokenSetOf(snapshot.output);
-      // Kept now, not once the tabs' store has taken them: a reload right after sign-in finds them.
-      keep(kept, adapter, tokens);
-      // In the background: until the tabs' store holds the tokens, getToken() answers from `token`.
-      void tabs?.signedIn(tokens).catch(() => {});
-    }
+    if (adapter.tokenSetOf) share(adapter.tokenSetOf(snapshot.output), kept, adapter, tabs);
     signedIn({ accessToken: outcome.accessToken, expiresAt: outcome.expiresAt });
     return outcome;
   };
