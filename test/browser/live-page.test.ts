@@ -429,7 +429,9 @@ it("signs in with a device code run by the page's server: the user code, a count
   await atIdp(idp);
   await idp.waitForSelector('#done');
 
-  // The server's next poll gets the tokens; the page hears the rest of the story.
+  // The server's next poll gets the tokens; the page hears the rest of the story. The page's tab in front
+  // again, as the person would look at it: Chromium may hold a background tab's fill transition mid-way.
+  await page.bringToFront();
   await expect.poll(() => dataset(page, 'ui'), { timeout: 30_000 }).toBe('authenticated');
   const states = await statesOf(page, 'deviceCode');
   expect(states.join(' ')).toMatch(DEVICE_STATES);
