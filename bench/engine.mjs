@@ -138,7 +138,7 @@ async function latencies(rounds) {
 }
 
 /** The engine's rows: µs per complete flow against the plain function, and the target of 100 µs. */
-export async function engineRows({ rounds = 5 } = {}) {
+export async function engineRows({ rounds = 9 } = {}) {
   const us = await latencies(rounds);
   const floor = us['xstate: one actor of a one-state machine'];
   const flow = (name, what, target) =>
