@@ -110,6 +110,31 @@ describe('redactInspectionEvent', () => {
     });
   });
 
+  it('a snapshot keeps only the keys it has (none set to undefined), and its live children as session ids', () => {
+    for (const key of ['status', 'value', 'context', 'output', 'error']) {
+      expect(Object.keys(redactSnapshot({ [key]: 'x' }))).toEqual([key]);
+    }
+    const child = { sessionId: 'x:7', getSnapshot: () => ({ context: { refreshToken: 'rt-secret' } }) };
+    expect(redactSnapshot({ children: { live: child, gone: undefined } })).toStrictEqual({
+      children: { live: { sessionId: 'x:7' } },
+    });
+  });
+
+  it("a transition without a source, targets or a target's key is named with null and []", () => {
+    const actorRef = { id: 'a', sessionId: 'x:1', getSnapshot: () => ({}) };
+    const step = redactInspectionEvent({
+      type: '@xstate.microstep',
+      actorRef,
+      event: { type: 'E' },
+      snapshot: {},
+      _transitions: [{ eventType: 'E' }, { eventType: 'F', source: {}, target: [{}], guard: 'g' }],
+    } as unknown as InspectionEvent);
+    expect(step.type === '@xstate.microstep' && step._transitions).toEqual([
+      { eventType: 'E', source: null, target: [], guard: null },
+      { eventType: 'F', source: null, target: [null], guard: 'g' },
+    ]);
+  });
+
   it('a snapshot of nothing is empty, and an error is reduced to its name and redacted message', () => {
     expect(redactSnapshot(undefined)).toEqual({});
     expect(redactSnapshot({ status: 'error', error: new Error('bad eyJhbGci.eyJzdWIi.sig') })).toEqual({
