@@ -3,25 +3,20 @@
 // on. Every entry is bundled like scripts/build-browser.mjs --sizes, so the figures match `npm run size`.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { row } from './measure.mjs';
+import { SIZE_BUILD } from '../scripts/bundle-settings.mjs';
+import { row, runDirectly, table } from './measure.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const kib = (bytes) => bytes / 1024;
 const version = async (dir) => JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')).version;
 
-/** `contents` bundled with build-browser.mjs's settings: minified bytes, gzipped bytes, and the metafile. */
+/** `contents` bundled as `npm run size` bundles: minified bytes, gzipped bytes, and the metafile. */
 async function bundle(contents) {
   const result = await build({
     stdin: { contents, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
+    ...SIZE_BUILD,
     metafile: true,
   });
   const bytes = result.outputFiles[0].contents;
@@ -162,12 +157,6 @@ ${ownFiles.map(([file, { bytesInOutput }]) => `| ${file} | ${kib(bytesInOutput).
 `;
 }
 
-// Run directly: print what run.mjs would get. (argv[1] is absent under `node -e`.)
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rows = await bundleRows();
-  console.log(`| what | baseline | measured | ratio | target | verdict |
-| --- | --- | --- | --- | --- | --- |
-${rows.map((r) => `| ${r.what} | ${r.baseline} | ${r.measured} | ${r.ratio} | ${r.target} | ${r.verdict} |`).join('\n')}
-`);
-  console.log(await bundleComposition());
+if (runDirectly(import.meta.url)) {
+  console.log(`${table(await bundleRows())}\n\n${await bundleComposition()}`);
 }

@@ -9,7 +9,7 @@ import { authorizationCodeFlow } from '../dist/src/flows/authorization-code.js';
 import { clientCredentialsFlow } from '../dist/src/flows/client-credentials.js';
 import { createFlowActor } from '../dist/src/flows/flow.js';
 import { loginUrlFlow } from '../dist/src/flows/login-url.js';
-import { row, show, summary } from './measure.mjs';
+import { row, runDirectly, show, summary, table } from './measure.mjs';
 
 const ISSUER = 'https://idp.example';
 const tokens = { accessToken: 'at', tokenType: 'Bearer', expiresAt: 1e13, idToken: 'it', refreshToken: 'rt' };
@@ -157,8 +157,4 @@ export async function engineRows({ rounds = 9 } = {}) {
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await engineRows();
-  for (const r of rows)
-    console.log(`| ${r.what} | ${r.baseline} | ${r.measured} | ${r.ratio} | ${r.target} | ${r.verdict} |`);
-}
+if (runDirectly(import.meta.url)) console.log(table(await engineRows()));

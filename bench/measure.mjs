@@ -1,3 +1,5 @@
+import { pathToFileURL } from 'node:url';
+
 // What every section of npm run bench shares: A B A B rounds (the peer and ours alternate, so a slow
 // moment of the machine falls on both), their median and range, and one row shape for docs/benchmarks.md.
 
@@ -62,3 +64,16 @@ export function row({ what, baseline, measured, ratio, target, higher = false, u
     verdict,
   };
 }
+
+/** Rows as a markdown table, a `|` inside a cell escaped: docs/benchmarks.md and each section run alone. */
+export function table(rows) {
+  const cell = (text) => String(text).replaceAll('|', '\\|');
+  return [
+    '| what | baseline | measured | ratio | target | |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${[r.what, r.baseline, r.measured, r.ratio, r.target, r.verdict].map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** True when `url` (a section's `import.meta.url`) is the script node was started with. */
+export const runDirectly = (url) => Boolean(process.argv[1]) && url === pathToFileURL(process.argv[1]).href;

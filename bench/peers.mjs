@@ -8,7 +8,6 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { pathToFileURL } from 'node:url';
 import * as client from 'openid-client';
 import { CookieJar } from 'tough-cookie';
 import { followRedirects } from '../dist/src/drivers/node/headless-browser.js';
@@ -18,7 +17,7 @@ import {
   loginWithClientCredentials,
   loginWithLoginUrl,
 } from '../dist/src/node.js';
-import { alternate, cpuMs, ms, row, show, summary } from './measure.mjs';
+import { alternate, cpuMs, ms, row, runDirectly, show, summary, table } from './measure.mjs';
 
 const CHILD = new URL('./peers-child.mjs', import.meta.url);
 const PEER = `openid-client ${JSON.parse(readFileSync(new URL('../node_modules/openid-client/package.json', import.meta.url))).version}`;
@@ -401,7 +400,7 @@ async function stop(proc, exited = new Promise((resolve) => proc.once('exit', re
 /** Ends every child still running. */
 const killAll = (children) => Promise.all([...children].map((proc) => stop(proc)));
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (runDirectly(import.meta.url)) {
   const started = performance.now();
   const onRequests = (name, { ours, peer }) => {
     process.stderr.write(
@@ -410,11 +409,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.stderr.write(`  peer: ${[...peer.idp, ...peer.cdf.map((l) => `CDF ${l}`)].join(', ')}\n`);
   };
   const rows = await peerRows({ onRequests });
-  const cell = (text) => String(text).replaceAll('|', '\\|');
-  console.log('| what | baseline | measured | ratio | target | verdict |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) {
-    console.log(`| ${[r.what, r.baseline, r.measured, r.ratio, r.target, r.verdict].map(cell).join(' | ')} |`);
-  }
+  console.log(table(rows));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../dist/src/emulator/index.js';
-import { alternate, row, show } from './measure.mjs';
+import { alternate, row, runDirectly, show, table } from './measure.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = (file) => path.join(root, 'dist/src', file);
@@ -150,13 +150,11 @@ export async function processRows({ rounds = 15 } = {}) {
   return rows;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (runDirectly(import.meta.url)) {
   const start = process.hrtime.bigint();
   const rows = await processRows();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  process.stdout.write(
-    `| what | baseline | measured | ratio | target | verdict |\n| --- | --- | --- | --- | --- | --- |\n${rows
-      .map((r) => `| ${r.what} | ${r.baseline} | ${r.measured} | ${r.ratio} | ${r.target} | ${r.verdict} |`)
-      .join('\n')}\n\n${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; took ${seconds.toFixed(0)} s\n`,
+  console.log(
+    `${table(rows)}\n\n${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; took ${seconds.toFixed(0)} s`,
   );
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleComposition, bundleRows } from './bundles.mjs';
 import { engineRows } from './engine.mjs';
+import { table } from './measure.mjs';
 import { peerRows } from './peers.mjs';
 import { processRows } from './processes.mjs';
 import { serverRows } from './server.mjs';
@@ -27,12 +28,7 @@ for (const [title, rowsOf] of sections) {
   const rows = await rowsOf();
   const seconds = ((performance.now() - begun) / 1000).toFixed(0);
   process.stderr.write(`bench: ${title} took ${seconds} s\n`);
-  tables.push(`## ${title}
-
-| what | baseline | measured | ratio | target | |
-| --- | --- | --- | --- | --- | --- |
-${rows.map((r) => `| ${r.what} | ${r.baseline} | ${r.measured} | ${r.ratio} | ${r.target} | ${r.verdict} |`).join('\n')}
-`);
+  tables.push(`## ${title}\n\n${table(rows)}\n`);
 }
 const composition = await bundleComposition();
 const minutes = ((performance.now() - started) / 60_000).toFixed(1);

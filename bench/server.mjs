@@ -7,10 +7,9 @@
 // Memory and Redis alternate, A B A B. `node bench/server.mjs` prints the rows as a markdown table.
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { pathToFileURL } from 'node:url';
 import { startRedisServer } from '../dist/src/emulator/index.js';
 import { connectRedis, createRedisServerStores, createServerAuth } from '../dist/src/server.js';
-import { alternate, cpuMs, row, show, summary } from './measure.mjs';
+import { alternate, cpuMs, row, runDirectly, show, summary, table } from './measure.mjs';
 
 const KEY = Buffer.alloc(32, 3).toString('base64');
 const AGENT = new URL('./server-agent.mjs', import.meta.url);
@@ -336,14 +335,9 @@ async function redisBytes(connection, app, agents) {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (runDirectly(import.meta.url)) {
   const started = performance.now();
   const rows = await serverRows();
-  const cell = (text) => String(text).replaceAll('|', '\\|');
-  console.log('| what | baseline | measured | ratio | target | verdict |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) {
-    console.log(`| ${[r.what, r.baseline, r.measured, r.ratio, r.target, r.verdict].map(cell).join(' | ')} |`);
-  }
+  console.log(table(rows));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { SIZE_BUILD } from './bundle-settings.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 await mkdir(path.join(root, 'dist/browser'), { recursive: true });
@@ -29,12 +30,7 @@ if (process.argv.includes('--sizes')) {
   for (const [name, contents] of Object.entries(entries)) {
     const result = await build({
       stdin: { contents, resolveDir: root, loader: 'ts' },
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
+      ...SIZE_BUILD,
     });
     const bytes = result.outputFiles[0].contents;
     sizes[name] = new TextDecoder().decode(bytes);

@@ -8,11 +8,10 @@ import type { LoginUrlSession, LoginUrlTimeouts } from '../../../machines/login-
 import { apiKeyFlow } from '../../flows/api-key.js';
 import { loginUrlFlow } from '../../flows/login-url.js';
 import { parseLoginCallback } from '../../protocol/callback/login-url.js';
-import { createCdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
+import { cdfClientOf, type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
 
 /** Options of `loginWithLoginUrl`. */
 export interface LoginUrlFlowOptions extends FlowOptions {
@@ -68,7 +67,7 @@ export async function loginUrlSignIn(options: LoginUrlFlowOptions): Promise<
     readonly kind: 'login-url';
   }
 > {
-  const cdf = cdfOf(options);
+  const cdf = cdfClientOf(options);
   const output = await runOnLoopback(options, ({ redirectUrl: listenerUrl, navigate }) => {
     const redirectUrl = appRedirectUrl(listenerUrl, options.redirectParams, options.redirectFragment);
     return {
@@ -90,7 +89,7 @@ export async function loginUrlSignIn(options: LoginUrlFlowOptions): Promise<
 
 /** See `legacy.ts`. */
 export async function apiKeySignIn(options: ApiKeyFlowOptions): Promise<ApiKeyStatus> {
-  const cdf = cdfOf(options);
+  const cdf = cdfClientOf(options);
   const machine = apiKeyFlow({ cdf, apiKey: options.apiKey });
   const { machineMs } = requestOptions(options);
   const input = {
@@ -106,16 +105,6 @@ function appRedirectUrl(base: string, params?: Readonly<Record<string, string>>,
   for (const [name, value] of Object.entries(params ?? {})) url.searchParams.append(name, value);
   if (fragment) url.hash = fragment;
   return url.toString();
-}
-
-/** The CDF client of a legacy flow: its request deadline and `fetch` from the flow's options. */
-function cdfOf(options: FlowOptions & { readonly baseUrl: string; readonly appId?: string; readonly http?: object }) {
-  return createCdfClient({
-    baseUrl: options.baseUrl,
-    ...options.http,
-    ...requestOptions(options).client,
-    ...(options.appId ? { appId: options.appId } : {}),
-  });
 }
 
 /** The login-URL machine's waits: each request's from `timeoutMs`, the person's from `totalTimeoutMs`. */

@@ -12,13 +12,13 @@ import type { UserCode } from '../../flows/device-code.js';
 import { deviceCodeFlow } from '../../flows/device-code.js';
 import { type Inspector, inspectAt } from '../../flows/inspect.js';
 import { parseAuthorizationCallback } from '../../protocol/callback/authorization.js';
-import { type CdfClient, createCdfClient } from '../../protocol/cdf.js';
+import type { CdfClient } from '../../protocol/cdf.js';
 import type { HttpOptions } from '../../protocol/http.js';
 import type { OidcClientOptions } from '../../protocol/oidc.js';
 import { idpFor } from '../../session/oidc-session.js';
 import { runOnLoopback } from './loopback.js';
 import type { Opener } from './opener.js';
-import { type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
+import { cdfClientOf, type FlowOptions, requestOptions, runFlow, signedIn } from './run-flow.js';
 
 /** The project a person's sign-in picked after the IdP answered, and the cluster that serves it. */
 export interface PickedProject {
@@ -110,20 +110,12 @@ export interface ClientCredentialsFlowOptions extends OidcFlowOptions {
   readonly resource?: string;
 }
 
-const cdfOf = (options: OidcFlowOptions) =>
-  createCdfClient({
-    baseUrl: options.baseUrl,
-    ...options.http,
-    ...requestOptions(options).client,
-    ...(options.appId ? { appId: options.appId } : {}),
-  });
-
 /** Where a flow asks token/inspect: the cluster, or (with `pickProject`) the cluster of the project picked after sign-in. */
 const cdfInspector = (options: OidcFlowOptions): CdfClient | Inspector => {
-  if (!options.pickProject) return cdfOf(options);
+  if (!options.pickProject) return cdfClientOf(options);
   return async (accessToken: string, signal?: AbortSignal) => {
     const picked = await options.pickProject?.(accessToken, signal);
-    return inspectAt(cdfOf({ ...options, baseUrl: picked?.baseUrl ?? options.baseUrl }), accessToken, signal);
+    return inspectAt(cdfClientOf({ ...options, baseUrl: picked?.baseUrl ?? options.baseUrl }), accessToken, signal);
   };
 };
 

@@ -16,6 +16,8 @@ import type { Failure } from '../../../machines/shared/failure.js';
 import type { FlowOutput } from '../../../machines/shared/outcome.js';
 import { AuthFlowError } from '../../errors/auth-flow-error.js';
 import { createFlowActor, type Flow } from '../../flows/flow.js';
+import { type CdfClient, createCdfClient } from '../../protocol/cdf.js';
+import type { HttpOptions } from '../../protocol/http.js';
 import { redact } from '../../protocol/redact.js';
 import { type InspectOptions, inspectorFor } from '../../protocol/redact-inspection.js';
 
@@ -62,6 +64,22 @@ export function requestOptions(options: FlowOptions) {
      */
     machineMs: options.timeoutMs === undefined ? undefined : options.timeoutMs * 2,
   };
+}
+
+/** The CDF client of a flow: its request deadline and `fetch` from the flow's options, its retries and body cap from `http`. */
+export function cdfClientOf(
+  options: FlowOptions & {
+    readonly baseUrl: string;
+    readonly appId?: string;
+    readonly http?: Omit<HttpOptions, 'timeoutMs' | 'fetch'>;
+  },
+): CdfClient {
+  return createCdfClient({
+    baseUrl: options.baseUrl,
+    ...options.http,
+    ...requestOptions(options).client,
+    ...(options.appId ? { appId: options.appId } : {}),
+  });
 }
 
 /** A state value as one name: `awaitingCallback`, or `parent.child` (parallel regions joined by commas). */
