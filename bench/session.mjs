@@ -14,7 +14,7 @@ import { row } from './measure.mjs';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const bin = path.join(root, 'dist/src/cli/bin.js');
+const bin = path.join(root, 'dist/src/cli/cdf-auth.cjs');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Five rounds of `run(baseline)` and `run(measured)`, alternating; the medians of both and the last measured run. */

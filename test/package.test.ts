@@ -21,6 +21,8 @@ it('npm pack ships dist and the docs, not docs/api even when it was generated, n
     const [packed] = JSON.parse(stdout) as [{ files: { path: string }[] }];
     const files = packed.files.map((file) => file.path);
     expect(files).toContain('dist/src/node.js');
+    // package.json's bin: the bundled executable, built by npm run build, not by tsc.
+    expect(files).toContain('dist/src/cli/cdf-auth.cjs');
     expect(files).toContain('docs/security.md');
     expect(files.filter((file) => /^(docs\/api|test|examples|src|machines)\//.test(file))).toEqual([]);
   } finally {

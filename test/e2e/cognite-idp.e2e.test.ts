@@ -17,7 +17,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { organizationProjects } from '../../src/protocol/cognite-idp.js';
 import { createOidcClient } from '../../src/protocol/oidc.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
-import { spawnCli } from '../helpers/cli.js';
+import { CLI_BIN, spawnCli } from '../helpers/cli.js';
 import { failureOf } from '../helpers/failure.js';
 import { freePort } from '../helpers/http-server.js';
 import { resetEmulator } from '../helpers/lifecycle.js';
@@ -73,9 +73,8 @@ describe('a person signs in to an organization; the project and its cluster come
 
   it('several projects on a terminal: the person is asked, and the answer is taken', async () => {
     await inTempDir(async (_dir, home) => {
-      const cli = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
       // `script` gives the CLI a real pty for stdin and stderr; the answer "2" is typed into it.
-      const command = [process.execPath, cli, 'login', ...person, '--org', org, '--headless']
+      const command = [process.execPath, CLI_BIN, 'login', ...person, '--org', org, '--headless']
         .map((word) => `'${word}'`)
         .join(' ');
       const child = spawn('script', ['-qec', command, '/dev/null'], {
@@ -219,8 +218,7 @@ describe('the cogidp profile is as strict as Cognite IdP', () => {
 describe('cdf-auth emulator --profile cogidp, as a person meets it', () => {
   it('every login it prints to try signs in', async () => {
     await inTempDir(async (_dir, home) => {
-      const cli = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
-      const child = spawn(process.execPath, [cli, 'emulator', '--profile', 'cogidp', '--json'], {
+      const child = spawn(process.execPath, [CLI_BIN, 'emulator', '--profile', 'cogidp', '--json'], {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       try {
@@ -235,7 +233,7 @@ describe('cdf-auth emulator --profile cogidp, as a person meets it', () => {
         const logins = printed.try.filter((line) => line.includes('cdf-auth login'));
         expect(logins.length).toBeGreaterThanOrEqual(3);
         for (const line of logins) {
-          const command = line.replace('cdf-auth', `'${process.execPath}' '${cli}'`);
+          const command = line.replace('cdf-auth', `'${process.execPath}' '${CLI_BIN}'`);
           const run = spawn('sh', ['-c', command], { env: { ...process.env, CDF_AUTHFLOW_HOME: home } });
           let err = '';
           run.stderr.on('data', (chunk: Buffer) => {

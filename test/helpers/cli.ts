@@ -100,8 +100,8 @@ export function emulatorLogins(emulator: Emulator) {
   return { service, secret, person };
 }
 
-/** The built `cdf-auth` binary (`npm test` builds it first). */
-export const CLI_BIN = path.resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
+/** The built `cdf-auth` executable, as package.json's `bin` names it (`npm test` builds it first). */
+export const CLI_BIN = path.resolve(import.meta.dirname, '../../dist/src/cli/cdf-auth.cjs');
 
 const execFileAsync = promisify(execFile);
 
