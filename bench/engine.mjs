@@ -108,6 +108,34 @@ const clientCredentialsPlain = async () => {
   await cdf(t.accessToken);
 };
 
+/**
+ * xstate's floor for the code flow's shape: its states (idle, discovering, redirectingToIdp,
+ * awaitingCallback, exchangingCode, validatingIdToken, inspectingToken, a final state) with the same five
+ * promise actors answering at once, the same timeouts and the callback, but no context, guards or actions.
+ */
+const answered = fromPromise(async () => null);
+const step = (next) => ({
+  invoke: { src: 'answered', onDone: next, onError: 'failed' },
+  after: { 15000: 'failed' },
+  on: { CANCEL: 'failed' },
+});
+const codeShape = setup({ actors: { answered } }).createMachine({
+  initial: 'idle',
+  states: {
+    idle: { on: { START: 'discovering' } },
+    discovering: step('redirectingToIdp'),
+    redirectingToIdp: step('awaitingCallback'),
+    awaitingCallback: { after: { 300000: 'failed' }, on: { CALLBACK: 'exchangingCode', CANCEL: 'failed' } },
+    exchangingCode: step('validatingIdToken'),
+    validatingIdToken: step('inspectingToken'),
+    inspectingToken: step('authenticated'),
+    authenticated: { type: 'final', output: { status: 'signedIn' } },
+    failed: { type: 'final', output: { status: 'failed' } },
+  },
+  output: ({ event }) => event.output,
+});
+const codeShapeOnly = () => complete(createActor(codeShape), { type: 'START' }, { type: 'CALLBACK' });
+
 /** xstate's own floor: one actor of a one-state machine, created, started and stopped. */
 const oneState = setup({}).createMachine({ initial: 'a', states: { a: {} } });
 const emptyActor = async () => {
@@ -123,6 +151,7 @@ const TASKS = {
   'client credentials': clientCredentials,
   'client credentials, plain': clientCredentialsPlain,
   'xstate: one actor of a one-state machine': emptyActor,
+  "xstate: the code flow's shape alone": codeShapeOnly,
 };
 
 /** Median µs per call of each task over `rounds` rounds, the tasks interleaved within each round. */
@@ -145,7 +174,7 @@ export async function engineRows({ rounds = 9 } = {}) {
     row({
       what,
       baseline: `a plain async function, same calls: ${show(us[`${name}, plain`], ' µs')}`,
-      measured: `${show(us[name], ' µs')}${name === 'authorization code' ? `; provided per run (before): ${show(us['authorization code, provided per run'], ' µs')}; xstate's floor, one actor of a one-state machine: ${show(floor, ' µs')}` : ''}`,
+      measured: `${show(us[name], ' µs')}${name === 'authorization code' ? `; provided per run (before): ${show(us['authorization code, provided per run'], ' µs')}; xstate's floor, one actor of a one-state machine: ${show(floor, ' µs')}; xstate's floor for this flow's shape (its states, its five promise actors, its timeouts and the callback; no context, guards or actions): ${show(us["xstate: the code flow's shape alone"], ' µs')}` : ''}`,
       ratio: us[name].median,
       unit: ' µs',
       ...(target ? { target } : {}),
