@@ -73,6 +73,10 @@ export async function bundleRows() {
       `export { ${oauth} } from 'oauth4webapi';`,
     ],
     ['floor: xstate + oauth4webapi', `${xstate}\nexport { ${oauth} } from 'oauth4webapi';`],
+    [
+      "floor: xstate + oauth4webapi + jose's ID-token signature check (jwtVerify, createRemoteJWKSet, as src/protocol/oidc/id-token.ts imports them)",
+      `${xstate}\nexport { ${oauth} } from 'oauth4webapi';\nexport { jwtVerify } from 'jose/jwt/verify';\nexport { createRemoteJWKSet } from 'jose/jwks/remote';`,
+    ],
   ];
 
   const built = [];

@@ -9,6 +9,7 @@ import { authorizationCodeFlow } from '../dist/src/flows/authorization-code.js';
 import { clientCredentialsFlow } from '../dist/src/flows/client-credentials.js';
 import { createFlowActor } from '../dist/src/flows/flow.js';
 import { loginUrlFlow } from '../dist/src/flows/login-url.js';
+import { codeShape } from './code-shape.mjs';
 import { row, runDirectly, show, summary, table } from './measure.mjs';
 
 const ISSUER = 'https://idp.example';
@@ -108,32 +109,6 @@ const clientCredentialsPlain = async () => {
   await cdf(t.accessToken);
 };
 
-/**
- * xstate's floor for the code flow's shape: its states (idle, discovering, redirectingToIdp,
- * awaitingCallback, exchangingCode, validatingIdToken, inspectingToken, a final state) with the same five
- * promise actors answering at once, the same timeouts and the callback, but no context, guards or actions.
- */
-const answered = fromPromise(async () => null);
-const step = (next) => ({
-  invoke: { src: 'answered', onDone: next, onError: 'failed' },
-  after: { 15000: 'failed' },
-  on: { CANCEL: 'failed' },
-});
-const codeShape = setup({ actors: { answered } }).createMachine({
-  initial: 'idle',
-  states: {
-    idle: { on: { START: 'discovering' } },
-    discovering: step('redirectingToIdp'),
-    redirectingToIdp: step('awaitingCallback'),
-    awaitingCallback: { after: { 300000: 'failed' }, on: { CALLBACK: 'exchangingCode', CANCEL: 'failed' } },
-    exchangingCode: step('validatingIdToken'),
-    validatingIdToken: step('inspectingToken'),
-    inspectingToken: step('authenticated'),
-    authenticated: { type: 'final', output: { status: 'signedIn' } },
-    failed: { type: 'final', output: { status: 'failed' } },
-  },
-  output: ({ event }) => event.output,
-});
 const codeShapeOnly = () => complete(createActor(codeShape), { type: 'START' }, { type: 'CALLBACK' });
 
 /** xstate's own floor: one actor of a one-state machine, created, started and stopped. */

@@ -2,9 +2,9 @@
 //   node bench/peers-child.mjs emulator          the emulator (CDF and its headless IdP, generic profile), so
 //                                                its CPU is not the bench process's; sends what it is, then
 //                                                answers { id, op: 'mark' | 'since', ... } about its request logs
-//   node --expose-gc bench/peers-child.mjs heap ours|peer CONFIG
-//                                                1,000 pending code flows in a fresh heap; sends the heap they
-//                                                hold, then exits
+//   node --expose-gc bench/peers-child.mjs heap ours|peer|shape CONFIG
+//                                                1,000 pending code flows in a fresh heap (shape: xstate alone,
+//                                                bench/code-shape.mjs); sends the heap they hold, then exits
 // Either role ends when the bench process goes (the IPC channel closes), however it went.
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
@@ -40,7 +40,8 @@ if (role === 'emulator') {
   });
 } else if (role === 'heap' && typeof globalThis.gc === 'function') {
   const config = JSON.parse(process.argv[4]);
-  const side = process.argv[3] === 'ours' ? await ours(config) : await peer(config);
+  const sides = { ours, peer, shape };
+  const side = await sides[process.argv[3]](config);
   await side.start(WARM);
   await side.stop();
   const before = heapAfterGc();
@@ -50,7 +51,7 @@ if (role === 'emulator') {
   await side.stop();
   process.disconnect();
 } else {
-  process.stderr.write('usage: node bench/peers-child.mjs emulator | node --expose-gc … heap ours|peer CONFIG\n');
+  process.stderr.write('usage: node bench/peers-child.mjs emulator | node --expose-gc … heap ours|peer|shape CONFIG\n');
   process.exit(2);
 }
 
@@ -151,6 +152,33 @@ async function peer({ issuer, clientId, scope }) {
     async stop() {
       await Promise.all(pending.map(({ server }) => new Promise((resolve) => server.close(resolve))));
       pending = [];
+    },
+  };
+}
+
+/**
+ * xstate's floor: actors of the code flow's shape without our code (bench/code-shape.mjs), each waiting in
+ * awaitingCallback with its timeout scheduled, as ours waits; no listener, no metadata.
+ */
+async function shape() {
+  const { createActor } = await import('xstate');
+  const { codeShape } = await import('./code-shape.mjs');
+  let actors = [];
+  const startOne = () =>
+    new Promise((resolve) => {
+      const actor = createActor(codeShape);
+      actor.subscribe((snapshot) => snapshot.value === 'awaitingCallback' && resolve());
+      actor.start();
+      actor.send({ type: 'START' });
+      actors.push(actor);
+    });
+  return {
+    async start(n) {
+      await Promise.all(Array.from({ length: n }, startOne));
+    },
+    async stop() {
+      for (const actor of actors) actor.stop();
+      actors = [];
     },
   };
 }

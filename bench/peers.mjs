@@ -18,6 +18,7 @@ import {
   loginWithLoginUrl,
 } from '../dist/src/node.js';
 import { alternate, cpuMs, ms, row, runDirectly, show, summary, table } from './measure.mjs';
+import { largest, profileOf } from './profile.mjs';
 
 const CHILD = new URL('./peers-child.mjs', import.meta.url);
 const PEER = `openid-client ${JSON.parse(readFileSync(new URL('../node_modules/openid-client/package.json', import.meta.url))).version}`;
@@ -26,6 +27,8 @@ const ROUNDS = 7;
 const FLOWS = 30;
 const WARM = 10;
 const HEAP_ROUNDS = 3;
+/** Code flows of each side run under the sampling profiler, after the timed rounds. */
+const PROFILED = 100;
 const HEAP_LIMIT_MS = 120_000;
 /** The emulator's IdP is plain http on 127.0.0.1; openid-client refuses that unless told. */
 const INSECURE = { execute: [client.allowInsecureRequests] };
@@ -81,16 +84,27 @@ async function measured(children, onRequests) {
     onRequests?.(name, requests);
     figures[name] = { ...cpu, requests };
   }
+  // Where the code flow's CPU goes on each side: the part of ours that is xstate is the floor of the ratio.
+  const profiles = {
+    peer: await profileOf(() => peerCode(emulator), PROFILED),
+    ours: await profileOf(() => oursCode(emulator), PROFILED),
+  };
+  // xstate's floor for the same wait, measured in the same rounds.
+  const floor = [];
   const heap = await alternate(
     HEAP_ROUNDS,
-    () => pendingHeap('peer', emulator, children),
+    async () => {
+      floor.push(await pendingHeap('shape', emulator, children));
+      return pendingHeap('peer', emulator, children);
+    },
     () => pendingHeap('ours', emulator, children),
   );
   return [
     codeRow(figures['code + PKCE']),
     serviceRow(figures['client credentials']),
+    profileRow(profiles),
     loginUrlRow(figures['login URL']),
-    heapRow(heap),
+    heapRow({ ...heap, floor: summary(floor) }),
   ];
 }
 
@@ -325,12 +339,22 @@ function loginUrlRow(r) {
   });
 }
 
+function profileRow({ peer, ours }) {
+  const xstate = ours.groups.get('xstate') ?? 0;
+  return row({
+    what: `sign-in: code + PKCE, where this process's CPU goes per flow, by package (V8's sampling profiler at 100 µs over ${PROFILED} flows of each side after the rounds above; the profiler slows both, so read the shares), and what xstate alone costs against the peer's whole flow`,
+    baseline: `${PEER}: ${peer.total.toFixed(2)} ms, of which ${largest(peer, 6)}`,
+    measured: `ours: ${ours.total.toFixed(2)} ms, of which ${largest(ours, 8)}; xstate alone is ${((100 * xstate) / peer.total).toFixed(0)} % of the peer's flow, where a ratio of 1.1 leaves 10 % for everything ours adds`,
+    ratio: ours.total / peer.total,
+  });
+}
+
 function heapRow(r) {
   const kib = (s) => show({ ...s, median: s.median / 1024, min: s.min / 1024, max: s.max / 1024 }, ' KiB', 1);
   return row({
     what: `sign-in: heap per pending code flow (\`heapUsed\` after gc() with 1,000 flows waiting for their callback, less before, ÷ 1,000), each side in a fresh child, ${HEAP_ROUNDS} rounds`,
     baseline: `${PEER} discovered once, then per flow the PKCE verifier, state, nonce, the authorization URL and an http.createServer on 127.0.0.1: ${kib(r.a)} per flow`,
-    measured: `loginWithAuthorizationCode waiting in awaitingCallback (its machine, its listener, its timers; it discovers per flow, its metadata and kept-alive sockets counted here, as the public API has no way to hand it discovered metadata): ${kib(r.b)} per flow`,
+    measured: `loginWithAuthorizationCode waiting in awaitingCallback (its machine, its listener, its timers; it discovers per flow, its metadata and kept-alive sockets counted here, as the public API has no way to hand it discovered metadata): ${kib(r.b)} per flow; xstate's floor, an actor of the code flow's shape alone waiting in awaitingCallback (bench/code-shape.mjs: no context, listener or metadata): ${kib(r.floor)}`,
     ratio: r.ratio,
     target: 2,
   });
