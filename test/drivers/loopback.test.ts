@@ -164,6 +164,16 @@ describe('a registered redirect URI (Okta, Auth0, Cognito, Cognite IdP compare i
     }
   });
 
+  it('regression: a registered port held for a moment (another program connecting out from it) is waited for', async () => {
+    const port = await freePort();
+    const held = await occupy(port);
+    // Let go after 300 ms, as an outgoing connection that took the port as its ephemeral one ends.
+    setTimeout(() => held.close(), 300);
+    const listener = await openLoopbackListener({ redirectUris: [`http://127.0.0.1:${port}/cb`] });
+    expect(listener.redirectUrl).toBe(`http://127.0.0.1:${port}/cb`);
+    await listener.close();
+  });
+
   it('no port means any port (Entra ID ignores it); the path is kept', async () => {
     const listener = await openLoopbackListener({ redirectUris: ['http://localhost/auth/done'] });
     expect(listener.redirectUrl).toBe(`http://localhost:${listener.port}/auth/done`);

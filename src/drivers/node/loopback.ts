@@ -200,20 +200,31 @@ function portsBusy(targets: readonly LoopbackTarget[]): AuthFlowError {
   });
 }
 
-/** Binds the first target whose port is free; rejects with {@link portsBusy} when none is. */
+/**
+ * Rounds of trying the registered ports, and the pause between them, ms: a fixed port in the ephemeral
+ * range (53000 is) can be held for a moment by another program's outgoing connection, so all of them
+ * busy is asked again for about a second before it is an error.
+ */
+const BIND_ROUNDS = 5;
+const BIND_PAUSE_MS = 250;
+
+/** Binds the first target whose port is free; rejects with {@link portsBusy} when none is, a few rounds apart. */
 async function bindFirstFree(
   servers: http.Server[],
   targets: readonly LoopbackTarget[],
   handle: http.RequestListener,
 ): Promise<{ target: LoopbackTarget; port: number }> {
-  for (const target of targets) {
-    try {
-      return { target, port: await bindAll(servers, target, handle) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || target.port === 0) throw error;
+  for (let round = 1; ; round += 1) {
+    for (const target of targets) {
+      try {
+        return { target, port: await bindAll(servers, target, handle) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || target.port === 0) throw error;
+      }
     }
+    if (round === BIND_ROUNDS) throw portsBusy(targets);
+    await new Promise((resolve) => setTimeout(resolve, BIND_PAUSE_MS));
   }
-  throw portsBusy(targets);
 }
 
 /**
