@@ -117,6 +117,17 @@ async function measured(resources) {
     round('logins', LOGINS, apps.redis, loginRounds.redis),
   );
 
+  const { latency, added } = await tokenLatencies(apps, agents);
+
+  return [
+    ...figureRows({ signIns, signInRounds, floor, logins, loginRounds, latency, added }),
+    profileRow(profile),
+    await redisBytes(connection, onRedis, agents),
+  ];
+}
+
+/** `getToken(req)` on a fresh session of each app, A B A B: every call's ms, and what Redis adds at the median. */
+async function tokenLatencies(apps, agents) {
   const cookies = {};
   for (const [name, app] of Object.entries(apps)) {
     ({ cookie: cookies[name] } = await agents.call({ op: 'cookie', url: app.login, origin: app.origin }));
@@ -133,12 +144,7 @@ async function measured(resources) {
   await getTokens(apps.redis.auth, cookies.redis, 200);
   await alternate(GET_TOKEN_ROUNDS, tokenRound('memory'), tokenRound('redis'));
   const added = summary(medians.redis.map((x, i) => x - medians.memory[i]));
-
-  return [
-    ...figureRows({ signIns, signInRounds, floor, logins, loginRounds, latency, added }),
-    profileRow(profile),
-    await redisBytes(connection, onRedis, agents),
-  ];
+  return { latency, added };
 }
 
 /** The rows of the figures {@link measured} took. */
