@@ -14,6 +14,7 @@ import { loginWithClientCredentials } from '../../src/drivers/node/oidc.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { createFileTokenStore } from '../../src/stores/file-token-store.js';
 import { spawnCli } from '../helpers/cli.js';
+import { fixedPortFree } from '../helpers/http-server.js';
 import { eachFreshHome } from '../helpers/lifecycle.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/toolkit-env');
@@ -101,9 +102,12 @@ describe("the Cognite Toolkit's .env, one per PROVIDER × LOGIN_FLOW, against th
     const home = path.join(dir, 'home');
     const { file, text } = await envFile(name, emulator, dir);
     const withFile = (...args: string[]) => [...args, '--env-file', file];
+    // Auth0's person signs in through the one registered redirect, http://localhost:53000.
+    if (name === 'auth0-interactive') await fixedPortFree(53_000);
     const login = await cdfAuth(withFile('login', '--json', '--headless', '--verbose'), home, emulator);
     expect(login.err).not.toContain(emulator.clients.service.secret);
-    expect({ code: login.code, err: login.code === 0 ? '' : login.err }).toEqual({ code: 0, err: '' });
+    // With --json a failure is on stdout: both, so that a failed run says why.
+    expect({ code: login.code, err: login.code === 0 ? '' : login.err + login.out }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(login.out)).toMatchObject({ loggedIn: true, project: 'demo' });
     const status = await cdfAuth(withFile('status', '--json'), home, emulator);
     expect(status.code).toBe(0);
@@ -188,6 +192,7 @@ describe("the Cognite Toolkit's .env, one per PROVIDER × LOGIN_FLOW, against th
       '--headless',
       ...extra,
     ];
+    await fixedPortFree(53_000);
     const fixed = await cdfAuth(args('--provider', 'oidc', '--redirect-uri', 'http://localhost:53000'), home, auth0Idp);
     expect({ code: fixed.code, err: fixed.err }).toEqual({ code: 0, err: '' });
     // The generic default (127.0.0.1, any port) and another port are not the registered URI.
@@ -195,11 +200,13 @@ describe("the Cognite Toolkit's .env, one per PROVIDER × LOGIN_FLOW, against th
       ['--provider', 'oidc'],
       ['--provider', 'oidc', '--redirect-uri', 'http://localhost:53001'],
     ]) {
+      if (extra.includes('http://localhost:53001')) await fixedPortFree(53_001);
       const refused = await cdfAuth(args(...extra), home, auth0Idp);
       expect(refused.code).not.toBe(0);
       expect(refused.err).toMatch(/navigationFailed|HTTP 400/);
     }
     // The auth0 preset registers the CDF ecosystem's http://localhost:53000 by default.
+    await fixedPortFree(53_000);
     const preset = await cdfAuth(args('--provider', 'auth0'), home, auth0Idp);
     expect({ code: preset.code, err: preset.err }).toEqual({ code: 0, err: '' });
   });

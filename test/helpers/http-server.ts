@@ -63,3 +63,25 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** True when `port` can be listened on at `address` now; a machine without that address counts as free. */
+function bindable(port: number, address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRNOTAVAIL'));
+    server.listen(port, address, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Waits until a fixed port is free on both loopback addresses, as a `localhost` redirect URI binds it
+ * (Auth0's http://localhost:53000). Such a port lies in Linux's ephemeral range, so a kept-alive
+ * connection of another test file may hold it for seconds; rejects when it is still held after `ms`.
+ */
+export async function fixedPortFree(port: number, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!((await bindable(port, '127.0.0.1')) && (await bindable(port, '::1')))) {
+    if (Date.now() > until) throw new Error(`port ${port} stayed in use for ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
