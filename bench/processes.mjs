@@ -2,17 +2,16 @@
 // starts (an import, `$(cdf-auth token)`, `cdf-auth --help`), each against a baseline process spawned
 // alternately with it, wall time from spawn to exit.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../dist/src/emulator/index.js';
+import { CLI, cachedLogin } from './cli-login.mjs';
 import { alternate, row, runDirectly, show, table } from './measure.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = (file) => path.join(root, 'dist/src', file);
-// The executable as package.json's bin names it: the quick token answer, else the full CLI.
-const bin = dist('cli/cdf-auth.cjs');
 
 /**
  * Runs `node ...args` once; its wall time (ms) from spawn to exit and its output. Throws when it does
@@ -57,28 +56,16 @@ const ms = async (args, options) => (await node(args, options)).ms;
 const nodeAlone = () => ms(['-e', '']);
 const fmt = (s) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
 
-/** A person's login, as run.mjs section 3 makes it, cached in a fresh temporary home. */
-async function cachedLogin() {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'cdf-auth-bench-'));
-  const env = { ...process.env, CDF_AUTHFLOW_HOME: home };
+/** A person's login cached in a fresh home, the emulator closed once it is made. */
+async function freshLogin() {
   const emulator = await startEmulator();
   try {
-    const login = [
-      'login',
-      '--flow',
-      'authorization-code',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-    ];
-    await node([bin, ...login, '--client-id', emulator.clients.cli, '--headless'], { env });
+    return await cachedLogin(emulator);
   } finally {
     // Closed before measuring: a fresh token is printed from the cache alone (checked: `token` exits 0
     // with the emulator gone), and the emulator's event loop would otherwise share this process.
     await emulator.close();
   }
-  return { env, home };
 }
 
 /** The rows of the whole-process figures; `rounds` A B rounds each. */
@@ -87,15 +74,15 @@ export async function processRows({ rounds = 15 } = {}) {
   const openidClient = fileURLToPath(import.meta.resolve('openid-client'));
   const ours = importer(dist('node.js'));
   const peer = importer(openidClient);
-  const { env, home } = await cachedLogin();
+  const { env, home } = await freshLogin();
   const token = async (...flags) => {
-    const { ms, stdout } = await node([bin, 'token', ...flags], { env, quiet: true });
+    const { ms, stdout } = await node([CLI, 'token', ...flags], { env, quiet: true });
     if (stdout.trim() === '') throw new Error('cdf-auth token printed nothing');
     return ms;
   };
   try {
     // One untimed run of each first: the first spawn of a file pays for the disk, not for the code.
-    for (const args of [['-e', ''], ours, peer, [bin, '--help']]) await node(args);
+    for (const args of [['-e', ''], ours, peer, [CLI, '--help']]) await node(args);
     await token();
     await token('--header');
 
@@ -135,7 +122,7 @@ export async function processRows({ rounds = 15 } = {}) {
     );
 
     // 3. `cdf-auth --help`, for context: the CLI's floor.
-    const help = await alternate(rounds, nodeAlone, () => ms([bin, '--help']));
+    const help = await alternate(rounds, nodeAlone, () => ms([CLI, '--help']));
     rows.push(
       row({
         what: '`cdf-auth --help` (for context)',

@@ -2,19 +2,17 @@
 // refresh, a 50 MB IdP answer, and 4 `cdf-auth token` processes on one login that needs a refresh, each
 // against its baseline in the same run, alternating.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as oidcClient from 'openid-client';
 import { startEmulator } from '../dist/src/emulator/index.js';
 import { createCdfSession, createOidcClient } from '../dist/src/index.js';
+import { CLI, cachedLogin } from './cli-login.mjs';
 import { row } from './measure.mjs';
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '..');
-const bin = path.join(root, 'dist/src/cli/cdf-auth.cjs');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Five rounds of `run(baseline)` and `run(measured)`, alternating; the medians of both and the last measured run. */
@@ -205,19 +203,8 @@ async function processRow() {
   // 3. cdf-auth token: 4 processes at once on a login that needs a refresh, against 1 process.
   {
     const emulator = await startEmulator();
-    const home = await mkdtemp(path.join(os.tmpdir(), 'cdf-auth-bench-'));
-    const env = { ...process.env, CDF_AUTHFLOW_HOME: home };
-    // Signed in as a person would: `cdf-auth login` with code + PKCE (headless), cached in `home`.
-    const login = [
-      'login',
-      '--flow',
-      'authorization-code',
-      '--base-url',
-      emulator.baseUrl,
-      '--issuer',
-      emulator.issuer,
-    ];
-    await run(process.execPath, [bin, ...login, '--client-id', emulator.clients.cli, '--headless'], { env });
+    // Signed in as a person would, then the cached token made to need a refresh before each round.
+    const { home, env } = await cachedLogin(emulator);
     const expire = async () => {
       const file = path.join(
         home,
@@ -233,7 +220,7 @@ async function processRow() {
       const before = emulator.idpRequests.filter((r) => r.path === '/token').length;
       let outs = [];
       const ms = await time(async () => {
-        outs = await Promise.all(Array.from({ length: n }, () => run(process.execPath, [bin, 'token'], { env })));
+        outs = await Promise.all(Array.from({ length: n }, () => run(process.execPath, [CLI, 'token'], { env })));
       });
       const refreshes = emulator.idpRequests.filter((r) => r.path === '/token').length - before;
       return { ms, refreshes, distinct: new Set(outs.map((o) => o.stdout.trim())).size };

@@ -108,6 +108,15 @@ export const credentialsOf = (ctx: CommandContext, entry: CacheEntry) => {
 };
 
 /**
+ * The access token of a cached login that is handed out as it is, without renewing: an OpenID Connect
+ * token fresh by the one rule (`isFresh`); `undefined` when it must be renewed first, or for another kind
+ * of login. `cdf-auth token` and its quick answer before the CLI loads (`quick-token.ts`) both ask this.
+ */
+export function tokenAsIs(entry: CacheEntry): string | undefined {
+  return entry.kind === 'oidc' && isFresh(entry.tokens, Date.now()) ? entry.tokens.accessToken : undefined;
+}
+
+/**
  * The cached OIDC access token, renewed first when it is about to expire or CDF refused it (`rejected`):
  * the cached-login module renews it once across processes and writes the cache back.
  */
@@ -119,7 +128,8 @@ export async function freshOidcToken(
 ): Promise<string> {
   // A fresh token CDF did not refuse is what the session would hand out at once: given without loading
   // the session, its OIDC client, xstate and jose, since a script runs `$(cdf-auth token)` per call.
-  if (!rejected && isFresh(entry.tokens, Date.now())) return entry.tokens.accessToken;
+  const asIs = rejected ? undefined : tokenAsIs(entry);
+  if (asIs !== undefined) return asIs;
   const { freshCachedTokens } = await import('../drivers/node/cached-login.js');
   const tokens = await freshCachedTokens(entry, store, ctx.env, {
     ...(rejected ? { rejected } : {}),
